@@ -1,0 +1,57 @@
+# Sender: `make run` starts everything locally, `make test` runs the suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PKGS := -e libs/sender_common -e services/origin -e services/edge -e services/metrics -e cli
+PLAYER_DIST := libs/sender_common/src/sender_common/player/static/dist/player.js
+
+.PHONY: setup system-deps venv player run test check fmt lint types smoke e2e bench clean
+
+setup: system-deps venv player
+
+system-deps:
+	./scripts/install-system-deps
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements-dev.txt libs/sender_common/pyproject.toml services/*/pyproject.toml cli/pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q $(PKGS) -r requirements-dev.txt
+	touch $@
+
+player: $(PLAYER_DIST)
+
+$(PLAYER_DIST): player/package.json player/package-lock.json $(wildcard player/src/*.ts) player/build.mjs player/tsconfig.json
+	cd player && npm ci --no-audit --no-fund --loglevel=error && npm run build
+
+run: setup
+	$(BIN)/sender up --demo
+
+test: setup
+	$(BIN)/pytest -q
+
+fmt: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+lint: venv
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+types: venv
+	$(BIN)/mypy libs/sender_common/src services/origin/src services/edge/src services/metrics/src cli/src
+
+check: fmt lint types test
+
+smoke: setup
+	$(BIN)/python -m sender_cli.smoke
+
+e2e: setup
+	$(BIN)/pytest -q e2e
+
+bench: setup
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) player/node_modules $(dir $(PLAYER_DIST))

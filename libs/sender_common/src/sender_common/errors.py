@@ -1,0 +1,75 @@
+"""Sender's exception hierarchy.
+
+SenderError
+├── NotFoundError        -> 404
+├── ConflictError        -> 409
+├── InvalidInputError    -> 422
+├── UnauthorizedError    -> 401
+├── UpstreamError        -> 502
+└── ConfigurationError   (startup: names the offending variable)
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigurationError",
+    "ConflictError",
+    "InvalidInputError",
+    "NotFoundError",
+    "SenderError",
+    "UnauthorizedError",
+    "UpstreamError",
+    "install_error_handlers",
+]
+
+from typing import TYPE_CHECKING
+
+from fastapi.responses import JSONResponse
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI, Request
+
+
+class SenderError(Exception):
+    """Base class of every error Sender raises on purpose."""
+
+    status_code = 500
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFoundError(SenderError):
+    status_code = 404
+
+
+class ConflictError(SenderError):
+    status_code = 409
+
+
+class InvalidInputError(SenderError):
+    status_code = 422
+
+
+class UnauthorizedError(SenderError):
+    status_code = 401
+
+
+class UpstreamError(SenderError):
+    status_code = 502
+
+
+class ConfigurationError(SenderError):
+    """A setting is wrong; the message names the environment variable."""
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map SenderError subclasses to JSON `{"detail": ...}` responses."""
+
+    async def _handle(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, SenderError)
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, UnauthorizedError) else None
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
+
+    app.add_exception_handler(SenderError, _handle)

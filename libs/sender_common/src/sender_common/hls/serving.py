@@ -1,0 +1,223 @@
+"""The ASGI app behind `/sender/hls/...`, the same on every role that serves HLS.
+
+A lean path: no routing tables or thread hops; files come from `SpoolCache`.
+Paths are checked component by component (a fixed character set, no `..`, no percent
+escapes) and resolved files must stay inside the spool, so nothing can escape it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from urllib.parse import parse_qs
+
+from starlette.types import Receive, Scope, Send
+
+from sender_common.hls.spoolcache import PLAYLIST_TYPE, CachedFile, SpoolCache
+
+_PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+_VSID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+PLAYLIST_CACHE = b"no-cache, max-age=0"
+SEGMENT_CACHE = b"public, max-age=31536000, immutable"
+
+
+@dataclass(frozen=True, slots=True)
+class HlsHit:
+    """What one served request was, for viewer counting and stats."""
+
+    endpoint: str
+    path: str
+    is_playlist: bool
+    status: int
+    nbytes: int
+    vsid: str | None
+    scope: Scope
+
+
+LiveResolver = Callable[[str, str], Awaitable[bytes | None]]
+MissHandler = Callable[[str], Awaitable[bool]]
+Observer = Callable[[HlsHit], None]
+
+
+class HlsApp:
+    """Serves `{endpoint}/{...}` from the spool; `live*` names come from `live`."""
+
+    def __init__(
+        self,
+        cache: SpoolCache,
+        *,
+        live: LiveResolver | None = None,
+        on_miss: MissHandler | None = None,
+        observer: Observer | None = None,
+    ) -> None:
+        self.cache = cache
+        self.live = live
+        self.on_miss = on_miss
+        self.observer = observer
+
+    async def __call__(self, scope: Scope, _receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        method = scope["method"]
+        if method == "OPTIONS":
+            await _send(
+                send,
+                204,
+                b"",
+                [
+                    (b"access-control-allow-methods", b"GET, HEAD, OPTIONS"),
+                    (b"access-control-allow-headers", b"Range"),
+                    (b"access-control-max-age", b"86400"),
+                ],
+            )
+            return
+        if method not in ("GET", "HEAD"):
+            await _error(send, 405, "method not allowed")
+            return
+        parts = _split(scope)
+        if parts is None:
+            await _error(send, 400, "invalid path")
+            return
+        endpoint, rel = parts[0], "/".join(parts)
+        vsid = _vsid(scope)
+        entry = await self._find(endpoint, parts, rel)
+        if entry is None:
+            await _error(send, 404, "not found")
+            self._observe(endpoint, rel, False, 404, 0, vsid, scope)
+            return
+        status, nbytes = await _respond(scope, send, entry, method == "HEAD")
+        self._observe(
+            endpoint, rel, entry.content_type == PLAYLIST_TYPE, status, nbytes, vsid, scope
+        )
+
+    async def _find(self, endpoint: str, parts: list[str], rel: str) -> CachedFile | None:
+        if len(parts) >= 2 and parts[1].startswith("live") and self.live is not None:
+            body = await self.live(endpoint, "/".join(parts[1:]))
+            if body is None and self.on_miss is not None and await self.on_miss(endpoint):
+                body = await self.live(endpoint, "/".join(parts[1:]))
+            if body is None:
+                return None
+            return CachedFile(body, PLAYLIST_TYPE, "", 0, immutable=False)
+        return self.cache.lookup(rel) or self.cache.load(rel)
+
+    def _observe(
+        self,
+        endpoint: str,
+        rel: str,
+        playlist: bool,
+        status: int,
+        nbytes: int,
+        vsid: str | None,
+        scope: Scope,
+    ) -> None:
+        if self.observer is not None:
+            self.observer(HlsHit(endpoint, rel, playlist, status, nbytes, vsid, scope))
+
+
+def _split(scope: Scope) -> list[str] | None:
+    raw = scope.get("raw_path") or scope["path"].encode()
+    if b"%" in raw or b"\\" in raw:
+        return None
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root) :]
+    parts = path.strip("/").split("/")
+    if len(parts) < 2 or len(parts) > 5 or not _SLUG.match(parts[0]):
+        return None
+    if not all(_PART.match(p) and ".." not in p for p in parts[1:]):
+        return None
+    return parts
+
+
+def _vsid(scope: Scope) -> str | None:
+    qs = scope.get("query_string", b"")
+    if not qs or b"vsid=" not in qs:
+        return None
+    values = parse_qs(qs.decode("latin-1")).get("vsid")
+    if values and _VSID.match(values[0]):
+        return str(values[0])
+    return None
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return bytes(value)
+    return None
+
+
+async def _respond(scope: Scope, send: Send, entry: CachedFile, head: bool) -> tuple[int, int]:
+    body = entry.body
+    headers = [
+        (b"content-type", entry.content_type.encode()),
+        (b"cache-control", PLAYLIST_CACHE if not entry.immutable else SEGMENT_CACHE),
+        (b"accept-ranges", b"bytes"),
+    ]
+    if entry.etag:
+        headers.append((b"etag", entry.etag.encode()))
+        if _header(scope, b"if-none-match") == entry.etag.encode():
+            await _send(send, 304, b"", headers)
+            return 304, 0
+    status = 200
+    rng = _header(scope, b"range")
+    if rng is not None:
+        span = _parse_range(rng.decode("latin-1"), len(body))
+        if span is None:
+            headers.append((b"content-range", f"bytes */{len(body)}".encode()))
+            await _send(send, 416, b"", headers)
+            return 416, 0
+        start, end = span
+        headers.append((b"content-range", f"bytes {start}-{end}/{len(body)}".encode()))
+        body, status = body[start : end + 1], 206
+    await _send(send, status, b"" if head else body, headers, length=len(body))
+    return status, 0 if head else len(body)
+
+
+def _parse_range(value: str, size: int) -> tuple[int, int] | None:
+    m = _RANGE.match(value.strip())
+    if m is None or size == 0:
+        return None
+    first, last = m.group(1), m.group(2)
+    if first == "" and last == "":
+        return None
+    if first == "":
+        n = int(last)
+        if n == 0:
+            return None
+        return max(0, size - n), size - 1
+    start = int(first)
+    end = min(int(last), size - 1) if last else size - 1
+    if start > end or start >= size:
+        return None
+    return start, end
+
+
+async def _send(
+    send: Send,
+    status: int,
+    body: bytes,
+    headers: list[tuple[bytes, bytes]],
+    length: int | None = None,
+) -> None:
+    headers = [
+        *headers,
+        (b"access-control-allow-origin", b"*"),
+        (b"content-length", str(len(body) if length is None else length).encode()),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _error(send: Send, status: int, detail: str) -> None:
+    body = json.dumps({"detail": detail}).encode()
+    await _send(
+        send,
+        status,
+        body,
+        [(b"content-type", b"application/json"), (b"cache-control", b"no-cache")],
+    )

@@ -1,0 +1,124 @@
+"""An in-memory view of the spool's live window, so serving never waits on the disk.
+
+Segments are immutable once written (ffmpeg and the edge write a temp file and rename),
+so a cached segment is served without touching the disk again; playlists change, so
+they are re-read when their mtime or size moves. The cache is bounded in bytes (LRU).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+SEGMENT_SUFFIXES = {
+    ".ts": "video/mp2t",
+    ".m4s": "video/iso.segment",
+    ".mp4": "video/mp4",
+    ".aac": "audio/aac",
+    ".vtt": "text/vtt",
+}
+PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
+MAX_CACHED_FILE = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class CachedFile:
+    body: bytes
+    content_type: str
+    etag: str
+    mtime_ns: int
+    immutable: bool
+
+
+def content_type_for(name: str) -> str | None:
+    if name.endswith(".m3u8"):
+        return PLAYLIST_TYPE
+    return SEGMENT_SUFFIXES.get(os.path.splitext(name)[1])
+
+
+class SpoolCache:
+    """Bounded LRU of spool files keyed by their path."""
+
+    def __init__(self, root: Path, max_bytes: int = 256 * 1024 * 1024) -> None:
+        self.root = root
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[str, CachedFile] = OrderedDict()
+        self._bytes = 0
+        self._real_root = os.path.realpath(root)
+
+    @property
+    def size_bytes(self) -> int:
+        return self._bytes
+
+    def lookup(self, rel: str) -> CachedFile | None:
+        """A cached immutable file, without any system call."""
+        entry = self._entries.get(rel)
+        if entry is not None and entry.immutable:
+            self._entries.move_to_end(rel)
+            return entry
+        return None
+
+    def load(self, rel: str) -> CachedFile | None:
+        """Read (or revalidate) a file below the root; None when absent or unsafe."""
+        ctype = content_type_for(rel)
+        if ctype is None:
+            return None
+        path = os.path.join(self.root, rel)
+        try:
+            st = os.stat(path)
+        except (OSError, ValueError):
+            self.forget(rel)
+            return None
+        entry = self._entries.get(rel)
+        if entry is not None and entry.mtime_ns == st.st_mtime_ns and len(entry.body) == st.st_size:
+            self._entries.move_to_end(rel)
+            return entry
+        if st.st_size > MAX_CACHED_FILE or not self._inside(path):
+            return None
+        try:
+            with open(path, "rb") as fh:
+                body = fh.read()
+        except OSError:
+            return None
+        immutable = ctype != PLAYLIST_TYPE
+        etag = '"' + hashlib.blake2b(body, digest_size=8).hexdigest() + '"'
+        entry = CachedFile(body, ctype, etag, st.st_mtime_ns, immutable)
+        self.put(rel, entry)
+        return entry
+
+    def put(self, rel: str, entry: CachedFile) -> None:
+        self.forget(rel)
+        self._entries[rel] = entry
+        self._bytes += len(entry.body)
+        while self._bytes > self.max_bytes and self._entries:
+            _, old = self._entries.popitem(last=False)
+            self._bytes -= len(old.body)
+
+    def put_bytes(self, rel: str, body: bytes, mtime_ns: int) -> None:
+        """Insert a file the caller just wrote (the edge's mirror)."""
+        ctype = content_type_for(rel) or "application/octet-stream"
+        etag = '"' + hashlib.blake2b(body, digest_size=8).hexdigest() + '"'
+        self.put(rel, CachedFile(body, ctype, etag, mtime_ns, ctype != PLAYLIST_TYPE))
+
+    def forget(self, rel: str) -> None:
+        old = self._entries.pop(rel, None)
+        if old is not None:
+            self._bytes -= len(old.body)
+
+    def forget_prefix(self, prefix: str) -> None:
+        for key in [k for k in self._entries if k.startswith(prefix)]:
+            self.forget(key)
+
+    def sweep(self) -> int:
+        """Drop entries whose file is gone (pruned from the live window); returns the count."""
+        gone = [k for k in self._entries if not os.path.exists(os.path.join(self.root, k))]
+        for key in gone:
+            self.forget(key)
+        return len(gone)
+
+    def _inside(self, path: str) -> bool:
+        real = os.path.realpath(path)
+        return real.startswith(self._real_root + os.sep)

@@ -1,0 +1,166 @@
+"""State models shared by the roles (SQLModel tables and their public shapes)."""
+
+from __future__ import annotations
+
+__all__ = [
+    "SLUG_PATTERN",
+    "Endpoint",
+    "EndpointCreate",
+    "EndpointPublic",
+    "EndpointType",
+    "EndpointWithKey",
+    "EndpointsPublic",
+    "Generation",
+    "GenerationPublic",
+    "GenerationState",
+    "MediaSession",
+    "Rendition",
+    "RenditionSpec",
+    "SessionMode",
+    "SessionState",
+    "utcnow",
+]
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, field_validator
+from pydantic import Field as PField
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62})$"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class EndpointType(enum.StrEnum):
+    origin = "origin"
+    edge = "edge"
+
+
+class GenerationState(enum.StrEnum):
+    live = "live"
+    ended = "ended"
+
+
+class SessionMode(enum.StrEnum):
+    origin = "origin"
+    hls_edge = "hls_edge"
+
+
+class SessionState(enum.StrEnum):
+    idle = "idle"
+    waiting_source = "waiting_source"
+    live = "live"
+    stale = "stale"
+    error = "error"
+    stopped = "stopped"
+
+
+class RenditionSpec(BaseModel):
+    """One rung of a rendition ladder; height None means the source passed through."""
+
+    name: str = PField(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
+    height: int | None = PField(default=None, ge=64, le=4320)
+    video_bitrate_kbps: int | None = PField(default=None, ge=64, le=100_000)
+    audio_bitrate_kbps: int = PField(default=128, ge=16, le=512)
+
+
+class EndpointBase(SQLModel):
+    slug: str = Field(index=True, unique=True, max_length=63, regex=SLUG_PATTERN)
+    type: EndpointType = EndpointType.origin
+    title: str = Field(default="", max_length=200)
+    source_url: str | None = Field(default=None, max_length=2000)
+    auto_start: bool = True
+
+
+class Endpoint(EndpointBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    key_hash: str | None = Field(default=None, index=True, max_length=64)
+    key_blocked: bool = False
+    renditions: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class EndpointCreate(SQLModel):
+    slug: str = Field(max_length=63, regex=SLUG_PATTERN)
+    type: EndpointType = EndpointType.origin
+    title: str = Field(default="", max_length=200)
+    source_url: str | None = Field(default=None, max_length=2000)
+    auto_start: bool = True
+    renditions: list[RenditionSpec] = Field(default_factory=list, max_length=6)
+
+    @field_validator("renditions")
+    @classmethod
+    def _unique_names(cls, value: list[RenditionSpec]) -> list[RenditionSpec]:
+        names = [r.name for r in value]
+        if len(set(names)) != len(names):
+            raise ValueError("rendition names must be unique")
+        return value
+
+
+class EndpointPublic(EndpointBase):
+    id: int
+    renditions: list[RenditionSpec]
+    key_blocked: bool
+    created_at: datetime
+
+
+class EndpointWithKey(EndpointPublic):
+    """Returned once, at creation or rotation: the only time the key is shown."""
+
+    stream_key: str
+    publish_url: str
+
+
+class EndpointsPublic(SQLModel):
+    data: list[EndpointPublic]
+    count: int
+
+
+class Generation(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("endpoint_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    endpoint_id: int = Field(foreign_key="endpoint.id", index=True)
+    number: int
+    state: GenerationState = GenerationState.live
+    delivery: str = "passthrough"
+    started_at: datetime = Field(default_factory=utcnow)
+    stopped_at: datetime | None = None
+    spool_removed: bool = False
+
+
+class GenerationPublic(SQLModel):
+    number: int
+    state: GenerationState
+    delivery: str
+    started_at: datetime
+    stopped_at: datetime | None
+    renditions: list[str]
+
+
+class Rendition(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    generation_id: int = Field(foreign_key="generation.id", index=True)
+    name: str
+    height: int | None = None
+    bandwidth: int | None = None
+
+
+class MediaSession(SQLModel, table=True):
+    """The worker for an endpoint on a node; its start options survive a restart."""
+
+    __table_args__ = (UniqueConstraint("endpoint_slug", "mode"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    endpoint_slug: str = Field(index=True, max_length=63)
+    mode: SessionMode
+    desired: bool = True
+    options: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)

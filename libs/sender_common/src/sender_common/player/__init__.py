@@ -1,0 +1,5 @@
+"""The Sender web player: an HTML page per endpoint plus the bundled Video.js assets."""
+
+from sender_common.player.router import ASSET_TYPES, default_dist_dir, player_router
+
+__all__ = ["ASSET_TYPES", "default_dist_dir", "player_router"]

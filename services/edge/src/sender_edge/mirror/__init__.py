@@ -1,0 +1,1 @@
+"""Mirroring an upstream endpoint's live HLS into this edge's spool."""

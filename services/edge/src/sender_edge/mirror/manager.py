@@ -1,0 +1,267 @@
+"""Edge sessions: the wanted ones (database) and their running mirror workers (memory)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any
+
+import httpx
+from pydantic import ValidationError
+
+from sender_common.database import DatabaseChild
+from sender_common.errors import InvalidInputError, NotFoundError, SenderError
+from sender_common.hls.spoolcache import SpoolCache
+from sender_common.models import SessionState
+from sender_edge.metrics import EdgeMetrics
+from sender_edge.mirror import store
+from sender_edge.mirror.fetch import make_client
+from sender_edge.mirror.models import EdgeSessionCreate, EdgeSessionStatus, SessionOptions
+from sender_edge.mirror.worker import MirrorWorker, Timing
+from sender_edge.settings import EdgeSettings
+
+log = logging.getLogger(__name__)
+
+
+class DatabaseUnavailableError(SenderError):
+    status_code = 503
+
+
+class EdgeManager:
+    """Starts, stops and reports mirror workers; never two for one endpoint."""
+
+    def __init__(
+        self,
+        settings: EdgeSettings,
+        db: DatabaseChild,
+        cache: SpoolCache,
+        metrics: EdgeMetrics,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.cache = cache
+        self.metrics = metrics
+        self._transport = transport
+        self._clients: dict[bool, httpx.AsyncClient] = {}
+        self._workers: dict[str, MirrorWorker] = {}
+        self._stored: dict[str, store.StoredSession] = {}
+        self._lock = asyncio.Lock()
+        self._slots = asyncio.Semaphore(settings.fetch_concurrency)
+        hls = settings.hls
+        self.timing = Timing(
+            hls.window_segments,
+            hls.segment_seconds,
+            settings.stale_after_targets,
+            hls.retention_seconds,
+        )
+
+    @property
+    def spool_dir(self) -> Path:
+        return self.settings.spool_dir
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        for verify in (True, False):
+            self._clients[verify] = make_client(
+                verify=verify, timeout=self.settings.upstream_timeout, transport=self._transport
+            )
+
+    async def stop(self) -> None:
+        async with self._lock:
+            await asyncio.gather(*(w.stop() for w in self._workers.values()))
+            self._workers.clear()
+            self.metrics.sessions.set(0)
+        for client in self._clients.values():
+            await client.aclose()
+        self._clients.clear()
+
+    async def reconcile(self) -> None:
+        """Run a worker for every wanted session, none for the others (also after a reboot)."""
+        if not self.db.schema_ready.is_set():
+            return
+        rows = await asyncio.to_thread(store.load_sessions, self.db.engine)
+        async with self._lock:
+            self._stored = {r.slug: r for r in rows}
+            for row in rows:
+                if not row.desired:
+                    await self._stop_worker(row.slug)
+                    continue
+                try:
+                    options = SessionOptions.model_validate(row.options)
+                except ValidationError:
+                    log.warning("%s: stored session options are unusable; skipped", row.slug)
+                    continue
+                self._ensure_worker(row.slug, options)
+
+    async def sweep(self) -> int:
+        """Retention: old generations' spool of the running sessions."""
+        removed = 0
+        for worker in list(self._workers.values()):
+            removed += await asyncio.to_thread(worker.sweep)
+        self.cache.sweep()
+        return removed
+
+    # -- workers (call with the lock held) ---------------------------------------------
+
+    def _ensure_worker(self, slug: str, options: SessionOptions) -> MirrorWorker:
+        worker = self._workers.get(slug)
+        if worker is not None and worker.options == options:
+            return worker
+        if worker is not None:
+            raise RuntimeError("options changed: stop the old worker first")
+        worker = MirrorWorker(
+            slug,
+            options,
+            client=self._clients[options.verify_tls],
+            cache=self.cache,
+            spool_dir=self.spool_dir,
+            timing=self.timing,
+            metrics=self.metrics,
+            fetch_slots=self._slots,
+        )
+        self._workers[slug] = worker
+        worker.start()
+        self.metrics.sessions.set(len(self._workers))
+        log.info("%s: mirroring %s", slug, options.upstream_url)
+        return worker
+
+    async def _stop_worker(self, slug: str) -> None:
+        worker = self._workers.pop(slug, None)
+        if worker is not None:
+            await worker.stop()
+            self.metrics.sessions.set(len(self._workers))
+            log.info("%s: mirror stopped", slug)
+
+    async def _save(self, slug: str, desired: bool, options: dict[str, Any] | None) -> bool:
+        if not self.db.schema_ready.is_set():
+            raise DatabaseUnavailableError("the edge database is not ready yet")
+        saved = await asyncio.to_thread(
+            store.save_session, self.db.engine, slug=slug, desired=desired, options=options
+        )
+        row = self._stored.get(slug)
+        if saved:
+            opts = options if options is not None else (row.options if row else {})
+            self._stored[slug] = store.StoredSession(slug, desired, opts)
+        return saved
+
+    # -- management ---------------------------------------------------------------------
+
+    async def start_session(self, data: EdgeSessionCreate) -> EdgeSessionStatus:
+        """Persist and run; idempotent (same options: the running worker is reported)."""
+        upstream = data.upstream_url or self.settings.upstream_url
+        if upstream is None:
+            raise InvalidInputError("upstream_url is required (no SENDER_UPSTREAM_URL is set)")
+        options = SessionOptions(
+            upstream_url=upstream,
+            verify_tls=data.verify_tls,
+            renditions=data.renditions,
+            follow_generations=data.follow_generations,
+        )
+        async with self._lock:
+            await self._save(data.endpoint, True, options.model_dump())
+            current = self._workers.get(data.endpoint)
+            if current is not None and current.options != options:
+                await self._stop_worker(data.endpoint)
+            worker = self._ensure_worker(data.endpoint, options)
+        return self.status_of(worker, desired=True)
+
+    async def stop_session(self, slug: str) -> EdgeSessionStatus:
+        async with self._lock:
+            worker = self._workers.get(slug)
+            if not await self._save(slug, False, None) and worker is None:
+                raise NotFoundError(f"no edge session {slug!r}")
+            await self._stop_worker(slug)
+        return self._stored_status(slug)
+
+    def status(self, slug: str) -> EdgeSessionStatus:
+        worker = self._workers.get(slug)
+        if worker is not None:
+            return self.status_of(worker, desired=True)
+        if slug in self._stored:
+            return self._stored_status(slug)
+        raise NotFoundError(f"no edge session {slug!r}")
+
+    def statuses(self) -> list[EdgeSessionStatus]:
+        slugs = sorted(set(self._workers) | set(self._stored))
+        return [self.status(slug) for slug in slugs]
+
+    def status_of(self, worker: MirrorWorker, *, desired: bool) -> EdgeSessionStatus:
+        opts = worker.options
+        return EdgeSessionStatus(
+            endpoint=worker.slug,
+            state=worker.state(),
+            desired=desired,
+            upstream_url=opts.upstream_url,
+            verify_tls=opts.verify_tls,
+            follow_generations=opts.follow_generations,
+            renditions=worker.rendition_names,
+            generation=worker.generation,
+            live_url=f"/sender/hls/{worker.slug}/live.m3u8",
+            last_error=worker.last_error,
+            media_sequence=worker.media_sequence,
+            segments_mirrored=worker.segments_mirrored,
+            bytes_mirrored=worker.bytes_mirrored,
+            last_fetch_at=worker.last_fetch_at,
+            lag_seconds=worker.lag_seconds(),
+        )
+
+    def _stored_status(self, slug: str) -> EdgeSessionStatus:
+        row = self._stored.get(slug)
+        opts = dict(row.options) if row is not None else {}
+        desired = row.desired if row is not None else False
+        return EdgeSessionStatus(
+            endpoint=slug,
+            state=SessionState.waiting_source if desired else SessionState.stopped,
+            desired=desired,
+            upstream_url=str(opts.get("upstream_url", "")),
+            verify_tls=bool(opts.get("verify_tls", True)),
+            follow_generations=bool(opts.get("follow_generations", True)),
+            renditions=[],
+            generation=None,
+            live_url=f"/sender/hls/{slug}/live.m3u8",
+            last_error=None,
+            media_sequence=None,
+            segments_mirrored=0,
+            bytes_mirrored=0,
+            last_fetch_at=None,
+            lag_seconds=None,
+        )
+
+    # -- serving ------------------------------------------------------------------------
+
+    async def live_playlist(self, slug: str, name: str) -> bytes | None:
+        worker = self._workers.get(slug)
+        return worker.render(name) if worker is not None else None
+
+    async def on_miss(self, slug: str) -> bool:
+        """A viewer asked for a live playlist we lack: pull through from the default upstream."""
+        upstream = self.settings.upstream_url
+        worker = self._workers.get(slug)
+        if worker is None:
+            row = self._stored.get(slug)
+            if not self.settings.on_demand or upstream is None or (row and not row.desired):
+                return False
+            if not self.db.schema_ready.is_set() or not await self._upstream_knows(slug):
+                return False
+            try:
+                await self.start_session(EdgeSessionCreate(endpoint=slug, upstream_url=upstream))
+            except SenderError:
+                return False
+            worker = self._workers.get(slug)
+            if worker is None:
+                return False
+        return await worker.wait_ready(self.timing.segment_seconds)
+
+    async def _upstream_knows(self, slug: str) -> bool:
+        """Ask the upstream's playback API first, so unknown names never create sessions."""
+        assert self.settings.upstream_url is not None
+        url = f"{self.settings.upstream_url}/api/v1/playback/{slug}"
+        try:
+            resp = await self._clients[True].get(url)
+        except httpx.HTTPError as exc:
+            log.info("%s: on-demand check failed: %s", slug, exc)
+            return False
+        return resp.status_code == 200

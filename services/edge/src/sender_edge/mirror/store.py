@@ -1,0 +1,54 @@
+"""Database work for edge sessions (sync; call through asyncio.to_thread)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from sender_common.models import MediaSession, SessionMode, utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSession:
+    slug: str
+    desired: bool
+    options: dict[str, Any]
+
+
+def load_sessions(engine: Engine) -> list[StoredSession]:
+    """Every hls_edge session row, wanted or not."""
+    with Session(engine) as s:
+        rows = s.exec(select(MediaSession).where(MediaSession.mode == SessionMode.hls_edge)).all()
+        return [StoredSession(r.endpoint_slug, r.desired, dict(r.options or {})) for r in rows]
+
+
+def save_session(
+    engine: Engine, *, slug: str, desired: bool, options: dict[str, Any] | None = None
+) -> bool:
+    """Upsert a session row; `options=None` keeps the stored ones. False: no row to update."""
+    for _ in range(3):
+        with Session(engine) as s:
+            row = s.exec(
+                select(MediaSession).where(
+                    MediaSession.endpoint_slug == slug, MediaSession.mode == SessionMode.hls_edge
+                )
+            ).first()
+            if row is None:
+                if options is None:
+                    return False
+                row = MediaSession(endpoint_slug=slug, mode=SessionMode.hls_edge)
+            row.desired = desired
+            if options is not None:
+                row.options = options
+            row.updated_at = utcnow()
+            s.add(row)
+            try:
+                s.commit()
+                return True
+            except IntegrityError:  # another process created it first: update theirs
+                s.rollback()
+    return False

@@ -1,0 +1,40 @@
+"""Edge settings (env prefix `SENDER_`)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator
+
+from sender_common.settings import CommonSettings
+
+
+def check_upstream_url(value: str) -> str:
+    """An upstream is an http(s) base URL without query, fragment or credentials."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an http:// or https:// URL with a host")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError("must not carry a query, a fragment or credentials")
+    return value.rstrip("/")
+
+
+class EdgeSettings(CommonSettings):
+    http_port: int = Field(default=8081, ge=0, le=65535)
+    upstream_url: str | None = None
+    on_demand: bool = True
+    reconcile_seconds: float = Field(default=10.0, gt=0)
+    upstream_timeout: float = Field(default=5.0, gt=0)
+    fetch_concurrency: int = Field(default=4, ge=1, le=64)
+    stale_after_targets: float = Field(default=3.0, gt=0)
+    retention_check_seconds: float = Field(default=30.0, gt=0)
+
+    @field_validator("upstream_url")
+    @classmethod
+    def _check_upstream(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        try:
+            return check_upstream_url(value)
+        except ValueError as exc:
+            raise ValueError(f"SENDER_UPSTREAM_URL: {exc}") from exc

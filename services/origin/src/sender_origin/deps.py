@@ -1,0 +1,32 @@
+"""FastAPI dependencies of the origin (Annotated aliases)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from sender_origin.settings import OriginSettings
+from sender_origin.streams.manager import StreamManager
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with Session(request.app.state.engine) as session:
+        yield session
+
+
+def get_manager(request: Request) -> StreamManager:
+    manager: StreamManager = request.app.state.manager
+    return manager
+
+
+def get_settings(request: Request) -> OriginSettings:
+    settings: OriginSettings = request.app.state.settings
+    return settings
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+ManagerDep = Annotated[StreamManager, Depends(get_manager)]
+SettingsDep = Annotated[OriginSettings, Depends(get_settings)]

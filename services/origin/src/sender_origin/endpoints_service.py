@@ -1,0 +1,92 @@
+"""Endpoint CRUD and key rotation (sync; keyword-only, session first)."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, delete, select
+
+from sender_common.errors import ConflictError, NotFoundError
+from sender_common.keys import generate_stream_key, hash_stream_key
+from sender_common.models import (
+    Endpoint,
+    EndpointCreate,
+    EndpointPublic,
+    EndpointWithKey,
+    Generation,
+    MediaSession,
+    Rendition,
+)
+
+
+def to_public(endpoint: Endpoint) -> EndpointPublic:
+    return EndpointPublic.model_validate(endpoint, from_attributes=True)
+
+
+def with_key(endpoint: Endpoint, key: str, publish_base: str) -> EndpointWithKey:
+    data = to_public(endpoint).model_dump()
+    return EndpointWithKey(**data, stream_key=key, publish_url=f"{publish_base}/{key}")
+
+
+def create_endpoint(
+    session: Session, *, data: EndpointCreate, publish_base: str
+) -> EndpointWithKey:
+    key = generate_stream_key()
+    endpoint = Endpoint(
+        slug=data.slug,
+        type=data.type,
+        title=data.title,
+        source_url=data.source_url,
+        auto_start=data.auto_start,
+        renditions=[r.model_dump() for r in data.renditions],
+        key_hash=hash_stream_key(key),
+    )
+    session.add(endpoint)
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        raise ConflictError(f"endpoint {data.slug!r} already exists") from exc
+    session.refresh(endpoint)
+    return with_key(endpoint, key, publish_base)
+
+
+def get_endpoint(session: Session, *, slug: str) -> Endpoint:
+    endpoint = session.exec(select(Endpoint).where(Endpoint.slug == slug)).first()
+    if endpoint is None:
+        raise NotFoundError(f"no endpoint {slug!r}")
+    return endpoint
+
+
+def list_endpoints(session: Session, *, offset: int, limit: int) -> list[Endpoint]:
+    stmt = select(Endpoint).order_by(col(Endpoint.id)).offset(offset).limit(limit)
+    return list(session.exec(stmt).all())
+
+
+def rotate_key(session: Session, *, slug: str, publish_base: str) -> EndpointWithKey:
+    endpoint = get_endpoint(session, slug=slug)
+    key = generate_stream_key()
+    endpoint.key_hash = hash_stream_key(key)
+    endpoint.key_blocked = False
+    session.add(endpoint)
+    session.commit()
+    session.refresh(endpoint)
+    return with_key(endpoint, key, publish_base)
+
+
+def set_key_blocked(session: Session, *, slug: str, blocked: bool) -> Endpoint:
+    endpoint = get_endpoint(session, slug=slug)
+    endpoint.key_blocked = blocked
+    session.add(endpoint)
+    session.commit()
+    session.refresh(endpoint)
+    return endpoint
+
+
+def delete_endpoint(session: Session, *, slug: str) -> None:
+    endpoint = get_endpoint(session, slug=slug)
+    session.exec(delete(MediaSession).where(col(MediaSession.endpoint_slug) == slug))
+    gens = select(Generation.id).where(Generation.endpoint_id == endpoint.id)
+    session.exec(delete(Rendition).where(col(Rendition.generation_id).in_(gens)))
+    session.exec(delete(Generation).where(col(Generation.endpoint_id) == endpoint.id))
+    session.delete(endpoint)
+    session.commit()

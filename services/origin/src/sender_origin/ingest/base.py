@@ -1,0 +1,33 @@
+"""The ingest interface: any RTMP front end hands publishes to a `Publisher` callback."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+
+class PublishRefused(Exception):
+    """A publish was refused; the message is safe to log (never contains the key)."""
+
+
+class PublishSink(Protocol):
+    """Where an accepted publish sends its media."""
+
+    async def write_tag(self, tag_type: int, timestamp: int, payload: bytes) -> None: ...
+
+    async def close(self) -> None: ...
+
+    def bind_kick(self, kick: Callable[[], None]) -> None: ...
+
+
+Authorize = Callable[[str, str, str], Awaitable[PublishSink]]
+"""(app, stream key, peer) -> sink, or raises PublishRefused."""
+
+
+class IngestServer(Protocol):
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    @property
+    def port(self) -> int: ...

@@ -1,0 +1,103 @@
+"""Everything long-lived in the origin, owned by the app lifespan as named children."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
+
+from sender_common.children import Child, Periodic, run_children
+from sender_common.database import DatabaseChild
+from sender_common.ffmpeg import resolve_ffmpeg
+from sender_common.hls.serving import HlsApp
+from sender_common.hls.spoolcache import SpoolCache
+from sender_common.node import NodeIdentity, node_router
+from sender_origin.ingest.rtmp import RtmpIngest
+from sender_origin.metrics import OriginMetrics
+from sender_origin.settings import OriginSettings
+from sender_origin.streams.manager import StreamManager
+
+log = logging.getLogger(__name__)
+
+
+class OriginRuntime:
+    """The origin's parts; `children()` is the one list its lifespan runs."""
+
+    def __init__(self, settings: OriginSettings, registry: CollectorRegistry) -> None:
+        self.settings = settings
+        self.ffmpeg = resolve_ffmpeg(settings.ffmpeg_executable)
+        self.db = DatabaseChild(settings)
+        self.identity = NodeIdentity.load_or_create(settings.data_dir, settings.node_name)
+        self.metrics = OriginMetrics(registry)
+        settings.spool_dir.mkdir(parents=True, exist_ok=True)
+        self.cache = SpoolCache(settings.spool_dir)
+        self.manager = StreamManager(
+            settings, self.db.engine, self.ffmpeg, self.cache, self.metrics
+        )
+        self.ingest = RtmpIngest(
+            self.manager.authorize,
+            host=settings.rtmp_host or settings.host,
+            port=settings.rtmp_port,
+            handshake_timeout=settings.rtmp_handshake_timeout,
+            idle_timeout=settings.rtmp_idle_timeout,
+        )
+        self.hls = HlsApp(self.cache, live=self.manager.live_playlist)
+        self.ticker = Periodic("stats", 0.5, self.manager.tick)
+        self.retention = Periodic(
+            "retention", settings.retention_check_seconds, self.manager.sweep_retention
+        )
+        self.started: list[str] = []
+
+    def children(self) -> list[Child]:
+        return [
+            self.db.child(),
+            Child("media_sessions", self.manager.recover, self.manager.shutdown),
+            Child("ingest", self.ingest.start, self.ingest.stop),
+            self.ticker.child(),
+            self.retention.child(),
+        ]
+
+    def mount(self, app: FastAPI) -> None:
+        """Attach routes that are not FastAPI routers (the HLS app, the player)."""
+        app.state.engine = self.db.engine
+        app.state.manager = self.manager
+        app.include_router(node_router(self.identity, "origin", self.manifest()))
+        app.mount("/sender/hls", self.hls, name="hls")
+        try:
+            from sender_common.player import player_router
+        except ImportError:  # pragma: no cover - the player package ships with sender_common
+            return
+        app.include_router(player_router())
+
+    def manifest(self) -> dict[str, object]:
+        hls = self.settings.hls
+        return {
+            "capabilities": ["rtmp_ingest", "hls", "renditions", "player"],
+            "rtmp_port": self.settings.rtmp_port,
+            "routes": ["/sender/hls", "/sender/player", "/api/v1"],
+            "hls": {
+                "segment_seconds": hls.segment_seconds,
+                "window_segments": hls.window_segments,
+                "retention_seconds": hls.retention_seconds,
+            },
+            "children": [c.name for c in self.children()],
+        }
+
+    async def readiness(self) -> dict[str, bool]:
+        return {
+            "database": await asyncio.to_thread(self.db.ready),
+            "ffmpeg": bool(self.ffmpeg),
+            "ingest": self.ingest.connections >= 0 and "ingest" in self.started,
+        }
+
+    @asynccontextmanager
+    async def running(self, app: FastAPI) -> AsyncIterator[None]:
+        del app
+        async with run_children(self.children()) as names:
+            self.started = names
+            yield
+        self.started = []

@@ -1,0 +1,26 @@
+"""Origin settings (env prefix `SENDER_`)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from sender_common.settings import CommonSettings
+
+
+class OriginSettings(CommonSettings):
+    http_port: int = Field(default=8080, ge=0, le=65535)
+    rtmp_host: str | None = None
+    rtmp_port: int = Field(default=1935, ge=0, le=65535)
+    rtmp_handshake_timeout: float = Field(default=10.0, gt=0)
+    rtmp_idle_timeout: float = Field(default=30.0, gt=0)
+    ffmpeg_restart_budget: int = Field(default=10, ge=0)
+    retention_check_seconds: float = Field(default=30.0, gt=0)
+    public_rtmp_url: str | None = None
+
+    def publish_base(self) -> str:
+        if self.public_rtmp_url:
+            return self.public_rtmp_url.rstrip("/")
+        host = self.rtmp_host or self.host
+        if host in ("0.0.0.0", "::"):
+            host = "127.0.0.1"
+        return f"rtmp://{host}:{self.rtmp_port}/live"

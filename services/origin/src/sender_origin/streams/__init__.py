@@ -1,0 +1,1 @@
+"""Origin media sessions: publishes, generations, ffmpeg, live playlists."""

@@ -1,0 +1,232 @@
+"""Origin media sessions: which endpoints want a stream, who publishes, which generation."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from sender_common.errors import NotFoundError
+from sender_common.ffmpeg.command import SOURCE, HlsOutput
+from sender_common.hls.spoolcache import SpoolCache
+from sender_common.models import Endpoint, RenditionSpec, SessionState
+from sender_origin.ingest.base import PublishRefused
+from sender_origin.metrics import OriginMetrics
+from sender_origin.settings import OriginSettings
+from sender_origin.streams import store
+from sender_origin.streams.live import LivePlaylists
+from sender_origin.streams.publish import LivePublish, PublishInfo
+from sender_origin.streams.status import StreamStatus, status_of
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class EndpointRuntime:
+    """What this process knows about one endpoint right now."""
+
+    slug: str
+    endpoint_id: int
+    renditions: list[RenditionSpec]
+    desired: bool = False
+    publish: LivePublish | None = None
+    generation: int | None = None
+    generation_live: bool = False
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+
+def renditions_of(endpoint: Endpoint) -> list[RenditionSpec]:
+    specs = [RenditionSpec.model_validate(r) for r in endpoint.renditions or []]
+    return specs or [SOURCE]
+
+
+class StreamManager:
+    def __init__(
+        self,
+        settings: OriginSettings,
+        engine: Engine,
+        ffmpeg: str,
+        cache: SpoolCache,
+        metrics: OriginMetrics,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.ffmpeg = ffmpeg
+        self.cache = cache
+        self.metrics = metrics
+        self.live = LivePlaylists(cache, settings.hls)
+        self._rt: dict[str, EndpointRuntime] = {}
+        self._lock = asyncio.Lock()
+
+    async def _runtime(self, slug: str) -> EndpointRuntime:
+        rt = self._rt.get(slug)
+        endpoint = await asyncio.to_thread(store.endpoint_by_slug, self.engine, slug)
+        if endpoint is None or endpoint.id is None:
+            raise NotFoundError(f"no endpoint {slug!r}")
+        if rt is None or rt.endpoint_id != endpoint.id:
+            rt = EndpointRuntime(slug, endpoint.id, renditions_of(endpoint))
+            rt.desired = await asyncio.to_thread(store.desired, self.engine, endpoint)
+            latest = await asyncio.to_thread(store.latest_generation, self.engine, endpoint.id)
+            rt.generation = latest.number if latest else None
+            self._rt[slug] = rt
+        else:
+            rt.renditions = renditions_of(endpoint)
+        return rt
+
+    # -- ingest -------------------------------------------------------------------------
+
+    async def authorize(self, app: str, key: str, peer: str) -> LivePublish:
+        """Accept a publish for the endpoint owning `key`, starting a new generation."""
+        del app
+        endpoint = await asyncio.to_thread(store.endpoint_by_key, self.engine, key)
+        if endpoint is None or endpoint.id is None:
+            self.metrics.publish_refused.labels(reason="unknown_key").inc()
+            raise PublishRefused(f"unknown stream key from {peer}")
+        async with self._lock:
+            rt = await self._runtime(endpoint.slug)
+            reason = None
+            if endpoint.key_blocked:
+                reason = "blocked"
+            elif rt.publish is not None:
+                reason = "already_live"
+            elif not rt.desired:
+                reason = "stopped"
+            if reason is not None:
+                self.metrics.publish_refused.labels(reason=reason).inc()
+                raise PublishRefused(f"endpoint {endpoint.slug!r}: {reason}")
+            number = await asyncio.to_thread(
+                store.open_generation, self.engine, endpoint.id, rt.renditions
+            )
+            gen_dir = self.settings.spool_dir / endpoint.slug / str(number)
+            for r in rt.renditions:
+                (gen_dir / r.name).mkdir(parents=True, exist_ok=True)
+            info = PublishInfo(endpoint.slug, endpoint.id, number, peer, gen_dir)
+            out = HlsOutput(gen_dir, self.settings.hls, rt.renditions)
+            publish = LivePublish(
+                info,
+                self.ffmpeg,
+                out,
+                restart_budget=self.settings.ffmpeg_restart_budget,
+                on_closed=self._publish_closed,
+                on_restart=lambda: self.metrics.ffmpeg_restarts.inc(),
+            )
+            rt.publish, rt.generation, rt.generation_live = publish, number, True
+            publish.start()
+        self.metrics.publishes.inc()
+        self.metrics.active_ingests.inc()
+        log.info("%s: publish from %s accepted, generation %d", endpoint.slug, peer, number)
+        return publish
+
+    async def _publish_closed(self, publish: LivePublish) -> None:
+        info = publish.info
+        await asyncio.to_thread(
+            store.close_generation, self.engine, info.endpoint_id, info.generation
+        )
+        rt = self._rt.get(info.slug)
+        if rt is not None and rt.publish is publish:
+            rt.publish, rt.generation_live = None, False
+        self.metrics.active_ingests.dec()
+        log.info("%s: generation %d ended", info.slug, info.generation)
+
+    # -- management ---------------------------------------------------------------------
+
+    async def start(self, slug: str) -> StreamStatus:
+        """Want the stream; idempotent: a running session is reported as it is."""
+        rt = await self._runtime(slug)
+        if not rt.desired:
+            await asyncio.to_thread(store.set_desired, self.engine, slug, True)
+            rt.desired = True
+        return self.status_of(rt)
+
+    async def stop(self, slug: str) -> StreamStatus:
+        rt = await self._runtime(slug)
+        await asyncio.to_thread(store.set_desired, self.engine, slug, False)
+        rt.desired = False
+        await self._end_publish(rt)
+        return self.status_of(rt)
+
+    async def kick(self, slug: str) -> StreamStatus:
+        rt = await self._runtime(slug)
+        await self._end_publish(rt)
+        return self.status_of(rt)
+
+    async def _end_publish(self, rt: EndpointRuntime) -> None:
+        publish = rt.publish
+        if publish is not None:
+            publish.kick()
+            await publish.close()
+
+    async def status(self, slug: str) -> StreamStatus:
+        return self.status_of(await self._runtime(slug))
+
+    async def statuses(self) -> list[StreamStatus]:
+        return [self.status_of(rt) for rt in self._rt.values()]
+
+    def status_of(self, rt: EndpointRuntime) -> StreamStatus:
+        return status_of(rt.slug, self._state(rt), rt.generation, rt.renditions, rt.publish)
+
+    def _state(self, rt: EndpointRuntime) -> SessionState:
+        if rt.publish is not None:
+            from sender_common.process import ProcessState
+
+            if rt.publish.ffmpeg.state == ProcessState.failed:
+                return SessionState.error
+            return SessionState.live
+        return SessionState.waiting_source if rt.desired else SessionState.stopped
+
+    async def forget(self, slug: str) -> None:
+        """The endpoint was deleted: end its publish and drop its state and spool."""
+        rt = self._rt.pop(slug, None)
+        if rt is not None:
+            await self._end_publish(rt)
+        self.live.forget(slug)
+        self.cache.forget_prefix(f"{slug}/")
+        await asyncio.to_thread(shutil.rmtree, self.settings.spool_dir / slug, True)
+
+    async def live_playlist(self, slug: str, name: str) -> bytes | None:
+        rt = self._rt.get(slug)
+        if rt is None:
+            try:
+                rt = await self._runtime(slug)
+            except NotFoundError:
+                return None
+        if rt.generation is None:
+            return None
+        return self.live.render(slug, name, rt.generation, rt.renditions)
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    async def recover(self) -> None:
+        closed = await asyncio.to_thread(store.close_stale_generations, self.engine)
+        if closed:
+            log.info("closed %d generation(s) left live by a previous run", closed)
+
+    async def shutdown(self) -> None:
+        await asyncio.gather(*(self._end_publish(rt) for rt in list(self._rt.values())))
+
+    def tick(self) -> None:
+        """Follow what ffmpeg writes, so live playlists and counters move without viewers."""
+        for rt in self._rt.values():
+            if rt.publish is not None and rt.generation is not None:
+                new = self.live.refresh(rt.slug, rt.generation, rt.renditions)
+                if new:
+                    self.metrics.segments_written.inc(new)
+
+    async def sweep_retention(self) -> int:
+        """Remove the spool of generations that ended longer ago than the retention period."""
+        rows = await asyncio.to_thread(
+            store.expired_generations, self.engine, self.settings.hls.retention_seconds
+        )
+        for slug, number, gid in rows:
+            path: Path = self.settings.spool_dir / slug / str(number)
+            await asyncio.to_thread(shutil.rmtree, path, True)
+            self.cache.forget_prefix(f"{slug}/{number}/")
+            await asyncio.to_thread(store.mark_spool_removed, self.engine, gid)
+            self.metrics.generations_cleaned.inc()
+            log.info("%s: generation %d spool removed after retention", slug, number)
+        self.cache.sweep()
+        return len(rows)

@@ -1,0 +1,135 @@
+"""One accepted publish: FLV tags piped into a supervised ffmpeg that writes one generation."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sender_common.ffmpeg.command import HlsOutput, build_hls_command
+from sender_common.process import SupervisedProcess
+from sender_origin.ingest.flv import (
+    FLV_HEADER,
+    TAG_SCRIPT,
+    TAG_VIDEO,
+    flv_tag,
+    is_keyframe,
+    is_sequence_header,
+)
+
+log = logging.getLogger(__name__)
+WRITE_TIMEOUT = 10.0
+
+
+@dataclass(slots=True)
+class PublishInfo:
+    slug: str
+    endpoint_id: int
+    generation: int
+    peer: str
+    gen_dir: Path
+
+
+class LivePublish:
+    """The sink for one RTMP publish; owns the generation's ffmpeg."""
+
+    def __init__(
+        self,
+        info: PublishInfo,
+        ffmpeg: str,
+        out: HlsOutput,
+        *,
+        restart_budget: int,
+        on_closed: Callable[[LivePublish], Awaitable[None]],
+        on_restart: Callable[[], None],
+    ) -> None:
+        self.info = info
+        self.started_at = time.time()
+        self.bytes_in = 0
+        self._on_closed = on_closed
+        self._on_restart = on_restart
+        self._kick: Callable[[], None] | None = None
+        self._headers: dict[int, bytes] = {}
+        self._meta: bytes | None = None
+        self._ready_pid: int | None = None
+        self._need_keyframe = False
+        self._spawns = 0
+        self._closed = False
+        argv = build_hls_command(ffmpeg, out)
+        self.ffmpeg = SupervisedProcess(
+            f"ffmpeg:{info.slug}:{info.generation}",
+            lambda: argv,
+            stdin_pipe=True,
+            on_spawn=self._prime,
+            restart_budget=restart_budget,
+            backoff_initial=0.25,
+            backoff_max=4.0,
+        )
+
+    def bind_kick(self, kick: Callable[[], None]) -> None:
+        self._kick = kick
+
+    def kick(self) -> None:
+        if self._kick is not None:
+            self._kick()
+
+    def start(self) -> None:
+        self.ffmpeg.start()
+
+    async def _prime(self, proc: asyncio.subprocess.Process) -> None:
+        """A fresh ffmpeg needs the FLV header, metadata and decoder configs before media."""
+        self._spawns += 1
+        if self._spawns > 1:
+            self._on_restart()
+            self._need_keyframe = True
+        assert proc.stdin is not None
+        data = FLV_HEADER
+        if self._meta is not None:
+            data += flv_tag(TAG_SCRIPT, 0, self._meta)
+        for tag_type, payload in self._headers.items():
+            data += flv_tag(tag_type, 0, payload)
+        proc.stdin.write(data)
+        with contextlib.suppress(ConnectionError):
+            await proc.stdin.drain()
+        self._ready_pid = proc.pid
+
+    async def write_tag(self, tag_type: int, timestamp: int, payload: bytes) -> None:
+        self.bytes_in += len(payload)
+        if tag_type == TAG_SCRIPT:
+            self._meta = payload
+        elif is_sequence_header(tag_type, payload):
+            self._headers[tag_type] = payload
+        proc = self.ffmpeg.process
+        if proc is None or proc.returncode is not None or proc.pid != self._ready_pid:
+            return  # ffmpeg is (re)starting: drop media until it is primed
+        if self._need_keyframe:
+            if tag_type == TAG_VIDEO and is_keyframe(tag_type, payload):
+                self._need_keyframe = False
+            elif tag_type == TAG_VIDEO or TAG_VIDEO not in self._headers:
+                return
+        assert proc.stdin is not None
+        try:
+            proc.stdin.write(flv_tag(tag_type, timestamp, payload))
+            await asyncio.wait_for(proc.stdin.drain(), WRITE_TIMEOUT)
+        except (ConnectionError, TimeoutError) as exc:
+            log.warning("%s: ffmpeg input failed (%s)", self.ffmpeg.name, type(exc).__name__)
+            self._ready_pid = None
+
+    async def close(self) -> None:
+        """The publisher left: let ffmpeg finish the playlist (ENDLIST), then report."""
+        if self._closed:
+            return
+        self._closed = True
+        await self.ffmpeg.stop(graceful=self._end_input)
+        await self._on_closed(self)
+
+    async def _end_input(self) -> None:
+        proc = self.ffmpeg.process
+        if proc is not None and proc.stdin is not None:
+            with contextlib.suppress(Exception):
+                proc.stdin.close()
+            await proc.wait()

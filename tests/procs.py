@@ -1,0 +1,200 @@
+"""Real role processes for tests: free ports, start, wait ready, stop; publishers; polling."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+import httpx
+
+from sender_common.ffmpeg import build_test_publisher_command, resolve_ffmpeg
+
+T = TypeVar("T")
+SEGMENT_SECONDS = "1"
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(predicate: Callable[[], T], timeout: float, what: str, interval: float = 0.1) -> T:
+    """Poll `predicate` until it returns something truthy, or fail after `timeout`."""
+    deadline = time.monotonic() + timeout
+    last_exc: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            value = predicate()
+            if value:
+                return value
+        except (httpx.HTTPError, OSError, ValueError, KeyError) as exc:
+            last_exc = exc
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last error: {last_exc})")
+
+
+@dataclass
+class Proc:
+    role: str
+    url: str
+    popen: subprocess.Popen[bytes]
+    data_dir: Path
+    env: dict[str, str]
+    log_path: Path
+    extra: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self, timeout: float = 10) -> int | None:
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        return self.popen.returncode
+
+    def kill(self) -> None:
+        if self.popen.poll() is None:
+            self.popen.kill()
+            self.popen.wait(10)
+
+
+def start_role(
+    role: str,
+    data_dir: Path,
+    *,
+    port: int | None = None,
+    host: str = "127.0.0.1",
+    env: dict[str, str] | None = None,
+    ready: bool = True,
+    timeout: float = 30,
+    ssl: tuple[Path, Path] | None = None,
+) -> Proc:
+    """Start `uvicorn --factory sender_<role>.main:create_app` and wait for /readyz."""
+    port = port or free_port(host)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    full_env = {
+        **os.environ,
+        "SENDER_DATA_DIR": str(data_dir),
+        "SENDER_HOST": host,
+        "SENDER_HTTP_PORT": str(port),
+        "SENDER_HLS_SEGMENT_SECONDS": SEGMENT_SECONDS,
+        "SENDER_HLS_WINDOW_SEGMENTS": "6",
+        **(env or {}),
+    }
+    argv = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        f"sender_{role}.main:create_app",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
+    scheme = "http"
+    if ssl is not None:
+        argv += ["--ssl-certfile", str(ssl[0]), "--ssl-keyfile", str(ssl[1])]
+        scheme = "https"
+    log_path = data_dir / f"{role}-{port}.log"
+    with log_path.open("ab") as log:
+        popen = subprocess.Popen(argv, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+    proc = Proc(role, f"{scheme}://{host}:{port}", popen, data_dir, full_env, log_path)
+    if ready:
+        wait_ready(proc, timeout)
+    return proc
+
+
+def wait_ready(proc: Proc, timeout: float = 30) -> None:
+    def _ready() -> bool:
+        if proc.popen.poll() is not None:
+            raise AssertionError(f"{proc.role} exited early:\n{proc.log()[-3000:]}")
+        return httpx.get(f"{proc.url}/readyz", timeout=2, verify=False).status_code == 200
+
+    wait_for(_ready, timeout, f"{proc.role} ready")
+
+
+def start_origin(data_dir: Path, *, env: dict[str, str] | None = None, **kw: object) -> Proc:
+    rtmp_port = free_port()
+    proc = start_role(
+        "origin", data_dir, env={"SENDER_RTMP_PORT": str(rtmp_port), **(env or {})}, **kw
+    )  # type: ignore[arg-type]
+    proc.extra["rtmp_port"] = rtmp_port
+    return proc
+
+
+def rtmp_url(origin: Proc, key: str) -> str:
+    return f"rtmp://127.0.0.1:{origin.extra['rtmp_port']}/live/{key}"
+
+
+def create_endpoint(base_url: str, slug: str, **fields: object) -> str:
+    """Create an endpoint on an origin; returns its stream key."""
+    r = httpx.post(f"{base_url}/api/v1/endpoints", json={"slug": slug, **fields}, timeout=10)
+    r.raise_for_status()
+    return str(r.json()["stream_key"])
+
+
+def publish(url: str, *, duration: float | None = None, rate: int = 15) -> subprocess.Popen[bytes]:
+    """A real ffmpeg test-pattern publisher (320x180, ultrafast) in its own process group."""
+    argv = build_test_publisher_command(
+        resolve_ffmpeg(), url, gop_seconds=float(SEGMENT_SECONDS), duration=duration, rate=rate
+    )
+    return subprocess.Popen(
+        argv,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+
+
+def stop_publisher(p: subprocess.Popen[bytes]) -> None:
+    if p.poll() is None:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait(10)
+
+
+def children_of(pid: int) -> list[int]:
+    """Direct and indirect child pids of `pid` (from /proc)."""
+    kids: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        kids.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], [pid]
+    while todo:
+        for child in kids.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"

@@ -1,0 +1,72 @@
+"""The supervised runner with a real fake child (a Python process)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from sender_common.process import ProcessState, SupervisedProcess
+from tests.procs import pid_alive
+
+
+async def until(predicate, timeout: float = 10) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.02)
+
+
+async def test_crash_restarts_with_backoff(tmp_path: Path) -> None:
+    marker = tmp_path / "runs"
+    script = (
+        f"import sys; p=open({str(marker)!r},'a'); p.write('x'); p.close(); "
+        "sys.stderr.write('boom\\n'); sys.exit(3)"
+    )
+    proc = SupervisedProcess(
+        "crasher",
+        lambda: [sys.executable, "-c", script],
+        backoff_initial=0.01,
+        backoff_max=0.05,
+        restart_budget=3,
+    )
+    proc.start()
+    await asyncio.wait_for(proc.wait(), 20)
+    assert proc.state == ProcessState.failed
+    assert marker.read_text() == "xxxx"  # first run + 3 restarts
+    assert proc.restarts == 3
+    assert proc.last_returncode == 3
+    assert "boom" in proc.tail()
+
+
+async def test_stop_leaves_no_process_even_if_sigterm_ignored(tmp_path: Path) -> None:
+    script = (
+        "import signal, subprocess, sys, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+        "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); "
+        "print('ready', file=sys.stderr, flush=True); time.sleep(60)"
+    )
+    proc = SupervisedProcess("stubborn", lambda: [sys.executable, "-c", script], stop_timeout=0.5)
+    proc.start()
+    await until(lambda: "ready" in proc.tail())
+    pid = proc.pid
+    assert pid is not None
+    group = [p for p in os.listdir("/proc") if p.isdigit() and _pgid(int(p)) == pid]
+    assert len(group) >= 2
+    await proc.stop()
+    assert proc.state == ProcessState.stopped
+    await until(lambda: not any(pid_alive(int(p)) for p in group))
+
+
+async def test_clean_exit_is_not_restarted() -> None:
+    proc = SupervisedProcess("once", lambda: [sys.executable, "-c", "pass"])
+    proc.start()
+    await asyncio.wait_for(proc.wait(), 10)
+    assert proc.state == ProcessState.exited and proc.restarts == 0
+
+
+def _pgid(pid: int) -> int | None:
+    try:
+        return os.getpgid(pid)
+    except ProcessLookupError:
+        return None
