@@ -135,7 +135,10 @@ def wait_ready(proc: Proc, timeout: float = 30) -> None:
 def start_origin(data_dir: Path, *, env: dict[str, str] | None = None, **kw: object) -> Proc:
     rtmp_port = free_port()
     proc = start_role(
-        "origin", data_dir, env={"SENDER_RTMP_PORT": str(rtmp_port), **(env or {})}, **kw
+        "origin",
+        data_dir,
+        env={"SENDER_RTMP_PORT": str(rtmp_port), "SENDER_RECONNECT_GRACE_SECONDS": "1", **(env or {})},
+        **kw,
     )  # type: ignore[arg-type]
     proc.extra["rtmp_port"] = rtmp_port
     return proc

@@ -158,7 +158,7 @@ def test_reconnect_starts_generation_two_and_live_sequence_rises(origin: Proc) -
         seq_of = {s.uri: first.media_sequence + i for i, s in enumerate(first.segments)}
     finally:
         stop_publisher(pub)
-    wait_for(lambda: status(origin, "cam4")["state"] == "waiting_source", 15, "gen 1 end")
+    wait_for(lambda: "#EXT-X-ENDLIST" in live(origin, "cam4"), 15, "gen 1 end (after the grace)")
     pub = publish(rtmp_url(origin, key))
     try:
         wait_for(lambda: status(origin, "cam4")["generation"] == 2, 20, "generation 2")

@@ -29,6 +29,11 @@ class OriginMetrics:
             "Ended generations whose spool was removed after retention",
             registry=registry,
         )
+        self.reconnects = Counter(
+            "sender_origin_reconnects_total",
+            "Publishers that came back inside the grace period and continued their generation",
+            registry=registry,
+        )
         self.segments_written = Counter(
             "sender_origin_segments_written_total", "HLS segments written", registry=registry
         )

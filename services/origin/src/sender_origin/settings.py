@@ -14,6 +14,7 @@ class OriginSettings(CommonSettings):
     rtmp_handshake_timeout: float = Field(default=10.0, gt=0)
     rtmp_idle_timeout: float = Field(default=30.0, gt=0)
     ffmpeg_restart_budget: int = Field(default=10, ge=0)
+    reconnect_grace_seconds: float = Field(default=10.0, ge=0, le=3600)
     retention_check_seconds: float = Field(default=30.0, gt=0)
     public_rtmp_url: str | None = None
 

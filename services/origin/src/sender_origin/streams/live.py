@@ -47,12 +47,18 @@ class LivePlaylists:
             self._etags.pop(key, None)
 
     def render(
-        self, slug: str, name: str, generation: int, renditions: list[RenditionSpec]
+        self,
+        slug: str,
+        name: str,
+        generation: int,
+        renditions: list[RenditionSpec],
+        *,
+        ended: bool = False,
     ) -> bytes | None:
         names = [r.name for r in renditions]
         if name == "live.m3u8":
             if len(renditions) == 1:
-                return self._media(slug, names[0], generation, "")
+                return self._media(slug, names[0], generation, "", ended)
             master = MasterPlaylist(
                 variants=[
                     Variant(f"live/{r.name}.m3u8", bandwidth(r), resolution(r), name=r.name)
@@ -64,17 +70,20 @@ class LivePlaylists:
         if name.startswith("live/") and name.endswith(".m3u8"):
             rendition = name[len("live/") : -len(".m3u8")]
             if rendition in names:
-                return self._media(slug, rendition, generation, "../")
+                return self._media(slug, rendition, generation, "../", ended)
         return None
 
     def refresh(self, slug: str, generation: int, renditions: list[RenditionSpec]) -> int:
         """Fold in what ffmpeg wrote since the last look; returns the new segment count."""
         return sum(self._fold(slug, r.name, generation)[1] for r in renditions)
 
-    def _media(self, slug: str, rendition: str, generation: int, prefix: str) -> bytes | None:
+    def _media(
+        self, slug: str, rendition: str, generation: int, prefix: str, ended: bool
+    ) -> bytes | None:
         cont, _ = self._fold(slug, rendition, generation)
         if cont is None:
             return None
+        cont.ended = ended  # the source's ENDLIST does not end a generation held for reconnect
         return cont.render(prefix).encode()
 
     def _fold(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -36,7 +37,12 @@ class EndpointRuntime:
     publish: LivePublish | None = None
     generation: int | None = None
     generation_live: bool = False
-    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    grace: asyncio.Task[None] | None = None
+    grace_until: float | None = None
+
+    @property
+    def in_grace(self) -> bool:
+        return self.grace is not None and not self.grace.done()
 
 
 def renditions_of(endpoint: Endpoint) -> list[RenditionSpec]:
@@ -98,9 +104,16 @@ class StreamManager:
             if reason is not None:
                 self.metrics.publish_refused.labels(reason=reason).inc()
                 raise PublishRefused(f"endpoint {endpoint.slug!r}: {reason}")
-            number = await asyncio.to_thread(
-                store.open_generation, self.engine, endpoint.id, rt.renditions
-            )
+            if rt.in_grace and rt.generation is not None:
+                assert rt.grace is not None
+                rt.grace.cancel()
+                rt.grace, rt.grace_until = None, None
+                number = rt.generation  # a reconnect inside the grace period continues it
+                self.metrics.reconnects.inc()
+            else:
+                number = await asyncio.to_thread(
+                    store.open_generation, self.engine, endpoint.id, rt.renditions
+                )
             gen_dir = self.settings.spool_dir / endpoint.slug / str(number)
             for r in rt.renditions:
                 (gen_dir / r.name).mkdir(parents=True, exist_ok=True)
@@ -122,14 +135,34 @@ class StreamManager:
         return publish
 
     async def _publish_closed(self, publish: LivePublish) -> None:
+        """The publisher left: hold the generation open for the grace period, then end it."""
         info = publish.info
+        self.metrics.active_ingests.dec()
+        rt = self._rt.get(info.slug)
+        grace = self.settings.reconnect_grace_seconds
+        if rt is not None and rt.publish is publish:
+            rt.publish = None
+            if rt.desired and not publish.no_grace and grace > 0:
+                rt.grace_until = time.time() + grace
+                rt.grace = asyncio.create_task(
+                    self._grace_expiry(rt, info, grace), name=f"grace:{info.slug}"
+                )
+                log.info("%s: publisher left; generation %d open for %.0fs", info.slug,
+                         info.generation, grace)
+                return
+        await self._end_generation(rt, info)
+
+    async def _grace_expiry(self, rt: EndpointRuntime, info: PublishInfo, grace: float) -> None:
+        await asyncio.sleep(grace)
+        rt.grace, rt.grace_until = None, None
+        await self._end_generation(rt, info)
+
+    async def _end_generation(self, rt: EndpointRuntime | None, info: PublishInfo) -> None:
         await asyncio.to_thread(
             store.close_generation, self.engine, info.endpoint_id, info.generation
         )
-        rt = self._rt.get(info.slug)
-        if rt is not None and rt.publish is publish:
-            rt.publish, rt.generation_live = None, False
-        self.metrics.active_ingests.dec()
+        if rt is not None and rt.generation == info.generation:
+            rt.generation_live = False
         log.info("%s: generation %d ended", info.slug, info.generation)
 
     # -- management ---------------------------------------------------------------------
@@ -149,16 +182,26 @@ class StreamManager:
         await self._end_publish(rt)
         return self.status_of(rt)
 
-    async def kick(self, slug: str) -> StreamStatus:
+    async def kick(self, slug: str, *, block: bool = False) -> StreamStatus:
+        """Disconnect the publisher; with `block`, its key is refused until rotated."""
         rt = await self._runtime(slug)
-        await self._end_publish(rt)
+        if block:
+            await asyncio.to_thread(store.set_key_blocked, self.engine, slug, True)
+        await self._end_publish(rt, grace=not block)
         return self.status_of(rt)
 
-    async def _end_publish(self, rt: EndpointRuntime) -> None:
+    async def _end_publish(self, rt: EndpointRuntime, *, grace: bool = False) -> None:
         publish = rt.publish
         if publish is not None:
+            publish.no_grace = not grace
             publish.kick()
             await publish.close()
+        if not grace and rt.grace is not None:
+            rt.grace.cancel()
+            rt.grace, rt.grace_until = None, None
+            if rt.generation is not None and rt.generation_live:
+                info = PublishInfo(rt.slug, rt.endpoint_id, rt.generation, "", Path())
+                await self._end_generation(rt, info)
 
     async def status(self, slug: str) -> StreamStatus:
         return self.status_of(await self._runtime(slug))
@@ -167,7 +210,9 @@ class StreamManager:
         return [self.status_of(rt) for rt in self._rt.values()]
 
     def status_of(self, rt: EndpointRuntime) -> StreamStatus:
-        return status_of(rt.slug, self._state(rt), rt.generation, rt.renditions, rt.publish)
+        status = status_of(rt.slug, self._state(rt), rt.generation, rt.renditions, rt.publish)
+        status.reconnect_deadline = rt.grace_until if rt.in_grace else None
+        return status
 
     def _state(self, rt: EndpointRuntime) -> SessionState:
         if rt.publish is not None:
@@ -196,7 +241,8 @@ class StreamManager:
                 return None
         if rt.generation is None:
             return None
-        return self.live.render(slug, name, rt.generation, rt.renditions)
+        ended = rt.publish is None and not rt.in_grace
+        return self.live.render(slug, name, rt.generation, rt.renditions, ended=ended)
 
     # -- lifecycle ----------------------------------------------------------------------
 

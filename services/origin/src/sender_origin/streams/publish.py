@@ -59,6 +59,7 @@ class LivePublish:
         self._need_keyframe = False
         self._spawns = 0
         self._closed = False
+        self.no_grace = False
         argv = build_hls_command(ffmpeg, out)
         self.ffmpeg = SupervisedProcess(
             f"ffmpeg:{info.slug}:{info.generation}",

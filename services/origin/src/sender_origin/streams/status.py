@@ -34,6 +34,7 @@ class StreamStatus(BaseModel):
     live_url: str
     renditions: list[str]
     publisher: PublisherPublic | None = None
+    reconnect_deadline: float | None = None
     ffmpeg: FfmpegPublic | None = None
 
 

@@ -69,6 +69,15 @@ def set_desired(engine: Engine, slug: str, want: bool) -> None:
                 s.rollback()
 
 
+def set_key_blocked(engine: Engine, slug: str, blocked: bool) -> None:
+    with Session(engine) as s:
+        endpoint = s.exec(select(Endpoint).where(Endpoint.slug == slug)).first()
+        if endpoint is not None:
+            endpoint.key_blocked = blocked
+            s.add(endpoint)
+            s.commit()
+
+
 def open_generation(engine: Engine, endpoint_id: int, renditions: list[RenditionSpec]) -> int:
     """A new generation number for the endpoint (safe when several origins share the DB)."""
     delivery = "passthrough" if [r.height for r in renditions] == [None] else "ladder"

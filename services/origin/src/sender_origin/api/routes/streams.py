@@ -34,6 +34,7 @@ async def stop_stream(manager: ManagerDep, slug: str) -> StreamStatus:
 
 
 @router.post("/{slug}/kick")
-async def kick_publisher(manager: ManagerDep, slug: str) -> StreamStatus:
-    """Disconnect the current publisher; the session stays wanted and may be published again."""
-    return await manager.kick(slug)
+async def kick_publisher(manager: ManagerDep, slug: str, block: bool = False) -> StreamStatus:
+    """Disconnect the current publisher (its peer is in the status). With `block=true` its key
+    is refused until the next rotate-key; otherwise it may reconnect within the grace period."""
+    return await manager.kick(slug, block=block)
