@@ -57,6 +57,8 @@ def _hls_options(out: HlsOutput) -> list[str]:
 def _input(source: str, input_format: str | None) -> list[str]:
     args = ["-hide_banner", "-nostats", "-loglevel", "warning"]
     if input_format:
+        # A live FLV input announces its streams up front: probe briefly, start at once.
+        args += ["-analyzeduration", "1000000", "-probesize", "65536"]
         args += ["-f", input_format]
     return [*args, "-i", source]
 
