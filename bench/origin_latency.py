@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests import procs  # noqa: E402
+from tests import procs
 
 
 def first_playable(origin: procs.Proc, slug: str, deadline: float) -> float:
@@ -58,8 +58,10 @@ def main() -> None:
             origin.stop()
     med = statistics.median(results)
     print(f"publish-to-first-playable median: {med:.2f} s over {len(results)} runs")
-    print(f"ratio to segment duration ({args.segment_seconds:g} s): {med / args.segment_seconds:.2f}x"
-          " (goal <= 1.5x)")
+    print(
+        f"ratio to segment duration ({args.segment_seconds:g} s): {med / args.segment_seconds:.2f}x"
+        " (goal <= 1.5x)"
+    )
 
 
 if __name__ == "__main__":

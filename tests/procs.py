@@ -137,7 +137,11 @@ def start_origin(data_dir: Path, *, env: dict[str, str] | None = None, **kw: obj
     proc = start_role(
         "origin",
         data_dir,
-        env={"SENDER_RTMP_PORT": str(rtmp_port), "SENDER_RECONNECT_GRACE_SECONDS": "1", **(env or {})},
+        env={
+            "SENDER_RTMP_PORT": str(rtmp_port),
+            "SENDER_RECONNECT_GRACE_SECONDS": "1",
+            **(env or {}),
+        },
         **kw,
     )  # type: ignore[arg-type]
     proc.extra["rtmp_port"] = rtmp_port

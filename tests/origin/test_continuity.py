@@ -26,21 +26,40 @@ def test_reconnect_inside_grace_continues_the_generation(tmp_path: Path) -> None
     try:
         wait_for(lambda: (p := playlist()) and len(p.segments) >= 2, 30, "first segments")
         client = subprocess.Popen(  # a plain HLS client reading across the break
-            [resolve_ffmpeg(), "-hide_banner", "-loglevel", "error", "-i", live_url,
-             "-c", "copy", "-f", "null", "-"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+            [
+                resolve_ffmpeg(),
+                "-hide_banner",
+                "-loglevel",
+                "error",
+                "-i",
+                live_url,
+                "-c",
+                "copy",
+                "-f",
+                "null",
+                "-",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
         )
         before = playlist()
         assert before is not None
         stop_publisher(pub)
-        st = wait_for(lambda: httpx.get(f"{origin.url}/api/v1/streams/cont").json()
-                      .get("reconnect_deadline"), 10, "grace period")
+        st = wait_for(
+            lambda: httpx.get(f"{origin.url}/api/v1/streams/cont").json().get("reconnect_deadline"),
+            10,
+            "grace period",
+        )
         assert st
         during = playlist()
         assert during is not None and not during.endlist  # held open for the reconnect
         pub = publish(rtmp_url(origin, key))
-        wait_for(lambda: httpx.get(f"{origin.url}/api/v1/streams/cont").json()["state"] == "live",
-                 20, "live again")
+        wait_for(
+            lambda: httpx.get(f"{origin.url}/api/v1/streams/cont").json()["state"] == "live",
+            20,
+            "live again",
+        )
 
         def after_break():
             p = playlist()
@@ -70,8 +89,11 @@ def test_kick_with_block_refuses_the_key_until_rotation(tmp_path: Path) -> None:
     key = create_endpoint(origin.url, "kickme")
     pub = publish(rtmp_url(origin, key))
     try:
-        wait_for(lambda: httpx.get(f"{origin.url}/api/v1/streams/kickme").json()["state"]
-                 == "live", 20, "live")
+        wait_for(
+            lambda: httpx.get(f"{origin.url}/api/v1/streams/kickme").json()["state"] == "live",
+            20,
+            "live",
+        )
         peer = httpx.get(f"{origin.url}/api/v1/streams/kickme").json()["publisher"]["peer"]
         assert peer.startswith("127.0.0.1:")
         st = httpx.post(f"{origin.url}/api/v1/streams/kickme/kick?block=true", timeout=10).json()
@@ -83,8 +105,11 @@ def test_kick_with_block_refuses_the_key_until_rotation(tmp_path: Path) -> None:
         rotated = httpx.post(f"{origin.url}/api/v1/endpoints/kickme/rotate-key").json()
         assert rotated["key_blocked"] is False
         pub = publish(rtmp_url(origin, rotated["stream_key"]))
-        wait_for(lambda: httpx.get(f"{origin.url}/api/v1/streams/kickme").json()["generation"]
-                 == 2, 20, "generation 2 with the new key")
+        wait_for(
+            lambda: httpx.get(f"{origin.url}/api/v1/streams/kickme").json()["generation"] == 2,
+            20,
+            "generation 2 with the new key",
+        )
     finally:
         stop_publisher(pub)
         origin.stop()

@@ -11,6 +11,7 @@ __all__ = ["NodeIdentity", "NodePublic", "node_router", "verify_signature"]
 import base64
 import hashlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -93,8 +94,12 @@ class NodePublic(BaseModel):
     manifest: dict[str, Any]
 
 
-def node_router(identity: NodeIdentity, role: str, manifest: dict[str, Any]) -> APIRouter:
-    """`GET /api/v1/node`: who this node is and what it offers."""
+def node_router(
+    identity: NodeIdentity,
+    role: str,
+    manifest: dict[str, Any] | Callable[[], dict[str, Any]],
+) -> APIRouter:
+    """`GET /api/v1/node`: who this node is and what it offers (manifest may be computed)."""
     router = APIRouter(prefix="/api/v1", tags=["node"])
 
     @router.get("/node")
@@ -105,7 +110,7 @@ def node_router(identity: NodeIdentity, role: str, manifest: dict[str, Any]) -> 
             public_key=identity.public_key,
             role=role,
             version=VERSION,
-            manifest=manifest,
+            manifest=manifest() if callable(manifest) else manifest,
         )
 
     return router

@@ -12,10 +12,12 @@ from prometheus_client import CollectorRegistry
 
 from sender_common.children import Child, Periodic, run_children
 from sender_common.database import DatabaseChild
+from sender_common.errors import install_error_handlers
 from sender_common.ffmpeg import resolve_ffmpeg
 from sender_common.hls.serving import HlsApp
 from sender_common.hls.spoolcache import SpoolCache
 from sender_common.node import NodeIdentity, node_router
+from sender_origin.api.main import api_router
 from sender_origin.ingest.rtmp import RtmpIngest
 from sender_origin.metrics import OriginMetrics
 from sender_origin.settings import OriginSettings
@@ -61,11 +63,14 @@ class OriginRuntime:
             self.retention.child(),
         ]
 
-    def mount(self, app: FastAPI) -> None:
-        """Attach routes that are not FastAPI routers (the HLS app, the player)."""
+    def install(self, app: FastAPI) -> None:
+        """Add the origin's routes and mounted apps to `app` (its own or a host's)."""
+        app.state.settings = self.settings
         app.state.engine = self.db.engine
         app.state.manager = self.manager
-        app.include_router(node_router(self.identity, "origin", self.manifest()))
+        install_error_handlers(app)
+        app.include_router(api_router(self.settings.api_token))
+        app.include_router(node_router(self.identity, "origin", self.manifest))
         app.mount("/sender/hls", self.hls, name="hls")
         try:
             from sender_common.player import player_router
@@ -85,6 +90,7 @@ class OriginRuntime:
                 "retention_seconds": hls.retention_seconds,
             },
             "children": [c.name for c in self.children()],
+            "running_children": list(self.started),
         }
 
     async def readiness(self) -> dict[str, bool]:

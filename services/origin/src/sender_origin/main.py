@@ -9,9 +9,8 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
 from sender_common.api import health_router, instrument
-from sender_common.errors import install_error_handlers
+from sender_common.compose import mount_role
 from sender_common.logs import setup_logging
-from sender_origin.api.main import api_router
 from sender_origin.lifespan import OriginRuntime
 from sender_origin.settings import OriginSettings
 
@@ -35,11 +34,15 @@ def create_app(settings: OriginSettings | None = None) -> FastAPI:
         lifespan=lifespan,
         description="RTMP ingest, HLS packaging and serving, stream management.",
     )
-    app.state.settings = settings
-    app.state.runtime = runtime
-    install_error_handlers(app)
     app.include_router(health_router(runtime.readiness))
-    app.include_router(api_router(settings.api_token))
-    runtime.mount(app)
+    runtime.install(app)
     instrument(app, registry)
     return app
+
+
+def mount_origin(host: FastAPI, settings: OriginSettings | None = None) -> OriginRuntime:
+    """Run the origin inside an existing FastAPI app: its routes (`/api/v1/...`,
+    `/sender/hls`, `/sender/player`) are added and its children run in `host`'s lifespan."""
+    runtime = OriginRuntime(settings or OriginSettings(), CollectorRegistry())
+    mount_role(host, runtime)
+    return runtime

@@ -147,8 +147,12 @@ class StreamManager:
                 rt.grace = asyncio.create_task(
                     self._grace_expiry(rt, info, grace), name=f"grace:{info.slug}"
                 )
-                log.info("%s: publisher left; generation %d open for %.0fs", info.slug,
-                         info.generation, grace)
+                log.info(
+                    "%s: publisher left; generation %d open for %.0fs",
+                    info.slug,
+                    info.generation,
+                    grace,
+                )
                 return
         await self._end_generation(rt, info)
 

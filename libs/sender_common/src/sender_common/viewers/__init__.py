@@ -1,0 +1,180 @@
+"""Viewer counting on a node: attribution, sessions, player events, reporting to metrics.
+
+`Viewers` is the one object a role builds; it wires itself in through `observe` (the HLS
+app's observer), `router()` (player events) and `children()` (the lifespan's workers).
+Without `SENDER_METRICS_URL` the node counts itself (`sender_<role>_active_viewers`); with it,
+the node also sends signed batches to the metrics role on the bulk lane.
+"""
+
+from __future__ import annotations
+
+__all__ = ["Attributor", "RequestInfo", "ViewerSettings", "ViewerTracker", "Viewers"]
+
+import time
+from collections.abc import Callable
+
+import httpx
+from fastapi import APIRouter
+from prometheus_client import CollectorRegistry
+
+from sender_common.children import Child, Periodic
+from sender_common.hls.serving import HlsHit
+from sender_common.node import NodeIdentity
+from sender_common.settings import CommonSettings
+from sender_common.viewers.attribution import Attributor, RequestInfo
+from sender_common.viewers.events import PlayerEvent, RateLimiter, events_router
+from sender_common.viewers.labels import LabelCap
+from sender_common.viewers.lanes import (
+    Deliver,
+    Envelope,
+    Lane,
+    LaneLimits,
+    Lanes,
+    RetryableDelivery,
+    http_deliver,
+)
+from sender_common.viewers.metrics import NodeViewerMetrics
+from sender_common.viewers.reporter import Reporter, ViewerSettings
+from sender_common.viewers.tracker import ViewerTracker, client_key, vsid_key
+
+HTTP_TIMEOUT = httpx.Timeout(10.0, connect=3.0)
+
+
+class Viewers:
+    """Counts this node's viewers and, with a metrics URL, reports them."""
+
+    def __init__(
+        self,
+        settings: CommonSettings,
+        role: str,
+        registry: CollectorRegistry,
+        identity: NodeIdentity,
+        *,
+        config: ViewerSettings | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.settings = settings
+        self.role = role
+        self.config = config = config or ViewerSettings()
+        idle = config.viewer_idle_seconds or settings.hls.viewer_idle_seconds
+        self.attributor = Attributor(
+            settings.trusted_proxies, count_localhost=settings.count_localhost
+        )
+        self.tracker = ViewerTracker(idle, clock=clock)
+        self.limiter = RateLimiter(config.viewer_events_rate, config.viewer_events_burst)
+        self.cap = LabelCap(config.viewer_label_limit)
+        self.metrics = NodeViewerMetrics(registry, role, self.tracker.counts, self.cap)
+        self.sweeper = Periodic("viewers-sweep", 1.0, self.sweep)
+        self._transport = transport
+        self.client: httpx.AsyncClient | None = None
+        self._post: Deliver | None = None
+        self.lanes: Lanes | None = None
+        self.reporter: Reporter | None = None
+        if settings.metrics_url:
+            self.lanes = Lanes(
+                self._deliver,
+                limits={
+                    Lane.bulk: LaneLimits(
+                        config.viewer_bulk_max_batches, config.viewer_bulk_max_bytes
+                    )
+                },
+                max_backoff=config.viewer_retry_max_seconds,
+                on_drop=self._dropped,
+            )
+            self.reporter = Reporter(
+                self.tracker, identity, role, self.lanes, token=config.metrics_ingest_token
+            )
+
+    # -- the hooks -------------------------------------------------------------------------
+
+    def observe(self, hit: HlsHit) -> None:
+        """The HLS app's observer: count requests and keep playlist-fetching viewers alive."""
+        info = self.attributor.from_scope(hit.scope, hit.vsid)
+        if not self.attributor.counts(info):
+            return
+        label = self.cap(hit.endpoint)
+        if hit.status >= 400:
+            self.metrics.hls_requests.labels(label, "error").inc()
+            return
+        kind = "playlist" if hit.is_playlist else "segment"
+        self.metrics.hls_requests.labels(label, kind).inc()
+        self.metrics.hls_bytes.labels(label).inc(hit.nbytes)
+        self.tracker.count_request(hit.endpoint, hit.nbytes)
+        if hit.is_playlist:
+            self._touch(hit.endpoint, info)
+
+    def router(self) -> APIRouter:
+        """`POST /sender/api/v1/events`."""
+        return events_router(
+            self.attributor, self.limiter, self.on_event, self.metrics.events_limited.inc
+        )
+
+    def children(self) -> list[Child]:
+        """The expiry sweeper; with a metrics URL also the HTTP client, lanes and reporter."""
+        out = [self.sweeper.child()]
+        if self.lanes is not None and self.reporter is not None:
+            out.append(Child("viewers-client", self._open_client, self._close_client))
+            out.extend(self.lanes.children())
+            interval = self.config.viewer_report_seconds
+            out.append(Periodic("viewers-report", interval, self.reporter.tick).child())
+        return out
+
+    def active(self, endpoint: str) -> int:
+        """Viewers of `endpoint` this node sees right now."""
+        return self.tracker.active(endpoint)
+
+    # -- internals -------------------------------------------------------------------------
+
+    def on_event(self, event: PlayerEvent, info: RequestInfo) -> None:
+        """Apply one accepted player event."""
+        self.metrics.events.labels(event.type).inc()
+        if not self.attributor.counts(info):
+            return
+        key = vsid_key(event.vsid)
+        if event.type == "ended":
+            self.tracker.end(event.endpoint, key)
+            return
+        if event.type == "heartbeat":
+            self.tracker.count_heartbeat(event.endpoint)
+            self.metrics.heartbeats.labels(self.cap(event.endpoint)).inc()
+        if event.type != "error":
+            self._touch(event.endpoint, info)
+
+    def _touch(self, endpoint: str, info: RequestInfo) -> None:
+        ip_key = client_key(info.client_ip, self.config.viewer_salt)
+        if info.vsid is not None:
+            new = self.tracker.touch(endpoint, vsid_key(info.vsid), via=ip_key)
+        else:
+            new = self.tracker.touch(endpoint, ip_key)
+        if new:
+            self.metrics.sessions_started.labels(self.cap(endpoint)).inc()
+
+    def sweep(self) -> None:
+        self.tracker.sweep()
+        self.limiter.prune()
+
+    def _dropped(self, lane: Lane, n: int) -> None:
+        if lane is Lane.bulk:
+            self.metrics.bulk_dropped.inc(n)
+
+    async def _open_client(self) -> None:
+        assert self.settings.metrics_url is not None
+        self.client = httpx.AsyncClient(
+            base_url=self.settings.metrics_url.rstrip("/"),
+            timeout=HTTP_TIMEOUT,
+            transport=self._transport,
+        )
+        self._post = http_deliver(self.client)
+
+    async def _close_client(self) -> None:
+        if self.client is not None:
+            self._post = None
+            await self.client.aclose()
+            self.client = None
+
+    async def _deliver(self, env: Envelope) -> None:
+        if self._post is None:
+            raise RetryableDelivery("the metrics client is not open yet")
+        await self._post(env)
+        self.metrics.batches_sent.inc()

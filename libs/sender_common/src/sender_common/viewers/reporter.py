@@ -1,0 +1,105 @@
+"""Sends this node's viewers to the metrics role: one signed batch every few seconds."""
+
+from __future__ import annotations
+
+__all__ = ["Reporter", "ViewerSettings"]
+
+import json
+import secrets
+import time
+from collections.abc import Callable
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from sender_common.node import NodeIdentity
+from sender_common.viewers.batch import INGEST_PATH, NODE_HEADER, SIGNATURE_HEADER
+from sender_common.viewers.lanes import Envelope, Lanes
+from sender_common.viewers.tracker import ViewerTracker
+
+
+class ViewerSettings(BaseSettings):
+    """Viewer-counting knobs (env prefix `SENDER_`), beyond `CommonSettings`."""
+
+    model_config = SettingsConfigDict(env_prefix="SENDER_", extra="ignore")
+
+    viewer_salt: str = ""
+    viewer_idle_seconds: float | None = Field(default=None, gt=0)
+    viewer_report_seconds: float = Field(default=2.0, gt=0)
+    viewer_retry_max_seconds: float = Field(default=5.0, gt=0)
+    viewer_bulk_max_batches: int = Field(default=1000, ge=1)
+    viewer_bulk_max_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    viewer_events_rate: float = Field(default=5.0, gt=0)
+    viewer_events_burst: int = Field(default=10, ge=1)
+    viewer_label_limit: int = Field(default=100, ge=1)
+    metrics_ingest_token: str | None = None
+
+
+class Reporter:
+    """Drains the tracker into one signed batch per tick and queues it on the bulk lane."""
+
+    def __init__(
+        self,
+        tracker: ViewerTracker,
+        identity: NodeIdentity,
+        role: str,
+        lanes: Lanes,
+        *,
+        token: str | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.tracker = tracker
+        self.identity = identity
+        self.role = role
+        self.lanes = lanes
+        self.token = token
+        self.clock = clock
+        self.boot_id = secrets.token_urlsafe(12)
+        self.boot_at = clock()
+        self.seq = 0
+
+    def build(self) -> bytes | None:
+        """The next batch's body, or None when nothing happened since the last one."""
+        viewers, counters = self.tracker.drain()
+        if not viewers and not counters:
+            return None
+        self.seq += 1
+        batch = {
+            "node_id": self.identity.node_id,
+            "role": self.role,
+            "public_key": self.identity.public_key,
+            "boot_id": self.boot_id,
+            "boot_at": self.boot_at,
+            "seq": self.seq,
+            "sent_at": self.clock(),
+            "viewers": [
+                {"endpoint": ep, "vsid_or_ip_hash": key, "last_seen": seen}
+                for ep, key, seen in viewers
+            ],
+            "counters": [
+                {
+                    "endpoint": ep,
+                    "requests": c.requests,
+                    "bytes": c.bytes,
+                    "heartbeats": c.heartbeats,
+                    "sessions_started": c.sessions_started,
+                }
+                for ep, c in counters.items()
+            ],
+        }
+        return json.dumps(batch, separators=(",", ":")).encode()
+
+    def envelope(self, body: bytes) -> Envelope:
+        headers = {
+            "content-type": "application/json",
+            SIGNATURE_HEADER: self.identity.sign(body),
+            NODE_HEADER: self.identity.node_id,
+        }
+        if self.token:
+            headers["authorization"] = f"Bearer {self.token}"
+        return Envelope("viewer_batches", INGEST_PATH, body, headers)
+
+    def tick(self) -> None:
+        body = self.build()
+        if body is not None:
+            self.lanes.submit(self.envelope(body))

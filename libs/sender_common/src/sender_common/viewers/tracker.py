@@ -1,0 +1,146 @@
+"""Viewer sessions on one node, and the per-endpoint counters reported with them.
+
+A session is keyed by the player's `vsid` (`v:<vsid>`) or, for plain clients without one,
+by a salted hash of the client address (`h:<hash>`), per endpoint; raw addresses are never
+kept. A session lives while it is touched (playlist reloads, player events) and expires
+after `idle_seconds` of silence.
+"""
+
+from __future__ import annotations
+
+__all__ = ["EndpointCounters", "ViewerTracker", "client_key", "vsid_key"]
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+def vsid_key(vsid: str) -> str:
+    return "v:" + vsid
+
+
+def client_key(ip: str, salt: str) -> str:
+    """A per-deployment salted hash of a client address; the address itself never leaves."""
+    digest = hashlib.sha256(f"sender-viewer\x00{salt}\x00{ip}".encode()).hexdigest()
+    return "h:" + digest[:32]
+
+
+@dataclass(slots=True)
+class EndpointCounters:
+    requests: int = 0
+    bytes: int = 0
+    heartbeats: int = 0
+    sessions_started: int = 0
+
+    def empty(self) -> bool:
+        return not (self.requests or self.bytes or self.heartbeats or self.sessions_started)
+
+
+@dataclass(slots=True)
+class _Endpoint:
+    sessions: dict[str, float] = field(default_factory=dict)
+    dirty: set[str] = field(default_factory=set)
+    # address hashes that recently came with a vsid: their plain fetches are the same viewer
+    vsid_clients: dict[str, float] = field(default_factory=dict)
+    pending: EndpointCounters = field(default_factory=EndpointCounters)
+
+
+class ViewerTracker:
+    """Active sessions per endpoint, plus counter deltas not yet reported."""
+
+    def __init__(
+        self,
+        idle_seconds: float,
+        *,
+        max_sessions: int = 200_000,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.idle_seconds = idle_seconds
+        self.max_sessions = max_sessions
+        self.clock = clock
+        self._endpoints: dict[str, _Endpoint] = {}
+        self._total = 0
+        self.refused = 0
+
+    def _ep(self, endpoint: str) -> _Endpoint:
+        ep = self._endpoints.get(endpoint)
+        if ep is None:
+            ep = self._endpoints[endpoint] = _Endpoint()
+        return ep
+
+    def touch(self, endpoint: str, key: str, *, via: str | None = None) -> bool:
+        """Keep a session alive; True when it is new. `via` is the client hash of a vsid fetch."""
+        now = self.clock()
+        ep = self._ep(endpoint)
+        if via is not None:
+            ep.vsid_clients[via] = now
+        elif key in ep.vsid_clients and now - ep.vsid_clients[key] < self.idle_seconds:
+            return False  # a vsid player's fetch without its vsid: already counted
+        new = key not in ep.sessions
+        if new:
+            if self._total >= self.max_sessions:
+                self.refused += 1
+                return False
+            self._total += 1
+            ep.pending.sessions_started += 1
+        ep.sessions[key] = now
+        ep.dirty.add(key)
+        return new
+
+    def end(self, endpoint: str, key: str) -> None:
+        """The player said it ended: drop the session now rather than at expiry."""
+        ep = self._endpoints.get(endpoint)
+        if ep is not None and ep.sessions.pop(key, None) is not None:
+            self._total -= 1
+            ep.dirty.discard(key)
+
+    def count_request(self, endpoint: str, nbytes: int) -> None:
+        pending = self._ep(endpoint).pending
+        pending.requests += 1
+        pending.bytes += nbytes
+
+    def count_heartbeat(self, endpoint: str) -> None:
+        self._ep(endpoint).pending.heartbeats += 1
+
+    def active(self, endpoint: str) -> int:
+        """Sessions of `endpoint` seen within the idle timeout."""
+        ep = self._endpoints.get(endpoint)
+        if ep is None:
+            return 0
+        cutoff = self.clock() - self.idle_seconds
+        return sum(1 for seen in ep.sessions.values() if seen > cutoff)
+
+    def counts(self) -> dict[str, int]:
+        """Active sessions of every endpoint that has any."""
+        out = {name: self.active(name) for name in self._endpoints}
+        return {name: n for name, n in out.items() if n}
+
+    def sweep(self) -> int:
+        """Forget expired sessions and idle endpoints; returns how many sessions expired."""
+        cutoff = self.clock() - self.idle_seconds
+        expired = 0
+        for name in list(self._endpoints):
+            ep = self._endpoints[name]
+            gone = [key for key, seen in ep.sessions.items() if seen <= cutoff]
+            for key in gone:
+                del ep.sessions[key]
+                ep.dirty.discard(key)
+            expired += len(gone)
+            ep.vsid_clients = {k: t for k, t in ep.vsid_clients.items() if t > cutoff}
+            if not ep.sessions and not ep.vsid_clients and ep.pending.empty():
+                del self._endpoints[name]
+        self._total -= expired
+        return expired
+
+    def drain(self) -> tuple[list[tuple[str, str, float]], dict[str, EndpointCounters]]:
+        """Sessions touched and counter deltas since the last drain, resetting both."""
+        viewers: list[tuple[str, str, float]] = []
+        counters: dict[str, EndpointCounters] = {}
+        for name, ep in self._endpoints.items():
+            viewers.extend((name, key, ep.sessions[key]) for key in ep.dirty if key in ep.sessions)
+            ep.dirty = set()
+            if not ep.pending.empty():
+                counters[name] = ep.pending
+                ep.pending = EndpointCounters()
+        return viewers, counters
