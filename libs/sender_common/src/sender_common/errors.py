@@ -25,6 +25,7 @@ __all__ = [
 from typing import TYPE_CHECKING
 
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 
 if TYPE_CHECKING:
     from fastapi import FastAPI, Request
@@ -72,4 +73,12 @@ def install_error_handlers(app: FastAPI) -> None:
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, UnauthorizedError) else None
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
 
+    async def _db_down(_request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse(
+            {"detail": f"database unavailable: {type(exc).__name__}"},
+            status_code=503,
+            headers={"Retry-After": "2"},
+        )
+
     app.add_exception_handler(SenderError, _handle)
+    app.add_exception_handler(OperationalError, _db_down)

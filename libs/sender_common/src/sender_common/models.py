@@ -22,6 +22,7 @@ __all__ = [
 ]
 
 import enum
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,6 +32,7 @@ from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62})$"
+_SLUG_RE = re.compile(SLUG_PATTERN)
 
 
 def utcnow() -> datetime:
@@ -71,7 +73,7 @@ class RenditionSpec(BaseModel):
 
 
 class EndpointBase(SQLModel):
-    slug: str = Field(index=True, unique=True, max_length=63, regex=SLUG_PATTERN)
+    slug: str = Field(index=True, unique=True, max_length=63)
     type: EndpointType = EndpointType.origin
     title: str = Field(default="", max_length=200)
     source_url: str | None = Field(default=None, max_length=2000)
@@ -87,12 +89,21 @@ class Endpoint(EndpointBase, table=True):
 
 
 class EndpointCreate(SQLModel):
-    slug: str = Field(max_length=63, regex=SLUG_PATTERN)
+    slug: str = Field(max_length=63, schema_extra={"pattern": SLUG_PATTERN})
     type: EndpointType = EndpointType.origin
     title: str = Field(default="", max_length=200)
     source_url: str | None = Field(default=None, max_length=2000)
     auto_start: bool = True
     renditions: list[RenditionSpec] = Field(default_factory=list, max_length=6)
+
+    @field_validator("slug")
+    @classmethod
+    def _valid_slug(cls, value: str) -> str:
+        if not _SLUG_RE.match(value):
+            raise ValueError(
+                "slug: lowercase letters, digits and '-', starting with a letter or digit"
+            )
+        return value
 
     @field_validator("renditions")
     @classmethod

@@ -53,15 +53,23 @@ class OriginRuntime:
             "retention", settings.retention_check_seconds, self.manager.sweep_retention
         )
         self.started: list[str] = []
+        self._recover_task: asyncio.Task[None] | None = None
 
     def children(self) -> list[Child]:
         return [
             self.db.child(),
-            Child("media_sessions", self.manager.recover, self.manager.shutdown),
+            Child("media_sessions", self._recover_when_db_ready, self.manager.shutdown),
             Child("ingest", self.ingest.start, self.ingest.stop),
             self.ticker.child(),
             self.retention.child(),
         ]
+
+    async def _recover_when_db_ready(self) -> None:
+        async def _recover() -> None:
+            await self.db.schema_ready.wait()
+            await self.manager.recover()
+
+        self._recover_task = asyncio.create_task(_recover(), name="recover")
 
     def install(self, app: FastAPI) -> None:
         """Add the origin's routes and mounted apps to `app` (its own or a host's)."""

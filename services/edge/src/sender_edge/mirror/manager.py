@@ -82,8 +82,8 @@ class EdgeManager:
         """Run a worker for every wanted session, none for the others (also after a reboot)."""
         if not self.db.schema_ready.is_set():
             return
-        rows = await asyncio.to_thread(store.load_sessions, self.db.engine)
-        async with self._lock:
+        async with self._lock:  # read under the lock: a concurrent stop must not be undone
+            rows = await asyncio.to_thread(store.load_sessions, self.db.engine)
             self._stored = {r.slug: r for r in rows}
             for row in rows:
                 if not row.desired:
@@ -94,6 +94,9 @@ class EdgeManager:
                 except ValidationError:
                     log.warning("%s: stored session options are unusable; skipped", row.slug)
                     continue
+                running = self._workers.get(row.slug)
+                if running is not None and running.options != options:
+                    await self._stop_worker(row.slug)  # changed elsewhere (a shared database)
                 self._ensure_worker(row.slug, options)
 
     async def sweep(self) -> int:

@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import re
-import shutil
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,6 +40,7 @@ from sender_edge.mirror.fetch import (
 )
 from sender_edge.mirror.models import SessionOptions
 from sender_edge.mirror.rendition import Pending, RenditionMirror
+from sender_edge.mirror.spool import older_files, sweep_generations, write_atomic
 
 log = logging.getLogger(__name__)
 _VARIANT = re.compile(r"^live/([a-z0-9][a-z0-9_-]{0,31})\.m3u8$")
@@ -57,14 +56,6 @@ class Timing:
     segment_seconds: float
     stale_after_targets: float
     retention_seconds: float
-
-
-def _write_atomic(path: Path, body: bytes) -> int:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(body)
-    os.replace(tmp, path)
-    return path.stat().st_mtime_ns
 
 
 class MirrorWorker:
@@ -148,7 +139,7 @@ class MirrorWorker:
 
     async def _cycle(self, failures: int) -> float:
         """One reload; returns the delay before the next one."""
-        backoff = min(MAX_BACKOFF, self.reload_interval * 2 ** min(failures + 1, 6))
+        backoff = min(MAX_BACKOFF, self.reload_interval * (1 << min(failures + 1, 6)))
         try:
             await self.reload()
         except UpstreamNotLive as exc:
@@ -237,6 +228,9 @@ class MirrorWorker:
         mirror = self.renditions.setdefault(name, RenditionMirror(self._timing.window))
         mirror.target = max(1, pl.target_duration)
         items = self._pending(mirror, url, pl)
+        if not mirror.ready and items:  # a restart: older files of this run are not ours
+            for rel in await asyncio.to_thread(older_files, self._dir, items[0].path):
+                self._cache.forget(f"{self.slug}/{rel}")
         results = await asyncio.gather(*(self._download(item) for item in items))
         for item, error in zip(items, results, strict=True):
             if isinstance(error, UpstreamNotLive):
@@ -257,7 +251,7 @@ class MirrorWorker:
         try:
             async with self._slots:
                 body = await get_bytes(self._client, item.url, limit=MAX_SEGMENT_BYTES)
-            mtime_ns = await asyncio.to_thread(_write_atomic, path, body)
+            mtime_ns = await asyncio.to_thread(write_atomic, path, body)
         except (FetchError, httpx.HTTPError, OSError) as exc:
             return exc
         self._cache.put_bytes(f"{self.slug}/{item.path}", body, mtime_ns)
@@ -333,16 +327,7 @@ class MirrorWorker:
 
     def sweep(self) -> int:
         """Remove generations other than the current one untouched for the retention period."""
-        if not self._dir.is_dir():
-            return 0
-        cutoff = time.time() - self._timing.retention_seconds
-        removed = 0
-        for entry in self._dir.iterdir():
-            if not entry.name.isdigit() or int(entry.name) == self.generation:
-                continue
-            touched = max(p.stat().st_mtime for p in [entry, *entry.iterdir()])
-            if touched < cutoff:
-                shutil.rmtree(entry, ignore_errors=True)
-                self._cache.forget_prefix(f"{self.slug}/{entry.name}/")
-                removed += 1
-        return removed
+        gone = sweep_generations(self._dir, self.generation, self._timing.retention_seconds)
+        for number in gone:
+            self._cache.forget_prefix(f"{self.slug}/{number}/")
+        return len(gone)

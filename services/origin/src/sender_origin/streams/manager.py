@@ -256,6 +256,9 @@ class StreamManager:
             log.info("closed %d generation(s) left live by a previous run", closed)
 
     async def shutdown(self) -> None:
+        for rt in self._rt.values():
+            if rt.grace is not None:
+                rt.grace.cancel()
         await asyncio.gather(*(self._end_publish(rt) for rt in list(self._rt.values())))
 
     def tick(self) -> None:

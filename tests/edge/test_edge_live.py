@@ -1,0 +1,185 @@
+"""The edge as a real process mirroring a real origin fed by a real ffmpeg publisher."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from sender_common.ffmpeg import resolve_ffmpeg, resolve_ffprobe
+from tests.edge.helpers import (
+    self_signed,
+    sequences,
+    session,
+    start_edge,
+    start_live_endpoint,
+    start_session,
+    wait_state,
+)
+from tests.procs import (
+    Proc,
+    create_endpoint,
+    publish,
+    rtmp_url,
+    start_origin,
+    stop_publisher,
+    wait_for,
+)
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proc]:
+    proc = start_origin(tmp_path_factory.mktemp("origin"))
+    yield proc
+    proc.stop()
+
+
+@pytest.fixture
+def edge(origin: Proc, tmp_path: Path) -> Iterator[Proc]:
+    proc = start_edge(tmp_path / "edge", origin.url)
+    yield proc
+    proc.stop()
+
+
+def common_sequences(origin: Proc, edge: Proc, slug: str) -> dict[str, tuple[int, int]]:
+    up, down = sequences(origin.url, slug), sequences(edge.url, slug)
+    return {uri: (up[uri], down[uri]) for uri in up.keys() & down.keys()}
+
+
+def test_edge_mirrors_same_sequences_and_bytes(origin: Proc, edge: Proc) -> None:
+    pub = start_live_endpoint(origin, "cam-a")
+    try:
+        first = start_session(edge, "cam-a")
+        assert first["mode"] == "hls_edge"
+        assert first["state"] in ("waiting_source", "live")
+        again = start_session(edge, "cam-a")  # idempotent: same shape, no second worker
+        assert again["endpoint"] == "cam-a"
+        wait_state(edge, "cam-a", "live", 20)
+
+        common = wait_for(lambda: common_sequences(origin, edge, "cam-a"), 20, "common segments")
+        assert all(up == down for up, down in common.values()), common
+        uri = sorted(common)[0]
+        up = httpx.get(f"{origin.url}/sender/hls/cam-a/{uri}", timeout=5)
+        down = httpx.get(f"{edge.url}/sender/hls/cam-a/{uri}", timeout=5)
+        assert down.status_code == 200
+        assert down.content == up.content
+        assert down.headers["content-type"] == "video/mp2t"
+
+        ffprobe = resolve_ffprobe(resolve_ffmpeg())
+        assert ffprobe is not None
+        probe = subprocess.run(
+            [
+                ffprobe,
+                "-v",
+                "error",
+                "-show_entries",
+                "stream=codec_type",
+                "-of",
+                "json",
+                f"{edge.url}/sender/hls/cam-a/live.m3u8",
+            ],
+            capture_output=True,
+            timeout=60,
+            check=True,
+        )
+        kinds = {s["codec_type"] for s in json.loads(probe.stdout)["streams"]}
+        assert "video" in kinds
+
+        play = httpx.get(f"{edge.url}/api/v1/playback/cam-a", timeout=5).json()
+        assert play["state"] == "live"
+        assert play["live_url"] == "/sender/hls/cam-a/live.m3u8"
+        assert play["generation"] == 1
+        metrics = httpx.get(f"{edge.url}/metrics", timeout=5).text
+        assert "sender_edge_segments_mirrored_total" in metrics
+        listed = httpx.get(f"{edge.url}/api/v1/edge/sessions", timeout=5).json()
+        assert listed["count"] == 1
+    finally:
+        stop_publisher(pub)
+
+
+def test_edge_recovers_sessions_after_sigkill(origin: Proc, tmp_path: Path) -> None:
+    pub = start_live_endpoint(origin, "cam-b")
+    edge = start_edge(tmp_path / "edge", origin.url)
+    try:
+        start_session(edge, "cam-b")
+        wait_state(edge, "cam-b", "live", 20)
+        edge.kill()
+        # Same data dir, no API call: the reconciler (every second) brings the session back.
+        edge = start_edge(tmp_path / "edge", origin.url)
+        wait_state(edge, "cam-b", "live", 5)
+        common = wait_for(lambda: common_sequences(origin, edge, "cam-b"), 10, "common segments")
+        assert all(up == down for up, down in common.values()), common
+    finally:
+        edge.stop()
+        stop_publisher(pub)
+
+
+def test_edge_follows_a_new_generation(origin: Proc, edge: Proc) -> None:
+    key = create_endpoint(origin.url, "cam-c")
+    pub = publish(rtmp_url(origin, key))
+    try:
+        start_session(edge, "cam-c")
+        wait_state(edge, "cam-c", "live", 30)
+        before = session(edge, "cam-c")["media_sequence"]
+        stop_publisher(pub)
+        # The origin ends generation 1 after its reconnect grace; the edge mirrors the end.
+        wait_state(edge, "cam-c", "waiting_source", 20)
+        pub = publish(rtmp_url(origin, key))
+        status = wait_for(
+            lambda: (s := session(edge, "cam-c"))["generation"] == 2 and s["state"] == "live" and s,
+            30,
+            "edge on generation 2",
+        )
+        assert status["media_sequence"] >= before
+        assert any(uri.startswith("2/src/") for uri in sequences(edge.url, "cam-c"))
+        common = wait_for(lambda: common_sequences(origin, edge, "cam-c"), 10, "common segments")
+        assert all(up == down for up, down in common.values()), common
+    finally:
+        stop_publisher(pub)
+
+
+def test_edge_keeps_its_window_when_the_origin_dies(tmp_path: Path) -> None:
+    origin = start_origin(tmp_path / "origin")
+    pub = start_live_endpoint(origin, "cam-d")
+    edge = start_edge(tmp_path / "edge", origin.url)
+    try:
+        start_session(edge, "cam-d")
+        wait_state(edge, "cam-d", "live", 20)
+        origin.kill()
+        stale = wait_state(edge, "cam-d", "stale", 20)
+        assert "unreachable" in (stale["last_error"] or "")
+        window = sequences(edge.url, "cam-d")
+        assert window
+        seg = httpx.get(f"{edge.url}/sender/hls/cam-d/{sorted(window)[-1]}", timeout=5)
+        assert seg.status_code == 200
+        assert len(seg.content) > 0
+    finally:
+        edge.stop()
+        stop_publisher(pub)
+        origin.kill()
+
+
+def test_edge_tls_upstream_verification(tmp_path: Path) -> None:
+    cert, key = self_signed(tmp_path)
+    origin = start_origin(tmp_path / "origin", ssl=(cert, key))
+    assert origin.url.startswith("https://")
+    pub = start_live_endpoint(origin, "cam-e")
+    edge = start_edge(tmp_path / "edge", None)
+    try:
+        start_session(edge, "cam-e", upstream_url=origin.url, verify_tls=True)
+        failed = wait_state(edge, "cam-e", "error", 20)
+        assert failed["last_error"].startswith("upstream TLS verification failed")
+        status = start_session(edge, "cam-e", upstream_url=origin.url, verify_tls=False)
+        assert status["verify_tls"] is False
+        wait_state(edge, "cam-e", "live", 20)
+        assert sequences(edge.url, "cam-e")
+    finally:
+        edge.stop()
+        stop_publisher(pub)
+        origin.stop()
