@@ -17,7 +17,6 @@ from tests.procs import (
     publish,
     rtmp_url,
     start_origin,
-    start_role,
     stop_publisher,
     wait_for,
 )
@@ -87,7 +86,7 @@ def _closed_by_server(s: socket.socket, timeout: float) -> bool:
             data = s.recv(65536)
             if not data:
                 return True
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         return False
     except OSError:
         return True
