@@ -11,6 +11,7 @@ from prometheus_client import CollectorRegistry
 
 from sender_common.api import health_router, instrument
 from sender_common.errors import install_error_handlers
+from sender_common.hls.serving import HlsFastPath
 from sender_common.logs import setup_logging
 from sender_edge.api.main import api_router
 from sender_edge.lifespan import EdgeRuntime
@@ -44,4 +45,5 @@ def create_app(
     app.include_router(api_router(settings.api_token))
     runtime.mount(app)
     instrument(app, registry)
+    app.add_middleware(HlsFastPath, hls=runtime.hls)  # added last: outermost
     return app

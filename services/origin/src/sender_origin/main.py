@@ -10,6 +10,7 @@ from prometheus_client import CollectorRegistry
 
 from sender_common.api import health_router, instrument
 from sender_common.compose import mount_role
+from sender_common.hls.serving import HlsFastPath
 from sender_common.logs import setup_logging
 from sender_origin.lifespan import OriginRuntime
 from sender_origin.settings import OriginSettings
@@ -37,6 +38,7 @@ def create_app(settings: OriginSettings | None = None) -> FastAPI:
     app.include_router(health_router(runtime.readiness))
     runtime.install(app)
     instrument(app, registry)
+    app.add_middleware(HlsFastPath, hls=runtime.hls)  # added last: outermost
     return app
 
 

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sender_common.hls.spoolcache import PLAYLIST_TYPE, CachedFile, SpoolCache
 
@@ -21,8 +21,6 @@ _PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _VSID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
-PLAYLIST_CACHE = b"no-cache, max-age=0"
-SEGMENT_CACHE = b"public, max-age=31536000, immutable"
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,38 +142,37 @@ def _vsid(scope: Scope) -> str | None:
     return None
 
 
-def _header(scope: Scope, name: bytes) -> bytes | None:
-    for key, value in scope.get("headers", ()):
-        if key == name:
-            return bytes(value)
-    return None
-
-
 async def _respond(scope: Scope, send: Send, entry: CachedFile, head: bool) -> tuple[int, int]:
+    rng: bytes | None = None
+    inm: bytes | None = None
+    for key, value in scope.get("headers", ()):
+        if key == b"range":
+            rng = bytes(value)
+        elif key == b"if-none-match":
+            inm = bytes(value)
     body = entry.body
-    headers = [
-        (b"content-type", entry.content_type.encode()),
-        (b"cache-control", PLAYLIST_CACHE if not entry.immutable else SEGMENT_CACHE),
-        (b"accept-ranges", b"bytes"),
-    ]
-    if entry.etag:
-        headers.append((b"etag", entry.etag.encode()))
-        if _header(scope, b"if-none-match") == entry.etag.encode():
-            await _send(send, 304, b"", headers)
-            return 304, 0
-    status = 200
-    rng = _header(scope, b"range")
-    if rng is not None:
-        span = _parse_range(rng.decode("latin-1"), len(body))
-        if span is None:
-            headers.append((b"content-range", f"bytes */{len(body)}".encode()))
-            await _send(send, 416, b"", headers)
-            return 416, 0
-        start, end = span
-        headers.append((b"content-range", f"bytes {start}-{end}/{len(body)}".encode()))
-        body, status = body[start : end + 1], 206
-    await _send(send, status, b"" if head else body, headers, length=len(body))
-    return status, 0 if head else len(body)
+    if rng is None and (inm is None or not entry.etag or inm != entry.etag.encode()):
+        # the common case: whole file, headers prepared once per cached file
+        await send(
+            {"type": "http.response.start", "status": 200, "headers": entry.full_response_headers()}
+        )
+        await send({"type": "http.response.body", "body": b"" if head else body})
+        return 200, 0 if head else len(body)
+    headers = list(entry.headers)
+    if inm is not None and entry.etag and inm == entry.etag.encode():
+        await _send(send, 304, b"", headers, cors=False)
+        return 304, 0
+    assert rng is not None
+    span = _parse_range(rng.decode("latin-1"), len(body))
+    if span is None:
+        headers.append((b"content-range", f"bytes */{len(body)}".encode()))
+        await _send(send, 416, b"", headers, cors=False)
+        return 416, 0
+    start, end = span
+    headers.append((b"content-range", f"bytes {start}-{end}/{len(body)}".encode()))
+    part = body[start : end + 1]
+    await _send(send, 206, b"" if head else part, headers, length=len(part), cors=False)
+    return 206, 0 if head else len(part)
 
 
 def _parse_range(value: str, size: int) -> tuple[int, int] | None:
@@ -203,10 +200,12 @@ async def _send(
     body: bytes,
     headers: list[tuple[bytes, bytes]],
     length: int | None = None,
+    cors: bool = True,
 ) -> None:
+    extra = [(b"access-control-allow-origin", b"*")] if cors else []
     headers = [
         *headers,
-        (b"access-control-allow-origin", b"*"),
+        *extra,
         (b"content-length", str(len(body) if length is None else length).encode()),
     ]
     await send({"type": "http.response.start", "status": status, "headers": headers})
@@ -221,3 +220,20 @@ async def _error(send: Send, status: int, detail: str) -> None:
         body,
         [(b"content-type", b"application/json"), (b"cache-control", b"no-cache")],
     )
+
+
+class HlsFastPath:
+    """Outermost ASGI middleware: `/sender/hls/...` goes straight to the HLS app, skipping
+    routing and the other middleware (HTTP metrics for HLS are the observer's job)."""
+
+    def __init__(self, app: ASGIApp, hls: HlsApp, prefix: str = "/sender/hls") -> None:
+        self.app = app
+        self.hls = hls
+        self.prefix = prefix
+        self._prefix_slash = prefix + "/"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(self._prefix_slash):
+            await self.hls({**scope, "root_path": self.prefix}, receive, send)
+            return
+        await self.app(scope, receive, send)

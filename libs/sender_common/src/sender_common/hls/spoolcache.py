@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 SEGMENT_SUFFIXES = {
@@ -24,6 +24,10 @@ PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
 MAX_CACHED_FILE = 64 * 1024 * 1024
 
 
+PLAYLIST_CACHE = b"no-cache, max-age=0"
+SEGMENT_CACHE = b"public, max-age=31536000, immutable"
+
+
 @dataclass(frozen=True, slots=True)
 class CachedFile:
     body: bytes
@@ -31,6 +35,21 @@ class CachedFile:
     etag: str
     mtime_ns: int
     immutable: bool
+    headers: list[tuple[bytes, bytes]] = field(default_factory=list, compare=False)
+
+    def __post_init__(self) -> None:
+        base = [
+            (b"content-type", self.content_type.encode()),
+            (b"cache-control", SEGMENT_CACHE if self.immutable else PLAYLIST_CACHE),
+            (b"accept-ranges", b"bytes"),
+            (b"access-control-allow-origin", b"*"),
+        ]
+        if self.etag:
+            base.append((b"etag", self.etag.encode()))
+        self.headers[:] = base
+
+    def full_response_headers(self) -> list[tuple[bytes, bytes]]:
+        return [*self.headers, (b"content-length", str(len(self.body)).encode())]
 
 
 def content_type_for(name: str) -> str | None:
