@@ -12,8 +12,12 @@ from prometheus_client import CollectorRegistry
 
 from sender_common.children import Child, Periodic, run_children
 from sender_common.database import DatabaseChild
+from sender_common.errors import install_error_handlers
 from sender_common.hls.serving import HlsApp
 from sender_common.hls.spoolcache import SpoolCache
+from sender_common.node import NodeIdentity, node_router
+from sender_common.viewers import Viewers
+from sender_edge.api.main import api_router
 from sender_edge.metrics import EdgeMetrics
 from sender_edge.mirror.manager import EdgeManager
 from sender_edge.settings import EdgeSettings
@@ -30,13 +34,21 @@ class EdgeRuntime:
     ) -> None:
         self.settings = settings
         self.db = DatabaseChild(settings)
+        self.identity = NodeIdentity.load_or_create(settings.data_dir, settings.node_name)
+        self.viewers = Viewers(settings, "edge", registry, self.identity)
         self.metrics = EdgeMetrics(registry)
         settings.spool_dir.mkdir(parents=True, exist_ok=True)
         self.cache = SpoolCache(settings.spool_dir)
         self.manager = EdgeManager(settings, self.db, self.cache, self.metrics, transport)
-        self.hls = HlsApp(self.cache, live=self.manager.live_playlist, on_miss=self.manager.on_miss)
+        self.hls = HlsApp(
+            self.cache,
+            live=self.manager.live_playlist,
+            on_miss=self.manager.on_miss,
+            observer=self.viewers.observe,
+        )
         self.reconciler = Periodic("reconcile", settings.reconcile_seconds, self.manager.reconcile)
         self.retention = Periodic("retention", settings.retention_check_seconds, self.manager.sweep)
+        self.started: list[str] = []
 
     def children(self) -> list[Child]:
         return [
@@ -44,11 +56,32 @@ class EdgeRuntime:
             Child("mirrors", self.manager.start, self.manager.stop),
             self.reconciler.child(),
             self.retention.child(),
+            *self.viewers.children(),
         ]
 
-    def mount(self, app: FastAPI) -> None:
-        """Attach routes that are not FastAPI routers (the HLS app, the player)."""
+    def manifest(self) -> dict[str, object]:
+        hls = self.settings.hls
+        return {
+            "capabilities": ["hls_edge", "hls", "player", "on_demand"],
+            "upstream_url": self.settings.upstream_url,
+            "routes": ["/sender/hls", "/sender/player", "/sender/api/v1/events", "/api/v1"],
+            "hls": {
+                "segment_seconds": hls.segment_seconds,
+                "window_segments": hls.window_segments,
+                "retention_seconds": hls.retention_seconds,
+            },
+            "children": [c.name for c in self.children()],
+            "running_children": list(self.started),
+        }
+
+    def install(self, app: FastAPI) -> None:
+        """Add the edge's routes and mounted apps to `app` (its own or a host's)."""
+        app.state.settings = self.settings
         app.state.manager = self.manager
+        install_error_handlers(app)
+        app.include_router(api_router(self.settings.api_token))
+        app.include_router(node_router(self.identity, "edge", self.manifest))
+        app.include_router(self.viewers.router())
         app.mount("/sender/hls", self.hls, name="hls")
         try:
             from sender_common.player import player_router
@@ -60,6 +93,9 @@ class EdgeRuntime:
         return {"database": await asyncio.to_thread(self.db.ready)}
 
     @asynccontextmanager
-    async def running(self) -> AsyncIterator[None]:
-        async with run_children(self.children()):
+    async def running(self, app: FastAPI) -> AsyncIterator[None]:
+        del app
+        async with run_children(self.children()) as names:
+            self.started = names
             yield
+        self.started = []

@@ -10,10 +10,9 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
 from sender_common.api import health_router, instrument
-from sender_common.errors import install_error_handlers
+from sender_common.compose import mount_role
 from sender_common.hls.serving import HlsFastPath
 from sender_common.logs import setup_logging
-from sender_edge.api.main import api_router
 from sender_edge.lifespan import EdgeRuntime
 from sender_edge.settings import EdgeSettings
 
@@ -28,8 +27,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        del app
-        async with runtime.running():
+        async with runtime.running(app):
             yield
 
     app = FastAPI(
@@ -38,12 +36,17 @@ def create_app(
         lifespan=lifespan,
         description="Mirrors upstream HLS into a local spool and serves the same URL space.",
     )
-    app.state.settings = settings
     app.state.runtime = runtime
-    install_error_handlers(app)
     app.include_router(health_router(runtime.readiness))
-    app.include_router(api_router(settings.api_token))
-    runtime.mount(app)
+    runtime.install(app)
     instrument(app, registry)
     app.add_middleware(HlsFastPath, hls=runtime.hls)  # added last: outermost
     return app
+
+
+def mount_edge(host: FastAPI, settings: EdgeSettings | None = None) -> EdgeRuntime:
+    """Run the edge inside an existing FastAPI app: its routes are added to `host` and its
+    children run in `host`'s lifespan."""
+    runtime = EdgeRuntime(settings or EdgeSettings(), CollectorRegistry())
+    mount_role(host, runtime)
+    return runtime

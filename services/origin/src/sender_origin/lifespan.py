@@ -17,6 +17,7 @@ from sender_common.ffmpeg import resolve_ffmpeg
 from sender_common.hls.serving import HlsApp
 from sender_common.hls.spoolcache import SpoolCache
 from sender_common.node import NodeIdentity, node_router
+from sender_common.viewers import Viewers
 from sender_origin.api.main import api_router
 from sender_origin.ingest.rtmp import RtmpIngest
 from sender_origin.metrics import OriginMetrics
@@ -34,6 +35,7 @@ class OriginRuntime:
         self.ffmpeg = resolve_ffmpeg(settings.ffmpeg_executable)
         self.db = DatabaseChild(settings)
         self.identity = NodeIdentity.load_or_create(settings.data_dir, settings.node_name)
+        self.viewers = Viewers(settings, "origin", registry, self.identity)
         self.metrics = OriginMetrics(registry)
         settings.spool_dir.mkdir(parents=True, exist_ok=True)
         self.cache = SpoolCache(settings.spool_dir)
@@ -47,7 +49,9 @@ class OriginRuntime:
             handshake_timeout=settings.rtmp_handshake_timeout,
             idle_timeout=settings.rtmp_idle_timeout,
         )
-        self.hls = HlsApp(self.cache, live=self.manager.live_playlist)
+        self.hls = HlsApp(
+            self.cache, live=self.manager.live_playlist, observer=self.viewers.observe
+        )
         self.ticker = Periodic("stats", 0.5, self.manager.tick)
         self.retention = Periodic(
             "retention", settings.retention_check_seconds, self.manager.sweep_retention
@@ -62,6 +66,7 @@ class OriginRuntime:
             Child("ingest", self.ingest.start, self.ingest.stop),
             self.ticker.child(),
             self.retention.child(),
+            *self.viewers.children(),
         ]
 
     async def _recover_when_db_ready(self) -> None:
@@ -79,6 +84,7 @@ class OriginRuntime:
         install_error_handlers(app)
         app.include_router(api_router(self.settings.api_token))
         app.include_router(node_router(self.identity, "origin", self.manifest))
+        app.include_router(self.viewers.router())
         app.mount("/sender/hls", self.hls, name="hls")
         try:
             from sender_common.player import player_router
@@ -91,7 +97,7 @@ class OriginRuntime:
         return {
             "capabilities": ["rtmp_ingest", "hls", "renditions", "player"],
             "rtmp_port": self.settings.rtmp_port,
-            "routes": ["/sender/hls", "/sender/player", "/api/v1"],
+            "routes": ["/sender/hls", "/sender/player", "/sender/api/v1/events", "/api/v1"],
             "hls": {
                 "segment_seconds": hls.segment_seconds,
                 "window_segments": hls.window_segments,

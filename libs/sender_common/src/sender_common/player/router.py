@@ -116,7 +116,12 @@ def player_router(dist_dir: Path | None = None) -> APIRouter:
             render_page(endpoint, built=built), headers={"Cache-Control": "no-cache"}
         )
 
-    @router.api_route(f"{ASSETS_PREFIX}/{{name}}", methods=["GET", "HEAD"], response_model=None)
+    @router.api_route(
+        f"{ASSETS_PREFIX}/{{name}}",
+        methods=["GET", "HEAD"],
+        response_model=None,
+        include_in_schema=False,
+    )
     def player_asset(name: str) -> Response:
         media_type = ASSET_TYPES.get(name)
         if media_type is None:

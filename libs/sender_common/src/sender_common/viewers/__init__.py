@@ -82,6 +82,8 @@ class Viewers:
                 max_backoff=config.viewer_retry_max_seconds,
                 on_drop=self._dropped,
             )
+            lanes = self.lanes
+            self.metrics.bulk_pending.set_function(lambda: lanes.pending(Lane.bulk))
             self.reporter = Reporter(
                 self.tracker, identity, role, self.lanes, token=config.metrics_ingest_token
             )

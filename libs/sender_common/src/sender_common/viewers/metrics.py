@@ -6,7 +6,7 @@ __all__ = ["NodeViewerMetrics"]
 
 from collections.abc import Callable, Iterable
 
-from prometheus_client import CollectorRegistry, Counter
+from prometheus_client import CollectorRegistry, Counter, Gauge
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -72,6 +72,9 @@ class NodeViewerMetrics:
             f"{p}_bulk_dropped_total",
             "Bulk-lane messages dropped (queue full, oldest first, or refused)",
             registry=registry,
+        )
+        self.bulk_pending = Gauge(
+            f"{p}_bulk_pending", "Bulk-lane messages waiting for delivery", registry=registry
         )
         self.batches_sent = Counter(
             f"{p}_viewer_batches_sent_total", "Viewer batches delivered", registry=registry

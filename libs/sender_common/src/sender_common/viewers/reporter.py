@@ -46,8 +46,10 @@ class Reporter:
         lanes: Lanes,
         *,
         token: str | None = None,
+        max_viewers: int = 10_000,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        self.max_viewers = max_viewers
         self.tracker = tracker
         self.identity = identity
         self.role = role
@@ -58,36 +60,41 @@ class Reporter:
         self.boot_at = clock()
         self.seq = 0
 
-    def build(self) -> bytes | None:
-        """The next batch's body, or None when nothing happened since the last one."""
+    def build(self) -> list[bytes]:
+        """The next batches' bodies (none when nothing happened), `max_viewers` entries each."""
         viewers, counters = self.tracker.drain()
         if not viewers and not counters:
-            return None
-        self.seq += 1
-        batch = {
-            "node_id": self.identity.node_id,
-            "role": self.role,
-            "public_key": self.identity.public_key,
-            "boot_id": self.boot_id,
-            "boot_at": self.boot_at,
-            "seq": self.seq,
-            "sent_at": self.clock(),
-            "viewers": [
-                {"endpoint": ep, "vsid_or_ip_hash": key, "last_seen": seen}
-                for ep, key, seen in viewers
-            ],
-            "counters": [
-                {
-                    "endpoint": ep,
-                    "requests": c.requests,
-                    "bytes": c.bytes,
-                    "heartbeats": c.heartbeats,
-                    "sessions_started": c.sessions_started,
-                }
-                for ep, c in counters.items()
-            ],
-        }
-        return json.dumps(batch, separators=(",", ":")).encode()
+            return []
+        rows = [
+            {"endpoint": ep, "vsid_or_ip_hash": key, "last_seen": seen} for ep, key, seen in viewers
+        ]
+        chunks = [rows[i : i + self.max_viewers] for i in range(0, len(rows), self.max_viewers)]
+        counter_rows = [
+            {
+                "endpoint": ep,
+                "requests": c.requests,
+                "bytes": c.bytes,
+                "heartbeats": c.heartbeats,
+                "sessions_started": c.sessions_started,
+            }
+            for ep, c in counters.items()
+        ]
+        bodies = []
+        for i, chunk in enumerate(chunks or [[]]):
+            self.seq += 1
+            batch = {
+                "node_id": self.identity.node_id,
+                "role": self.role,
+                "public_key": self.identity.public_key,
+                "boot_id": self.boot_id,
+                "boot_at": self.boot_at,
+                "seq": self.seq,
+                "sent_at": self.clock(),
+                "viewers": chunk,
+                "counters": counter_rows if i == 0 else [],
+            }
+            bodies.append(json.dumps(batch, separators=(",", ":")).encode())
+        return bodies
 
     def envelope(self, body: bytes) -> Envelope:
         headers = {
@@ -100,6 +107,5 @@ class Reporter:
         return Envelope("viewer_batches", INGEST_PATH, body, headers)
 
     def tick(self) -> None:
-        body = self.build()
-        if body is not None:
+        for body in self.build():
             self.lanes.submit(self.envelope(body))

@@ -1,0 +1,150 @@
+"""Ingest throughput of the metrics role: signed batches of N viewers, N = 100, 1k, 10k.
+
+Starts `sender_metrics` as a subprocess on 127.0.0.1 (a throwaway data dir, this script's node
+key allow-listed), posts batches for a bounded time per size, and prints viewer updates per
+second and the server's cost per viewer. Run: `.venv/bin/python bench/metrics_ingest.py`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from sender_common.node import NodeIdentity
+from sender_common.viewers.batch import INGEST_PATH, NODE_HEADER, SIGNATURE_HEADER
+
+SIZES = (100, 1_000, 10_000)
+GOAL_UPDATES_PER_SECOND = 5_000
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_metrics(data_dir: Path, node_key: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "SENDER_DATA_DIR": str(data_dir),
+        "SENDER_METRICS_NODE_KEYS": node_key,
+        "SENDER_LOG_LEVEL": "WARNING",
+    }
+    argv = [
+        sys.executable, "-m", "uvicorn", "--factory", "sender_metrics.main:create_app",
+        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
+    ]  # fmt: skip
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(
+                f"metrics exited: {proc.stderr.read().decode() if proc.stderr else ''}"
+            )
+        try:
+            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                return proc, url
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("metrics did not become ready")
+
+
+def body_for(identity: NodeIdentity, seq: int, viewers_json: str) -> bytes:
+    head = json.dumps(
+        {
+            "node_id": identity.node_id,
+            "role": "edge",
+            "public_key": identity.public_key,
+            "boot_id": "bench-boot-0001",
+            "boot_at": 1.0,
+            "seq": seq,
+            "sent_at": time.time(),
+        }
+    )
+    return f'{head[:-1]},"viewers":{viewers_json},"counters":[]}}'.encode()
+
+
+def run_size(
+    client: httpx.Client, identity: NodeIdentity, n: int, seconds: float, seq: int
+) -> tuple[int, float, float, float]:
+    """Returns (next seq, updates/s, server µs per viewer, client build+sign µs per viewer)."""
+    now = time.time()
+    viewers_json = json.dumps(
+        [
+            {"endpoint": f"ep{i % 10}", "vsid_or_ip_hash": f"v:bench-{n}-{i:08d}", "last_seen": now}
+            for i in range(n)
+        ]
+    )
+    posted = batches = 0
+    post_time = build_time = 0.0
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline or batches < 3:
+        t0 = time.perf_counter()
+        body = body_for(identity, seq, viewers_json)
+        headers = {
+            "content-type": "application/json",
+            SIGNATURE_HEADER: identity.sign(body),
+            NODE_HEADER: identity.node_id,
+        }
+        t1 = time.perf_counter()
+        r = client.post(INGEST_PATH, content=body, headers=headers)
+        t2 = time.perf_counter()
+        if r.status_code != 202:
+            raise SystemExit(f"ingest refused: {r.status_code} {r.text[:300]}")
+        seq += 1
+        batches += 1
+        posted += n
+        build_time += t1 - t0
+        post_time += t2 - t1
+    return seq, posted / post_time, post_time / posted * 1e6, build_time / posted * 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=6.0, help="time per batch size")
+    args = parser.parse_args()
+    seconds = min(args.seconds, 25.0 / len(SIZES))  # the whole run stays under 30 s
+    identity = NodeIdentity(Ed25519PrivateKey.generate())
+    with tempfile.TemporaryDirectory(prefix="sender-bench-") as tmp:
+        proc, url = start_metrics(Path(tmp), identity.public_key)
+        try:
+            with httpx.Client(base_url=url, timeout=30) as client:
+                print(
+                    f"{'viewers/batch':>14} {'updates/s':>12} {'µs/viewer':>10} {'client µs':>10}"
+                )
+                seq, results = 1, []
+                for n in SIZES:
+                    seq, rate, cost, build = run_size(client, identity, n, seconds, seq)
+                    results.append((n, rate, cost))
+                    print(f"{n:>14,} {rate:>12,.0f} {cost:>10.1f} {build:>10.2f}")
+                active = sum(
+                    client.get(f"/api/v1/endpoints/ep{i}/viewers").json()["now"] for i in range(10)
+                )
+        finally:
+            proc.terminate()
+            proc.wait(10)
+    worst = min(rate for _, rate, _ in results)
+    flat = max(c for _, _, c in results[1:]) / min(c for _, _, c in results[1:])
+    print(f"active viewers at the end: {active:,}")
+    print(
+        f"slowest size: {worst:,.0f} updates/s (goal ≥ {GOAL_UPDATES_PER_SECOND:,}); "
+        f"per-viewer cost spread 1k..10k: x{flat:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

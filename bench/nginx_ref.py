@@ -1,0 +1,63 @@
+"""nginx (sendfile, one worker) as the reference server, and wrk as the load, for benches."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+_CONF = """daemon off; worker_processes 1; pid {work}/nginx.pid; error_log {work}/error.log;
+events {{ worker_connections 1024; }}
+http {{ access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000;
+  types {{ application/vnd.apple.mpegurl m3u8; video/mp2t ts; }}
+  server {{ listen 127.0.0.1:{port}; root {root}; }} }}
+"""
+
+
+@contextmanager
+def nginx_serving(root: Path) -> Iterator[str]:
+    """Run nginx serving `root` on a free loopback port; yields its base URL."""
+    from tests.procs import free_port
+
+    port = free_port()
+    with tempfile.TemporaryDirectory() as work:
+        conf = Path(work) / "nginx.conf"
+        conf.write_text(_CONF.format(work=work, port=port, root=root))
+        for p in [root, *root.parents]:
+            if p == Path("/"):
+                break
+            p.chmod(p.stat().st_mode | 0o005)  # nginx workers run as nobody
+        ngx = subprocess.Popen([shutil.which("nginx") or "nginx", "-p", work, "-c", str(conf)])
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                try:
+                    httpx.get(base, timeout=1)
+                    break
+                except httpx.HTTPError:
+                    time.sleep(0.05)
+            yield base
+        finally:
+            ngx.terminate()
+            ngx.wait(10)
+
+
+def wrk_rate(url: str, seconds: int, connections: int = 32) -> float:
+    """Requests per second wrk reaches against `url` (2 threads, bounded run)."""
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", url],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 30,
+        check=True,
+    ).stdout
+    m = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    return float(m.group(1)) if m else 0.0

@@ -1,0 +1,1 @@
+"""Sub-commands that talk to a running node over HTTP."""

@@ -1,0 +1,55 @@
+"""Options shared by the HTTP commands, and the one place errors become exit codes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+import typer
+
+from sender_cli.client import ApiClient, SenderCliError
+from sender_cli.output import err_console, print_json
+
+DEFAULT_ORIGIN = "http://127.0.0.1:8080"
+DEFAULT_EDGE = "http://127.0.0.1:8081"
+
+OriginOpt = Annotated[
+    str, typer.Option("--origin", help="Base URL of the origin's HTTP API.", show_default=True)
+]
+EdgeOpt = Annotated[
+    str, typer.Option("--edge", help="Base URL of the edge's HTTP API.", show_default=True)
+]
+TokenOpt = Annotated[
+    str | None,
+    typer.Option("--token", envvar="SENDER_API_TOKEN", help="Bearer token for the management API."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the raw JSON answer.")]
+
+
+@contextmanager
+def cli_errors() -> Iterator[None]:
+    """Turn client errors into one line on stderr and an exit code."""
+    try:
+        yield
+    except SenderCliError as exc:
+        err_console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(exc.exit_code) from exc
+
+
+def run_api(
+    role: str,
+    url: str,
+    token: str | None,
+    call: Callable[[ApiClient], Any],
+    *,
+    as_json: bool,
+    show: Callable[[Any], None],
+) -> None:
+    """Call the API and print the answer as JSON or through `show`."""
+    with cli_errors(), ApiClient(role, url, token=token) as client:
+        data = call(client)
+    if as_json:
+        print_json(data)
+    else:
+        show(data)

@@ -1,0 +1,88 @@
+"""`sender edge ...`: mirror sessions on an edge."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from sender_cli.commands.common import DEFAULT_EDGE, EdgeOpt, JsonOpt, TokenOpt, run_api
+from sender_cli.output import print_record, print_rows
+
+app = typer.Typer(help="Start, stop and inspect mirror sessions on an edge.", no_args_is_help=True)
+COLUMNS = ("endpoint", "state", "generation", "upstream_url", "segments_mirrored", "lag_seconds")
+
+
+def _show(status: dict[str, Any]) -> None:
+    print_record(f"edge session {status['endpoint']}", status)
+
+
+@app.command("start")
+def start(
+    slug: str,
+    upstream: Annotated[
+        str | None,
+        typer.Option(help="Upstream base URL (an origin or another edge); default: the edge's."),
+    ] = None,
+    insecure: Annotated[
+        bool, typer.Option("--insecure", help="Do not verify the upstream's TLS certificate.")
+    ] = False,
+    edge: EdgeOpt = DEFAULT_EDGE,
+    token: TokenOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Start mirroring an endpoint (idempotent)."""
+    body: dict[str, Any] = {"endpoint": slug, "verify_tls": not insecure}
+    if upstream:
+        body["upstream_url"] = upstream
+    run_api(
+        "edge",
+        edge,
+        token,
+        lambda c: c.post("/api/v1/edge/sessions", body),
+        as_json=as_json,
+        show=_show,
+    )
+
+
+@app.command("stop")
+def stop(
+    slug: str, edge: EdgeOpt = DEFAULT_EDGE, token: TokenOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Stop mirroring; it stays stopped across edge restarts."""
+    run_api(
+        "edge",
+        edge,
+        token,
+        lambda c: c.post(f"/api/v1/edge/sessions/{slug}/stop"),
+        as_json=as_json,
+        show=_show,
+    )
+
+
+@app.command("status")
+def status(
+    slug: str | None = typer.Argument(None, help="One endpoint; all sessions when omitted."),
+    edge: EdgeOpt = DEFAULT_EDGE,
+    token: TokenOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Report one mirror session, or all of them."""
+    if slug:
+        run_api(
+            "edge",
+            edge,
+            token,
+            lambda c: c.get(f"/api/v1/edge/sessions/{slug}"),
+            as_json=as_json,
+            show=_show,
+        )
+        return
+    run_api(
+        "edge",
+        edge,
+        token,
+        lambda c: c.get("/api/v1/edge/sessions"),
+        as_json=as_json,
+        show=lambda d: print_rows("edge sessions", d["data"], COLUMNS),
+    )

@@ -1,0 +1,84 @@
+"""`sender streams ...`: start, stop and report media sessions on an origin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from sender_cli.commands.common import DEFAULT_ORIGIN, JsonOpt, OriginOpt, TokenOpt, run_api
+from sender_cli.output import print_record, print_rows
+
+app = typer.Typer(help="Start, stop and inspect streams on an origin.", no_args_is_help=True)
+COLUMNS = ("endpoint", "state", "generation", "renditions", "publisher", "live_url")
+
+
+def _flatten(status: dict[str, Any]) -> dict[str, Any]:
+    publisher = status.get("publisher")
+    ffmpeg = status.get("ffmpeg")
+    out = {**status, "publisher": publisher["peer"] if publisher else None}
+    if ffmpeg:
+        out["ffmpeg"] = f"{ffmpeg['state']} (pid {ffmpeg['pid']}, restarts {ffmpeg['restarts']})"
+    return out
+
+
+def _show(status: dict[str, Any]) -> None:
+    print_record(f"stream {status['endpoint']}", _flatten(status))
+
+
+@app.command("start")
+def start(
+    slug: str, origin: OriginOpt = DEFAULT_ORIGIN, token: TokenOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Start the endpoint's session (idempotent; `waiting_source` until a publisher is live)."""
+    run_api(
+        "origin",
+        origin,
+        token,
+        lambda c: c.post(f"/api/v1/streams/{slug}/start"),
+        as_json=as_json,
+        show=_show,
+    )
+
+
+@app.command("stop")
+def stop(
+    slug: str, origin: OriginOpt = DEFAULT_ORIGIN, token: TokenOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Stop the session: the publisher is disconnected and the generation ends."""
+    run_api(
+        "origin",
+        origin,
+        token,
+        lambda c: c.post(f"/api/v1/streams/{slug}/stop"),
+        as_json=as_json,
+        show=_show,
+    )
+
+
+@app.command("status")
+def status(
+    slug: str | None = typer.Argument(None, help="One endpoint; all sessions when omitted."),
+    origin: OriginOpt = DEFAULT_ORIGIN,
+    token: TokenOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Report one stream, or every stream the origin knows."""
+    if slug:
+        run_api(
+            "origin",
+            origin,
+            token,
+            lambda c: c.get(f"/api/v1/streams/{slug}"),
+            as_json=as_json,
+            show=_show,
+        )
+        return
+    run_api(
+        "origin",
+        origin,
+        token,
+        lambda c: c.get("/api/v1/streams"),
+        as_json=as_json,
+        show=lambda rows: print_rows("streams", [_flatten(r) for r in rows], COLUMNS),
+    )

@@ -1,0 +1,1 @@
+"""Local mode: every role as a child process of `sender up`."""

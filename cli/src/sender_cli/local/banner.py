@@ -1,0 +1,52 @@
+"""The panel `sender up` prints once everything is ready."""
+
+from __future__ import annotations
+
+__all__ = ["banner"]
+
+from typing import Any
+
+from rich.console import Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from sender_cli.local.roles import UpConfig
+
+
+def banner(
+    config: UpConfig,
+    roles: dict[str, str],
+    *,
+    endpoint: dict[str, Any] | None,
+    skipped: dict[str, str],
+) -> Panel:
+    """OBS settings, player/HLS/metrics/docs URLs of the running roles."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold cyan", no_wrap=True)
+    grid.add_column(overflow="fold")
+    rtmp_host = config.url(config.rtmp_port).removeprefix("http://").rsplit(":", 1)[0]
+    grid.add_row("OBS server", f"rtmp://{rtmp_host}:{config.rtmp_port}/live")
+    slug = endpoint["slug"] if endpoint else None
+    if endpoint is not None:
+        grid.add_row("Stream key", Text(str(endpoint["stream_key"]), style="bold green"))
+        grid.add_row("", Text("a test pattern is publishing into it (--demo)", style="dim"))
+    else:
+        grid.add_row("Stream key", "create an endpoint: sender endpoints create NAME")
+    name = slug or "{endpoint}"
+    for role in ("origin", "edge"):
+        if role in roles:
+            grid.add_row(f"Player ({role})", f"{roles[role]}/sender/player/{name}")
+    for role in ("origin", "edge"):
+        if role in roles:
+            grid.add_row(f"HLS ({role})", f"{roles[role]}/sender/hls/{name}/live.m3u8")
+    if "metrics" in roles:
+        grid.add_row("Metrics", f"{roles['metrics']}/metrics")
+    for role, url in roles.items():
+        grid.add_row(f"API docs ({role})", f"{url}/docs")
+    grid.add_row("Data", str(config.data_dir))
+    parts: list[Any] = [grid]
+    for role, why in skipped.items():
+        parts.append(Text(f"{role} not started: {why}", style="yellow"))
+    parts.append(Text("Ctrl-C stops everything.", style="dim"))
+    return Panel(Group(*parts), title="Sender is running", border_style="green", expand=False)

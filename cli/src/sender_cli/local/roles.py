@@ -1,0 +1,152 @@
+"""What `sender up` runs: one spec per role, its argv and environment, port checks."""
+
+from __future__ import annotations
+
+__all__ = ["PortBusyError", "RoleSpec", "UpConfig", "check_ports", "role_available", "role_specs"]
+
+import errno
+import importlib.util
+import os
+import secrets
+import socket
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class PortBusyError(Exception):
+    """A port `sender up` needs is taken; the message names the flag to change."""
+
+
+@dataclass(frozen=True, slots=True)
+class UpConfig:
+    """Everything `sender up` was asked for."""
+
+    data_dir: Path
+    host: str = "127.0.0.1"
+    origin_port: int = 8080
+    rtmp_port: int = 1935
+    edge_port: int = 8081
+    metrics_port: int = 8082
+    demo: bool = False
+    segment_seconds: float = 2.0
+    window_segments: int = 6
+    ready_timeout: float = 60.0
+    stop_timeout: float = 10.0
+    child_log_level: str = "warning"
+    # admits the local origin and edge at the metrics role (their first batch carries it)
+    ingest_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+
+    def url(self, port: int) -> str:
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{port}"
+
+
+@dataclass(frozen=True, slots=True)
+class RoleSpec:
+    """One role as a child process."""
+
+    name: str
+    port: int
+    flag: str
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def factory(self) -> str:
+        return f"sender_{self.name}.main:create_app"
+
+    def argv(self, host: str, log_level: str) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            self.factory,
+            "--host",
+            host,
+            "--port",
+            str(self.port),
+            "--log-level",
+            log_level,
+            "--no-access-log",
+        ]
+
+
+def role_available(name: str) -> bool:
+    """True when `sender_<name>.main` can be found (a role may not be installed)."""
+    try:
+        return importlib.util.find_spec(f"sender_{name}.main") is not None
+    except ImportError:
+        return False
+
+
+def _shared_env(config: UpConfig, name: str, port: int) -> dict[str, str]:
+    return {
+        "SENDER_DATA_DIR": str((config.data_dir / name).resolve()),
+        "SENDER_HOST": config.host,
+        "SENDER_HTTP_PORT": str(port),
+        "SENDER_COUNT_LOCALHOST": "true",
+        "SENDER_HLS_SEGMENT_SECONDS": f"{config.segment_seconds:g}",
+        "SENDER_HLS_WINDOW_SEGMENTS": str(config.window_segments),
+    }
+
+
+def role_specs(config: UpConfig, available: set[str]) -> list[RoleSpec]:
+    """The roles to start, in start order (metrics first: the others report to it)."""
+    origin_url = config.url(config.origin_port)
+    metrics_url = config.url(config.metrics_port) if "metrics" in available else None
+    token = os.environ.get("SENDER_METRICS_INGEST_TOKEN") or config.ingest_token
+    admit = {"SENDER_METRICS_INGEST_TOKEN": token}
+    extra: dict[str, str] = {}
+    if metrics_url is not None:
+        extra = {"SENDER_METRICS_URL": metrics_url, **admit}
+    specs = []
+    if "metrics" in available:
+        env = {**_shared_env(config, "metrics", config.metrics_port), **admit}
+        specs.append(RoleSpec("metrics", config.metrics_port, "--metrics-port", env))
+    env = {
+        **_shared_env(config, "origin", config.origin_port),
+        "SENDER_RTMP_PORT": str(config.rtmp_port),
+        **extra,
+    }
+    specs.append(RoleSpec("origin", config.origin_port, "--origin-port", env))
+    if "edge" in available:
+        env = {
+            **_shared_env(config, "edge", config.edge_port),
+            "SENDER_UPSTREAM_URL": origin_url,
+            **extra,
+        }
+        specs.append(RoleSpec("edge", config.edge_port, "--edge-port", env))
+    return specs
+
+
+def _port_free(host: str, port: int) -> bool:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        # uvicorn sets SO_REUSEADDR too, so a socket in TIME_WAIT does not count as busy
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return False
+            raise
+    return True
+
+
+def check_ports(config: UpConfig, specs: list[RoleSpec]) -> None:
+    """Fail fast, naming the flag, when a port is taken or two flags share a port."""
+    wanted = [(s.port, s.flag) for s in specs] + [(config.rtmp_port, "--rtmp-port")]
+    seen: dict[int, str] = {}
+    for port, flag in wanted:
+        if port in seen:
+            raise PortBusyError(f"{flag} and {seen[port]} both ask for port {port}")
+        seen[port] = flag
+    for port, flag in wanted:
+        if not _port_free(config.host, port):
+            raise PortBusyError(
+                f"port {port} on {config.host} is already in use: "
+                f"stop what holds it or choose another with {flag}"
+            )

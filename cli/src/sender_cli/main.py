@@ -1,0 +1,109 @@
+"""The `sender` command: local mode (`up`, `publish-test`) and stream management."""
+
+from __future__ import annotations
+
+__all__ = ["app"]
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.logging import RichHandler
+
+from sender_cli.client import ApiClient
+from sender_cli.commands import edge, endpoints, streams
+from sender_cli.commands.common import DEFAULT_ORIGIN, OriginOpt, TokenOpt, cli_errors
+from sender_cli.local.roles import UpConfig
+from sender_cli.local.up import run_up
+from sender_cli.output import console, err_console
+from sender_cli.publish_test import publish_target, run_publisher
+from sender_common.errors import SenderError
+
+app = typer.Typer(
+    name="sender",
+    help="Sender: self-hosted live streaming. `sender up --demo` runs everything locally.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(endpoints.app, name="endpoints")
+app.add_typer(streams.app, name="streams")
+app.add_typer(edge.app, name="edge")
+
+
+def _logging(verbose: bool) -> None:
+    handler = RichHandler(console=err_console, show_path=False, show_time=verbose)
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(message)s",
+        handlers=[handler],
+        force=True,
+    )
+
+
+Port = Annotated[int, typer.Option(min=1, max=65535)]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log what is going on.")]
+
+
+@app.command()
+def up(
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Create endpoint `demo` and publish a test pattern.")
+    ] = False,
+    origin_port: Annotated[int, typer.Option(min=1, max=65535, help="Origin HTTP port.")] = 8080,
+    rtmp_port: Annotated[int, typer.Option(min=1, max=65535, help="RTMP ingest port.")] = 1935,
+    edge_port: Annotated[int, typer.Option(min=1, max=65535, help="Edge HTTP port.")] = 8081,
+    metrics_port: Annotated[int, typer.Option(min=1, max=65535, help="Metrics HTTP port.")] = 8082,
+    data_dir: Annotated[
+        Path, typer.Option(help="Each role keeps its data in origin/, edge/, metrics/ here.")
+    ] = Path("data"),
+    host: Annotated[str, typer.Option(help="Address every role binds.")] = "127.0.0.1",
+    segment_seconds: Annotated[
+        float, typer.Option(min=0.5, max=30, help="HLS target segment duration (all roles).")
+    ] = 2.0,
+    ready_timeout: Annotated[
+        float, typer.Option(min=1, help="Seconds to wait for every role to be ready.")
+    ] = 60.0,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Run origin, edge and metrics on this machine until Ctrl-C."""
+    _logging(verbose)
+    config = UpConfig(
+        data_dir=data_dir.resolve(),
+        host=host,
+        origin_port=origin_port,
+        rtmp_port=rtmp_port,
+        edge_port=edge_port,
+        metrics_port=metrics_port,
+        demo=demo,
+        segment_seconds=segment_seconds,
+        ready_timeout=ready_timeout,
+        child_log_level="info" if verbose else "warning",
+    )
+    raise typer.Exit(asyncio.run(run_up(config, console)))
+
+
+@app.command("publish-test")
+def publish_test(
+    endpoint: Annotated[str, typer.Argument(help="The endpoint to publish into.")],
+    origin: OriginOpt = DEFAULT_ORIGIN,
+    rtmp: Annotated[
+        str | None,
+        typer.Option(help="RTMP base URL, e.g. rtmp://127.0.0.1:1935/live (default: asked)."),
+    ] = None,
+    key: Annotated[str | None, typer.Option(help="Stream key of an existing endpoint.")] = None,
+    token: TokenOpt = None,
+    gop_seconds: Annotated[float, typer.Option(min=0.5, help="Keyframe interval.")] = 2.0,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Publish a test pattern into an endpoint (created when missing) until Ctrl-C."""
+    _logging(verbose)
+    with cli_errors(), ApiClient("origin", origin, token=token) as client:
+        url = publish_target(client, endpoint, key=key, rtmp=rtmp, console=console)
+    try:
+        code = asyncio.run(run_publisher(url, gop_seconds=gop_seconds, console=console))
+    except SenderError as exc:
+        err_console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    raise typer.Exit(code)

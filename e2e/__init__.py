@@ -1,0 +1,1 @@
+"""Multi-node end-to-end tests: real role processes on distinct loopback addresses."""

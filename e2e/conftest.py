@@ -1,0 +1,36 @@
+"""Fixtures: a started cluster per test module, and one PostgreSQL server for the session."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterator
+
+import pytest
+
+from e2e.harness import Cluster
+from e2e.pg import Postgres, find_pg_bin
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    c = Cluster(tmp_path_factory.mktemp("cluster"))
+    try:
+        c.start()
+        yield c
+    finally:
+        c.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    bin_dir = find_pg_bin()
+    if bin_dir is None:
+        pytest.skip("PostgreSQL server binaries not installed (scripts/install-system-deps)")
+    if importlib.util.find_spec("psycopg") is None:
+        pytest.skip("psycopg is not installed: add psycopg[binary] to the requirements")
+    pg = Postgres(bin_dir)
+    try:
+        pg.start()
+        yield pg
+    finally:
+        pg.stop()

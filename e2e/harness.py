@@ -1,0 +1,330 @@
+"""The multi-node cluster: origin, two edges, metrics and VictoriaMetrics as real processes.
+
+Each role binds its own loopback address, so a node's fetches and a viewer's requests come
+from distinct sources the way they would across machines:
+
+    origin 127.0.0.2 (HTTP + RTMP)   edges 127.0.0.3, 127.0.0.4   metrics 127.0.0.5
+    victoria-metrics 127.0.0.6       simulated viewers 127.0.0.7 and up
+
+Nodes are addressed by the node id they report at `GET /api/v1/node`.
+"""
+
+from __future__ import annotations
+
+__all__ = ["Cluster", "Node", "cluster_pids_alive", "metrics_role_available", "source_ips"]
+
+import importlib.util
+import os
+import signal
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from e2e.vm import ScrapeTarget, VictoriaMetrics
+from tests.procs import Proc, children_of, free_port, pid_alive, publish, start_role, wait_for
+
+ORIGIN_HOST = "127.0.0.2"
+EDGE_HOSTS = ("127.0.0.3", "127.0.0.4")
+METRICS_HOST = "127.0.0.5"
+VM_HOST = "127.0.0.6"
+INGEST_TOKEN = "e2e-ingest-token"
+
+# Short enough to watch viewers come and go within a test; shared by nodes and metrics.
+VIEWER_ENV = {
+    "SENDER_VIEWER_IDLE_SECONDS": "6",
+    "SENDER_VIEWER_REPORT_SECONDS": "1",
+    "SENDER_METRICS_INGEST_TOKEN": INGEST_TOKEN,
+}
+ORIGIN_ENV = {
+    "SENDER_RECONNECT_GRACE_SECONDS": "1",
+    # the edges' own fetches are relayed traffic, not viewers
+    "SENDER_TRUSTED_PROXIES": ",".join(f"{h}/32" for h in EDGE_HOSTS),
+}
+EDGE_ENV = {
+    "SENDER_RECONCILE_SECONDS": "1",
+    "SENDER_UPSTREAM_TIMEOUT": "2",
+    "SENDER_STALE_AFTER_TARGETS": "3",
+}
+METRICS_ENV = {"SENDER_SNAPSHOT_SECONDS": "2"}
+
+
+def metrics_role_available() -> bool:
+    return importlib.util.find_spec("sender_metrics.main") is not None
+
+
+@dataclass
+class Node:
+    """One running role process and the identity it reports."""
+
+    role: str
+    proc: Proc
+    node_id: str
+    public_key: str
+
+    @property
+    def url(self) -> str:
+        return self.proc.url
+
+    @property
+    def address(self) -> str:
+        return self.url.split("://", 1)[1]
+
+    @property
+    def host(self) -> str:
+        return self.address.rsplit(":", 1)[0]
+
+    @property
+    def port(self) -> int:
+        return int(self.address.rsplit(":", 1)[1])
+
+    def get(self, path: str, **kw: Any) -> httpx.Response:
+        return httpx.get(f"{self.url}{path}", timeout=kw.pop("timeout", 5), **kw)
+
+    def json(self, path: str) -> Any:
+        r = self.get(path)
+        r.raise_for_status()
+        return r.json()
+
+    def metrics_text(self) -> str:
+        return self.get("/metrics").text
+
+    def exposes(self, family: str) -> bool:
+        """True when `/metrics` declares `family` (even with no samples yet)."""
+        return f"# HELP {family} " in self.metrics_text()
+
+    def sample(self, family: str, **labels: str) -> float | None:
+        """The value of one sample of `family` with exactly these labels (None when absent)."""
+        want = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+        head = f"{family}{{{want}}}" if labels else family
+        for line in self.metrics_text().splitlines():
+            if line.startswith(head + " "):
+                return float(line.rsplit(" ", 1)[1])
+        return None
+
+
+def identify(proc: Proc, role: str) -> Node:
+    info = httpx.get(f"{proc.url}/api/v1/node", timeout=5).json()
+    assert info["role"] == role, info
+    return Node(role, proc, info["node_id"], info["public_key"])
+
+
+def source_ips(host: str, port: int) -> set[str]:
+    """Local addresses of this machine's TCP connections to host:port (from /proc/net/tcp)."""
+    want = f"{_hex_ip(host)}:{port:04X}"
+    out: set[str] = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        parts = line.split()
+        if parts[2] == want and parts[3] == "01":  # ESTABLISHED
+            raw = parts[1].split(":")[0]
+            out.add(".".join(str(int(raw[i : i + 2], 16)) for i in (6, 4, 2, 0)))
+    return out
+
+
+def _hex_ip(ip: str) -> str:
+    return "".join(f"{int(b):02X}" for b in reversed(ip.split(".")))
+
+
+def cluster_pids_alive(marker: str) -> list[tuple[int, str]]:
+    """Processes whose command line mentions `marker` (a data dir or RTMP address)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if marker in cmd and pid_alive(int(entry.name)):
+            found.append((int(entry.name), cmd[:200]))
+    return found
+
+
+@dataclass
+class Cluster:
+    """Start with `start()`, always `stop()`: stops everything and checks nothing is left."""
+
+    root: Path
+    edges_count: int = 2
+    with_metrics: bool = True
+    with_vm: bool = True
+    database_urls: dict[str, str] = field(default_factory=dict)  # role -> SENDER_DATABASE_URL
+    origin: Node | None = None
+    edges: list[Node] = field(default_factory=list)
+    metrics: Node | None = None
+    vm: VictoriaMetrics | None = None
+    rtmp_port: int = 0
+    publishers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    _seen_pids: set[int] = field(default_factory=set)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> Cluster:
+        self.root.mkdir(parents=True, exist_ok=True)
+        if self.with_metrics and metrics_role_available():
+            self.metrics = self.spawn("metrics", METRICS_HOST, "metrics", METRICS_ENV)
+        self.rtmp_port = free_port(ORIGIN_HOST)
+        self.origin = self.spawn(
+            "origin", ORIGIN_HOST, "origin", {**ORIGIN_ENV, "SENDER_RTMP_PORT": str(self.rtmp_port)}
+        )
+        for i, host in enumerate(EDGE_HOSTS[: self.edges_count]):
+            self.edges.append(self.spawn("edge", host, f"edge{i}", self._edge_env()))
+        if self.with_vm and VictoriaMetrics.executable():
+            self.vm = VictoriaMetrics(self.root / "vm", VM_HOST)
+            self.vm.start(self.scrape_targets())
+            self.vm.wait_value('count(up{job=~"sender-.*"} == 1)', len(self.nodes()), 30)
+        return self
+
+    def nodes(self) -> list[Node]:
+        return [n for n in (self.origin, *self.edges, self.metrics) if n is not None]
+
+    def node(self, node_id: str) -> Node:
+        return next(n for n in self.nodes() if n.node_id == node_id)
+
+    def scrape_targets(self) -> list[ScrapeTarget]:
+        return [ScrapeTarget(n.role, n.address, n.node_id) for n in self.nodes()]
+
+    def _edge_env(self) -> dict[str, str]:
+        assert self.origin is not None
+        return {**EDGE_ENV, "SENDER_UPSTREAM_URL": self.origin.url}
+
+    def _common_env(self, role: str) -> dict[str, str]:
+        env = dict(VIEWER_ENV)
+        if self.metrics is not None and role != "metrics":
+            env["SENDER_METRICS_URL"] = self.metrics.url
+        if role in self.database_urls:
+            env["SENDER_DATABASE_URL"] = self.database_urls[role]
+        return env
+
+    def spawn(
+        self, role: str, host: str, name: str, env: dict[str, str], port: int | None = None
+    ) -> Node:
+        proc = start_role(
+            role,
+            self.root / name,
+            host=host,
+            port=port or free_port(host),
+            env={**self._common_env(role), **env},
+            timeout=45,
+        )
+        self._seen_pids.add(proc.pid)
+        return identify(proc, role)
+
+    def restart_edge(self, index: int) -> Node:
+        """SIGKILL an edge and start it again on the same address, port and data dir."""
+        old = self.edges[index]
+        self._remember_children(old)
+        old.proc.kill()
+        new = self.spawn("edge", old.host, old.proc.data_dir.name, self._edge_env(), port=old.port)
+        assert new.node_id == old.node_id, "the node key lives in the data dir"
+        self.edges[index] = new
+        return new
+
+    def stop(self) -> None:
+        """Stop publishers, edges, origin, metrics and VictoriaMetrics; assert no leftovers."""
+        for pub in self.publishers:
+            self.stop_publisher(pub)
+        for node in reversed(self.nodes()):
+            self._remember_children(node)
+        for node in (*self.edges, self.origin, self.metrics):
+            if node is not None:
+                node.proc.stop(timeout=20)
+        if self.vm is not None:
+            self.vm.stop()
+        self.assert_no_leftovers()
+
+    def _remember_children(self, node: Node) -> None:
+        if node.proc.popen.poll() is None:
+            self._seen_pids.update(children_of(node.proc.pid))
+
+    def assert_no_leftovers(self, timeout: float = 20) -> None:
+        markers = [str(self.root)]
+        if self.rtmp_port:
+            markers.append(f"{ORIGIN_HOST}:{self.rtmp_port}")
+
+        def _clean() -> bool:
+            alive = [p for p in self._seen_pids if pid_alive(p)]
+            strays = [hit for m in markers for hit in cluster_pids_alive(m)]
+            return not alive and not strays
+
+        try:
+            wait_for(_clean, timeout, "every cluster process to exit", interval=0.2)
+        except AssertionError:
+            alive = [p for p in self._seen_pids if pid_alive(p)]
+            strays = [hit for m in markers for hit in cluster_pids_alive(m)]
+            for pid, _ in strays:
+                _kill(pid)
+            for pid in alive:
+                _kill(pid)
+            raise AssertionError(f"left running: pids {alive}, by command line {strays}") from None
+
+    # -- streams -----------------------------------------------------------------------------
+
+    def create_endpoint(self, slug: str, node: Node | None = None, **fields: Any) -> str:
+        """Create `slug` on the origin; returns its stream key."""
+        target = node or self.origin
+        assert target is not None
+        r = httpx.post(f"{target.url}/api/v1/endpoints", json={"slug": slug, **fields}, timeout=10)
+        assert r.status_code == 201, r.text
+        return str(r.json()["stream_key"])
+
+    def rtmp_url(self, key: str, port: int | None = None) -> str:
+        return f"rtmp://{ORIGIN_HOST}:{port or self.rtmp_port}/live/{key}"
+
+    def publish(self, key: str, port: int | None = None) -> subprocess.Popen[bytes]:
+        """A real ffmpeg publisher (320x180 test pattern), stopped with the cluster."""
+        pub = publish(self.rtmp_url(key, port))
+        self.publishers.append(pub)
+        self._seen_pids.add(pub.pid)
+        return pub
+
+    def stop_publisher(self, pub: subprocess.Popen[bytes]) -> None:
+        if pub.poll() is None:
+            try:
+                os.killpg(pub.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            pub.wait(10)
+        if pub.stderr is not None:
+            pub.stderr.close()
+
+    def start_session(self, edge: Node, endpoint: str, **body: Any) -> dict[str, Any]:
+        assert self.origin is not None
+        payload = {"endpoint": endpoint, "upstream_url": self.origin.url, "verify_tls": False}
+        r = httpx.post(f"{edge.url}/api/v1/edge/sessions", json={**payload, **body}, timeout=10)
+        assert r.status_code == 200, r.text
+        data: dict[str, Any] = r.json()
+        return data
+
+    @staticmethod
+    def session(edge: Node, endpoint: str) -> dict[str, Any]:
+        data: dict[str, Any] = edge.json(f"/api/v1/edge/sessions/{endpoint}")
+        return data
+
+    def wait_session(
+        self, edge: Node, endpoint: str, state: str, timeout: float = 30, **match: Any
+    ) -> dict[str, Any]:
+        def _in_state() -> dict[str, Any] | None:
+            s = self.session(edge, endpoint)
+            ok = s["state"] == state and all(s.get(k) == v for k, v in match.items())
+            return s if ok else None
+
+        try:
+            return wait_for(_in_state, timeout, f"{edge.node_id[:8]} {endpoint} {state} {match}")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; now {self.session(edge, endpoint)}") from None
+
+    def generations(self, endpoint: str, node: Node | None = None) -> list[dict[str, Any]]:
+        target = node or self.origin
+        assert target is not None
+        data: list[dict[str, Any]] = target.json(f"/api/v1/endpoints/{endpoint}/generations")
+        return data
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass

@@ -1,0 +1,17 @@
+"""`POST /api/v1/ingest/batches`: signed viewer batches from origins and edges."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, status
+
+from sender_metrics.deps import RuntimeDep
+from sender_metrics.models import IngestAccepted
+
+router = APIRouter(prefix="/ingest", tags=["ingest"])
+
+
+@router.post("/batches", status_code=status.HTTP_202_ACCEPTED)
+async def post_batch(request: Request, runtime: RuntimeDep) -> IngestAccepted:
+    body = await request.body()
+    viewers = await runtime.ingest.ingest(body, request.headers)
+    return IngestAccepted(viewers=viewers)

@@ -1,0 +1,72 @@
+"""The metrics role's Prometheus metrics: low cardinality (endpoint and role labels at most)."""
+
+from __future__ import annotations
+
+__all__ = ["ServiceMetrics"]
+
+from collections.abc import Callable, Iterable
+
+from prometheus_client import CollectorRegistry, Counter
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from sender_common.viewers.labels import LabelCap
+
+ACTIVE = "sender_viewers_active"
+ACTIVE_HELP = "Viewers active now, deduplicated across nodes"
+
+
+class _ActiveCollector(Collector):
+    def __init__(self, counts: Callable[[], dict[str, int]], cap: LabelCap) -> None:
+        self.counts = counts
+        self.cap = cap
+
+    def describe(self) -> Iterable[GaugeMetricFamily]:
+        yield GaugeMetricFamily(ACTIVE, ACTIVE_HELP, labels=["endpoint"])
+
+    def collect(self) -> Iterable[GaugeMetricFamily]:
+        family = GaugeMetricFamily(ACTIVE, ACTIVE_HELP, labels=["endpoint"])
+        for label, n in sorted(self.cap.totals(self.counts()).items()):
+            family.add_metric([label], n)
+        yield family
+
+
+class ServiceMetrics:
+    def __init__(
+        self, registry: CollectorRegistry, counts: Callable[[], dict[str, int]], cap: LabelCap
+    ) -> None:
+        self.cap = cap
+        registry.register(_ActiveCollector(counts, cap))
+        self.sessions_started = Counter(
+            "sender_viewer_sessions_started_total",
+            "Viewer sessions started (first sighting of a viewer, across nodes)",
+            ["endpoint"],
+            registry=registry,
+        )
+        self.heartbeats = Counter(
+            "sender_heartbeats_total", "Player heartbeats", ["endpoint"], registry=registry
+        )
+        self.hls_requests = Counter(
+            "sender_hls_requests_total",
+            "HLS requests from viewers",
+            ["endpoint", "role"],
+            registry=registry,
+        )
+        self.hls_bytes = Counter(
+            "sender_hls_bytes_total",
+            "HLS bytes sent to viewers",
+            ["endpoint", "role"],
+            registry=registry,
+        )
+        self.batches = Counter(
+            "sender_metrics_batches_total", "Viewer batches accepted", registry=registry
+        )
+        self.rejected = Counter(
+            "sender_metrics_batches_rejected_total",
+            "Viewer batches refused",
+            ["reason"],
+            registry=registry,
+        )
+        self.snapshots = Counter(
+            "sender_metrics_snapshots_total", "Snapshot rows written", registry=registry
+        )

@@ -1,0 +1,97 @@
+"""`sender up --demo` as a real process: it plays, the CLI sees it, Ctrl-C leaves nothing."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.cli.stack import SenderUp, live_segments, sender_argv, start_sender_up
+from tests.procs import children_of, pid_alive, wait_for
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SenderUp]:
+    up = start_sender_up(tmp_path_factory.mktemp("up"))
+    yield up
+    up.interrupt()
+    up.kill()
+
+
+def test_banner_shows_obs_settings_and_urls(stack: SenderUp) -> None:
+    text = stack.log()
+    assert f"rtmp://127.0.0.1:{stack.rtmp_port}/live" in text
+    assert "sk_" in text  # the demo's fresh stream key
+    assert f"{stack.origin}/sender/player/demo" in text
+    assert f"{stack.origin}/docs" in text
+
+
+def test_demo_plays_on_origin(stack: SenderUp) -> None:
+    uris = wait_for(
+        lambda: len(live_segments(stack.origin)) >= 2 and live_segments(stack.origin),
+        30,
+        "origin segments",
+    )
+    seg = httpx.get(f"{stack.origin}/sender/hls/demo/{uris[-1]}", timeout=5)
+    assert seg.status_code == 200 and seg.content[0] == 0x47
+
+
+def test_edge_mirrors_demo(stack: SenderUp) -> None:
+    if "edge" not in stack.role_pids():
+        pytest.skip("the edge role is not installed, sender up ran without it")
+    wait_for(lambda: live_segments(stack.edge), 30, "edge segments")
+    sessions = httpx.get(f"{stack.edge}/api/v1/edge/sessions", timeout=5).json()
+    assert [s["endpoint"] for s in sessions["data"]] == ["demo"]
+
+
+def test_endpoints_list_json_sees_demo(stack: SenderUp) -> None:
+    out = subprocess.run(
+        sender_argv("endpoints", "list", "--json", "--origin", stack.origin),
+        capture_output=True, text=True, timeout=30, check=True,
+    )  # fmt: skip
+    assert [e["slug"] for e in json.loads(out.stdout)["data"]] == ["demo"]
+
+
+def test_streams_status_json_is_live(stack: SenderUp) -> None:
+    def live() -> bool:
+        out = subprocess.run(
+            sender_argv("streams", "status", "demo", "--json", "--origin", stack.origin),
+            capture_output=True, text=True, timeout=30, check=True,
+        )  # fmt: skip
+        return json.loads(out.stdout)["state"] == "live"
+
+    wait_for(live, 30, "demo live", interval=0.5)
+
+
+def test_sigint_stops_every_child(stack: SenderUp) -> None:
+    """Last in this module: it ends the stack."""
+    recorded = stack.pids()
+    pids = set(stack.role_pids().values()) | set(children_of(stack.popen.pid))
+    if recorded.get("publisher"):
+        pids.add(int(recorded["publisher"]))  # type: ignore[call-overload]
+    assert pids and all(pid_alive(p) for p in stack.role_pids().values())
+    assert stack.interrupt(timeout=30) == 0, stack.log()[-2000:]
+    alive = [p for p in pids if pid_alive(p)]
+    assert alive == [], f"still running after sender up exited: {alive}"
+    assert not (stack.data_dir / "sender-up.pids").exists()
+
+
+def test_port_in_use_fails_fast_naming_the_flag(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        out = subprocess.run(
+            sender_argv("up", "--data-dir", str(tmp_path), "--edge-port", str(port)),
+            capture_output=True, text=True, timeout=30, check=False,
+        )  # fmt: skip
+    assert out.returncode == 2
+    assert f"port {port}" in out.stderr and "--edge-port" in out.stderr
