@@ -71,7 +71,7 @@ def main() -> None:
             procs.wait_for(lambda: len(uris(edge.url, "bench")) >= 1, 30, "edge mirroring")
             lags = measure_lag(origin, edge, "bench", args.segments)
             lags.sort()
-            p95 = lags[min(len(lags) - 1, int(round(0.95 * (len(lags) - 1))))]
+            p95 = lags[min(len(lags) - 1, round(0.95 * (len(lags) - 1)))]
             print(
                 f"edge lag over {len(lags)} segments: median {statistics.median(lags):.3f} s,"
                 f" p95 {p95:.3f} s (goal: median <= 1 s)"
