@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from sender_common.ffmpeg import resolve_ffmpeg, resolve_ffprobe
+from sender_common.hls.playlist import parse_media_playlist
 from tests.edge.helpers import (
     self_signed,
     sequences,
@@ -183,3 +184,28 @@ def test_edge_tls_upstream_verification(tmp_path: Path) -> None:
         edge.stop()
         stop_publisher(pub)
         origin.stop()
+
+
+def test_a_frozen_upstream_is_not_served_as_live(tmp_path: Path) -> None:
+    origin = start_origin(tmp_path / "origin")
+    edge = start_edge(
+        tmp_path / "edge",
+        origin.url,
+        env={"SENDER_UPSTREAM_GRACE_SECONDS": "2", "SENDER_STALE_AFTER_TARGETS": "2"},
+    )
+    pub = start_live_endpoint(origin, "frozen")
+    try:
+        start_session(edge, "frozen", upstream_url=origin.url)
+        wait_for(lambda: len(sequences(edge.url, "frozen")) >= 2, 40, "edge mirroring")
+        origin.kill()  # the upstream vanishes mid-stream
+
+        def ended() -> str | None:
+            text = httpx.get(f"{edge.url}/sender/hls/frozen/live.m3u8", timeout=5).text
+            return text if "#EXT-X-ENDLIST" in text else None
+
+        text = wait_for(ended, 20, "the edge ending its live window")
+        assert parse_media_playlist(text).segments  # the last window stays playable
+    finally:
+        stop_publisher(pub)
+        edge.stop()
+        origin.kill()

@@ -55,6 +55,7 @@ class EdgeManager:
             hls.segment_seconds,
             settings.stale_after_targets,
             hls.retention_seconds,
+            settings.upstream_grace_seconds,
         )
 
     @property

@@ -56,6 +56,7 @@ class Timing:
     segment_seconds: float
     stale_after_targets: float
     retention_seconds: float
+    end_after_seconds: float = 10.0  # stale this much longer: the live window ends (ENDLIST)
 
 
 class MirrorWorker:
@@ -268,8 +269,17 @@ class MirrorWorker:
 
     # -- what it serves and reports -----------------------------------------------------
 
+    def frozen(self) -> bool:
+        """The upstream stalled past stale plus the grace period: never serve that as live."""
+        lag = self.lag_seconds()
+        limit = self._timing.stale_after_targets * self.target + self._timing.end_after_seconds
+        return lag is not None and lag > limit
+
     def render(self, name: str) -> bytes | None:
         """`live.m3u8` or `live/{rendition}.m3u8`, only over segments already on disk."""
+        if self.frozen():
+            for mirror in self.renditions.values():
+                mirror.mark_ended(True)  # the next segment from upstream reopens it
         if self.master is None:
             single = self.renditions.get(SINGLE)
             return single.render("") if name == "live.m3u8" and single is not None else None
