@@ -173,3 +173,27 @@ def test_children_standalone_vs_reporting(tmp_path: Path) -> None:
         "lane-bulk",
         "viewers-report",
     ]
+
+
+def test_gauge_falls_to_zero_after_the_idle_timeout(tmp_path: Path) -> None:
+    now = [1000.0]
+    spool = tmp_path / "spool"
+    (spool / "ep/1/src").mkdir(parents=True)
+    (spool / "ep/1/src/index.m3u8").write_text("#EXTM3U\n#EXT-X-TARGETDURATION:2\n")
+    registry = CollectorRegistry()
+    viewers = Viewers(
+        CommonSettings(data_dir=tmp_path),
+        "origin",
+        registry,
+        NodeIdentity(Ed25519PrivateKey.generate()),
+        config=ViewerSettings(viewer_idle_seconds=5),
+        clock=lambda: now[0],
+    )
+    app = FastAPI()
+    app.mount("/sender/hls", HlsApp(SpoolCache(spool), observer=viewers.observe))
+    client(app, "203.0.113.9").get(PLAYLIST, params={"vsid": "vsid-zzzzzzzz"})
+    gauge = 'sender_origin_active_viewers{endpoint="ep"}'
+    assert sample(registry, gauge) == 1
+    now[0] += 6  # the stream ended: no more reloads, and the idle timeout passes
+    viewers.tracker.sweep()
+    assert sample(registry, gauge) == 0  # present and zero, neither stuck nor vanished

@@ -26,7 +26,7 @@ class _ActiveCollector(Collector):
 
     def collect(self) -> Iterable[GaugeMetricFamily]:
         family = GaugeMetricFamily(ACTIVE, ACTIVE_HELP, labels=["endpoint"])
-        for label, n in sorted(self.cap.totals(self.counts()).items()):
+        for label, n in sorted(self.cap.zero_filled(self.counts()).items()):
             family.add_metric([label], n)
         yield family
 

@@ -29,3 +29,12 @@ class LabelCap:
             label = self(value)
             out[label] = out.get(label, 0) + n
         return out
+
+    def zero_filled(self, counts: dict[str, int]) -> dict[str, int]:
+        """`totals`, plus 0 for every label seen before: a gauge falls to 0, it never freezes
+        at its last value or vanishes."""
+        out = dict.fromkeys(self._kept, 0)
+        if len(self._kept) >= self.limit:
+            out[OVERFLOW_LABEL] = 0
+        out.update(self.totals(counts))
+        return out

@@ -26,7 +26,7 @@ class _ActiveCollector(Collector):
 
     def collect(self) -> Iterable[GaugeMetricFamily]:
         family = GaugeMetricFamily(self.name, "Viewer sessions active now", labels=["endpoint"])
-        for label, n in sorted(self.cap.totals(self.counts()).items()):
+        for label, n in sorted(self.cap.zero_filled(self.counts()).items()):
             family.add_metric([label], n)
         yield family
 
