@@ -51,7 +51,10 @@ e2e: setup
 	$(BIN)/pytest -q e2e
 
 bench: setup
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/origin_latency.py
+	$(BIN)/python bench/edge.py
+	$(BIN)/python bench/metrics_ingest.py
+	$(BIN)/python bench/load.py --seconds 60
 
 clean:
 	rm -rf $(VENV) player/node_modules $(dir $(PLAYER_DIST))
