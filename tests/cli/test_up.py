@@ -69,6 +69,15 @@ def test_streams_status_json_is_live(stack: SenderUp) -> None:
     wait_for(live, 30, "demo live", interval=0.5)
 
 
+def test_each_role_runs_its_declared_children(stack: SenderUp) -> None:
+    """The same children list as standalone uvicorn and a host mount (tests/origin)."""
+    for base in (stack.origin, stack.edge):
+        manifest = httpx.get(f"{base}/api/v1/node", timeout=5).json()["manifest"]
+        assert manifest["running_children"] == manifest["children"]
+        assert "database" in manifest["children"]
+        assert "viewers-report" in manifest["children"]  # local mode reports to metrics
+
+
 def test_sigint_stops_every_child(stack: SenderUp) -> None:
     """Last in this module: it ends the stack."""
     recorded = stack.pids()
