@@ -209,3 +209,40 @@ def test_a_frozen_upstream_is_not_served_as_live(tmp_path: Path) -> None:
         stop_publisher(pub)
         edge.stop()
         origin.kill()
+
+
+def test_edge_follows_a_reconnect_with_one_discontinuity(tmp_path: Path) -> None:
+    origin = start_origin(tmp_path / "origin", env={"SENDER_RECONNECT_GRACE_SECONDS": "8"})
+    edge = start_edge(tmp_path / "edge", origin.url)
+    key = create_endpoint(origin.url, "recon")
+    pub = publish(rtmp_url(origin, key))
+    try:
+        start_session(edge, "recon", upstream_url=origin.url)
+        wait_for(lambda: len(sequences(edge.url, "recon")) >= 2, 40, "edge mirroring")
+        before = sequences(edge.url, "recon")
+        stop_publisher(pub)
+        pub = publish(rtmp_url(origin, key))  # back inside the grace period
+
+        def after_break() -> str | None:
+            r = httpx.get(f"{edge.url}/sender/hls/recon/live.m3u8", timeout=5)
+            pl = parse_media_playlist(r.text) if r.status_code == 200 else None
+            if pl is None:
+                return None
+            marks = [i for i, s in enumerate(pl.segments) if s.discontinuity]
+            return r.text if marks and marks[0] < len(pl.segments) - 1 else None
+
+        text = wait_for(after_break, 40, "segments after the break on the edge")
+        pl = parse_media_playlist(text)
+        assert sum(1 for s in pl.segments if s.discontinuity) == 1
+        assert not pl.endlist
+        after = sequences(edge.url, "recon")
+        for uri, seq in after.items():  # numbers never move, and they match the origin's
+            if uri in before:
+                assert before[uri] == seq
+        origin_seq = sequences(origin.url, "recon")
+        assert all(origin_seq[u] == n for u, n in after.items() if u in origin_seq)
+        assert session(edge, "recon")["generation"] == 1
+    finally:
+        stop_publisher(pub)
+        edge.stop()
+        origin.stop()
