@@ -78,6 +78,7 @@ class EndpointBase(SQLModel):
     title: str = Field(default="", max_length=200)
     source_url: str | None = Field(default=None, max_length=2000)
     auto_start: bool = True
+    offline_slate: bool = False
 
 
 class Endpoint(EndpointBase, table=True):
@@ -94,6 +95,7 @@ class EndpointCreate(SQLModel):
     title: str = Field(default="", max_length=200)
     source_url: str | None = Field(default=None, max_length=2000)
     auto_start: bool = True
+    offline_slate: bool = False
     renditions: list[RenditionSpec] = Field(default_factory=list, max_length=6)
 
     @field_validator("slug")

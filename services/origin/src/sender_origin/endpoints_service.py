@@ -37,6 +37,7 @@ def create_endpoint(
         title=data.title,
         source_url=data.source_url,
         auto_start=data.auto_start,
+        offline_slate=data.offline_slate,
         renditions=[r.model_dump() for r in data.renditions],
         key_hash=hash_stream_key(key),
     )

@@ -176,3 +176,39 @@ def build_test_publisher_command(
         url,
     ]
     return args
+
+
+SLATE_FONTS = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+    "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf",
+)
+
+
+def build_slate_command(
+    ffmpeg: str,
+    out_path: Path,
+    *,
+    seconds: float,
+    text: str = "Stream offline",
+    font: str | None = None,
+    size: str = "640x360",
+    rate: int = 25,
+) -> list[str]:
+    """argv of one self-contained "offline" MPEG-TS segment (video + silent audio)."""
+    video = f"color=c=0x1d2430:s={size}:r={rate}:d={seconds:g}"
+    if font:
+        safe = text.replace("\\", "").replace(":", "").replace("'", "")
+        video += (
+            f",drawtext=fontfile={font}:text='{safe}':fontcolor=white:fontsize=36:"
+            "x=(w-text_w)/2:y=(h-text_h)/2"
+        )
+    return [
+        ffmpeg, "-hide_banner", "-nostats", "-loglevel", "error", "-y",
+        "-f", "lavfi", "-i", video,
+        "-f", "lavfi", "-i", "anullsrc=r=44100:cl=stereo",
+        "-t", f"{seconds:g}",
+        "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
+        "-g", str(round(rate * seconds)),
+        "-c:a", "aac", "-b:a", "64k",
+        "-f", "mpegts", str(out_path),
+    ]  # fmt: skip

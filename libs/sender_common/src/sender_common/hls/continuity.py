@@ -61,6 +61,18 @@ class ContinuousPlaylist:
         self.ended = pl.endlist
         return new
 
+    def append(self, source: str, key: str, seg: Segment) -> bool:
+        """Add one segment that comes from no playlist (e.g. an offline slate)."""
+        full = f"{source}/{key}"
+        if full in self._seen:
+            return False
+        if self._next_seq == self._first_sequence:
+            seg.discontinuity = False
+        self._append(full, seg)
+        self._source = source
+        self.ended = False
+        return True
+
     def _append(self, key: str, seg: Segment) -> None:
         self._entries.append(_Entry(key, seg))
         self._seen.add(key)

@@ -9,6 +9,7 @@ from sender_common.hls.continuity import ContinuousPlaylist
 from sender_common.hls.playlist import (
     MasterPlaylist,
     PlaylistError,
+    Segment,
     Variant,
     parse_media_playlist,
     write_master_playlist,
@@ -72,6 +73,21 @@ class LivePlaylists:
             if rendition in names:
                 return self._media(slug, rendition, generation, "../", ended)
         return None
+
+    def add_slate(
+        self, slug: str, rendition: str, uri: str, seconds: float, latest_generation: int
+    ) -> None:
+        """Append one slate segment (its own discontinuity: each loop restarts timestamps)."""
+        key = (slug, rendition)
+        cont = self._lists.get(key)
+        if cont is None:
+            first = latest_generation * SEQ_STRIDE + SEQ_STRIDE // 2
+            cont = ContinuousPlaylist(self._hls.window_segments, first_sequence=first)
+            self._lists[key] = cont
+        cont.append("slate", uri, Segment(uri, seconds, discontinuity=True))
+
+    def has_list(self, slug: str, rendition: str) -> bool:
+        return (slug, rendition) in self._lists
 
     def refresh(self, slug: str, generation: int, renditions: list[RenditionSpec]) -> int:
         """Fold in what ffmpeg wrote since the last look; returns the new segment count."""

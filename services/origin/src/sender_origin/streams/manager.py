@@ -21,6 +21,7 @@ from sender_origin.settings import OriginSettings
 from sender_origin.streams import store
 from sender_origin.streams.live import LivePlaylists
 from sender_origin.streams.publish import LivePublish, PublishInfo
+from sender_origin.streams.slate import SlateMaker, place
 from sender_origin.streams.status import StreamStatus, status_of
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,9 @@ class EndpointRuntime:
     generation_live: bool = False
     grace: asyncio.Task[None] | None = None
     grace_until: float | None = None
+    slate: bool = False
+    slate_next: float = 0.0
+    slate_count: int = 0
 
     @property
     def in_grace(self) -> bool:
@@ -65,6 +69,7 @@ class StreamManager:
         self.cache = cache
         self.metrics = metrics
         self.live = LivePlaylists(cache, settings.hls)
+        self.slate = SlateMaker(ffmpeg, settings.data_dir, settings.hls.segment_seconds)
         self._rt: dict[str, EndpointRuntime] = {}
         self._lock = asyncio.Lock()
 
@@ -75,12 +80,14 @@ class StreamManager:
             raise NotFoundError(f"no endpoint {slug!r}")
         if rt is None or rt.endpoint_id != endpoint.id:
             rt = EndpointRuntime(slug, endpoint.id, renditions_of(endpoint))
+            rt.slate = endpoint.offline_slate
             rt.desired = await asyncio.to_thread(store.desired, self.engine, endpoint)
             latest = await asyncio.to_thread(store.latest_generation, self.engine, endpoint.id)
             rt.generation = latest.number if latest else None
             self._rt[slug] = rt
         else:
             rt.renditions = renditions_of(endpoint)
+            rt.slate = endpoint.offline_slate
         return rt
 
     # -- ingest -------------------------------------------------------------------------
@@ -243,10 +250,14 @@ class StreamManager:
                 rt = await self._runtime(slug)
             except NotFoundError:
                 return None
+        offline = rt.publish is None and not rt.in_grace
+        if rt.slate and rt.desired and offline:
+            if not self.live.has_list(slug, rt.renditions[0].name):
+                await self._slate_tick(rt)  # the first viewer need not wait for the ticker
+            return self.live.render(slug, name, rt.generation or 0, rt.renditions)
         if rt.generation is None:
             return None
-        ended = rt.publish is None and not rt.in_grace
-        return self.live.render(slug, name, rt.generation, rt.renditions, ended=ended)
+        return self.live.render(slug, name, rt.generation, rt.renditions, ended=offline)
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -261,13 +272,41 @@ class StreamManager:
                 rt.grace.cancel()
         await asyncio.gather(*(self._end_publish(rt) for rt in list(self._rt.values())))
 
-    def tick(self) -> None:
-        """Follow what ffmpeg writes, so live playlists and counters move without viewers."""
-        for rt in self._rt.values():
+    async def tick(self) -> None:
+        """Follow what ffmpeg writes, so live playlists and counters move without viewers;
+        loop the offline slate where an endpoint wants one and no one publishes."""
+        for rt in list(self._rt.values()):
             if rt.publish is not None and rt.generation is not None:
                 new = self.live.refresh(rt.slug, rt.generation, rt.renditions)
                 if new:
                     self.metrics.segments_written.inc(new)
+            elif rt.slate and rt.desired and not rt.in_grace:
+                await self._slate_tick(rt)
+
+    async def _slate_tick(self, rt: EndpointRuntime) -> None:
+        """Append the next slate segment to every rendition when it is due."""
+        now = time.monotonic()
+        if now < rt.slate_next:
+            return
+        slate = await self.slate.ensure()
+        if slate is None:
+            return
+        keep = 3 * self.settings.hls.window_segments
+        n = rt.slate_count
+        for r in rt.renditions:
+            folder = self.settings.spool_dir / rt.slug / "0" / r.name
+            await asyncio.to_thread(place, slate, folder / f"slate_{n:05d}.ts")
+            self.live.add_slate(
+                rt.slug, r.name, f"0/{r.name}/slate_{n:05d}.ts", self.slate.seconds,
+                rt.generation or 0,
+            )  # fmt: skip
+            if n >= keep:
+                old = f"slate_{n - keep:05d}.ts"
+                await asyncio.to_thread((folder / old).unlink, True)
+                self.cache.forget(f"{rt.slug}/0/{r.name}/{old}")
+        rt.slate_count += 1
+        due = (rt.slate_next or now) + self.slate.seconds
+        rt.slate_next = due if due > now - self.slate.seconds else now  # catch up, no burst
 
     async def sweep_retention(self) -> int:
         """Remove the spool of generations that ended longer ago than the retention period."""

@@ -19,6 +19,7 @@ from sender_origin.generations_service import list_generations
 
 router = APIRouter(prefix="/endpoints", tags=["endpoints"])
 SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
+OFFSET_MAX = 2**63 - 1  # the database's integer range: a larger offset is bad input, not a 500
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -32,7 +33,7 @@ def create_endpoint(
 @router.get("")
 def list_endpoints(
     session: SessionDep,
-    offset: int = Query(default=0, ge=0),
+    offset: int = Query(default=0, ge=0, le=OFFSET_MAX),
     limit: int = Query(default=100, ge=1, le=1000),
 ) -> EndpointsPublic:
     rows = [svc.to_public(e) for e in svc.list_endpoints(session, offset=offset, limit=limit)]

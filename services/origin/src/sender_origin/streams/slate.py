@@ -1,0 +1,70 @@
+"""The offline slate: one pre-encoded "stream offline" segment, looped while no one publishes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from pathlib import Path
+
+from sender_common.ffmpeg.command import SLATE_FONTS, build_slate_command
+
+log = logging.getLogger(__name__)
+
+
+class SlateMaker:
+    """Encodes the slate once per process (and segment duration) and hands out its path."""
+
+    def __init__(self, ffmpeg: str, data_dir: Path, seconds: float) -> None:
+        self.seconds = seconds
+        self.path = data_dir / "slate" / f"offline-{seconds:g}s.ts"
+        self._ffmpeg = ffmpeg
+        self._lock = asyncio.Lock()
+        self._failed = False
+
+    async def ensure(self) -> Path | None:
+        """The slate file, encoding it on first use; None if it cannot be made."""
+        if self.path.is_file():
+            return self.path
+        if self._failed:
+            return None
+        async with self._lock:
+            if self.path.is_file():
+                return self.path
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            font = _font()
+            for attempt_font in [font, None] if font else [None]:
+                tmp = self.path.with_suffix(".tmp.ts")
+                argv = build_slate_command(
+                    self._ffmpeg, tmp, seconds=self.seconds, font=attempt_font
+                )
+                proc = await asyncio.create_subprocess_exec(
+                    *argv, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
+                )
+                _, err = await proc.communicate()
+                if proc.returncode == 0 and tmp.is_file():
+                    tmp.replace(self.path)
+                    return self.path
+                log.warning("slate encoding failed: %s", err.decode(errors="replace")[-300:])
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+            self._failed = True
+            return None
+
+
+def _font() -> str | None:
+    return next((f for f in SLATE_FONTS if Path(f).is_file()), None)
+
+
+def place(slate: Path, target: Path) -> None:
+    """Put the slate at `target` (a hard link when possible)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        return
+    try:
+        os.link(slate, target)
+    except OSError:
+        tmp = target.with_suffix(".tmp")
+        tmp.write_bytes(slate.read_bytes())
+        tmp.replace(target)
