@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
-from sender_common.children import Child, Periodic, run_children
+from sender_common.children import Child, Periodic
 from sender_common.database import DatabaseChild
 from sender_common.errors import install_error_handlers
 from sender_common.hls.serving import HlsApp
 from sender_common.hls.spoolcache import SpoolCache
 from sender_common.node import NodeIdentity, node_router
+from sender_common.roles import RoleRuntimeBase, hls_manifest
 from sender_common.viewers import Viewers
 from sender_edge.api.main import api_router
 from sender_edge.metrics import EdgeMetrics
@@ -23,7 +22,7 @@ from sender_edge.mirror.manager import EdgeManager
 from sender_edge.settings import EdgeSettings
 
 
-class EdgeRuntime:
+class EdgeRuntime(RoleRuntimeBase):
     """The edge's parts; `children()` is the one list its lifespan runs."""
 
     def __init__(
@@ -59,19 +58,12 @@ class EdgeRuntime:
             *self.viewers.children(),
         ]
 
-    def manifest(self) -> dict[str, object]:
-        hls = self.settings.hls
+    def describe(self) -> dict[str, object]:
         return {
             "capabilities": ["hls_edge", "hls", "player", "on_demand"],
             "upstream_url": self.settings.upstream_url,
             "routes": ["/sender/hls", "/sender/player", "/sender/api/v1/events", "/api/v1"],
-            "hls": {
-                "segment_seconds": hls.segment_seconds,
-                "window_segments": hls.window_segments,
-                "retention_seconds": hls.retention_seconds,
-            },
-            "children": [c.name for c in self.children()],
-            "running_children": list(self.started),
+            "hls": hls_manifest(self.settings.hls),
         }
 
     def install(self, app: FastAPI) -> None:
@@ -91,11 +83,3 @@ class EdgeRuntime:
 
     async def readiness(self) -> dict[str, bool]:
         return {"database": await asyncio.to_thread(self.db.ready)}
-
-    @asynccontextmanager
-    async def running(self, app: FastAPI) -> AsyncIterator[None]:
-        del app
-        async with run_children(self.children()) as names:
-            self.started = names
-            yield
-        self.started = []

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
 import sender_metrics.models  # noqa: F401  (registers the tables before the schema is made)
-from sender_common.children import Child, Periodic, run_children
+from sender_common.children import Child, Periodic
 from sender_common.database import DatabaseChild
 from sender_common.node import NodeIdentity, node_router
+from sender_common.roles import RoleRuntimeBase
 from sender_common.viewers.labels import LabelCap
 from sender_metrics.book import ViewerBook
 from sender_metrics.ingest import IngestService
@@ -23,7 +22,7 @@ from sender_metrics.snapshots import SnapshotWorker
 ROLE = "metrics"
 
 
-class MetricsRuntime:
+class MetricsRuntime(RoleRuntimeBase):
     """The metrics role's parts; `children()` is the one list its lifespan runs."""
 
     def __init__(self, settings: MetricsSettings, registry: CollectorRegistry) -> None:
@@ -54,15 +53,14 @@ class MetricsRuntime:
     def mount(self, app: FastAPI) -> None:
         app.state.engine = self.db.engine
         app.state.runtime = self
-        app.include_router(node_router(self.identity, ROLE, self.manifest()))
+        app.include_router(node_router(self.identity, ROLE, self.manifest))
 
-    def manifest(self) -> dict[str, object]:
+    def describe(self) -> dict[str, object]:
         return {
             "capabilities": ["viewer_ingest", "viewer_history"],
             "routes": ["/api/v1/ingest/batches", "/api/v1/endpoints/{endpoint}/viewers"],
             "snapshot_seconds": self.settings.snapshot_seconds,
             "viewer_idle_seconds": self.settings.idle_seconds,
-            "children": [c.name for c in self.children()],
         }
 
     async def readiness(self) -> dict[str, bool]:
@@ -70,11 +68,3 @@ class MetricsRuntime:
             "database": await asyncio.to_thread(self.db.ready),
             "workers": "snapshots" in self.started,
         }
-
-    @asynccontextmanager
-    async def running(self, app: FastAPI) -> AsyncIterator[None]:
-        del app
-        async with run_children(self.children()) as names:
-            self.started = names
-            yield
-        self.started = []

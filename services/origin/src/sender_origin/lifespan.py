@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
-from sender_common.children import Child, Periodic, run_children
+from sender_common.children import Child, Periodic
 from sender_common.database import DatabaseChild
 from sender_common.errors import install_error_handlers
 from sender_common.ffmpeg import resolve_ffmpeg
 from sender_common.hls.serving import HlsApp
 from sender_common.hls.spoolcache import SpoolCache
 from sender_common.node import NodeIdentity, node_router
+from sender_common.roles import RoleRuntimeBase, hls_manifest
 from sender_common.viewers import Viewers
 from sender_origin.api.main import api_router
 from sender_origin.ingest.rtmp import RtmpIngest
@@ -27,7 +26,7 @@ from sender_origin.streams.manager import StreamManager
 log = logging.getLogger(__name__)
 
 
-class OriginRuntime:
+class OriginRuntime(RoleRuntimeBase):
     """The origin's parts; `children()` is the one list its lifespan runs."""
 
     def __init__(self, settings: OriginSettings, registry: CollectorRegistry) -> None:
@@ -92,19 +91,12 @@ class OriginRuntime:
             return
         app.include_router(player_router())
 
-    def manifest(self) -> dict[str, object]:
-        hls = self.settings.hls
+    def describe(self) -> dict[str, object]:
         return {
             "capabilities": ["rtmp_ingest", "hls", "renditions", "player"],
             "rtmp_port": self.settings.rtmp_port,
             "routes": ["/sender/hls", "/sender/player", "/sender/api/v1/events", "/api/v1"],
-            "hls": {
-                "segment_seconds": hls.segment_seconds,
-                "window_segments": hls.window_segments,
-                "retention_seconds": hls.retention_seconds,
-            },
-            "children": [c.name for c in self.children()],
-            "running_children": list(self.started),
+            "hls": hls_manifest(self.settings.hls),
         }
 
     async def readiness(self) -> dict[str, bool]:
@@ -113,11 +105,3 @@ class OriginRuntime:
             "ffmpeg": bool(self.ffmpeg),
             "ingest": self.ingest.connections >= 0 and "ingest" in self.started,
         }
-
-    @asynccontextmanager
-    async def running(self, app: FastAPI) -> AsyncIterator[None]:
-        del app
-        async with run_children(self.children()) as names:
-            self.started = names
-            yield
-        self.started = []

@@ -278,8 +278,8 @@ class MirrorWorker:
     def render(self, name: str) -> bytes | None:
         """`live.m3u8` or `live/{rendition}.m3u8`, only over segments already on disk."""
         if self.frozen():
-            for mirror in self.renditions.values():
-                mirror.mark_ended(True)  # the next segment from upstream reopens it
+            for held in self.renditions.values():
+                held.mark_ended(True)  # the next segment from upstream reopens it
         if self.master is None:
             single = self.renditions.get(SINGLE)
             return single.render("") if name == "live.m3u8" and single is not None else None

@@ -1,0 +1,42 @@
+"""`GET /api/v1/playback/{endpoint}`: the shape players read, the same on origin and edge."""
+
+from __future__ import annotations
+
+__all__ = ["HlsTiming", "Playback", "playback_of"]
+
+from pydantic import BaseModel
+
+from sender_common.settings import HlsConfig
+
+
+class HlsTiming(BaseModel):
+    segment_seconds: float
+    window_segments: int
+
+
+class Playback(BaseModel):
+    endpoint: str
+    state: str
+    generation: int | None
+    live_url: str
+    renditions: list[str]
+    hls: HlsTiming
+
+
+def playback_of(
+    endpoint: str,
+    *,
+    state: str,
+    generation: int | None,
+    live_url: str,
+    renditions: list[str],
+    hls: HlsConfig,
+) -> Playback:
+    return Playback(
+        endpoint=endpoint,
+        state=state,
+        generation=generation,
+        live_url=live_url,
+        renditions=renditions,
+        hls=HlsTiming(segment_seconds=hls.segment_seconds, window_segments=hls.window_segments),
+    )
