@@ -24,7 +24,16 @@ from typing import Any
 import httpx
 
 from e2e.vm import ScrapeTarget, VictoriaMetrics
-from tests.procs import Proc, children_of, free_port, pid_alive, publish, start_role, wait_for
+from tests.procs import (
+    Proc,
+    children_of,
+    free_port,
+    pid_alive,
+    publish,
+    start_role,
+    wait_for,
+    wait_ready,
+)
 
 ORIGIN_HOST = "127.0.0.2"
 EDGE_HOSTS = ("127.0.0.3", "127.0.0.4")
@@ -154,31 +163,55 @@ class Cluster:
     origin: Node | None = None
     edges: list[Node] = field(default_factory=list)
     metrics: Node | None = None
+    more_origins: list[tuple[Node, int]] = field(default_factory=list)  # (node, RTMP port)
     vm: VictoriaMetrics | None = None
     rtmp_port: int = 0
+    origin_url: str = ""
+    metrics_url: str = ""
     publishers: list[subprocess.Popen[bytes]] = field(default_factory=list)
     _seen_pids: set[int] = field(default_factory=set)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> Cluster:
+        """Launch every role at once (they only need each other's addresses), then wait."""
         self.root.mkdir(parents=True, exist_ok=True)
+        launched: list[tuple[str, Proc]] = []
         if self.with_metrics and metrics_role_available():
-            self.metrics = self.spawn("metrics", METRICS_HOST, "metrics", METRICS_ENV)
+            launched.append(
+                ("metrics", self.launch("metrics", METRICS_HOST, "metrics", METRICS_ENV))
+            )
+            self.metrics_url = launched[-1][1].url
         self.rtmp_port = free_port(ORIGIN_HOST)
-        self.origin = self.spawn(
-            "origin", ORIGIN_HOST, "origin", {**ORIGIN_ENV, "SENDER_RTMP_PORT": str(self.rtmp_port)}
-        )
+        origin_env = {**ORIGIN_ENV, "SENDER_RTMP_PORT": str(self.rtmp_port)}
+        launched.append(("origin", self.launch("origin", ORIGIN_HOST, "origin", origin_env)))
+        self.origin_url = launched[-1][1].url
         for i, host in enumerate(EDGE_HOSTS[: self.edges_count]):
-            self.edges.append(self.spawn("edge", host, f"edge{i}", self._edge_env()))
+            launched.append(("edge", self.launch("edge", host, f"edge{i}", self._edge_env(host))))
+        nodes = [self.ready(role, proc) for role, proc in launched]
+        self.metrics = next((n for n in nodes if n.role == "metrics"), None)
+        self.origin = next(n for n in nodes if n.role == "origin")
+        self.edges = [n for n in nodes if n.role == "edge"]
         if self.with_vm and VictoriaMetrics.executable():
             self.vm = VictoriaMetrics(self.root / "vm", VM_HOST)
             self.vm.start(self.scrape_targets())
             self.vm.wait_value('count(up{job=~"sender-.*"} == 1)', len(self.nodes()), 30)
         return self
 
+    def add_origin(self, name: str) -> tuple[Node, int]:
+        """Another origin on the origin address (own HTTP and RTMP ports and data dir)."""
+        rtmp_port = free_port(ORIGIN_HOST)
+        node = self.spawn(
+            "origin", ORIGIN_HOST, name, {**ORIGIN_ENV, "SENDER_RTMP_PORT": str(rtmp_port)}
+        )
+        self.more_origins.append((node, rtmp_port))
+        if self.vm is not None:  # picked up within -promscrape.configCheckInterval
+            self.vm.write_config(self.scrape_targets())
+        return node, rtmp_port
+
     def nodes(self) -> list[Node]:
-        return [n for n in (self.origin, *self.edges, self.metrics) if n is not None]
+        extra = [n for n, _ in self.more_origins]
+        return [n for n in (self.origin, *extra, *self.edges, self.metrics) if n is not None]
 
     def node(self, node_id: str) -> Node:
         return next(n for n in self.nodes() if n.node_id == node_id)
@@ -186,38 +219,50 @@ class Cluster:
     def scrape_targets(self) -> list[ScrapeTarget]:
         return [ScrapeTarget(n.role, n.address, n.node_id) for n in self.nodes()]
 
-    def _edge_env(self) -> dict[str, str]:
-        assert self.origin is not None
-        return {**EDGE_ENV, "SENDER_UPSTREAM_URL": self.origin.url}
+    def _edge_env(self, host: str) -> dict[str, str]:
+        # upstream fetches leave from the edge's own address, as they would across machines
+        return {**EDGE_ENV, "SENDER_UPSTREAM_URL": self.origin_url, "SENDER_UPSTREAM_BIND": host}
 
     def _common_env(self, role: str) -> dict[str, str]:
         env = dict(VIEWER_ENV)
-        if self.metrics is not None and role != "metrics":
-            env["SENDER_METRICS_URL"] = self.metrics.url
+        if self.metrics_url and role != "metrics":
+            env["SENDER_METRICS_URL"] = self.metrics_url
         if role in self.database_urls:
             env["SENDER_DATABASE_URL"] = self.database_urls[role]
         return env
 
-    def spawn(
+    def launch(
         self, role: str, host: str, name: str, env: dict[str, str], port: int | None = None
-    ) -> Node:
+    ) -> Proc:
+        """Start a role process in `root/name` without waiting for it."""
         proc = start_role(
             role,
             self.root / name,
             host=host,
             port=port or free_port(host),
             env={**self._common_env(role), **env},
-            timeout=45,
+            ready=False,
         )
         self._seen_pids.add(proc.pid)
+        return proc
+
+    def ready(self, role: str, proc: Proc, timeout: float = 45) -> Node:
+        wait_ready(proc, timeout)
         return identify(proc, role)
+
+    def spawn(
+        self, role: str, host: str, name: str, env: dict[str, str], port: int | None = None
+    ) -> Node:
+        return self.ready(role, self.launch(role, host, name, env, port))
 
     def restart_edge(self, index: int) -> Node:
         """SIGKILL an edge and start it again on the same address, port and data dir."""
         old = self.edges[index]
         self._remember_children(old)
         old.proc.kill()
-        new = self.spawn("edge", old.host, old.proc.data_dir.name, self._edge_env(), port=old.port)
+        new = self.spawn(
+            "edge", old.host, old.proc.data_dir.name, self._edge_env(old.host), port=old.port
+        )
         assert new.node_id == old.node_id, "the node key lives in the data dir"
         self.edges[index] = new
         return new
@@ -228,9 +273,8 @@ class Cluster:
             self.stop_publisher(pub)
         for node in reversed(self.nodes()):
             self._remember_children(node)
-        for node in (*self.edges, self.origin, self.metrics):
-            if node is not None:
-                node.proc.stop(timeout=20)
+        for node in reversed(self.nodes()):
+            node.proc.stop(timeout=20)
         if self.vm is not None:
             self.vm.stop()
         self.assert_no_leftovers()
@@ -241,8 +285,9 @@ class Cluster:
 
     def assert_no_leftovers(self, timeout: float = 20) -> None:
         markers = [str(self.root)]
-        if self.rtmp_port:
-            markers.append(f"{ORIGIN_HOST}:{self.rtmp_port}")
+        for port in (self.rtmp_port, *(p for _, p in self.more_origins)):
+            if port:
+                markers.append(f"{ORIGIN_HOST}:{port}")
 
         def _clean() -> bool:
             alive = [p for p in self._seen_pids if pid_alive(p)]

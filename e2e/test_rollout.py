@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from e2e.harness import EDGE_HOSTS, Cluster
+from e2e.harness import EDGE_HOSTS, Cluster, source_ips
 from e2e.media import decoded_seconds, live_uris
 from tests.procs import wait_for
 
@@ -84,3 +84,15 @@ def test_origin_trusts_only_the_edges(live: Cluster) -> None:
         10,
         "the forwarded client counted once",
     )
+
+
+def test_edges_fetch_from_their_own_address(live: Cluster) -> None:
+    """Across machines the origin sees each edge's address; here the edges bind their upstream
+    client (SENDER_UPSTREAM_BIND), so the origin's trusted-proxy rule is what keeps their
+    fetches from being counted."""
+    origin = live.origin
+    assert origin is not None
+    sources = wait_for(
+        lambda: source_ips(origin.host, origin.port), 10, "edge connections to the origin"
+    )
+    assert set(EDGE_HOSTS) <= sources, sources  # (127.0.0.1 is this test's own client)

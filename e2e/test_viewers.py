@@ -11,7 +11,7 @@ from e2e.media import PollingViewer, ViewerCrowd, live_uris
 from tests.procs import wait_for
 
 SLUG = "crowd"
-VSID_ADDRESS = "127.0.0.9"
+VSID_ADDRESS = "127.0.0.9"  # vsids must be 8-64 of [A-Za-z0-9_-], else ignored
 PLAIN_ADDRESSES = ("127.0.0.7", "127.0.0.8")
 
 
@@ -39,7 +39,7 @@ def crowd(cluster: Cluster) -> tuple[list[PollingViewer], dict[str, int]]:
     e0, e1 = (e.url for e in cluster.edges)
     placement = {"v0": [e0], "v1": [e0], "v2": [e1], "v3": [e0, e1], "v4": [e0, e1]}
     viewers = [
-        PollingViewer(SLUG, edges, VSID_ADDRESS, vsid=f"e2e-{vsid}")
+        PollingViewer(SLUG, edges, VSID_ADDRESS, vsid=f"e2e-viewer-{vsid}")
         for vsid, edges in placement.items()
     ]
     viewers += [

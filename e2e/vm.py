@@ -43,7 +43,7 @@ def scrape_config(targets: Sequence[ScrapeTarget]) -> str:
             for role, static in sorted(jobs.items())
         ],
     }
-    return yaml.safe_dump(doc, sort_keys=False)
+    return str(yaml.safe_dump(doc, sort_keys=False))
 
 
 Sample = tuple[dict[str, str], float]
@@ -83,6 +83,7 @@ class VictoriaMetrics:
             f"-promscrape.config={self.config_path}",
             "-promscrape.configCheckInterval=1s",
             "-search.latencyOffset=0s",
+            "-search.disableCache",
             f"-dedup.minScrapeInterval={SCRAPE_INTERVAL}",
             "-retentionPeriod=1d",
             "-loggerLevel=WARN",
@@ -115,6 +116,9 @@ class VictoriaMetrics:
 
     def query(self, promql: str) -> list[Sample]:
         """An instant query at "now": (labels, value) for every series of the vector result."""
+        # Scraped samples become searchable only after a periodic flush (seconds); the test
+        # endpoint below makes them searchable at once, so a wait is bounded by the scrape.
+        httpx.get(f"{self.url}/internal/force_flush", timeout=5).raise_for_status()
         r = httpx.get(f"{self.url}/api/v1/query", params={"query": promql}, timeout=5)
         r.raise_for_status()
         data = r.json()
@@ -150,7 +154,9 @@ class VictoriaMetrics:
             return (v,) if check(v) else None
 
         try:
-            return wait_for(_match, timeout, f"{promql} to match", interval=0.25)[0]
+            found = wait_for(_match, timeout, f"{promql} to match", interval=0.25)
+            assert found is not None
+            return found[0]
         except AssertionError as exc:
             raise AssertionError(f"{exc}; last values {seen[-5:]}") from None
 

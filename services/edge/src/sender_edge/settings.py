@@ -28,6 +28,7 @@ class EdgeSettings(CommonSettings):
     fetch_concurrency: int = Field(default=4, ge=1, le=64)
     stale_after_targets: float = Field(default=3.0, gt=0)
     upstream_grace_seconds: float = Field(default=10.0, ge=0)
+    upstream_bind: str | None = None  # local address upstream fetches come from
     retention_check_seconds: float = Field(default=30.0, gt=0)
 
     @field_validator("upstream_url")

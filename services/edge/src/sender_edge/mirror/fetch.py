@@ -50,13 +50,20 @@ class TooLargeError(FetchError):
 
 
 def make_client(
-    *, verify: bool, timeout: float, transport: httpx.AsyncBaseTransport | None = None
+    *,
+    verify: bool,
+    timeout: float,
+    transport: httpx.AsyncBaseTransport | None = None,
+    bind: str | None = None,
 ) -> httpx.AsyncClient:
-    """The edge's client for one TLS-verification choice."""
+    """The edge's client for one TLS-verification choice (from `bind`, when given)."""
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=16)
+    if transport is None and bind:
+        transport = httpx.AsyncHTTPTransport(verify=verify, local_address=bind, limits=limits)
     return httpx.AsyncClient(
         verify=verify,
         timeout=httpx.Timeout(timeout, connect=timeout),
-        limits=httpx.Limits(max_connections=64, max_keepalive_connections=16),
+        limits=limits,
         transport=transport,
         follow_redirects=False,
         headers={"user-agent": "sender-edge"},

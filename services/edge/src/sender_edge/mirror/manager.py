@@ -67,7 +67,10 @@ class EdgeManager:
     async def start(self) -> None:
         for verify in (True, False):
             self._clients[verify] = make_client(
-                verify=verify, timeout=self.settings.upstream_timeout, transport=self._transport
+                verify=verify,
+                timeout=self.settings.upstream_timeout,
+                transport=self._transport,
+                bind=self.settings.upstream_bind,
             )
 
     async def stop(self) -> None:
