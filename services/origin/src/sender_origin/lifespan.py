@@ -21,6 +21,7 @@ from sender_origin.api.main import api_router
 from sender_origin.ingest.rtmp import RtmpIngest
 from sender_origin.metrics import OriginMetrics
 from sender_origin.settings import OriginSettings
+from sender_origin.spool import spool_free_bytes, spool_writable
 from sender_origin.streams.manager import StreamManager
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ class OriginRuntime(RoleRuntimeBase):
         self.viewers = Viewers(settings, "origin", registry, self.identity)
         self.metrics = OriginMetrics(registry)
         settings.spool_dir.mkdir(parents=True, exist_ok=True)
+        self.metrics.spool_free_bytes.set_function(lambda: spool_free_bytes(settings.spool_dir))
         self.cache = SpoolCache(settings.spool_dir)
         self.manager = StreamManager(
             settings, self.db.engine, self.ffmpeg, self.cache, self.metrics
@@ -104,4 +106,7 @@ class OriginRuntime(RoleRuntimeBase):
             "database": await asyncio.to_thread(self.db.ready),
             "ffmpeg": bool(self.ffmpeg),
             "ingest": self.ingest.connections >= 0 and "ingest" in self.started,
+            "spool_writable": await asyncio.to_thread(
+                spool_writable, self.settings.spool_dir, self.settings.spool_min_free_bytes
+            ),
         }

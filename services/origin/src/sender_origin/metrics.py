@@ -34,6 +34,11 @@ class OriginMetrics:
             "Publishers that came back inside the grace period and continued their generation",
             registry=registry,
         )
+        self.spool_free_bytes = Gauge(
+            "sender_origin_spool_free_bytes",
+            "Bytes free on the spool's filesystem",
+            registry=registry,
+        )
         self.segments_written = Counter(
             "sender_origin_segments_written_total", "HLS segments written", registry=registry
         )

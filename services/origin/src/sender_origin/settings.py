@@ -17,6 +17,8 @@ class OriginSettings(CommonSettings):
     reconnect_grace_seconds: float = Field(default=10.0, ge=0, le=3600)
     retention_check_seconds: float = Field(default=30.0, gt=0)
     public_rtmp_url: str | None = None
+    # below this much free space on the spool's filesystem the origin reports not ready
+    spool_min_free_bytes: int = Field(default=1024 * 1024, ge=0)
 
     def publish_base(self) -> str:
         if self.public_rtmp_url:
