@@ -105,7 +105,7 @@ class OriginRuntime(RoleRuntimeBase):
         return {
             "database": await asyncio.to_thread(self.db.ready),
             "ffmpeg": bool(self.ffmpeg),
-            "ingest": self.ingest.connections >= 0 and "ingest" in self.started,
+            "ingest": "ingest" in self.started,
             "spool_writable": await asyncio.to_thread(
                 spool_writable, self.settings.spool_dir, self.settings.spool_min_free_bytes
             ),
