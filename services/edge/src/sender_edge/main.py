@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 import httpx
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
-from sender_common.api import health_router, instrument
 from sender_common.compose import mount_role
-from sender_common.hls.serving import HlsFastPath
 from sender_common.logs import setup_logging
+from sender_common.roles import build_app
 from sender_edge.lifespan import EdgeRuntime
 from sender_edge.settings import EdgeSettings
 
@@ -24,24 +20,13 @@ def create_app(
     setup_logging(settings.log_level)
     registry = CollectorRegistry()
     runtime = EdgeRuntime(settings, registry, transport)
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with runtime.running(app):
-            yield
-
-    app = FastAPI(
+    return build_app(
+        runtime,
+        registry,
         title="Sender edge",
-        version="0.1.0",
-        lifespan=lifespan,
         description="Mirrors upstream HLS into a local spool and serves the same URL space.",
+        hls=runtime.hls,
     )
-    app.state.runtime = runtime
-    app.include_router(health_router(runtime.readiness))
-    runtime.install(app)
-    instrument(app, registry)
-    app.add_middleware(HlsFastPath, hls=runtime.hls)  # added last: outermost
-    return app
 
 
 def mount_edge(host: FastAPI, settings: EdgeSettings | None = None) -> EdgeRuntime:

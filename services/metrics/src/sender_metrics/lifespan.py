@@ -10,6 +10,7 @@ from prometheus_client import CollectorRegistry
 import sender_metrics.models  # noqa: F401  (registers the tables before the schema is made)
 from sender_common.children import Child, Periodic
 from sender_common.database import DatabaseChild
+from sender_common.errors import install_error_handlers
 from sender_common.node import NodeIdentity, node_router
 from sender_common.roles import RoleRuntimeBase
 from sender_common.viewers.labels import LabelCap
@@ -50,9 +51,15 @@ class MetricsRuntime(RoleRuntimeBase):
     def children(self) -> list[Child]:
         return [self.db.child(), self.sweeper.child(), self.snapshotter.child()]
 
-    def mount(self, app: FastAPI) -> None:
+    def install(self, app: FastAPI) -> None:
+        """Add the metrics role's routes to `app` (its own or a host's)."""
+        from sender_metrics.api.main import api_router  # the routes' deps import this module
+
+        app.state.settings = self.settings
         app.state.engine = self.db.engine
         app.state.runtime = self
+        install_error_handlers(app)
+        app.include_router(api_router(self.settings.api_token))
         app.include_router(node_router(self.identity, ROLE, self.manifest))
 
     def describe(self) -> dict[str, object]:

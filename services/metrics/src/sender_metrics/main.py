@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
-from sender_common.api import health_router, instrument
-from sender_common.errors import install_error_handlers
+from sender_common.compose import mount_role
 from sender_common.logs import setup_logging
-from sender_metrics.api.main import api_router
+from sender_common.roles import build_app
 from sender_metrics.lifespan import MetricsRuntime
 from sender_metrics.settings import MetricsSettings
 
@@ -21,22 +17,17 @@ def create_app(settings: MetricsSettings | None = None) -> FastAPI:
     setup_logging(settings.log_level)
     registry = CollectorRegistry()
     runtime = MetricsRuntime(settings, registry)
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with runtime.running(app):
-            yield
-
-    app = FastAPI(
+    return build_app(
+        runtime,
+        registry,
         title="Sender metrics",
-        version="0.1.0",
-        lifespan=lifespan,
         description="Viewer batches from origins and edges, deduplicated counts, history.",
     )
-    app.state.settings = settings
-    install_error_handlers(app)
-    app.include_router(health_router(runtime.readiness))
-    app.include_router(api_router(settings.api_token))
-    runtime.mount(app)
-    instrument(app, registry)
-    return app
+
+
+def mount_metrics(host: FastAPI, settings: MetricsSettings | None = None) -> MetricsRuntime:
+    """Run the metrics role inside an existing FastAPI app: its routes are added to `host`
+    and its children run in `host`'s lifespan."""
+    runtime = MetricsRuntime(settings or MetricsSettings(), CollectorRegistry())
+    mount_role(host, runtime)
+    return runtime
