@@ -11,6 +11,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel, create_engine
 
+from sender_common.migrate import add_missing_columns
 from sender_common.settings import CommonSettings
 
 log = logging.getLogger(__name__)
@@ -38,10 +39,12 @@ def create_db_engine(settings: CommonSettings) -> Engine:
 
 
 def init_schema(engine: Engine) -> None:
-    """Create missing tables (idempotent; safe for several processes racing at startup)."""
+    """Create missing tables and add missing columns (idempotent; several processes may race
+    at startup: a losing ALTER fails harmlessly and the next start sees the column)."""
     import sender_common.models  # noqa: F401  (registers the tables)
 
     SQLModel.metadata.create_all(engine)
+    add_missing_columns(engine, SQLModel.metadata)
 
 
 def database_ready(engine: Engine) -> bool:
