@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from prometheus_client import CollectorRegistry, generate_latest
 
+from sender_common.errors import install_error_handlers
 from sender_common.hls.serving import HlsApp
 from sender_common.hls.spoolcache import SpoolCache
 from sender_common.node import NodeIdentity
@@ -197,3 +198,35 @@ def test_gauge_falls_to_zero_after_the_idle_timeout(tmp_path: Path) -> None:
     now[0] += 6  # the stream ended: no more reloads, and the idle timeout passes
     viewers.tracker.sweep()
     assert sample(registry, gauge) == 0  # present and zero, neither stuck nor vanished
+
+
+def test_one_address_cannot_mint_unlimited_viewers(tmp_path: Path) -> None:
+    app, viewers, _ = build(tmp_path)
+    viewers.tracker.max_per_client = 3
+    crowd = client(app, "203.0.113.50")
+    for i in range(10):
+        crowd.get(PLAYLIST, params={"vsid": f"forged-vsid-{i:04d}"})
+    assert viewers.active("ep") == 3
+    client(app, "203.0.113.51").get(PLAYLIST, params={"vsid": "honest-vsid-0001"})
+    assert viewers.active("ep") == 4
+
+
+def test_events_for_streams_this_node_does_not_serve_are_404(tmp_path: Path) -> None:
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    viewers = Viewers(
+        CommonSettings(data_dir=tmp_path),
+        "edge",
+        CollectorRegistry(),
+        NodeIdentity(Ed25519PrivateKey.generate()),
+        known_endpoint=lambda name: name == "ep",
+    )
+    app = FastAPI()
+    install_error_handlers(app)
+    app.include_router(viewers.router())
+    c = client(app, "203.0.113.60")
+    fake = c.post("/sender/api/v1/events", json={**event(), "endpoint": "made-up"})
+    assert fake.status_code == 404 and "made-up" in fake.json()["detail"]
+    assert viewers.active("made-up") == 0
+    assert c.post("/sender/api/v1/events", json=event()).status_code == 202
+    assert viewers.active("ep") == 1

@@ -34,7 +34,9 @@ class EdgeRuntime(RoleRuntimeBase):
         self.settings = settings
         self.db = DatabaseChild(settings)
         self.identity = NodeIdentity.load_or_create(settings.data_dir, settings.node_name)
-        self.viewers = Viewers(settings, "edge", registry, self.identity)
+        self.viewers = Viewers(
+            settings, "edge", registry, self.identity, known_endpoint=self._serves
+        )
         self.metrics = EdgeMetrics(registry)
         settings.spool_dir.mkdir(parents=True, exist_ok=True)
         self.cache = SpoolCache(settings.spool_dir)
@@ -48,6 +50,9 @@ class EdgeRuntime(RoleRuntimeBase):
         self.reconciler = Periodic("reconcile", settings.reconcile_seconds, self.manager.reconcile)
         self.retention = Periodic("retention", settings.retention_check_seconds, self.manager.sweep)
         self.started: list[str] = []
+
+    def _serves(self, slug: str) -> bool:
+        return self.manager.serves(slug)
 
     def children(self) -> list[Child]:
         return [

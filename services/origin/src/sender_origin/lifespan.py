@@ -35,7 +35,9 @@ class OriginRuntime(RoleRuntimeBase):
         self.ffmpeg = resolve_ffmpeg(settings.ffmpeg_executable)
         self.db = DatabaseChild(settings)
         self.identity = NodeIdentity.load_or_create(settings.data_dir, settings.node_name)
-        self.viewers = Viewers(settings, "origin", registry, self.identity)
+        self.viewers = Viewers(
+            settings, "origin", registry, self.identity, known_endpoint=self._serves
+        )
         self.metrics = OriginMetrics(registry)
         settings.spool_dir.mkdir(parents=True, exist_ok=True)
         self.metrics.spool_free_bytes.set_function(lambda: spool_free_bytes(settings.spool_dir))
@@ -59,6 +61,9 @@ class OriginRuntime(RoleRuntimeBase):
         )
         self.started: list[str] = []
         self._recover_task: asyncio.Task[None] | None = None
+
+    def _serves(self, slug: str) -> bool:
+        return self.manager.serves(slug)
 
     def children(self) -> list[Child]:
         return [

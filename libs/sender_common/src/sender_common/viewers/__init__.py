@@ -18,6 +18,7 @@ from fastapi import APIRouter
 from prometheus_client import CollectorRegistry
 
 from sender_common.children import Child, Periodic
+from sender_common.errors import NotFoundError
 from sender_common.hls.serving import HlsHit
 from sender_common.node import NodeIdentity
 from sender_common.settings import CommonSettings
@@ -53,6 +54,7 @@ class Viewers:
         config: ViewerSettings | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], float] = time.time,
+        known_endpoint: Callable[[str], bool] | None = None,
     ) -> None:
         self.settings = settings
         self.role = role
@@ -61,7 +63,8 @@ class Viewers:
         self.attributor = Attributor(
             settings.trusted_proxies, count_localhost=settings.count_localhost
         )
-        self.tracker = ViewerTracker(idle, clock=clock)
+        self.tracker = ViewerTracker(idle, max_per_client=config.viewer_max_per_client, clock=clock)
+        self.known_endpoint = known_endpoint
         self.limiter = RateLimiter(config.viewer_events_rate, config.viewer_events_burst)
         self.cap = LabelCap(config.viewer_label_limit)
         self.metrics = NodeViewerMetrics(registry, role, self.tracker.counts, self.cap)
@@ -129,11 +132,18 @@ class Viewers:
     # -- internals -------------------------------------------------------------------------
 
     def on_event(self, event: PlayerEvent, info: RequestInfo) -> None:
-        """Apply one accepted player event."""
+        """Apply one accepted player event. Events keep a viewer alive; they open a session
+        only for an endpoint this node serves (playlist fetches open them otherwise)."""
+        key = vsid_key(event.vsid)
+        if (
+            self.known_endpoint is not None
+            and not self.tracker.has(event.endpoint, key)
+            and not self.known_endpoint(event.endpoint)
+        ):
+            raise NotFoundError(f"no stream {event.endpoint!r} on this node")
         self.metrics.events.labels(event.type).inc()
         if not self.attributor.counts(info):
             return
-        key = vsid_key(event.vsid)
         if event.type == "ended":
             self.tracker.end(event.endpoint, key)
             return

@@ -77,7 +77,14 @@ def events_router(
     """The player-event route, served on the same host as the player."""
     router = APIRouter(prefix="/sender/api/v1", tags=["viewers"])
 
-    @router.post("/events", status_code=status.HTTP_202_ACCEPTED)
+    @router.post(
+        "/events",
+        status_code=status.HTTP_202_ACCEPTED,
+        responses={
+            404: {"description": "no such stream on this node"},
+            429: {"description": "too many events for this vsid"},
+        },
+    )
     async def post_event(event: PlayerEvent, request: Request) -> EventAccepted:
         if not limiter.allow(event.vsid):
             on_limited()

@@ -32,6 +32,7 @@ class ViewerSettings(BaseSettings):
     viewer_events_rate: float = Field(default=5.0, gt=0)
     viewer_events_burst: int = Field(default=10, ge=1)
     viewer_label_limit: int = Field(default=100, ge=1)
+    viewer_max_per_client: int = Field(default=50, ge=1)
     metrics_ingest_token: str | None = None
 
 

@@ -43,6 +43,8 @@ class _Endpoint:
     dirty: set[str] = field(default_factory=set)
     # address hashes that recently came with a vsid: their plain fetches are the same viewer
     vsid_clients: dict[str, float] = field(default_factory=dict)
+    # the vsid sessions each address hash opened: one address cannot mint unlimited viewers
+    client_vsids: dict[str, set[str]] = field(default_factory=dict)
     pending: EndpointCounters = field(default_factory=EndpointCounters)
 
 
@@ -54,10 +56,12 @@ class ViewerTracker:
         idle_seconds: float,
         *,
         max_sessions: int = 200_000,
+        max_per_client: int = 50,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.idle_seconds = idle_seconds
         self.max_sessions = max_sessions
+        self.max_per_client = max_per_client
         self.clock = clock
         self._endpoints: dict[str, _Endpoint] = {}
         self._total = 0
@@ -82,6 +86,12 @@ class ViewerTracker:
             if self._total >= self.max_sessions:
                 self.refused += 1
                 return False
+            if via is not None:
+                mine = ep.client_vsids.setdefault(via, set())
+                if len(mine) >= self.max_per_client:
+                    self.refused += 1  # more players than one address plausibly has
+                    return False
+                mine.add(key)
             self._total += 1
             ep.pending.sessions_started += 1
         ep.sessions[key] = now
@@ -94,6 +104,12 @@ class ViewerTracker:
         if ep is not None and ep.sessions.pop(key, None) is not None:
             self._total -= 1
             ep.dirty.discard(key)
+            for keys in ep.client_vsids.values():
+                keys.discard(key)
+
+    def has(self, endpoint: str, key: str) -> bool:
+        ep = self._endpoints.get(endpoint)
+        return ep is not None and key in ep.sessions
 
     def count_request(self, endpoint: str, nbytes: int) -> None:
         pending = self._ep(endpoint).pending
@@ -128,6 +144,10 @@ class ViewerTracker:
                 ep.dirty.discard(key)
             expired += len(gone)
             ep.vsid_clients = {k: t for k, t in ep.vsid_clients.items() if t > cutoff}
+            for client, keys in list(ep.client_vsids.items()):
+                keys.intersection_update(ep.sessions)
+                if not keys:
+                    del ep.client_vsids[client]
             if not ep.sessions and not ep.vsid_clients and ep.pending.empty():
                 del self._endpoints[name]
         self._total -= expired

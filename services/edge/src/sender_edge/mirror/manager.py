@@ -58,6 +58,10 @@ class EdgeManager:
             settings.upstream_grace_seconds,
         )
 
+    def serves(self, slug: str) -> bool:
+        """An endpoint with a mirror worker on this edge."""
+        return slug in self._workers
+
     @property
     def spool_dir(self) -> Path:
         return self.settings.spool_dir

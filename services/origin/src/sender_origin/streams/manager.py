@@ -90,6 +90,10 @@ class StreamManager:
             rt.slate = endpoint.offline_slate
         return rt
 
+    def serves(self, slug: str) -> bool:
+        """An endpoint this process has looked up (a player loads playback metadata first)."""
+        return slug in self._rt
+
     # -- ingest -------------------------------------------------------------------------
 
     async def authorize(self, app: str, key: str, peer: str) -> LivePublish:
