@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from sender_common.node import NodeIdentity
-from sender_common.viewers.batch import INGEST_PATH, NODE_HEADER, SIGNATURE_HEADER
+from sender_common.viewers.batch import CONTROL_PATH, INGEST_PATH, NODE_HEADER, SIGNATURE_HEADER
 from tests.procs import Proc, free_port, wait_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 INGEST = INGEST_PATH
+CONTROL = CONTROL_PATH
 
 
 def batch_body(
@@ -45,6 +46,42 @@ def batch_body(
                 for ep, key in viewers or []
             ],
             "counters": counters or [],
+        }
+    ).encode()
+
+
+def control_body(
+    identity: NodeIdentity,
+    seq: int,
+    state: str = "live",
+    *,
+    endpoint: str = "x",
+    generation: int | None = 1,
+    at: float | None = None,
+    resource: str = "stream_state",
+    boot_id: str = "boot-aaaaaaaa",
+    boot_at: float = 1_000.0,
+) -> bytes:
+    """A `stream_state` control message, as an origin sends it."""
+    now = time.time()
+    payload = {
+        "endpoint": endpoint,
+        "generation": generation,
+        "generation_open": state == "live",
+        "state": state,
+        "at": at or now,
+    }
+    return json.dumps(
+        {
+            "node_id": identity.node_id,
+            "role": "origin",
+            "public_key": identity.public_key,
+            "boot_id": boot_id,
+            "boot_at": boot_at,
+            "seq": seq,
+            "sent_at": now,
+            "resource": resource,
+            "payload": payload,
         }
     ).encode()
 

@@ -1,4 +1,5 @@
-"""The metrics role in-process: admission, signatures, replays, dedupe, snapshots."""
+"""The metrics role in-process: admission, signatures, replays, dedupe, snapshots, and the
+control lane's stream state."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sender_common.node import NodeIdentity
 from sender_metrics.main import create_app
 from sender_metrics.models import EndpointHistory
 from sender_metrics.settings import MetricsSettings
-from tests.metrics.helpers import INGEST, batch_body, signed
+from tests.metrics.helpers import CONTROL, INGEST, batch_body, control_body, signed
 from tests.procs import wait_for
 
 TOKEN = "ingest-token-1234"
@@ -203,3 +204,92 @@ def test_health_and_node(client: TestClient) -> None:
     assert client.get("/healthz").status_code == 200
     assert client.get("/readyz").status_code == 200
     assert client.get("/api/v1/node").json()["role"] == "metrics"
+
+
+def control(client: TestClient, identity: NodeIdentity, body: bytes, *, token: str = ""):
+    return client.post(CONTROL, content=body, headers=signed(identity, body, token=token))
+
+
+def test_stream_state_exported_as_gauges(client: TestClient, known: NodeIdentity) -> None:
+    r = control(client, known, control_body(known, 1, "live", generation=3))
+    assert (r.status_code, r.json()) == (202, {"accepted": True, "resource": "stream_state"})
+    assert metric(client, 'sender_stream_live{endpoint="x"}') == 1
+    assert metric(client, 'sender_stream_generation{endpoint="x"}') == 3
+    assert control(client, known, control_body(known, 2, "waiting_source")).status_code == 202
+    assert metric(client, 'sender_stream_live{endpoint="x"}') == 0
+    assert metric(client, 'sender_stream_generation{endpoint="x"}') == 1
+    assert metric(client, 'sender_metrics_control_total{resource="stream_state"}') == 2
+
+
+def test_control_has_its_own_sequence_and_the_batch_rules(
+    client: TestClient, known: NodeIdentity
+) -> None:
+    # a batch numbered 5 does not make control message 1 a replay: the lanes are independent
+    assert post(client, known, batch_body(known, 5)).status_code == 202
+    first = control_body(known, 1)
+    assert control(client, known, first).status_code == 202
+    assert control(client, known, first).status_code == 409
+    assert post(client, known, batch_body(known, 6)).status_code == 202
+    stranger = node()
+    assert control(client, stranger, control_body(stranger, 1)).status_code == 401
+    assert control(client, stranger, control_body(stranger, 2), token=TOKEN).status_code == 202
+    forged = control_body(known, 7)
+    headers = signed(known, forged, signer=stranger)
+    assert client.post(CONTROL, content=forged, headers=headers).status_code == 401
+    rejected = "sender_metrics_control_rejected_total"
+    assert metric(client, f'{rejected}{{reason="replay"}}') == 1
+    assert metric(client, f'{rejected}{{reason="unknown_node"}}') == 1
+    assert metric(client, f'{rejected}{{reason="bad_signature"}}') == 1
+
+
+@pytest.mark.parametrize(
+    ("resource", "state", "endpoint"),
+    [
+        ("no_such_thing", "live", "x"),
+        ("stream_state", "dancing", "x"),
+        ("stream_state", "live", "Bad!"),
+    ],
+)
+def test_invalid_control_is_422(
+    client: TestClient, known: NodeIdentity, resource: str, state: str, endpoint: str
+) -> None:
+    body = control_body(known, 1, state, endpoint=endpoint, resource=resource)
+    assert control(client, known, body).status_code == 422
+    assert metric(client, 'sender_metrics_control_rejected_total{reason="invalid"}') == 1
+    assert control(client, known, control_body(known, 1)).status_code == 202  # seq not used up
+
+
+def test_an_older_state_does_not_win(client: TestClient, known: NodeIdentity) -> None:
+    assert control(client, known, control_body(known, 1, "live", at=2_000.0)).status_code == 202
+    late = control_body(known, 2, "stopped", at=1_000.0)  # e.g. from another origin, late
+    assert control(client, known, late).status_code == 202
+    assert metric(client, 'sender_stream_live{endpoint="x"}') == 1
+
+
+def test_stream_labels_capped(tmp_path: Path, known: NodeIdentity) -> None:
+    settings = MetricsSettings(
+        data_dir=tmp_path, metrics_node_keys=[known.public_key], endpoint_label_limit=1
+    )
+    with TestClient(create_app(settings)) as c:
+        for i, ep in enumerate(("a", "b", "c"), start=1):
+            body = control_body(known, i, "live", endpoint=ep, generation=i)
+            assert control(c, known, body).status_code == 202
+        assert metric(c, 'sender_stream_live{endpoint="a"}') == 1
+        assert metric(c, 'sender_stream_live{endpoint="other"}') == 2
+        assert metric(c, 'sender_stream_generation{endpoint="other"}') == 3
+        assert 'endpoint="b"' not in c.get("/metrics").text
+
+
+def test_replay_refused_after_restart(settings: MetricsSettings, known: NodeIdentity) -> None:
+    batch, message = batch_body(known, 3), control_body(known, 2)
+    with TestClient(create_app(settings)) as c:
+        assert post(c, known, batch).status_code == 202
+        assert control(c, known, message).status_code == 202
+    with TestClient(create_app(settings)) as c:
+        assert post(c, known, batch).status_code == 409
+        assert control(c, known, message).status_code == 409
+        assert post(c, known, batch_body(known, 4)).status_code == 202
+        later_boot = batch_body(known, 1, boot_id="boot-bbbbbbbb", boot_at=2_000.0)
+        assert post(c, known, later_boot).status_code == 202
+    with TestClient(create_app(settings)) as c:
+        assert post(c, known, batch_body(known, 9)).status_code == 409  # the earlier boot

@@ -9,7 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.metrics.helpers import start_node
+from sender_common.node import NodeIdentity
+from tests.metrics.helpers import CONTROL, INGEST, batch_body, control_body, signed, start_node
 from tests.procs import Proc, start_role, wait_for
 
 pytestmark = pytest.mark.slow
@@ -104,4 +105,39 @@ def test_batches_buffered_while_metrics_down(tmp_path: Path) -> None:
         wait_for(lambda: pending() == 0, 10, "buffer drained")
     finally:
         node.stop()
+        metrics.stop()
+
+
+def test_replays_refused_after_a_metrics_restart(tmp_path: Path) -> None:
+    data = tmp_path / "metrics"
+    identity = NodeIdentity.load_or_create(tmp_path / "node")
+    batch, message = batch_body(identity, 7), control_body(identity, 3)
+    captured = [(INGEST, batch), (CONTROL, message)]
+    metrics = start_role("metrics", data, env=metrics_env())
+    try:
+        for path, body in captured:
+            r = httpx.post(
+                metrics.url + path, content=body, headers=signed(identity, body, token=TOKEN)
+            )
+            assert r.status_code == 202, r.text
+            assert (
+                httpx.post(
+                    metrics.url + path, content=body, headers=signed(identity, body)
+                ).status_code
+                == 409
+            )
+    finally:
+        metrics.stop()
+    metrics = start_role("metrics", data, env=metrics_env())
+    try:
+        for path, body in captured:  # the captured messages, sent again after the restart
+            r = httpx.post(metrics.url + path, content=body, headers=signed(identity, body))
+            assert r.status_code == 409, r.text
+        fresh = batch_body(identity, 8, [("ep", "v:vsid-aaaaaaaa")])
+        r = httpx.post(metrics.url + INGEST, content=fresh, headers=signed(identity, fresh))
+        assert r.status_code == 202 and viewers_now(metrics.url) == 1
+        text = httpx.get(f"{metrics.url}/metrics", timeout=5).text
+        assert 'sender_metrics_batches_rejected_total{reason="replay"} 1.0' in text
+        assert 'sender_metrics_control_rejected_total{reason="replay"} 1.0' in text
+    finally:
         metrics.stop()

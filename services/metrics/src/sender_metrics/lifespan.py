@@ -19,6 +19,7 @@ from sender_metrics.ingest import IngestService
 from sender_metrics.metrics import ServiceMetrics
 from sender_metrics.settings import MetricsSettings
 from sender_metrics.snapshots import SnapshotWorker
+from sender_metrics.streams import StreamBook
 
 ROLE = "metrics"
 
@@ -31,10 +32,13 @@ class MetricsRuntime(RoleRuntimeBase):
         self.db = DatabaseChild(settings)
         self.identity = NodeIdentity.load_or_create(settings.data_dir, settings.node_name)
         self.book = ViewerBook(settings.idle_seconds)
+        self.streams = StreamBook()
         self.metrics = ServiceMetrics(
-            registry, self.book.counts, LabelCap(settings.endpoint_label_limit)
+            registry, self.book.counts, LabelCap(settings.endpoint_label_limit), self.streams
         )
-        self.ingest = IngestService(settings, self.db.engine, self.book, self.metrics)
+        self.ingest = IngestService(
+            settings, self.db.engine, self.book, self.metrics, streams=self.streams
+        )
         self.snapshots = SnapshotWorker(
             self.db.engine,
             self.book,
@@ -64,8 +68,12 @@ class MetricsRuntime(RoleRuntimeBase):
 
     def describe(self) -> dict[str, object]:
         return {
-            "capabilities": ["viewer_ingest", "viewer_history"],
-            "routes": ["/api/v1/ingest/batches", "/api/v1/endpoints/{endpoint}/viewers"],
+            "capabilities": ["viewer_ingest", "viewer_history", "stream_state"],
+            "routes": [
+                "/api/v1/ingest/batches",
+                "/api/v1/ingest/control",
+                "/api/v1/endpoints/{endpoint}/viewers",
+            ],
             "snapshot_seconds": self.settings.snapshot_seconds,
             "viewer_idle_seconds": self.settings.idle_seconds,
         }

@@ -11,9 +11,16 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from sender_common.viewers.labels import LabelCap
+from sender_metrics.streams import StreamBook
 
 ACTIVE = "sender_viewers_active"
 ACTIVE_HELP = "Viewers active now, deduplicated across nodes"
+LIVE = "sender_stream_live"
+LIVE_HELP = (
+    "1 while the endpoint's media session is live (as its origin reports); summed under other"
+)
+GENERATION = "sender_stream_generation"
+GENERATION_HELP = "The endpoint's current or last generation (the highest under other)"
 
 
 class _ActiveCollector(Collector):
@@ -31,12 +38,50 @@ class _ActiveCollector(Collector):
         yield family
 
 
+class _StreamCollector(Collector):
+    """Stream state gauges, from the origins' control messages."""
+
+    def __init__(
+        self,
+        live: Callable[[], dict[str, int]],
+        generations: Callable[[], dict[str, int]],
+        cap: LabelCap,
+    ) -> None:
+        self.live = live
+        self.generations = generations
+        self.cap = cap
+
+    def describe(self) -> Iterable[GaugeMetricFamily]:
+        yield GaugeMetricFamily(LIVE, LIVE_HELP, labels=["endpoint"])
+        yield GaugeMetricFamily(GENERATION, GENERATION_HELP, labels=["endpoint"])
+
+    def collect(self) -> Iterable[GaugeMetricFamily]:
+        live = GaugeMetricFamily(LIVE, LIVE_HELP, labels=["endpoint"])
+        for label, n in sorted(self.cap.totals(self.live()).items()):
+            live.add_metric([label], n)
+        yield live
+        highest: dict[str, int] = {}
+        for endpoint, number in self.generations().items():
+            label = self.cap(endpoint)
+            highest[label] = max(number, highest.get(label, 0))
+        family = GaugeMetricFamily(GENERATION, GENERATION_HELP, labels=["endpoint"])
+        for label, number in sorted(highest.items()):
+            family.add_metric([label], number)
+        yield family
+
+
 class ServiceMetrics:
     def __init__(
-        self, registry: CollectorRegistry, counts: Callable[[], dict[str, int]], cap: LabelCap
+        self,
+        registry: CollectorRegistry,
+        counts: Callable[[], dict[str, int]],
+        cap: LabelCap,
+        streams: StreamBook | None = None,
     ) -> None:
         self.cap = cap
         registry.register(_ActiveCollector(counts, cap))
+        if streams is not None:
+            registry.register(_StreamCollector(streams.live, streams.generations, cap))
         self.sessions_started = Counter(
             "sender_viewer_sessions_started_total",
             "Viewer sessions started (first sighting of a viewer, across nodes)",
@@ -64,6 +109,18 @@ class ServiceMetrics:
         self.rejected = Counter(
             "sender_metrics_batches_rejected_total",
             "Viewer batches refused",
+            ["reason"],
+            registry=registry,
+        )
+        self.control = Counter(
+            "sender_metrics_control_total",
+            "Control messages accepted",
+            ["resource"],
+            registry=registry,
+        )
+        self.control_rejected = Counter(
+            "sender_metrics_control_rejected_total",
+            "Control messages refused",
             ["reason"],
             registry=registry,
         )

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 __all__ = [
+    "ControlAccepted",
     "EndpointHistory",
     "EndpointSnapshot",
     "IngestAccepted",
     "NodeKey",
+    "NodeSequence",
     "SeriesPoint",
     "ViewerSeriesPublic",
 ]
@@ -29,6 +31,20 @@ class NodeKey(SQLModel, table=True):
     public_key: str = Field(max_length=128)
     role: str = Field(max_length=32)
     pinned_at: datetime = Field(default_factory=utcnow)
+
+
+class NodeSequence(SQLModel, table=True):
+    """The last message accepted from a node's boot, per sequence space (`batches` or
+    `control`), so a replay is refused after a restart of the metrics role too."""
+
+    __tablename__ = "metrics_node_sequence"
+
+    node_id: str = Field(primary_key=True, max_length=64)
+    channel: str = Field(primary_key=True, max_length=16)
+    boot_id: str = Field(max_length=64)
+    boot_at: float
+    seq: int
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class EndpointSnapshot(SQLModel, table=True):
@@ -76,3 +92,8 @@ class ViewerSeriesPublic(BaseModel):
 class IngestAccepted(BaseModel):
     accepted: bool = True
     viewers: int
+
+
+class ControlAccepted(BaseModel):
+    accepted: bool = True
+    resource: str

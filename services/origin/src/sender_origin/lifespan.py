@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
@@ -14,9 +15,11 @@ from sender_common.errors import install_error_handlers
 from sender_common.ffmpeg import resolve_ffmpeg
 from sender_common.hls.serving import HlsApp
 from sender_common.hls.spoolcache import SpoolCache
+from sender_common.models import SessionState
 from sender_common.node import NodeIdentity, node_router
 from sender_common.roles import RoleRuntimeBase, hls_manifest
 from sender_common.viewers import Viewers
+from sender_common.viewers.batch import StreamStateData
 from sender_origin.api.main import api_router
 from sender_origin.ingest.rtmp import RtmpIngest
 from sender_origin.metrics import OriginMetrics
@@ -43,7 +46,12 @@ class OriginRuntime(RoleRuntimeBase):
         self.metrics.spool_free_bytes.set_function(lambda: spool_free_bytes(settings.spool_dir))
         self.cache = SpoolCache(settings.spool_dir)
         self.manager = StreamManager(
-            settings, self.db.engine, self.ffmpeg, self.cache, self.metrics
+            settings,
+            self.db.engine,
+            self.ffmpeg,
+            self.cache,
+            self.metrics,
+            on_state=self._stream_state,
         )
         self.ingest = RtmpIngest(
             self.manager.authorize,
@@ -65,14 +73,29 @@ class OriginRuntime(RoleRuntimeBase):
     def _serves(self, slug: str) -> bool:
         return self.manager.serves(slug)
 
+    def _stream_state(
+        self, slug: str, generation: int | None, state: SessionState, generation_open: bool
+    ) -> None:
+        data = StreamStateData(
+            endpoint=slug,
+            generation=generation,
+            generation_open=generation_open,
+            state=state,
+            at=time.time(),
+        )
+        self.viewers.send_control("stream_state", data.model_dump(mode="json"))
+
     def children(self) -> list[Child]:
+        # delivery (client, lanes) before media_sessions: it stops after it, so the states
+        # of the sessions ended at shutdown still reach the metrics role
         return [
             self.db.child(),
+            *self.viewers.delivery_children(),
             Child("media_sessions", self._recover_when_db_ready, self.manager.shutdown),
             Child("ingest", self.ingest.start, self.ingest.stop),
             self.ticker.child(),
             self.retention.child(),
-            *self.viewers.children(),
+            *self.viewers.worker_children(),
         ]
 
     async def _recover_when_db_ready(self) -> None:

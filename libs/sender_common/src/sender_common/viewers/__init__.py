@@ -3,15 +3,18 @@
 `Viewers` is the one object a role builds; it wires itself in through `observe` (the HLS
 app's observer), `router()` (player events) and `children()` (the lifespan's workers).
 Without `SENDER_METRICS_URL` the node counts itself (`sender_<role>_active_viewers`); with it,
-the node also sends signed batches to the metrics role on the bulk lane.
+the node also sends signed batches to the metrics role on the bulk lane, control messages
+(`send_control`) on the control lane, and one final batch when it stops.
 """
 
 from __future__ import annotations
 
 __all__ = ["Attributor", "RequestInfo", "ViewerSettings", "ViewerTracker", "Viewers"]
 
+import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import httpx
 from fastapi import APIRouter
@@ -39,6 +42,7 @@ from sender_common.viewers.reporter import Reporter, ViewerSettings
 from sender_common.viewers.tracker import ViewerTracker, client_key, vsid_key
 
 HTTP_TIMEOUT = httpx.Timeout(10.0, connect=3.0)
+log = logging.getLogger(__name__)
 
 
 class Viewers:
@@ -74,6 +78,7 @@ class Viewers:
         self._post: Deliver | None = None
         self.lanes: Lanes | None = None
         self.reporter: Reporter | None = None
+        self.report = Periodic("viewers-report", config.viewer_report_seconds, self._tick)
         if settings.metrics_url:
             self.lanes = Lanes(
                 self._deliver,
@@ -116,14 +121,30 @@ class Viewers:
         )
 
     def children(self) -> list[Child]:
-        """The expiry sweeper; with a metrics URL also the HTTP client, lanes and reporter."""
+        """The sweeper, then `delivery_children()`, then the reporter: all, in start order."""
+        sweep, *report = self.worker_children()
+        return [sweep, *self.delivery_children(), *report]
+
+    def delivery_children(self) -> list[Child]:
+        """With a metrics URL, the HTTP client and lanes. A role whose other children send
+        control messages while stopping lists these before them, so they stop after."""
+        if self.lanes is None:
+            return []
+        client = Child("viewers-client", self._open_client, self._close_client)
+        return [client, *self.lanes.children()]
+
+    def worker_children(self) -> list[Child]:
+        """The expiry sweeper; with a metrics URL also the reporter, which sends a final
+        batch when it stops."""
         out = [self.sweeper.child()]
-        if self.lanes is not None and self.reporter is not None:
-            out.append(Child("viewers-client", self._open_client, self._close_client))
-            out.extend(self.lanes.children())
-            interval = self.config.viewer_report_seconds
-            out.append(Periodic("viewers-report", interval, self.reporter.tick).child())
+        if self.reporter is not None:
+            out.append(Child("viewers-report", self.report.start, self._stop_report))
         return out
+
+    def send_control(self, resource: str, payload: Mapping[str, Any]) -> None:
+        """Queue a signed control message for the metrics role; a no-op without a metrics URL."""
+        if self.reporter is not None:
+            self.reporter.control(resource, payload)
 
     def active(self, endpoint: str) -> int:
         """Viewers of `endpoint` this node sees right now."""
@@ -165,6 +186,17 @@ class Viewers:
     def sweep(self) -> None:
         self.tracker.sweep()
         self.limiter.prune()
+
+    def _tick(self) -> None:
+        assert self.reporter is not None
+        self.reporter.tick()
+
+    async def _stop_report(self) -> None:
+        await self.report.stop()
+        assert self.reporter is not None
+        timeout = self.config.viewer_final_flush_seconds
+        if not await self.reporter.final(timeout):
+            log.warning("viewer batches still queued after %.1fs at shutdown", timeout)
 
     def _dropped(self, lane: Lane, n: int) -> None:
         if lane is Lane.bulk:

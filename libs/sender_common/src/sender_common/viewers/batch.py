@@ -1,12 +1,22 @@
-"""The signed viewer batch a node sends to the metrics role (wire format, both sides)."""
+"""What a node sends to the metrics role, signed (wire format, both sides).
+
+Two message kinds share the signed header (`NodeMessage`): viewer batches on the bulk lane
+(`INGEST_PATH`) and control messages such as a stream's state on the control lane
+(`CONTROL_PATH`). Each kind has its own sequence space per node boot, because the two lanes
+deliver independently and may overtake each other.
+"""
 
 from __future__ import annotations
 
 __all__ = [
+    "CONTROL_PATH",
     "INGEST_PATH",
     "NODE_HEADER",
     "SIGNATURE_HEADER",
+    "ControlMessage",
     "CounterEntry",
+    "NodeMessage",
+    "StreamStateData",
     "ViewerBatch",
     "ViewerEntry",
     "node_id_for",
@@ -14,12 +24,14 @@ __all__ = [
 
 import base64
 import hashlib
+from typing import Any
 
 from pydantic import BaseModel, Field
 
-from sender_common.models import SLUG_PATTERN
+from sender_common.models import SLUG_PATTERN, SessionState
 
 INGEST_PATH = "/api/v1/ingest/batches"
+CONTROL_PATH = "/api/v1/ingest/control"
 SIGNATURE_HEADER = "X-Sender-Signature"
 NODE_HEADER = "X-Sender-Node"
 VIEWER_KEY_PATTERN = r"^[vh]:[A-Za-z0-9_-]{8,64}$"
@@ -45,8 +57,8 @@ class CounterEntry(BaseModel):
     sessions_started: int = Field(default=0, ge=0)
 
 
-class ViewerBatch(BaseModel):
-    """One node's viewers touched and counter deltas since its previous batch."""
+class NodeMessage(BaseModel):
+    """Who sent a message, from which boot, and where it sits in that boot's sequence."""
 
     node_id: str = Field(max_length=64)
     role: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")
@@ -55,5 +67,27 @@ class ViewerBatch(BaseModel):
     boot_at: float
     seq: int = Field(ge=0)
     sent_at: float
+
+
+class ViewerBatch(NodeMessage):
+    """One node's viewers touched and counter deltas since its previous batch."""
+
     viewers: list[ViewerEntry] = Field(default_factory=list)
     counters: list[CounterEntry] = Field(default_factory=list)
+
+
+class ControlMessage(NodeMessage):
+    """One small control-lane resource update; `payload` is validated per `resource`."""
+
+    resource: str = Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")
+    payload: dict[str, Any]
+
+
+class StreamStateData(BaseModel):
+    """The payload of a `stream_state` control message: one endpoint's media session."""
+
+    endpoint: str = Field(pattern=SLUG_PATTERN)
+    generation: int | None = Field(default=None, ge=0)
+    generation_open: bool = False
+    state: SessionState
+    at: float

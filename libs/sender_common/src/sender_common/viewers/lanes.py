@@ -2,7 +2,9 @@
 
 Every synced resource declares its lane in `RESOURCE_LANES`; anything not listed is bulk.
 Each lane has its own bounded queue and its own sender task, so a bulk backlog (metrics down,
-a slow receiver) never delays control delivery. A full queue drops its oldest message.
+a slow receiver) never delays control delivery. A full queue drops its oldest message. On
+stop, a lane may first drain for a bounded time (`drain`; the control lane by default), and
+`Lanes.flush` waits, bounded, for chosen lanes to empty (a node's final batch).
 
 Delivery errors::
 
@@ -56,6 +58,7 @@ RESOURCE_LANES: Mapping[str, Lane] = MappingProxyType(
         "endpoints": Lane.control,
         "generations": Lane.control,
         "media_sessions": Lane.control,
+        "stream_state": Lane.control,
         "viewer_batches": Lane.bulk,
         "snapshots": Lane.bulk,
         "history": Lane.bulk,
@@ -107,12 +110,15 @@ class LaneQueue:
         self._items: deque[Envelope] = deque()
         self.nbytes = 0
         self._ready = asyncio.Event()
+        self._empty = asyncio.Event()
+        self._empty.set()
 
     def __len__(self) -> int:
         return len(self._items)
 
     def put(self, env: Envelope) -> None:
         self._items.append(env)
+        self._empty.clear()
         self.nbytes += len(env.body)
         dropped = 0
         while len(self._items) > 1 and (
@@ -138,16 +144,25 @@ class LaneQueue:
         if self.holds(env):
             self._items.popleft()
             self.nbytes -= len(env.body)
+        if not self._items:
+            self._empty.set()
+
+    async def drained(self) -> None:
+        """Return once the queue is empty."""
+        await self._empty.wait()
 
 
 class _Sender:
     """The one task delivering a lane's queue in order."""
 
-    def __init__(self, lane: Lane, queue: LaneQueue, deliver: Deliver, owner: Lanes) -> None:
+    def __init__(
+        self, lane: Lane, queue: LaneQueue, deliver: Deliver, owner: Lanes, drain: float
+    ) -> None:
         self.lane = lane
         self.queue = queue
         self.deliver = deliver
         self.owner = owner
+        self.drain = drain
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -155,6 +170,9 @@ class _Sender:
 
     async def stop(self) -> None:
         if self._task is not None:
+            if self.drain > 0 and len(self.queue) and not self._task.done():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.queue.drained(), self.drain)
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
@@ -182,7 +200,11 @@ class _Sender:
 
 
 class Lanes:
-    """A queue and a sender task per lane, sharing one `deliver`."""
+    """A queue and a sender task per lane, sharing one `deliver`.
+
+    `drain` is how long each lane's stop waits for its queue to empty before giving up on
+    it; by default only control, whose last messages (a stream ending) matter most.
+    """
 
     def __init__(
         self,
@@ -192,8 +214,10 @@ class Lanes:
         resource_lanes: Mapping[str, Lane] = RESOURCE_LANES,
         max_backoff: float = 5.0,
         on_drop: Callable[[Lane, int], None] = lambda _lane, _n: None,
+        drain: Mapping[Lane, float] | None = None,
     ) -> None:
         limits = limits or {}
+        drain = {Lane.control: 1.0} if drain is None else drain
         self.resource_lanes = resource_lanes
         self.max_backoff = max_backoff
         self.on_drop = on_drop
@@ -201,7 +225,9 @@ class Lanes:
         self.queues = {
             lane: LaneQueue(limits.get(lane, LaneLimits()), self._dropper(lane)) for lane in Lane
         }
-        self._senders = [_Sender(lane, self.queues[lane], deliver, self) for lane in Lane]
+        self._senders = [
+            _Sender(lane, self.queues[lane], deliver, self, drain.get(lane, 0.0)) for lane in Lane
+        ]
 
     def _dropper(self, lane: Lane) -> Callable[[int], None]:
         return lambda n: self.on_drop(lane, n)
@@ -214,6 +240,17 @@ class Lanes:
 
     def pending(self, lane: Lane) -> int:
         return len(self.queues[lane])
+
+    async def flush(self, timeout: float, lanes: tuple[Lane, ...] = tuple(Lane)) -> bool:
+        """Wait up to `timeout` seconds for `lanes` to empty (their senders must be running);
+        True when they did."""
+        try:
+            async with asyncio.timeout(timeout):
+                for lane in lanes:
+                    await self.queues[lane].drained()
+        except TimeoutError:
+            return False
+        return True
 
     def children(self) -> list[Child]:
         return [Child(f"lane-{s.lane}", s.start, s.stop) for s in self._senders]

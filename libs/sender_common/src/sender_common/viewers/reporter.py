@@ -1,4 +1,5 @@
-"""Sends this node's viewers to the metrics role: one signed batch every few seconds."""
+"""Sends this node's viewers to the metrics role: one signed batch every few seconds, plus
+signed control messages (a stream's state) on the control lane when the node has news."""
 
 from __future__ import annotations
 
@@ -7,14 +8,20 @@ __all__ = ["Reporter", "ViewerSettings"]
 import json
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sender_common.node import NodeIdentity
-from sender_common.viewers.batch import INGEST_PATH, NODE_HEADER, SIGNATURE_HEADER
-from sender_common.viewers.lanes import Envelope, Lanes
+from sender_common.viewers.batch import (
+    CONTROL_PATH,
+    INGEST_PATH,
+    NODE_HEADER,
+    SIGNATURE_HEADER,
+)
+from sender_common.viewers.lanes import Envelope, Lane, Lanes
 from sender_common.viewers.tracker import ViewerTracker
 
 
@@ -26,6 +33,8 @@ class ViewerSettings(BaseSettings):
     viewer_salt: str = ""
     viewer_idle_seconds: float | None = Field(default=None, gt=0)
     viewer_report_seconds: float = Field(default=2.0, gt=0)
+    # on shutdown: how long the final batch (and the rest of the bulk queue) may take
+    viewer_final_flush_seconds: float = Field(default=2.0, ge=0)
     viewer_retry_max_seconds: float = Field(default=5.0, gt=0)
     viewer_bulk_max_batches: int = Field(default=1000, ge=1)
     viewer_bulk_max_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
@@ -37,7 +46,8 @@ class ViewerSettings(BaseSettings):
 
 
 class Reporter:
-    """Drains the tracker into one signed batch per tick and queues it on the bulk lane."""
+    """Drains the tracker into one signed batch per tick and queues it on the bulk lane;
+    signs control messages, numbered in their own sequence, for the control lane."""
 
     def __init__(
         self,
@@ -60,6 +70,18 @@ class Reporter:
         self.boot_id = secrets.token_urlsafe(12)
         self.boot_at = clock()
         self.seq = 0
+        self.control_seq = 0
+
+    def _header(self, seq: int) -> dict[str, Any]:
+        return {
+            "node_id": self.identity.node_id,
+            "role": self.role,
+            "public_key": self.identity.public_key,
+            "boot_id": self.boot_id,
+            "boot_at": self.boot_at,
+            "seq": seq,
+            "sent_at": self.clock(),
+        }
 
     def build(self) -> list[bytes]:
         """The next batches' bodies (none when nothing happened), `max_viewers` entries each."""
@@ -84,20 +106,16 @@ class Reporter:
         for i, chunk in enumerate(chunks or [[]]):
             self.seq += 1
             batch = {
-                "node_id": self.identity.node_id,
-                "role": self.role,
-                "public_key": self.identity.public_key,
-                "boot_id": self.boot_id,
-                "boot_at": self.boot_at,
-                "seq": self.seq,
-                "sent_at": self.clock(),
+                **self._header(self.seq),
                 "viewers": chunk,
                 "counters": counter_rows if i == 0 else [],
             }
             bodies.append(json.dumps(batch, separators=(",", ":")).encode())
         return bodies
 
-    def envelope(self, body: bytes) -> Envelope:
+    def envelope(
+        self, body: bytes, resource: str = "viewer_batches", path: str = INGEST_PATH
+    ) -> Envelope:
         headers = {
             "content-type": "application/json",
             SIGNATURE_HEADER: self.identity.sign(body),
@@ -105,8 +123,20 @@ class Reporter:
         }
         if self.token:
             headers["authorization"] = f"Bearer {self.token}"
-        return Envelope("viewer_batches", INGEST_PATH, body, headers)
+        return Envelope(resource, path, body, headers)
 
     def tick(self) -> None:
         for body in self.build():
             self.lanes.submit(self.envelope(body))
+
+    def control(self, resource: str, payload: Mapping[str, Any]) -> Lane:
+        """Sign one control message for `resource` and queue it on that resource's lane."""
+        self.control_seq += 1
+        message = {**self._header(self.control_seq), "resource": resource, "payload": payload}
+        body = json.dumps(message, separators=(",", ":")).encode()
+        return self.lanes.submit(self.envelope(body, resource, CONTROL_PATH))
+
+    async def final(self, timeout: float) -> bool:
+        """One last batch, then wait up to `timeout` for the bulk queue to be delivered."""
+        self.tick()
+        return await self.lanes.flush(timeout, (Lane.bulk,))

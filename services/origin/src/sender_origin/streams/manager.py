@@ -6,6 +6,7 @@ import asyncio
 import logging
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,9 @@ from sender_origin.streams.status import StreamStatus, status_of
 
 log = logging.getLogger(__name__)
 
+# on_state(slug, generation, state, generation_open): an endpoint's outside view changed
+StateHook = Callable[[str, int | None, SessionState, bool], None]
+
 
 @dataclass(slots=True)
 class EndpointRuntime:
@@ -43,6 +47,7 @@ class EndpointRuntime:
     slate: bool = False
     slate_next: float = 0.0
     slate_count: int = 0
+    reported: tuple[SessionState, int | None, bool] | None = None
 
     @property
     def in_grace(self) -> bool:
@@ -62,8 +67,11 @@ class StreamManager:
         ffmpeg: str,
         cache: SpoolCache,
         metrics: OriginMetrics,
+        *,
+        on_state: StateHook | None = None,
     ) -> None:
         self.settings = settings
+        self.on_state = on_state
         self.engine = engine
         self.ffmpeg = ffmpeg
         self.cache = cache
@@ -140,6 +148,7 @@ class StreamManager:
             )
             rt.publish, rt.generation, rt.generation_live = publish, number, True
             publish.start()
+            self._report(rt)
         self.metrics.publishes.inc()
         self.metrics.active_ingests.inc()
         log.info("%s: publish from %s accepted, generation %d", endpoint.slug, peer, number)
@@ -158,6 +167,7 @@ class StreamManager:
                 rt.grace = asyncio.create_task(
                     self._grace_expiry(rt, info, grace), name=f"grace:{info.slug}"
                 )
+                self._report(rt)
                 log.info(
                     "%s: publisher left; generation %d open for %.0fs",
                     info.slug,
@@ -178,6 +188,7 @@ class StreamManager:
         )
         if rt is not None and rt.generation == info.generation:
             rt.generation_live = False
+            self._report(rt)
         log.info("%s: generation %d ended", info.slug, info.generation)
 
     # -- management ---------------------------------------------------------------------
@@ -188,6 +199,7 @@ class StreamManager:
         if not rt.desired:
             await asyncio.to_thread(store.set_desired, self.engine, slug, True)
             rt.desired = True
+            self._report(rt)
         return self.status_of(rt)
 
     async def stop(self, slug: str) -> StreamStatus:
@@ -195,6 +207,7 @@ class StreamManager:
         await asyncio.to_thread(store.set_desired, self.engine, slug, False)
         rt.desired = False
         await self._end_publish(rt)
+        self._report(rt)
         return self.status_of(rt)
 
     async def kick(self, slug: str, *, block: bool = False) -> StreamStatus:
@@ -229,6 +242,16 @@ class StreamManager:
         status.reconnect_deadline = rt.grace_until if rt.in_grace else None
         return status
 
+    def _report(self, rt: EndpointRuntime, state: SessionState | None = None) -> None:
+        """Call `on_state` when the endpoint's state, generation or its openness changed."""
+        if self.on_state is None:
+            return
+        state = state or self._state(rt)
+        now = (state, rt.generation, rt.generation_live)
+        if now != rt.reported:
+            rt.reported = now
+            self.on_state(rt.slug, rt.generation, state, rt.generation_live)
+
     def _state(self, rt: EndpointRuntime) -> SessionState:
         if rt.publish is not None:
             from sender_common.process import ProcessState
@@ -243,6 +266,7 @@ class StreamManager:
         rt = self._rt.pop(slug, None)
         if rt is not None:
             await self._end_publish(rt)
+            self._report(rt, SessionState.stopped)
         self.live.forget(slug)
         self.cache.forget_prefix(f"{slug}/")
         await asyncio.to_thread(shutil.rmtree, self.settings.spool_dir / slug, True)
@@ -280,6 +304,7 @@ class StreamManager:
         """Follow what ffmpeg writes, so live playlists and counters move without viewers;
         loop the offline slate where an endpoint wants one and no one publishes."""
         for rt in list(self._rt.values()):
+            self._report(rt)  # catches what no call site sees, such as ffmpeg failing
             if rt.publish is not None and rt.generation is not None:
                 new = self.live.refresh(rt.slug, rt.generation, rt.renditions)
                 if new:

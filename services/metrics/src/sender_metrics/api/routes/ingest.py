@@ -1,11 +1,11 @@
-"""`POST /api/v1/ingest/batches`: signed viewer batches from origins and edges."""
+"""`POST /api/v1/ingest/batches` and `/control`: signed messages from origins and edges."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, status
 
 from sender_metrics.deps import RuntimeDep
-from sender_metrics.models import IngestAccepted
+from sender_metrics.models import ControlAccepted, IngestAccepted
 
 router = APIRouter(prefix="/ingest", tags=["ingest"])
 
@@ -15,3 +15,10 @@ async def post_batch(request: Request, runtime: RuntimeDep) -> IngestAccepted:
     body = await request.body()
     viewers = await runtime.ingest.ingest(body, request.headers)
     return IngestAccepted(viewers=viewers)
+
+
+@router.post("/control", status_code=status.HTTP_202_ACCEPTED)
+async def post_control(request: Request, runtime: RuntimeDep) -> ControlAccepted:
+    body = await request.body()
+    resource = await runtime.ingest.control(body, request.headers)
+    return ControlAccepted(resource=resource)

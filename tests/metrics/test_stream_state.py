@@ -1,0 +1,90 @@
+"""Real processes on loopback: an origin reports its stream state to the metrics role on the
+control lane, and the metrics role exports it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.procs import (
+    create_endpoint,
+    publish,
+    rtmp_url,
+    start_origin,
+    start_role,
+    stop_publisher,
+    wait_for,
+)
+
+pytestmark = pytest.mark.slow
+
+TOKEN = "ingest-token-9012"
+
+
+def sample(url: str, name: str) -> float | None:
+    for line in httpx.get(f"{url}/metrics", timeout=5).text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[-1])
+    return None
+
+
+def test_origin_publish_sets_stream_live_then_clears_it(tmp_path: Path) -> None:
+    metrics = start_role(
+        "metrics", tmp_path / "metrics", env={"SENDER_METRICS_INGEST_TOKEN": TOKEN}
+    )
+    origin = start_origin(
+        tmp_path / "origin",
+        env={
+            "SENDER_METRICS_URL": metrics.url,
+            "SENDER_METRICS_INGEST_TOKEN": TOKEN,
+            "SENDER_RECONNECT_GRACE_SECONDS": "1",
+        },
+    )
+    live, generation = 'sender_stream_live{endpoint="x"}', 'sender_stream_generation{endpoint="x"}'
+    try:
+        key = create_endpoint(origin.url, "x")
+        pub = publish(rtmp_url(origin, key))
+        try:
+            wait_for(lambda: sample(metrics.url, live) == 1, 30, "x live at the metrics role")
+            assert sample(metrics.url, generation) == 1
+        finally:
+            stop_publisher(pub)
+
+        def generation_ended() -> bool:
+            r = httpx.get(f"{origin.url}/api/v1/endpoints/x/generations", timeout=5)
+            return r.json()[0]["state"] == "ended"
+
+        wait_for(generation_ended, 15, "the generation to end after the grace period")
+        wait_for(lambda: sample(metrics.url, live) == 0, 5, "x no longer live")
+        assert sample(metrics.url, generation) == 1
+        text = httpx.get(f"{metrics.url}/metrics", timeout=5).text
+        assert 'sender_metrics_control_rejected_total{reason="replay"}' not in text
+    finally:
+        origin.stop()
+        metrics.stop()
+
+
+def test_origin_stopping_mid_stream_reports_it(tmp_path: Path) -> None:
+    metrics = start_role(
+        "metrics", tmp_path / "metrics", env={"SENDER_METRICS_INGEST_TOKEN": TOKEN}
+    )
+    origin = start_origin(
+        tmp_path / "origin",
+        env={"SENDER_METRICS_URL": metrics.url, "SENDER_METRICS_INGEST_TOKEN": TOKEN},
+    )
+    live = 'sender_stream_live{endpoint="y"}'
+    try:
+        key = create_endpoint(origin.url, "y")
+        pub = publish(rtmp_url(origin, key))
+        try:
+            wait_for(lambda: sample(metrics.url, live) == 1, 30, "y live at the metrics role")
+            origin.stop()
+        finally:
+            stop_publisher(pub)
+        # the session ended at shutdown; its state left before the lanes stopped
+        assert sample(metrics.url, live) == 0
+    finally:
+        origin.stop()
+        metrics.stop()
