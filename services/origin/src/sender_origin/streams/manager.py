@@ -16,19 +16,21 @@ from sender_common.errors import NotFoundError
 from sender_common.ffmpeg.command import SOURCE, HlsOutput
 from sender_common.hls.spoolcache import SpoolCache
 from sender_common.models import Endpoint, RenditionSpec, SessionState
+from sender_common.process import ProcessState
 from sender_origin.ingest.base import PublishRefused
 from sender_origin.metrics import OriginMetrics
 from sender_origin.settings import OriginSettings
 from sender_origin.streams import store
 from sender_origin.streams.live import LivePlaylists
 from sender_origin.streams.publish import LivePublish, PublishInfo
-from sender_origin.streams.slate import SlateMaker, place
+from sender_origin.streams.slate import SlateLoop, SlateMaker
 from sender_origin.streams.status import StreamStatus, status_of
 
 log = logging.getLogger(__name__)
 
 # on_state(slug, generation, state, generation_open): an endpoint's outside view changed
 StateHook = Callable[[str, int | None, SessionState, bool], None]
+STATE_RESEND_SECONDS = 30.0
 
 
 @dataclass(slots=True)
@@ -48,6 +50,7 @@ class EndpointRuntime:
     slate_next: float = 0.0
     slate_count: int = 0
     reported: tuple[SessionState, int | None, bool] | None = None
+    reported_at: float = 0.0
 
     @property
     def in_grace(self) -> bool:
@@ -78,6 +81,9 @@ class StreamManager:
         self.metrics = metrics
         self.live = LivePlaylists(cache, settings.hls)
         self.slate = SlateMaker(ffmpeg, settings.data_dir, settings.hls.segment_seconds)
+        self.slate_loop = SlateLoop(
+            self.slate, self.live, cache, settings.spool_dir, settings.hls.window_segments
+        )
         self._rt: dict[str, EndpointRuntime] = {}
         self._lock = asyncio.Lock()
 
@@ -243,19 +249,19 @@ class StreamManager:
         return status
 
     def _report(self, rt: EndpointRuntime, state: SessionState | None = None) -> None:
-        """Call `on_state` when the endpoint's state, generation or its openness changed."""
+        """Call `on_state` when the endpoint's state, generation or its openness changed, and
+        again every `STATE_RESEND_SECONDS` (a restarted metrics role learns it back)."""
         if self.on_state is None:
             return
         state = state or self._state(rt)
         now = (state, rt.generation, rt.generation_live)
-        if now != rt.reported:
-            rt.reported = now
+        stale = time.monotonic() - rt.reported_at > STATE_RESEND_SECONDS
+        if now != rt.reported or stale:
+            rt.reported, rt.reported_at = now, time.monotonic()
             self.on_state(rt.slug, rt.generation, state, rt.generation_live)
 
     def _state(self, rt: EndpointRuntime) -> SessionState:
         if rt.publish is not None:
-            from sender_common.process import ProcessState
-
             if rt.publish.ffmpeg.state == ProcessState.failed:
                 return SessionState.error
             return SessionState.live
@@ -313,29 +319,7 @@ class StreamManager:
                 await self._slate_tick(rt)
 
     async def _slate_tick(self, rt: EndpointRuntime) -> None:
-        """Append the next slate segment to every rendition when it is due."""
-        now = time.monotonic()
-        if now < rt.slate_next:
-            return
-        slate = await self.slate.ensure()
-        if slate is None:
-            return
-        keep = 3 * self.settings.hls.window_segments
-        n = rt.slate_count
-        for r in rt.renditions:
-            folder = self.settings.spool_dir / rt.slug / "0" / r.name
-            await asyncio.to_thread(place, slate, folder / f"slate_{n:05d}.ts")
-            self.live.add_slate(
-                rt.slug, r.name, f"0/{r.name}/slate_{n:05d}.ts", self.slate.seconds,
-                rt.generation or 0,
-            )  # fmt: skip
-            if n >= keep:
-                old = f"slate_{n - keep:05d}.ts"
-                await asyncio.to_thread((folder / old).unlink, True)
-                self.cache.forget(f"{rt.slug}/0/{r.name}/{old}")
-        rt.slate_count += 1
-        due = (rt.slate_next or now) + self.slate.seconds
-        rt.slate_next = due if due > now - self.slate.seconds else now  # catch up, no burst
+        await self.slate_loop.tick(rt)
 
     async def sweep_retention(self) -> int:
         """Remove the spool of generations that ended longer ago than the retention period."""

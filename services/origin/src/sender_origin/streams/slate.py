@@ -6,9 +6,14 @@ import asyncio
 import contextlib
 import logging
 import os
+import time
 from pathlib import Path
+from typing import Protocol
 
 from sender_common.ffmpeg.command import SLATE_FONTS, build_slate_command
+from sender_common.hls.spoolcache import SpoolCache
+from sender_common.models import RenditionSpec
+from sender_origin.streams.live import LivePlaylists
 
 log = logging.getLogger(__name__)
 
@@ -68,3 +73,54 @@ def place(slate: Path, target: Path) -> None:
         tmp = target.with_suffix(".tmp")
         tmp.write_bytes(slate.read_bytes())
         tmp.replace(target)
+
+
+class SlateState(Protocol):
+    """What the loop reads and advances on an endpoint's runtime."""
+
+    slug: str
+    generation: int | None
+    renditions: list[RenditionSpec]
+    slate_next: float
+    slate_count: int
+
+
+class SlateLoop:
+    """Appends the slate to an endpoint's live playlists, one segment per segment duration,
+    as hard links named `0/{rendition}/slate_NNNNN.ts` (generation 0 is the slate's)."""
+
+    def __init__(
+        self,
+        maker: SlateMaker,
+        live: LivePlaylists,
+        cache: SpoolCache,
+        spool_dir: Path,
+        window_segments: int,
+    ) -> None:
+        self.maker = maker
+        self.live = live
+        self.cache = cache
+        self.spool_dir = spool_dir
+        self.keep = 3 * window_segments
+
+    async def tick(self, rt: SlateState) -> None:
+        """Append the next slate segment to every rendition when it is due."""
+        now = time.monotonic()
+        if now < rt.slate_next:
+            return
+        slate = await self.maker.ensure()
+        if slate is None:
+            return
+        seconds, n = self.maker.seconds, rt.slate_count
+        for r in rt.renditions:
+            folder = self.spool_dir / rt.slug / "0" / r.name
+            name = f"slate_{n:05d}.ts"
+            await asyncio.to_thread(place, slate, folder / name)
+            self.live.add_slate(rt.slug, r.name, f"0/{r.name}/{name}", seconds, rt.generation or 0)
+            if n >= self.keep:
+                old = f"slate_{n - self.keep:05d}.ts"
+                await asyncio.to_thread((folder / old).unlink, True)
+                self.cache.forget(f"{rt.slug}/0/{r.name}/{old}")
+        rt.slate_count += 1
+        due = (rt.slate_next or now) + seconds
+        rt.slate_next = due if due > now - seconds else now  # catch up, no burst
