@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -37,19 +38,26 @@ def cli_errors() -> Iterator[None]:
         raise typer.Exit(exc.exit_code) from exc
 
 
-def run_api(
-    role: str,
-    url: str,
-    token: str | None,
-    call: Callable[[ApiClient], Any],
-    *,
-    as_json: bool,
-    show: Callable[[Any], None],
-) -> None:
-    """Call the API and print the answer as JSON or through `show`."""
-    with cli_errors(), ApiClient(role, url, token=token) as client:
-        data = call(client)
-    if as_json:
-        print_json(data)
-    else:
-        show(data)
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A running node's API as the command line addresses it."""
+
+    role: str
+    url: str
+    token: str | None
+    as_json: bool
+
+    def call(
+        self,
+        method: Literal["get", "post"],
+        path: str,
+        show: Callable[[Any], None],
+        body: object = None,
+    ) -> None:
+        """`method path`; print the answer as JSON or through `show`."""
+        with cli_errors(), ApiClient(self.role, self.url, token=self.token) as client:
+            data = client.get(path) if method == "get" else client.post(path, body)
+        if self.as_json:
+            print_json(data)
+        else:
+            show(data)

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from sender_cli.commands.common import DEFAULT_EDGE, EdgeOpt, JsonOpt, TokenOpt, run_api
+from sender_cli.commands.common import DEFAULT_EDGE, EdgeOpt, JsonOpt, Node, TokenOpt
 from sender_cli.output import print_record, print_rows
 
 app = typer.Typer(help="Start, stop and inspect mirror sessions on an edge.", no_args_is_help=True)
@@ -35,14 +35,7 @@ def start(
     body: dict[str, Any] = {"endpoint": slug, "verify_tls": not insecure}
     if upstream:
         body["upstream_url"] = upstream
-    run_api(
-        "edge",
-        edge,
-        token,
-        lambda c: c.post("/api/v1/edge/sessions", body),
-        as_json=as_json,
-        show=_show,
-    )
+    Node("edge", edge, token, as_json).call("post", "/api/v1/edge/sessions", _show, body)
 
 
 @app.command("stop")
@@ -50,14 +43,7 @@ def stop(
     slug: str, edge: EdgeOpt = DEFAULT_EDGE, token: TokenOpt = None, as_json: JsonOpt = False
 ) -> None:
     """Stop mirroring; it stays stopped across edge restarts."""
-    run_api(
-        "edge",
-        edge,
-        token,
-        lambda c: c.post(f"/api/v1/edge/sessions/{slug}/stop"),
-        as_json=as_json,
-        show=_show,
-    )
+    Node("edge", edge, token, as_json).call("post", f"/api/v1/edge/sessions/{slug}/stop", _show)
 
 
 @app.command("status")
@@ -69,20 +55,8 @@ def status(
 ) -> None:
     """Report one mirror session, or all of them."""
     if slug:
-        run_api(
-            "edge",
-            edge,
-            token,
-            lambda c: c.get(f"/api/v1/edge/sessions/{slug}"),
-            as_json=as_json,
-            show=_show,
-        )
+        Node("edge", edge, token, as_json).call("get", f"/api/v1/edge/sessions/{slug}", _show)
         return
-    run_api(
-        "edge",
-        edge,
-        token,
-        lambda c: c.get("/api/v1/edge/sessions"),
-        as_json=as_json,
-        show=lambda d: print_rows("edge sessions", d["data"], COLUMNS),
+    Node("edge", edge, token, as_json).call(
+        "get", "/api/v1/edge/sessions", lambda d: print_rows("edge sessions", d["data"], COLUMNS)
     )

@@ -11,10 +11,10 @@ from sender_cli.client import ApiClient
 from sender_cli.commands.common import (
     DEFAULT_ORIGIN,
     JsonOpt,
+    Node,
     OriginOpt,
     TokenOpt,
     cli_errors,
-    run_api,
 )
 from sender_cli.output import console, print_record, print_rows
 
@@ -72,14 +72,7 @@ def create(
     body: dict[str, Any] = {"slug": slug, "title": title}
     if ladder:
         body["renditions"] = parse_ladder(ladder)
-    run_api(
-        "origin",
-        origin,
-        token,
-        lambda c: c.post("/api/v1/endpoints", body),
-        as_json=as_json,
-        show=_show_key,
-    )
+    Node("origin", origin, token, as_json).call("post", "/api/v1/endpoints", _show_key, body)
 
 
 @app.command("list")
@@ -92,9 +85,7 @@ def list_(
         rows = [{**e, "renditions": [r["name"] for r in e["renditions"]]} for e in data["data"]]
         print_rows("endpoints", rows, COLUMNS)
 
-    run_api(
-        "origin", origin, token, lambda c: c.get("/api/v1/endpoints"), as_json=as_json, show=show
-    )
+    Node("origin", origin, token, as_json).call("get", "/api/v1/endpoints", show)
 
 
 @app.command("show")
@@ -102,13 +93,8 @@ def show(
     slug: str, origin: OriginOpt = DEFAULT_ORIGIN, token: TokenOpt = None, as_json: JsonOpt = False
 ) -> None:
     """Show one endpoint."""
-    run_api(
-        "origin",
-        origin,
-        token,
-        lambda c: c.get(f"/api/v1/endpoints/{slug}"),
-        as_json=as_json,
-        show=lambda d: print_record(f"endpoint {slug}", d),
+    Node("origin", origin, token, as_json).call(
+        "get", f"/api/v1/endpoints/{slug}", lambda d: print_record(f"endpoint {slug}", d)
     )
 
 
@@ -117,13 +103,8 @@ def rotate_key(
     slug: str, origin: OriginOpt = DEFAULT_ORIGIN, token: TokenOpt = None, as_json: JsonOpt = False
 ) -> None:
     """Issue a new stream key; the old one stops working."""
-    run_api(
-        "origin",
-        origin,
-        token,
-        lambda c: c.post(f"/api/v1/endpoints/{slug}/rotate-key"),
-        as_json=as_json,
-        show=_show_key,
+    Node("origin", origin, token, as_json).call(
+        "post", f"/api/v1/endpoints/{slug}/rotate-key", _show_key
     )
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import typer
 
-from sender_cli.commands.common import DEFAULT_ORIGIN, JsonOpt, OriginOpt, TokenOpt, run_api
+from sender_cli.commands.common import DEFAULT_ORIGIN, JsonOpt, Node, OriginOpt, TokenOpt
 from sender_cli.output import print_record, print_rows
 
 app = typer.Typer(help="Start, stop and inspect streams on an origin.", no_args_is_help=True)
@@ -31,14 +31,7 @@ def start(
     slug: str, origin: OriginOpt = DEFAULT_ORIGIN, token: TokenOpt = None, as_json: JsonOpt = False
 ) -> None:
     """Start the endpoint's session (idempotent; `waiting_source` until a publisher is live)."""
-    run_api(
-        "origin",
-        origin,
-        token,
-        lambda c: c.post(f"/api/v1/streams/{slug}/start"),
-        as_json=as_json,
-        show=_show,
-    )
+    Node("origin", origin, token, as_json).call("post", f"/api/v1/streams/{slug}/start", _show)
 
 
 @app.command("stop")
@@ -46,14 +39,7 @@ def stop(
     slug: str, origin: OriginOpt = DEFAULT_ORIGIN, token: TokenOpt = None, as_json: JsonOpt = False
 ) -> None:
     """Stop the session: the publisher is disconnected and the generation ends."""
-    run_api(
-        "origin",
-        origin,
-        token,
-        lambda c: c.post(f"/api/v1/streams/{slug}/stop"),
-        as_json=as_json,
-        show=_show,
-    )
+    Node("origin", origin, token, as_json).call("post", f"/api/v1/streams/{slug}/stop", _show)
 
 
 @app.command("status")
@@ -65,20 +51,10 @@ def status(
 ) -> None:
     """Report one stream, or every stream the origin knows."""
     if slug:
-        run_api(
-            "origin",
-            origin,
-            token,
-            lambda c: c.get(f"/api/v1/streams/{slug}"),
-            as_json=as_json,
-            show=_show,
-        )
+        Node("origin", origin, token, as_json).call("get", f"/api/v1/streams/{slug}", _show)
         return
-    run_api(
-        "origin",
-        origin,
-        token,
-        lambda c: c.get("/api/v1/streams"),
-        as_json=as_json,
-        show=lambda rows: print_rows("streams", [_flatten(r) for r in rows], COLUMNS),
+    Node("origin", origin, token, as_json).call(
+        "get",
+        "/api/v1/streams",
+        lambda rows: print_rows("streams", [_flatten(r) for r in rows], COLUMNS),
     )
