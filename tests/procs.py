@@ -60,18 +60,28 @@ class Proc:
         return self.log_path.read_text(errors="replace")
 
     def stop(self, timeout: float = 10) -> int | None:
-        if self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGTERM)
-            try:
-                self.popen.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        return self.popen.returncode
+        return signal_and_wait(self.popen, signal.SIGTERM, timeout, self.kill)
 
     def kill(self) -> None:
         if self.popen.poll() is None:
             self.popen.kill()
             self.popen.wait(10)
+
+
+def signal_and_wait(
+    popen: subprocess.Popen[bytes],
+    sig: signal.Signals,
+    timeout: float,
+    kill: Callable[[], None],
+) -> int | None:
+    """Ask a process to stop with `sig`; `kill` it if it has not exited after `timeout`."""
+    if popen.poll() is None:
+        popen.send_signal(sig)
+        try:
+            popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            kill()
+    return popen.returncode
 
 
 def start_role(

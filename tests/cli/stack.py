@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.procs import free_port, pid_alive, wait_for
+from tests.procs import free_port, pid_alive, signal_and_wait, wait_for
 
 
 @dataclass
@@ -36,13 +36,7 @@ class SenderUp:
 
     def interrupt(self, timeout: float = 30) -> int:
         """Ctrl-C: SIGINT to the CLI only (its children have their own groups)."""
-        if self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGINT)
-            try:
-                self.popen.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        return self.popen.returncode
+        return signal_and_wait(self.popen, signal.SIGINT, timeout, self.kill)
 
     def kill(self) -> None:
         if self.popen.poll() is None:
