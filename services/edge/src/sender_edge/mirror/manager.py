@@ -14,6 +14,7 @@ from sender_common.database import DatabaseChild
 from sender_common.errors import InvalidInputError, NotFoundError, SenderError
 from sender_common.hls.spoolcache import SpoolCache
 from sender_common.models import SessionState
+from sender_common.recent import RecentMisses
 from sender_edge.metrics import EdgeMetrics
 from sender_edge.mirror import store
 from sender_edge.mirror.fetch import make_client
@@ -47,6 +48,7 @@ class EdgeManager:
         self._clients: dict[bool, httpx.AsyncClient] = {}
         self._workers: dict[str, MirrorWorker] = {}
         self._stored: dict[str, store.StoredSession] = {}
+        self._unknown = RecentMisses(ttl=5.0)
         self._lock = asyncio.Lock()
         self._slots = asyncio.Semaphore(settings.fetch_concurrency)
         hls = settings.hls
@@ -255,7 +257,10 @@ class EdgeManager:
             row = self._stored.get(slug)
             if not self.settings.on_demand or upstream is None or (row and not row.desired):
                 return False
-            if not self.db.schema_ready.is_set() or not await self._upstream_knows(slug):
+            if not self.db.schema_ready.is_set() or slug in self._unknown:
+                return False
+            if not await self._upstream_knows(slug):
+                self._unknown.add(slug)  # do not ask the upstream again on every request
                 return False
             try:
                 await self.start_session(EdgeSessionCreate(endpoint=slug, upstream_url=upstream))

@@ -17,6 +17,7 @@ from sender_common.ffmpeg.command import SOURCE, HlsOutput
 from sender_common.hls.spoolcache import SpoolCache
 from sender_common.models import Endpoint, RenditionSpec, SessionState
 from sender_common.process import ProcessState
+from sender_common.recent import RecentMisses
 from sender_origin.ingest.base import PublishRefused
 from sender_origin.metrics import OriginMetrics
 from sender_origin.settings import OriginSettings
@@ -85,6 +86,7 @@ class StreamManager:
             self.slate, self.live, cache, settings.spool_dir, settings.hls.window_segments
         )
         self._rt: dict[str, EndpointRuntime] = {}
+        self._unknown = RecentMisses(ttl=2.0)
         self._lock = asyncio.Lock()
 
     async def _runtime(self, slug: str) -> EndpointRuntime:
@@ -103,6 +105,10 @@ class StreamManager:
             rt.renditions = renditions_of(endpoint)
             rt.slate = endpoint.offline_slate
         return rt
+
+    def endpoint_created(self, slug: str) -> None:
+        """Forget a recent miss, so a new endpoint's playlist is found at once."""
+        self._unknown.discard(slug)
 
     def serves(self, slug: str) -> bool:
         """An endpoint this process has looked up (a player loads playback metadata first)."""
@@ -280,9 +286,12 @@ class StreamManager:
     async def live_playlist(self, slug: str, name: str) -> bytes | None:
         rt = self._rt.get(slug)
         if rt is None:
+            if slug in self._unknown:
+                return None  # a recent miss: no database lookup per request for unknown names
             try:
                 rt = await self._runtime(slug)
             except NotFoundError:
+                self._unknown.add(slug)
                 return None
         offline = rt.publish is None and not rt.in_grace
         if rt.slate and rt.desired and offline:

@@ -24,10 +24,12 @@ OFFSET_MAX = 2**63 - 1  # the database's integer range: a larger offset is bad i
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create_endpoint(
-    session: SessionDep, settings: SettingsDep, data: EndpointCreate
+    session: SessionDep, settings: SettingsDep, manager: ManagerDep, data: EndpointCreate
 ) -> EndpointWithKey:
     """Create an endpoint; the stream key is in this response and never again."""
-    return svc.create_endpoint(session, data=data, publish_base=settings.publish_base())
+    created = svc.create_endpoint(session, data=data, publish_base=settings.publish_base())
+    manager.endpoint_created(data.slug)
+    return created
 
 
 @router.get("")
