@@ -36,9 +36,9 @@ def test_ladder_gives_a_master_playlist_of_renditions(tmp_path: Path) -> None:
         assert [v.uri for v in master.variants] == ["live/src.m3u8", "live/low.m3u8"]
         assert master.variants[1].resolution == "160x90"
         low = parse_media_playlist(httpx.get(f"{base}/live/low.m3u8").text)
-        assert low.segments[0].uri.startswith("../1/low/seg_")
+        assert low.segments[0].uri.startswith("../1/low/seg")
         seg = httpx.get(f"{base}/live/{low.segments[0].uri}")
-        assert seg.status_code == 200 and seg.content[0] == 0x47
+        assert seg.status_code == 200 and seg.content[4:8] == b"moof"
         probe = subprocess.run(
             [
                 resolve_ffprobe(resolve_ffmpeg()) or "ffprobe",
@@ -71,7 +71,7 @@ def test_ended_generations_spool_is_removed_after_retention(tmp_path: Path) -> N
     gen_dir = tmp_path / "o" / "spool" / "keep" / "1"
     pub = publish(rtmp_url(origin, key))
     try:
-        wait_for(lambda: any(gen_dir.glob("src/seg_*.ts")), 30, "segments on disk")
+        wait_for(lambda: any(gen_dir.glob("src/seg*.m4s")), 30, "segments on disk")
     finally:
         stop_publisher(pub)
     wait_for(

@@ -55,12 +55,12 @@ def test_publish_becomes_hls_readable_by_ffprobe(origin: Proc) -> None:
     pub = publish(rtmp_url(origin, key))
     try:
         uris = wait_for(lambda: segments(origin, "cam1", 3), 30, "three segments")
-        assert uris[0].startswith("1/src/seg_")
+        assert uris[0].startswith("1/src/seg")
         seg = httpx.get(f"{origin.url}/sender/hls/cam1/{uris[0]}", timeout=5)
         assert seg.status_code == 200
-        assert seg.headers["content-type"] == "video/mp2t"
+        assert seg.headers["content-type"] == "video/iso.segment"
         assert "immutable" in seg.headers["cache-control"]
-        assert seg.content[0] == 0x47  # MPEG-TS sync byte
+        assert seg.content[4:8] == b"moof"  # a CMAF segment: fragments of the init's tracks
         pl = httpx.get(f"{origin.url}/sender/hls/cam1/live.m3u8", timeout=5)
         assert pl.headers["content-type"] == "application/vnd.apple.mpegurl"
         assert pl.headers["access-control-allow-origin"] == "*"

@@ -20,9 +20,11 @@ def test_slate_loops_until_live_then_returns(tmp_path: Path) -> None:
         return parse_media_playlist(r.text) if r.status_code == 200 else None
 
     first = wait_for(playlist, 30, "a slate playlist before any publish")
-    assert first.segments[0].uri == "0/src/slate_00000.ts" and not first.endlist
+    assert first.segments[0].uri == "0/src/slate_00000.m4s" and not first.endlist
     seg = httpx.get(f"{origin.url}/sender/hls/slated/{first.segments[0].uri}")
-    assert seg.status_code == 200 and seg.content[0] == 0x47
+    assert seg.status_code == 200 and seg.content[4:8] == b"moof"
+    init = httpx.get(f"{origin.url}/sender/hls/slated/0/src/slate_init.mp4")
+    assert init.status_code == 200 and init.content[4:8] == b"ftyp"
     looped = wait_for(lambda: (p := playlist()) and len(p.segments) >= 3 and p, 15, "slate loop")
     assert all(s.discontinuity for s in looped.segments[1:])  # each loop restarts timestamps
 

@@ -6,42 +6,56 @@ from pathlib import Path
 import pytest
 
 from sender_common.errors import ConfigurationError
-from sender_common.ffmpeg import HlsOutput, build_hls_command, resolve_ffmpeg
+from sender_common.ffmpeg import CmafOutput, build_cmaf_command, resolve_ffmpeg
+from sender_common.ffmpeg.command import fragment_micros
 from sender_common.models import RenditionSpec
 from sender_common.settings import HlsConfig
 
 
-def test_passthrough_copies_and_passes_live_window(tmp_path: Path) -> None:
-    out = HlsOutput(tmp_path / "3", HlsConfig(segment_seconds=2, window_segments=6))
-    argv = build_hls_command("/usr/bin/ffmpeg", out)
+def _outputs(argv: list[str]) -> list[list[str]]:
+    """The options of each output file (everything before each `pipe:N` after the input)."""
+    rest = argv[argv.index("-i") + 2 :]
+    outs, cur = [], []
+    for arg in rest:
+        cur.append(arg)
+        if arg.startswith("pipe:"):
+            outs.append(cur)
+            cur = []
+    return outs
+
+
+def test_passthrough_copies_into_fragmented_mp4_on_a_pipe() -> None:
+    hls = HlsConfig(segment_seconds=2, window_segments=6, part_seconds=0.5)
+    argv = build_cmaf_command("/usr/bin/ffmpeg", CmafOutput(hls), [7])
     assert argv[0] == "/usr/bin/ffmpeg"
     assert argv[argv.index("-i") + 1] == "pipe:0"
     assert argv[argv.index("-c") + 1] == "copy"
-    assert argv[argv.index("-hls_time") + 1] == "2"
-    assert argv[argv.index("-hls_list_size") + 1] == "6"
-    flags = argv[argv.index("-hls_flags") + 1].split("+")
-    for flag in ("delete_segments", "independent_segments", "program_date_time"):
-        assert flag in flags
-    assert argv[argv.index("-hls_segment_filename") + 1] == str(tmp_path / "3/src/seg_%05d.ts")
-    assert argv[-1] == str(tmp_path / "3/src/index.m3u8")
+    assert argv[argv.index("-f", argv.index("-i")) + 1] == "mp4"
+    flags = argv[argv.index("-movflags") + 1].split("+")
+    assert {"empty_moov", "default_base_moof", "frag_keyframe"} <= set(flags)
+    # parts are cut between keyframes too, a little under the part target
+    assert argv[argv.index("-frag_duration") + 1] == str(fragment_micros(hls))
+    assert 0.8 * 500_000 <= fragment_micros(hls) < 500_000
+    assert argv[-1] == "pipe:7"
 
 
-def test_ladder_scales_and_maps_every_rung(tmp_path: Path) -> None:
+def test_ladder_writes_each_rung_to_its_own_pipe() -> None:
     ladder = [
         RenditionSpec(name="src"),
         RenditionSpec(name="720p", height=720),
         RenditionSpec(name="360p", height=360, video_bitrate_kbps=800),
     ]
-    argv = build_hls_command("ffmpeg", HlsOutput(tmp_path, HlsConfig(), ladder))
+    argv = build_cmaf_command("ffmpeg", CmafOutput(HlsConfig(), ladder), [5, 6, 9])
     graph = argv[argv.index("-filter_complex") + 1]
     assert "split=2" in graph and "scale=-2:720" in graph and "scale=-2:360" in graph
-    assert argv[argv.index("-c:v:0") + 1] == "copy"
-    assert argv[argv.index("-c:v:1") + 1] == "libx264"
-    assert argv[argv.index("-b:v:2") + 1] == "800k"
-    assert argv[argv.index("-var_stream_map") + 1] == (
-        "v:0,a:0,name:src v:1,a:1,name:720p v:2,a:2,name:360p"
-    )
-    assert argv[-1] == str(tmp_path / "%v/index.m3u8")
+    src, r720, r360 = _outputs(argv)
+    assert src[-1] == "pipe:5" and r720[-1] == "pipe:6" and r360[-1] == "pipe:9"
+    assert src[src.index("-c:v") + 1] == "copy"
+    assert r720[r720.index("-c:v") + 1] == "libx264"
+    assert r360[r360.index("-b:v") + 1] == "800k"
+    assert "-force_key_frames" in r720 and "-force_key_frames" not in src
+    with pytest.raises(ValueError):
+        build_cmaf_command("ffmpeg", CmafOutput(HlsConfig(), ladder), [5])
 
 
 def test_resolve_ffmpeg_names_the_variable(tmp_path: Path) -> None:

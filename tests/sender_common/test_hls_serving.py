@@ -28,7 +28,7 @@ def spool(tmp_path: Path) -> Path:
 def client(spool: Path) -> TestClient:
     app = FastAPI()
 
-    async def live(endpoint: str, name: str) -> bytes | None:
+    async def live(endpoint: str, name: str, block: object = None) -> bytes | None:
         return b"#EXTM3U\n" if (endpoint, name) == ("ep", "live.m3u8") else None
 
     app.mount("/sender/hls", HlsApp(SpoolCache(spool), live=live))

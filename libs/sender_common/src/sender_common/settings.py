@@ -25,6 +25,13 @@ class HlsConfig:
     segment_seconds: float = 2.0
     window_segments: int = 6
     retention_seconds: float = 3600.0
+    part_seconds: float = 0.5
+    low_latency: bool = True
+
+    @property
+    def block_seconds(self) -> float:
+        """How long a blocking reload or a preload-hinted part may wait (three targets)."""
+        return 3 * max(1, round(self.segment_seconds))
 
     @property
     def window_seconds(self) -> float:
@@ -60,6 +67,8 @@ class CommonSettings(BaseSettings):
     hls_segment_seconds: float = Field(default=2.0, gt=0.2, le=30)
     hls_window_segments: int = Field(default=6, ge=2, le=100)
     hls_retention_seconds: float = Field(default=3600.0, ge=0)
+    hls_part_seconds: float = Field(default=0.5, ge=0.2, le=1.0)
+    hls_low_latency: bool = True
     log_level: str = "INFO"
 
     @field_validator("trusted_proxies", mode="before")
@@ -85,6 +94,8 @@ class CommonSettings(BaseSettings):
             segment_seconds=self.hls_segment_seconds,
             window_segments=self.hls_window_segments,
             retention_seconds=self.hls_retention_seconds,
+            part_seconds=self.hls_part_seconds,
+            low_latency=self.hls_low_latency,
         )
 
     @property

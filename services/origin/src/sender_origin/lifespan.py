@@ -61,7 +61,11 @@ class OriginRuntime(RoleRuntimeBase):
             idle_timeout=settings.rtmp_idle_timeout,
         )
         self.hls = HlsApp(
-            self.cache, live=self.manager.live_playlist, observer=self.viewers.observe
+            self.cache,
+            live=self.manager.live_playlist,
+            observer=self.viewers.observe,
+            parts=self.manager.live.parts,
+            part_wait=settings.hls.block_seconds,
         )
         self.ticker = Periodic("stats", 0.5, self.manager.tick)
         self.retention = Periodic(

@@ -1,9 +1,9 @@
-"""Pure ffmpeg argv builders (no I/O): RTMP/FLV in, HLS out.
+"""Pure ffmpeg argv builders (no I/O): RTMP/FLV in, fragmented MP4 (CMAF) out.
 
-Output layout of one generation directory::
-
-    {gen_dir}/{rendition}/index.m3u8    media playlist (RFC 8216 4.3.3)
-    {gen_dir}/{rendition}/seg_00001.ts  segments
+Each rendition's ffmpeg output is a fragmented MP4 stream written to an inherited pipe
+(`pipe:FD`): `ftyp+moov` (the init section), then one `moof+mdat` per fragment, cut at
+every keyframe and, between keyframes, about every part duration. The node turns those
+fragments into LL-HLS parts and segments (`sender_origin.streams.packager`).
 """
 
 from __future__ import annotations
@@ -15,42 +15,40 @@ from pathlib import Path
 from sender_common.models import RenditionSpec
 from sender_common.settings import HlsConfig
 
-SEGMENT_PATTERN = "seg_%05d.ts"
-MEDIA_PLAYLIST = "index.m3u8"
 SOURCE = RenditionSpec(name="src")
+MP4_FLAGS = "empty_moov+default_base_moof+frag_keyframe"
+FRAGMENT_SHARE = 0.85  # ffmpeg closes a fragment at the first frame past this: parts stay
+# within the advertised part target (RFC 8216bis: at least 85 % of it, except segment ends)
 
 
 @dataclass(frozen=True, slots=True)
-class HlsOutput:
-    """Where and how one generation is written."""
+class CmafOutput:
+    """How one generation is packaged: its renditions and the shared HLS timing."""
 
-    gen_dir: Path
     hls: HlsConfig
     renditions: Sequence[RenditionSpec] = field(default_factory=lambda: [SOURCE])
-    append: bool = True  # a restarted ffmpeg continues the playlist with a discontinuity
+
+    @property
+    def passthrough(self) -> bool:
+        return len(self.renditions) == 1 and self.renditions[0].height is None
 
 
-def _hls_flags(out: HlsOutput) -> str:
-    flags = ["delete_segments", "independent_segments", "program_date_time", "temp_file"]
-    if out.append:
-        flags += ["append_list", "discont_start"]
-    return "+".join(flags)
+def fragment_micros(hls: HlsConfig) -> int:
+    """ffmpeg's `-frag_duration` for the part target."""
+    return max(50_000, round(hls.part_seconds * FRAGMENT_SHARE * 1_000_000))
 
 
-def _hls_options(out: HlsOutput) -> list[str]:
+def _mp4_output(hls: HlsConfig, fd: int) -> list[str]:
     return [
         "-f",
-        "hls",
-        "-hls_time",
-        f"{out.hls.segment_seconds:g}",
-        "-hls_list_size",
-        str(out.hls.window_segments),
-        "-hls_delete_threshold",
-        "2",
-        "-hls_flags",
-        _hls_flags(out),
-        "-hls_allow_cache",
-        "0",
+        "mp4",
+        "-movflags",
+        MP4_FLAGS,
+        "-frag_duration",
+        str(fragment_micros(hls)),
+        "-flush_packets",
+        "1",
+        f"pipe:{fd}",
     ]
 
 
@@ -63,73 +61,38 @@ def _input(source: str, input_format: str | None) -> list[str]:
     return [*args, "-i", source]
 
 
-def build_hls_command(
-    ffmpeg: str, out: HlsOutput, *, source: str = "pipe:0", input_format: str | None = "flv"
+def build_cmaf_command(
+    ffmpeg: str,
+    out: CmafOutput,
+    fds: Sequence[int],
+    *,
+    source: str = "pipe:0",
+    input_format: str | None = "flv",
 ) -> list[str]:
-    """argv turning one FLV input into HLS: passthrough for a lone source rung, else a ladder."""
-    if len(out.renditions) == 1 and out.renditions[0].height is None:
-        return _passthrough(ffmpeg, out, source, input_format)
-    return _ladder(ffmpeg, out, source, input_format)
-
-
-def _passthrough(ffmpeg: str, out: HlsOutput, source: str, input_format: str | None) -> list[str]:
-    rdir = out.gen_dir / out.renditions[0].name
-    return [
-        ffmpeg,
-        *_input(source, input_format),
-        "-map",
-        "0:v?",
-        "-map",
-        "0:a?",
-        "-c",
-        "copy",
-        *_hls_options(out),
-        "-hls_segment_filename",
-        str(rdir / SEGMENT_PATTERN),
-        str(rdir / MEDIA_PLAYLIST),
-    ]
-
-
-def _ladder(ffmpeg: str, out: HlsOutput, source: str, input_format: str | None) -> list[str]:
-    """Source plus scaled rungs; each rung is video + audio, keyframes forced on segment edges."""
-    scaled = [(i, r) for i, r in enumerate(out.renditions) if r.height is not None]
+    """argv writing rendition i's fragmented MP4 to `pipe:{fds[i]}`: passthrough for a lone
+    source rung, else a ladder (scaled rungs re-encoded, keyframes on segment edges)."""
+    if len(fds) != len(out.renditions):
+        raise ValueError("one pipe per rendition")
     args = [ffmpeg, *_input(source, input_format)]
+    if out.passthrough:
+        return [*args, "-map", "0:v?", "-map", "0:a?", "-c", "copy", *_mp4_output(out.hls, fds[0])]
+    scaled = [(i, r) for i, r in enumerate(out.renditions) if r.height is not None]
     if scaled:
         split = f"[0:v]split={len(scaled)}" + "".join(f"[s{i}]" for i, _ in scaled)
         chains = [f"[s{i}]scale=-2:{r.height}[v{i}]" for i, r in scaled]
         args += ["-filter_complex", ";".join([split, *chains])]
-    stream_map = []
+    seg = out.hls.segment_seconds
     for i, r in enumerate(out.renditions):
-        args += ["-map", "0:v:0" if r.height is None else f"[v{i}]", "-map", "0:a:0"]
-        stream_map.append(f"v:{i},a:{i},name:{r.name}")
-    for i, r in enumerate(out.renditions):
+        args += ["-map", "0:v:0" if r.height is None else f"[v{i}]", "-map", "0:a:0?"]
         if r.height is None:
-            args += [f"-c:v:{i}", "copy"]
+            args += ["-c:v", "copy"]
         else:
             kbps = r.video_bitrate_kbps or max(200, r.height * 4)
-            args += [
-                f"-c:v:{i}",
-                "libx264",
-                f"-preset:v:{i}",
-                "veryfast",
-                f"-b:v:{i}",
-                f"{kbps}k",
-                f"-maxrate:v:{i}",
-                f"{kbps}k",
-                f"-bufsize:v:{i}",
-                f"{kbps * 2}k",
-            ]
-        args += [f"-c:a:{i}", "aac", f"-b:a:{i}", f"{r.audio_bitrate_kbps}k"]
-    seg = out.hls.segment_seconds
-    args += ["-force_key_frames", f"expr:gte(t,n_forced*{seg:g})", "-sc_threshold", "0"]
-    args += [
-        *_hls_options(out),
-        "-var_stream_map",
-        " ".join(stream_map),
-        "-hls_segment_filename",
-        str(out.gen_dir / "%v" / SEGMENT_PATTERN),
-        str(out.gen_dir / "%v" / MEDIA_PLAYLIST),
-    ]
+            args += ["-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency"]
+            args += ["-b:v", f"{kbps}k", "-maxrate", f"{kbps}k", "-bufsize", f"{kbps * 2}k"]
+            args += ["-force_key_frames", f"expr:gte(t,n_forced*{seg:g})", "-sc_threshold", "0"]
+        args += ["-c:a", "aac", "-b:a", f"{r.audio_bitrate_kbps}k"]
+        args += _mp4_output(out.hls, fds[i])
     return args
 
 
@@ -194,7 +157,7 @@ def build_slate_command(
     size: str = "640x360",
     rate: int = 25,
 ) -> list[str]:
-    """argv of one self-contained "offline" MPEG-TS segment (video + silent audio)."""
+    """argv of one self-contained "offline" fragmented MP4 (video + silent audio)."""
     video = f"color=c=0x1d2430:s={size}:r={rate}:d={seconds:g}"
     if font:
         safe = text.replace("\\", "").replace(":", "").replace("'", "")
@@ -210,5 +173,5 @@ def build_slate_command(
         "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
         "-g", str(round(rate * seconds)),
         "-c:a", "aac", "-b:a", "64k",
-        "-f", "mpegts", str(out_path),
+        "-f", "mp4", "-movflags", MP4_FLAGS, str(out_path),
     ]  # fmt: skip

@@ -15,12 +15,28 @@ from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from sender_common.hls.parts import PartStore
 from sender_common.hls.spoolcache import PLAYLIST_TYPE, CachedFile, SpoolCache
 
 _PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _VSID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_UINT = re.compile(r"^\d{1,12}$")
+MAX_PART_INDEX = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class Blocking:
+    """An LL-HLS blocking playlist reload (RFC 8216bis 6.2.5.2): `_HLS_msn`, `_HLS_part`."""
+
+    msn: int
+    part: int | None = None
+    skip: bool = False
+
+
+class BlockingRequestError(ValueError):
+    """A blocking reload the server refuses with 400 (malformed, or too far ahead)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +52,7 @@ class HlsHit:
     scope: Scope
 
 
-LiveResolver = Callable[[str, str], Awaitable[bytes | None]]
+LiveResolver = Callable[[str, str, Blocking | None], Awaitable[bytes | None]]
 MissHandler = Callable[[str], Awaitable[bool]]
 Observer = Callable[[HlsHit], None]
 
@@ -51,11 +67,15 @@ class HlsApp:
         live: LiveResolver | None = None,
         on_miss: MissHandler | None = None,
         observer: Observer | None = None,
+        parts: PartStore | None = None,
+        part_wait: float = 6.0,
     ) -> None:
         self.cache = cache
         self.live = live
         self.on_miss = on_miss
         self.observer = observer
+        self.parts = parts
+        self.part_wait = part_wait
 
     async def __call__(self, scope: Scope, _receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -82,7 +102,12 @@ class HlsApp:
             return
         endpoint, rel = parts[0], "/".join(parts)
         vsid = _vsid(scope)
-        entry = await self._find(endpoint, parts, rel)
+        try:
+            entry = await self._find(endpoint, parts, rel, scope)
+        except BlockingRequestError as exc:
+            await _error(send, 400, str(exc))
+            self._observe(endpoint, rel, True, 400, 0, vsid, scope)
+            return
         if entry is None:
             await _error(send, 404, "not found")
             self._observe(endpoint, rel, False, 404, 0, vsid, scope)
@@ -92,14 +117,24 @@ class HlsApp:
             endpoint, rel, entry.content_type == PLAYLIST_TYPE, status, nbytes, vsid, scope
         )
 
-    async def _find(self, endpoint: str, parts: list[str], rel: str) -> CachedFile | None:
+    async def _find(
+        self, endpoint: str, parts: list[str], rel: str, scope: Scope
+    ) -> CachedFile | None:
         if len(parts) >= 2 and parts[1].startswith("live") and self.live is not None:
-            body = await self.live(endpoint, "/".join(parts[1:]))
+            block = blocking_of(scope.get("query_string", b""))
+            name = "/".join(parts[1:])
+            body = await self.live(endpoint, name, block)
             if body is None and self.on_miss is not None and await self.on_miss(endpoint):
-                body = await self.live(endpoint, "/".join(parts[1:]))
+                body = await self.live(endpoint, name, block)
             if body is None:
                 return None
             return CachedFile(body, PLAYLIST_TYPE, "", 0, immutable=False)
+        if self.parts is not None:
+            part = self.parts.get(rel)
+            if part is not None:
+                return part
+            if self.parts.hinted(rel):  # the preload-hinted part: wait until it is complete
+                return await self.parts.wait(rel, self.part_wait)
         return self.cache.lookup(rel) or self.cache.load(rel)
 
     def _observe(
@@ -130,6 +165,27 @@ def _split(scope: Scope) -> list[str] | None:
     if not all(_PART.match(p) and ".." not in p for p in parts[1:]):
         return None
     return parts
+
+
+def blocking_of(qs: bytes) -> Blocking | None:
+    """The LL-HLS directives of a playlist request; BlockingRequestError when malformed."""
+    if b"_HLS_" not in qs:
+        return None
+    query = parse_qs(qs.decode("latin-1"), keep_blank_values=True)
+    msn, part = query.get("_HLS_msn"), query.get("_HLS_part")
+    skip = query.get("_HLS_skip", [""])[0] in ("YES", "v2")
+    if msn is None:
+        if part is not None:
+            raise BlockingRequestError("_HLS_part requires _HLS_msn")
+        return None
+    if len(msn) > 1 or not _UINT.match(msn[0]):
+        raise BlockingRequestError("_HLS_msn must be a non-negative integer")
+    index: int | None = None
+    if part is not None:
+        if len(part) > 1 or not _UINT.match(part[0]) or int(part[0]) > MAX_PART_INDEX:
+            raise BlockingRequestError("_HLS_part must be a non-negative integer")
+        index = int(part[0])
+    return Blocking(int(msn[0]), index, skip)
 
 
 def _vsid(scope: Scope) -> str | None:

@@ -32,6 +32,7 @@ from sender_common.process.pdeathsig import child_setup
 log = logging.getLogger(__name__)
 
 SpawnHook = Callable[[asyncio.subprocess.Process], Awaitable[None]]
+PipedArgv = Callable[[list[int]], Sequence[str]]
 
 
 class ProcessState(enum.StrEnum):
@@ -73,9 +74,14 @@ class SupervisedProcess:
         stop_timeout: float = 5.0,
         stderr_lines: int = 50,
         env: dict[str, str] | None = None,
+        output_pipes: int = 0,
+        piped_argv: PipedArgv | None = None,
     ) -> None:
         self.name = name
         self._argv = argv
+        self._output_pipes = output_pipes
+        self._piped_argv = piped_argv
+        self.pipes: list[int] = []  # read ends of this run's output pipes (the spawn hook's)
         self._stdin_pipe = stdin_pipe
         self._on_spawn = on_spawn
         self._on_exit = on_exit
@@ -185,18 +191,35 @@ class SupervisedProcess:
         log.warning("%s: crashed (%s), restarting with backoff", self.name, outcome)
 
     async def _run_once(self) -> None:
-        argv = list(self._argv())
+        pairs = [os.pipe() for _ in range(self._output_pipes)]
+        writers = [w for _, w in pairs]
+        self.pipes = [r for r, _ in pairs]
+        if self._piped_argv is not None:
+            argv = list(self._piped_argv(writers))
+        else:
+            argv = list(self._argv())
         log.info("%s: starting %s", self.name, mask_key(" ".join(argv)))
         started = time.monotonic()
-        proc = await asyncio.create_subprocess_exec(
-            *argv,
-            stdin=asyncio.subprocess.PIPE if self._stdin_pipe else asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
-            start_new_session=True,
-            preexec_fn=child_setup,
-            env=self._env,
-        )
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *argv,
+                stdin=asyncio.subprocess.PIPE if self._stdin_pipe else asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.PIPE,
+                start_new_session=True,
+                preexec_fn=child_setup,
+                env=self._env,
+                pass_fds=writers,
+            )
+        except BaseException:
+            for fd in self.pipes:
+                os.close(fd)
+            self.pipes = []
+            raise
+        finally:
+            for fd in writers:  # the child holds them now; EOF reaches readers when it exits
+                with contextlib.suppress(OSError):
+                    os.close(fd)
         self.process = proc
         self.state = ProcessState.running
         self._started.set()

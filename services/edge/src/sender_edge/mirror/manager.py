@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from sender_common.database import DatabaseChild
 from sender_common.errors import InvalidInputError, NotFoundError, SenderError
+from sender_common.hls.serving import Blocking
 from sender_common.hls.spoolcache import SpoolCache
 from sender_common.models import SessionState
 from sender_common.recent import RecentMisses
@@ -245,7 +246,8 @@ class EdgeManager:
 
     # -- serving ------------------------------------------------------------------------
 
-    async def live_playlist(self, slug: str, name: str) -> bytes | None:
+    async def live_playlist(self, slug: str, name: str, block: Blocking | None) -> bytes | None:
+        del block  # the edge answers blocking reloads at once (it mirrors whole segments)
         worker = self._workers.get(slug)
         return worker.render(name) if worker is not None else None
 

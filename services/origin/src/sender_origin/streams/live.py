@@ -1,20 +1,14 @@
-"""The stable live entry points of each endpoint, built from its generations' playlists."""
+"""The stable live entry points of each endpoint: `live.m3u8` (and `live/{rendition}.m3u8`
+for ladders), one LL-HLS playlist per rendition that lives across generations."""
 
 from __future__ import annotations
 
 import logging
 
-from sender_common.ffmpeg.command import MEDIA_PLAYLIST
-from sender_common.hls.continuity import ContinuousPlaylist
-from sender_common.hls.playlist import (
-    MasterPlaylist,
-    PlaylistError,
-    Segment,
-    Variant,
-    parse_media_playlist,
-    write_master_playlist,
-)
-from sender_common.hls.spoolcache import SpoolCache
+from sender_common.hls.lowlatency import LivePlaylist, RenditionReport
+from sender_common.hls.parts import PartStore
+from sender_common.hls.playlist import MasterPlaylist, Variant, write_master_playlist
+from sender_common.hls.serving import Blocking, BlockingRequestError
 from sender_common.models import RenditionSpec
 from sender_common.settings import HlsConfig
 
@@ -34,95 +28,128 @@ def resolution(spec: RenditionSpec) -> str | None:
 
 
 class LivePlaylists:
-    """`live.m3u8` (and `live/{rendition}.m3u8` for ladders) per endpoint."""
+    """Every endpoint's live playlists, with their parts in `parts`."""
 
-    def __init__(self, cache: SpoolCache, hls: HlsConfig) -> None:
-        self._cache = cache
+    def __init__(self, hls: HlsConfig, parts: PartStore) -> None:
         self._hls = hls
-        self._lists: dict[tuple[str, str], ContinuousPlaylist] = {}
-        self._etags: dict[tuple[str, str], str] = {}
+        self.parts = parts
+        self._lists: dict[tuple[str, str], LivePlaylist] = {}
+        self._codecs: dict[tuple[str, str], str] = {}
 
-    def forget(self, slug: str) -> None:
-        for key in [k for k in self._lists if k[0] == slug]:
-            self._lists.pop(key, None)
-            self._etags.pop(key, None)
-
-    def render(
-        self,
-        slug: str,
-        name: str,
-        generation: int,
-        renditions: list[RenditionSpec],
-        *,
-        ended: bool = False,
-    ) -> bytes | None:
-        names = [r.name for r in renditions]
-        if name == "live.m3u8":
-            if len(renditions) == 1:
-                return self._media(slug, names[0], generation, "", ended)
-            master = MasterPlaylist(
-                variants=[
-                    Variant(f"live/{r.name}.m3u8", bandwidth(r), resolution(r), name=r.name)
-                    for r in renditions
-                ],
-                independent_segments=True,
-            )
-            return write_master_playlist(master).encode()
-        if name.startswith("live/") and name.endswith(".m3u8"):
-            rendition = name[len("live/") : -len(".m3u8")]
-            if rendition in names:
-                return self._media(slug, rendition, generation, "../", ended)
-        return None
-
-    def add_slate(
-        self, slug: str, rendition: str, uri: str, seconds: float, latest_generation: int
-    ) -> None:
-        """Append one slate segment (its own discontinuity: each loop restarts timestamps)."""
+    def playlist(self, slug: str, rendition: str, generation: int, offset: int = 0) -> LivePlaylist:
+        """The rendition's playlist, created at its generation's first sequence number."""
         key = (slug, rendition)
-        cont = self._lists.get(key)
-        if cont is None:
-            first = latest_generation * SEQ_STRIDE + SEQ_STRIDE // 2
-            cont = ContinuousPlaylist(self._hls.window_segments, first_sequence=first)
-            self._lists[key] = cont
-        cont.append("slate", uri, Segment(uri, seconds, discontinuity=True))
+        pl = self._lists.get(key)
+        if pl is None:
+            pl = LivePlaylist(
+                window=self._hls.window_segments,
+                segment_target=self._hls.segment_seconds,
+                part_target=self._hls.part_seconds,
+                first_msn=generation * SEQ_STRIDE + offset,
+                store=self.parts,
+                store_prefix=f"{slug}/",
+            )
+            self._lists[key] = pl
+        return pl
+
+    def set_codecs(self, slug: str, rendition: str, codecs: str | None) -> None:
+        if codecs:
+            self._codecs[(slug, rendition)] = codecs
 
     def has_list(self, slug: str, rendition: str) -> bool:
         return (slug, rendition) in self._lists
 
-    def refresh(self, slug: str, generation: int, renditions: list[RenditionSpec]) -> int:
-        """Fold in what ffmpeg wrote since the last look; returns the new segment count."""
-        return sum(self._fold(slug, r.name, generation)[1] for r in renditions)
+    def end(self, slug: str) -> None:
+        """The generation ended: ENDLIST on every rendition, waiting requests answered."""
+        for (s, _), pl in self._lists.items():
+            if s == slug and not pl.ended:
+                pl.end()
 
-    def _media(
-        self, slug: str, rendition: str, generation: int, prefix: str, ended: bool
+    def forget(self, slug: str) -> None:
+        for key in [k for k in self._lists if k[0] == slug]:
+            self._lists.pop(key).forget()
+            self._codecs.pop(key, None)
+
+    def close(self) -> None:
+        for pl in self._lists.values():
+            pl.end()
+        self.parts.close()
+
+    async def render(
+        self,
+        slug: str,
+        name: str,
+        renditions: list[RenditionSpec],
+        *,
+        ended: bool = False,
+        block: Blocking | None = None,
     ) -> bytes | None:
-        cont, _ = self._fold(slug, rendition, generation)
-        if cont is None:
-            return None
-        cont.ended = ended  # the source's ENDLIST does not end a generation held for reconnect
-        return cont.render(prefix).encode()
+        names = [r.name for r in renditions]
+        if name == "live.m3u8":
+            if len(renditions) == 1:
+                return await self._media(slug, names[0], "", ended, block, names)
+            return self._master(slug, renditions)
+        if name.startswith("live/") and name.endswith(".m3u8"):
+            rendition = name[len("live/") : -len(".m3u8")]
+            if rendition in names:
+                return await self._media(slug, rendition, "../", ended, block, names)
+        return None
 
-    def _fold(
-        self, slug: str, rendition: str, generation: int
-    ) -> tuple[ContinuousPlaylist | None, int]:
-        key = (slug, rendition)
-        new = 0
-        rel = f"{slug}/{generation}/{rendition}/{MEDIA_PLAYLIST}"
-        entry = self._cache.load(rel)
-        cont = self._lists.get(key)
-        if entry is None and cont is None:
-            return None, 0
-        if entry is not None and self._etags.get(key) != f"{generation}:{entry.etag}":
-            try:
-                pl = parse_media_playlist(entry.body.decode("utf-8", "replace"))
-            except PlaylistError as exc:
-                log.warning("%s: unreadable playlist %s: %s", slug, rel, exc)
-                pl = None
-            if pl is not None:
-                if cont is None:
-                    first = generation * SEQ_STRIDE + pl.media_sequence
-                    cont = ContinuousPlaylist(self._hls.window_segments, first_sequence=first)
-                    self._lists[key] = cont
-                new = cont.update(str(generation), f"{generation}/{rendition}/", pl)
-                self._etags[key] = f"{generation}:{entry.etag}"
-        return cont, new
+    def _master(self, slug: str, renditions: list[RenditionSpec]) -> bytes:
+        master = MasterPlaylist(
+            variants=[
+                Variant(
+                    f"live/{r.name}.m3u8",
+                    bandwidth(r),
+                    resolution(r),
+                    codecs=self._codecs.get((slug, r.name)),
+                    name=r.name,
+                )
+                for r in renditions
+            ],
+            independent_segments=True,
+        )
+        return write_master_playlist(master).encode()
+
+    async def _media(
+        self,
+        slug: str,
+        rendition: str,
+        prefix: str,
+        ended: bool,
+        block: Blocking | None,
+        names: list[str],
+    ) -> bytes | None:
+        pl = self._lists.get((slug, rendition))
+        if pl is None or not (pl.segments or pl.parts):
+            return None
+        if ended and not pl.ended:
+            pl.end()
+        low_latency = self._hls.low_latency
+        if block is not None and low_latency:
+            if pl.too_far(block.msn):
+                raise BlockingRequestError("_HLS_msn is more than one segment ahead of live")
+            await pl.wait(block.msn, block.part, self._hls.block_seconds)
+        reports = [self._report(slug, other) for other in names if other != rendition]
+        text = pl.render(
+            prefix,
+            low_latency=low_latency,
+            reports=[r for r in reports if r is not None],
+        )
+        return text.encode()
+
+    def _report(self, slug: str, rendition: str) -> RenditionReport | None:
+        pl = self._lists.get((slug, rendition))
+        if pl is None or not (pl.segments or pl.parts):
+            return None
+        return RenditionReport(f"{rendition}.m3u8", pl.last_msn, pl.last_part)
+
+    def add_slate(
+        self, slug: str, rendition: str, uri: str, map_uri: str, seconds: float, generation: int
+    ) -> None:
+        """Append one slate segment (its own discontinuity: each loop restarts timestamps)."""
+        # a new list starts after the generation's own numbers, before the next one's
+        pl = self.playlist(slug, rendition, generation, SEQ_STRIDE // 2)
+        pl.set_map(map_uri, discontinuity=True)
+        pl.mark_discontinuity()
+        pl.add_segment(uri, seconds)

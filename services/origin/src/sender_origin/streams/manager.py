@@ -13,7 +13,9 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from sender_common.errors import NotFoundError
-from sender_common.ffmpeg.command import SOURCE, HlsOutput
+from sender_common.ffmpeg.command import SOURCE, CmafOutput
+from sender_common.hls.parts import PartStore
+from sender_common.hls.serving import Blocking
 from sender_common.hls.spoolcache import SpoolCache
 from sender_common.models import Endpoint, RenditionSpec, SessionState
 from sender_common.process import ProcessState
@@ -23,6 +25,7 @@ from sender_origin.metrics import OriginMetrics
 from sender_origin.settings import OriginSettings
 from sender_origin.streams import store
 from sender_origin.streams.live import LivePlaylists
+from sender_origin.streams.packager import packagers_for
 from sender_origin.streams.publish import LivePublish, PublishInfo
 from sender_origin.streams.slate import SlateLoop, SlateMaker
 from sender_origin.streams.status import StreamStatus, status_of
@@ -80,7 +83,7 @@ class StreamManager:
         self.ffmpeg = ffmpeg
         self.cache = cache
         self.metrics = metrics
-        self.live = LivePlaylists(cache, settings.hls)
+        self.live = LivePlaylists(settings.hls, PartStore())
         self.slate = SlateMaker(ffmpeg, settings.data_dir, settings.hls.segment_seconds)
         self.slate_loop = SlateLoop(
             self.slate, self.live, cache, settings.spool_dir, settings.hls.window_segments
@@ -149,11 +152,21 @@ class StreamManager:
             for r in rt.renditions:
                 (gen_dir / r.name).mkdir(parents=True, exist_ok=True)
             info = PublishInfo(endpoint.slug, endpoint.id, number, peer, gen_dir)
-            out = HlsOutput(gen_dir, self.settings.hls, rt.renditions)
+            packagers = packagers_for(
+                endpoint.slug,
+                number,
+                gen_dir,
+                [r.name for r in rt.renditions],
+                self.live,
+                self.settings.hls,
+                self.cache,
+                lambda _seconds: self.metrics.segments_written.inc(),
+            )
             publish = LivePublish(
                 info,
                 self.ffmpeg,
-                out,
+                CmafOutput(self.settings.hls, rt.renditions),
+                packagers=packagers,
                 restart_budget=self.settings.ffmpeg_restart_budget,
                 on_closed=self._publish_closed,
                 on_restart=lambda: self.metrics.ffmpeg_restarts.inc(),
@@ -200,6 +213,8 @@ class StreamManager:
         )
         if rt is not None and rt.generation == info.generation:
             rt.generation_live = False
+            if rt.publish is None:
+                self.live.end(info.slug)
             self._report(rt)
         log.info("%s: generation %d ended", info.slug, info.generation)
 
@@ -283,7 +298,7 @@ class StreamManager:
         self.cache.forget_prefix(f"{slug}/")
         await asyncio.to_thread(shutil.rmtree, self.settings.spool_dir / slug, True)
 
-    async def live_playlist(self, slug: str, name: str) -> bytes | None:
+    async def live_playlist(self, slug: str, name: str, block: Blocking | None) -> bytes | None:
         rt = self._rt.get(slug)
         if rt is None:
             if slug in self._unknown:
@@ -297,10 +312,10 @@ class StreamManager:
         if rt.slate and rt.desired and offline:
             if not self.live.has_list(slug, rt.renditions[0].name):
                 await self._slate_tick(rt)  # the first viewer need not wait for the ticker
-            return self.live.render(slug, name, rt.generation or 0, rt.renditions)
+            return await self.live.render(slug, name, rt.renditions, block=block)
         if rt.generation is None:
             return None
-        return self.live.render(slug, name, rt.generation, rt.renditions, ended=offline)
+        return await self.live.render(slug, name, rt.renditions, ended=offline, block=block)
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -314,17 +329,14 @@ class StreamManager:
             if rt.grace is not None:
                 rt.grace.cancel()
         await asyncio.gather(*(self._end_publish(rt) for rt in list(self._rt.values())))
+        self.live.close()
 
     async def tick(self) -> None:
-        """Follow what ffmpeg writes, so live playlists and counters move without viewers;
-        loop the offline slate where an endpoint wants one and no one publishes."""
+        """Report state changes no call site sees (such as ffmpeg failing); loop the offline
+        slate where an endpoint wants one and no one publishes."""
         for rt in list(self._rt.values()):
-            self._report(rt)  # catches what no call site sees, such as ffmpeg failing
-            if rt.publish is not None and rt.generation is not None:
-                new = self.live.refresh(rt.slug, rt.generation, rt.renditions)
-                if new:
-                    self.metrics.segments_written.inc(new)
-            elif rt.slate and rt.desired and not rt.in_grace:
+            self._report(rt)
+            if rt.publish is None and rt.slate and rt.desired and not rt.in_grace:
                 await self._slate_tick(rt)
 
     async def _slate_tick(self, rt: EndpointRuntime) -> None:

@@ -1,4 +1,5 @@
-"""One accepted publish: FLV tags piped into a supervised ffmpeg that writes one generation."""
+"""One accepted publish: FLV tags piped into a supervised ffmpeg whose fragmented MP4 outputs
+(one pipe per rendition) the node packages into the generation's parts and segments."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sender_common.ffmpeg.command import HlsOutput, build_hls_command
+from sender_common.ffmpeg.command import CmafOutput, build_cmaf_command
 from sender_common.process import SupervisedProcess
 from sender_origin.ingest.flv import (
     FLV_HEADER,
@@ -20,6 +21,7 @@ from sender_origin.ingest.flv import (
     is_keyframe,
     is_sequence_header,
 )
+from sender_origin.streams.packager import RenditionPackager
 
 log = logging.getLogger(__name__)
 WRITE_TIMEOUT = 10.0
@@ -41,8 +43,9 @@ class LivePublish:
         self,
         info: PublishInfo,
         ffmpeg: str,
-        out: HlsOutput,
+        out: CmafOutput,
         *,
+        packagers: list[RenditionPackager],
         restart_budget: int,
         on_closed: Callable[[LivePublish], Awaitable[None]],
         on_restart: Callable[[], None],
@@ -60,10 +63,13 @@ class LivePublish:
         self._spawns = 0
         self._closed = False
         self.no_grace = False
-        argv = build_hls_command(ffmpeg, out)
+        self.packagers = packagers
+        self._readers: set[asyncio.Task[None]] = set()
         self.ffmpeg = SupervisedProcess(
             f"ffmpeg:{info.slug}:{info.generation}",
-            lambda: argv,
+            list,
+            piped_argv=lambda fds: build_cmaf_command(ffmpeg, out, fds),
+            output_pipes=len(packagers),
             stdin_pipe=True,
             on_spawn=self._prime,
             restart_budget=restart_budget,
@@ -82,7 +88,12 @@ class LivePublish:
         self.ffmpeg.start()
 
     async def _prime(self, proc: asyncio.subprocess.Process) -> None:
-        """A fresh ffmpeg needs the FLV header, metadata and decoder configs before media."""
+        """A fresh ffmpeg needs the FLV header, metadata and decoder configs before media;
+        its output pipes get one packager reader each."""
+        for packager, fd in zip(self.packagers, self.ffmpeg.pipes, strict=True):
+            task = asyncio.create_task(packager.run(fd), name=f"package:{packager.base}")
+            self._readers.add(task)
+            task.add_done_callback(self._readers.discard)
         self._spawns += 1
         if self._spawns > 1:
             self._on_restart()
@@ -126,6 +137,10 @@ class LivePublish:
             return
         self._closed = True
         await self.ffmpeg.stop(graceful=self._end_input)
+        if self._readers:  # the last segment is written before the generation may end
+            await asyncio.wait(list(self._readers), timeout=WRITE_TIMEOUT)
+        for task in list(self._readers):
+            task.cancel()
         await self._on_closed(self)
 
     async def _end_input(self) -> None:

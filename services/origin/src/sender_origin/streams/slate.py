@@ -1,4 +1,8 @@
-"""The offline slate: one pre-encoded "stream offline" segment, looped while no one publishes."""
+"""The offline slate: one pre-encoded "stream offline" segment, looped while no one publishes.
+
+It is encoded once as a fragmented MP4 and split into an init section and one segment, so
+it sits in the same CMAF playlists as the live stream (a discontinuity on each side).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from sender_common.ffmpeg.command import SLATE_FONTS, build_slate_command
+from sender_common.hls.fmp4 import Fmp4Error, split_file
 from sender_common.hls.spoolcache import SpoolCache
 from sender_common.models import RenditionSpec
 from sender_origin.streams.live import LivePlaylists
@@ -23,7 +28,8 @@ class SlateMaker:
 
     def __init__(self, ffmpeg: str, data_dir: Path, seconds: float) -> None:
         self.seconds = seconds
-        self.path = data_dir / "slate" / f"offline-{seconds:g}s.ts"
+        self.path = data_dir / "slate" / f"offline-{seconds:g}s.m4s"
+        self.init_path = self.path.with_name(f"offline-{seconds:g}s-init.mp4")
         self._ffmpeg = ffmpeg
         self._lock = asyncio.Lock()
         self._failed = False
@@ -40,7 +46,7 @@ class SlateMaker:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             font = _font()
             for attempt_font in [font, None] if font else [None]:
-                tmp = self.path.with_suffix(".tmp.ts")
+                tmp = self.path.with_suffix(".tmp.mp4")
                 argv = build_slate_command(
                     self._ffmpeg, tmp, seconds=self.seconds, font=attempt_font
                 )
@@ -48,14 +54,26 @@ class SlateMaker:
                     *argv, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
                 )
                 _, err = await proc.communicate()
-                if proc.returncode == 0 and tmp.is_file():
-                    tmp.replace(self.path)
+                if proc.returncode == 0 and tmp.is_file() and _split(tmp, self):
                     return self.path
                 log.warning("slate encoding failed: %s", err.decode(errors="replace")[-300:])
                 with contextlib.suppress(OSError):
                     tmp.unlink()
             self._failed = True
             return None
+
+
+def _split(tmp: Path, maker: SlateMaker) -> bool:
+    try:
+        init, frags = split_file(tmp.read_bytes())
+    except (OSError, Fmp4Error) as exc:
+        log.warning("slate unreadable: %s", exc)
+        return False
+    maker.init_path.write_bytes(init)
+    maker.path.with_suffix(".tmp").write_bytes(b"".join(frags))
+    maker.path.with_suffix(".tmp").replace(maker.path)
+    tmp.unlink()
+    return True
 
 
 def _font() -> str | None:
@@ -87,7 +105,7 @@ class SlateState(Protocol):
 
 class SlateLoop:
     """Appends the slate to an endpoint's live playlists, one segment per segment duration,
-    as hard links named `0/{rendition}/slate_NNNNN.ts` (generation 0 is the slate's)."""
+    as hard links named `0/{rendition}/slate_NNNNN.m4s` (generation 0 is the slate's)."""
 
     def __init__(
         self,
@@ -114,11 +132,19 @@ class SlateLoop:
         seconds, n = self.maker.seconds, rt.slate_count
         for r in rt.renditions:
             folder = self.spool_dir / rt.slug / "0" / r.name
-            name = f"slate_{n:05d}.ts"
+            name = f"slate_{n:05d}.m4s"
+            await asyncio.to_thread(place, self.maker.init_path, folder / "slate_init.mp4")
             await asyncio.to_thread(place, slate, folder / name)
-            self.live.add_slate(rt.slug, r.name, f"0/{r.name}/{name}", seconds, rt.generation or 0)
+            self.live.add_slate(
+                rt.slug,
+                r.name,
+                f"0/{r.name}/{name}",
+                f"0/{r.name}/slate_init.mp4",
+                seconds,
+                rt.generation or 0,
+            )
             if n >= self.keep:
-                old = f"slate_{n - self.keep:05d}.ts"
+                old = f"slate_{n - self.keep:05d}.m4s"
                 await asyncio.to_thread((folder / old).unlink, True)
                 self.cache.forget(f"{rt.slug}/0/{r.name}/{old}")
         rt.slate_count += 1

@@ -1,0 +1,300 @@
+"""One live media playlist with LL-HLS parts, the same model at the origin and on edges.
+
+Segments and parts arrive in order (the origin's packager, or an edge following its
+upstream); the playlist keeps one rising media sequence number (MSN), discontinuities at
+breaks with a new `EXT-X-MAP`, parts for the newest segments (RFC 8216bis 4.4.4.9), the
+preload hint for the next part (4.4.5.3), and answers blocking reloads (6.2.5.2) with one
+shared wake-up per change, however many requests wait.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sender_common.hls.parts import PartStore
+
+__all__ = ["LivePlaylist", "LiveSegment", "Part", "RenditionReport"]
+PART_HOLD_BACK_PARTS = 3.0  # the HLS authoring spec asks for at least three part targets
+PART_SEGMENTS = 3  # segments that keep their EXT-X-PART lines (about three target durations)
+
+
+@dataclass(slots=True)
+class Part:
+    uri: str
+    duration: float
+    independent: bool
+
+
+@dataclass(slots=True)
+class LiveSegment:
+    msn: int
+    uri: str
+    duration: float
+    map_uri: str | None = None
+    discontinuity: bool = False
+    pdt: float | None = None
+    parts: list[Part] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class RenditionReport:
+    uri: str
+    last_msn: int
+    last_part: int | None
+
+
+class LivePlaylist:
+    """A sliding window of segments plus the open segment's parts."""
+
+    def __init__(
+        self,
+        *,
+        window: int,
+        segment_target: float,
+        part_target: float,
+        first_msn: int = 0,
+        store: PartStore | None = None,
+        store_prefix: str = "",
+    ) -> None:
+        self.window = window
+        self.part_target = part_target
+        self.segments: deque[LiveSegment] = deque()
+        self.parts: list[Part] = []  # of the open segment, whose MSN is `next_msn`
+        self.next_msn = first_msn
+        self.target = max(1, round(segment_target))
+        self.ended = False
+        self.hint: str | None = None
+        self.part_seq = 0  # parts ever added: producers name parts by it (stable hints)
+        self.disc_seq = 0
+        self.independent = True
+        self._first_msn = first_msn
+        self._map: str | None = None
+        self._open_disc = False
+        self._open_pdt: float | None = None
+        self._store = store
+        self._prefix = store_prefix
+        self._changed = asyncio.Event()
+
+    # -- building -----------------------------------------------------------------------
+
+    @property
+    def map_uri(self) -> str | None:
+        return self._map
+
+    def set_map(self, uri: str, *, discontinuity: bool) -> None:
+        """A new init section; with `discontinuity`, the next segment starts a new timeline."""
+        self._map = uri
+        if discontinuity and self.next_msn != self._first_msn:
+            self._open_disc = True
+
+    def mark_discontinuity(self) -> None:
+        if self.next_msn != self._first_msn:
+            self._open_disc = True
+
+    def add_part(self, part: Part, body: bytes | None = None, *, pdt: float | None = None) -> None:
+        """A complete part of the open segment (with its bytes, kept in the part store)."""
+        if not self.parts:
+            self._open_pdt = pdt
+        self.parts.append(part)
+        self.part_seq += 1
+        if body is not None and self._store is not None:
+            self._store.put(self._prefix + part.uri, body)
+        self.ended = False
+        self._notify()
+
+    def close_segment(self, uri: str, duration: float) -> LiveSegment:
+        """The open segment is complete (its parts, if any, stay listed for a while)."""
+        seg = LiveSegment(
+            self.next_msn, uri, duration, self._map, self._open_disc, self._open_pdt, self.parts
+        )
+        self._push(seg)
+        return seg
+
+    def add_segment(
+        self, uri: str, duration: float, *, pdt: float | None = None, independent: bool = True
+    ) -> LiveSegment:
+        """A whole segment that had no parts (an offline slate, a plain upstream)."""
+        if self.parts:
+            raise ValueError("a segment is open")
+        self._open_pdt = pdt
+        seg = LiveSegment(self.next_msn, uri, duration, self._map, self._open_disc, pdt, [])
+        self.independent = self.independent and independent
+        self._push(seg)
+        return seg
+
+    def discard_open(self) -> None:
+        """Drop the open segment's parts (its producer died mid-segment)."""
+        for part in self.parts:
+            self._drop(part)
+        self.parts = []
+        self._notify()
+
+    def _push(self, seg: LiveSegment) -> None:
+        self.segments.append(seg)
+        self.next_msn += 1
+        self.parts, self._open_disc, self._open_pdt = [], False, None
+        self.target = max(self.target, round(seg.duration))
+        self.ended = False
+        while len(self.segments) > self.window:
+            gone = self.segments.popleft()
+            if gone.discontinuity:
+                self.disc_seq += 1
+            for part in gone.parts:
+                self._drop(part)
+        for old in list(self.segments)[:-PART_SEGMENTS]:
+            for part in old.parts:
+                self._drop(part)
+            old.parts = []
+        self._notify()
+
+    def _drop(self, part: Part) -> None:
+        if self._store is not None:
+            self._store.drop(self._prefix + part.uri)
+
+    def set_hint(self, uri: str | None) -> None:
+        if self._store is not None:
+            if self.hint is not None and self.hint != uri:
+                self._store.unhint(self._prefix + self.hint)
+            if uri is not None:
+                self._store.hint(self._prefix + uri)
+        self.hint = uri
+
+    def end(self) -> None:
+        """ENDLIST: the live window ends (the generation ended or the upstream went away)."""
+        self.set_hint(None)
+        self.ended = True
+        self._notify()
+
+    def forget(self) -> None:
+        """Drop every part held for this playlist."""
+        for seg in self.segments:
+            for part in seg.parts:
+                self._drop(part)
+        for part in self.parts:
+            self._drop(part)
+        self.set_hint(None)
+        self._notify()
+
+    def _notify(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    # -- blocking reloads -----------------------------------------------------------------
+
+    @property
+    def last_msn(self) -> int:
+        return self.next_msn if self.parts else self.next_msn - 1
+
+    @property
+    def last_part(self) -> int | None:
+        if self.parts:
+            return len(self.parts) - 1
+        if self.segments and self.segments[-1].parts:
+            return len(self.segments[-1].parts) - 1
+        return None
+
+    def satisfied(self, msn: int, part: int | None) -> bool:
+        """Whether the playlist holds segment `msn` (and its part `part`) or anything later."""
+        if self.ended or msn < self.next_msn:
+            return True
+        return msn == self.next_msn and part is not None and len(self.parts) > part
+
+    def too_far(self, msn: int) -> bool:
+        """More than one segment beyond the open one (RFC 8216bis 6.2.5.2: 400)."""
+        return msn > self.next_msn + 1
+
+    async def wait(self, msn: int, part: int | None, timeout: float) -> bool:
+        """Until `satisfied(msn, part)` or `timeout`; True when satisfied."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not self.satisfied(msn, part):
+            left = deadline - loop.time()
+            if left <= 0:
+                return False
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), left)
+        return True
+
+    # -- rendering ------------------------------------------------------------------------
+
+    def render(
+        self,
+        prefix: str = "",
+        *,
+        low_latency: bool = True,
+        reports: list[RenditionReport] | None = None,
+    ) -> str:
+        """The playlist text; URIs get `prefix` (where the playlist is served from)."""
+        segs = list(self.segments)
+        disc_seq = self.disc_seq
+        first_msn = segs[0].msn if segs else self.next_msn
+        out = ["#EXTM3U", "#EXT-X-VERSION:6", f"#EXT-X-TARGETDURATION:{self.target}"]
+        if low_latency:
+            hold = _num(PART_HOLD_BACK_PARTS * self.part_target)
+            out.append(f"#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK={hold}")
+            out.append(f"#EXT-X-PART-INF:PART-TARGET={_num(self.part_target)}")
+        lead_disc = bool(segs) and segs[0].discontinuity
+        out.append(f"#EXT-X-MEDIA-SEQUENCE:{first_msn}")
+        if disc_seq + lead_disc:
+            out.append(f"#EXT-X-DISCONTINUITY-SEQUENCE:{disc_seq + lead_disc}")
+        if self.independent:
+            out.append("#EXT-X-INDEPENDENT-SEGMENTS")
+        current_map: str | None = None
+        for i, seg in enumerate(segs):
+            current_map = self._head(
+                out, prefix, seg.map_uri, current_map, seg.discontinuity and i > 0, seg.pdt
+            )
+            if low_latency:
+                out.extend(_part_line(prefix, p) for p in seg.parts)
+            out.append(f"#EXTINF:{seg.duration:.5f},")
+            out.append(prefix + seg.uri)
+        if low_latency and not self.ended:
+            if self.parts:
+                self._head(out, prefix, self._map, current_map, self._open_disc, self._open_pdt)
+                out.extend(_part_line(prefix, p) for p in self.parts)
+            if self.hint is not None:
+                out.append(f'#EXT-X-PRELOAD-HINT:TYPE=PART,URI="{prefix}{self.hint}"')
+            for r in reports or []:
+                attrs = f'URI="{r.uri}",LAST-MSN={r.last_msn}'
+                if r.last_part is not None:
+                    attrs += f",LAST-PART={r.last_part}"
+                out.append(f"#EXT-X-RENDITION-REPORT:{attrs}")
+        if self.ended:
+            out.append("#EXT-X-ENDLIST")
+        return "\n".join(out) + "\n"
+
+    @staticmethod
+    def _head(
+        out: list[str],
+        prefix: str,
+        map_uri: str | None,
+        current: str | None,
+        disc: bool,
+        pdt: float | None,
+    ) -> str | None:
+        if disc:
+            out.append("#EXT-X-DISCONTINUITY")
+        if map_uri is not None and map_uri != current:
+            out.append(f'#EXT-X-MAP:URI="{prefix}{map_uri}"')
+        if pdt is not None:
+            out.append(f"#EXT-X-PROGRAM-DATE-TIME:{format_pdt(pdt)}")
+        return map_uri if map_uri is not None else current
+
+
+def _part_line(prefix: str, p: Part) -> str:
+    ind = ",INDEPENDENT=YES" if p.independent else ""
+    return f'#EXT-X-PART:DURATION={p.duration:.5f},URI="{prefix}{p.uri}"{ind}'
+
+
+def _num(value: float) -> str:
+    return f"{math.floor(value * 1000 + 0.5) / 1000:g}"
+
+
+def format_pdt(epoch: float) -> str:
+    """RFC 3339 with milliseconds, as EXT-X-PROGRAM-DATE-TIME wants (RFC 8216 4.3.2.6)."""
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds")
