@@ -12,6 +12,9 @@ from sender_common.settings import HlsConfig
 class HlsTiming(BaseModel):
     segment_seconds: float
     window_segments: int
+    low_latency: bool = True
+    part_seconds: float | None = None  # the LL-HLS part target (None when low latency is off)
+    container: str = "fmp4"
 
 
 class Playback(BaseModel):
@@ -38,5 +41,10 @@ def playback_of(
         generation=generation,
         live_url=live_url,
         renditions=renditions,
-        hls=HlsTiming(segment_seconds=hls.segment_seconds, window_segments=hls.window_segments),
+        hls=HlsTiming(
+            segment_seconds=hls.segment_seconds,
+            window_segments=hls.window_segments,
+            low_latency=hls.low_latency,
+            part_seconds=hls.part_seconds if hls.low_latency else None,
+        ),
     )
