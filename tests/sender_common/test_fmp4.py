@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 from pathlib import Path
 
@@ -70,7 +71,7 @@ def test_fragments_cover_the_stream_and_keyframes_are_independent(fmp4: bytes) -
     assert len(parsed) >= 16  # cut between keyframes too, not only at them
     total = sum(p.duration for p in parsed)
     assert total == pytest.approx(4.0, abs=0.05)
-    for a, b in zip(parsed, parsed[1:], strict=False):
+    for a, b in itertools.pairwise(parsed):
         assert b.start == pytest.approx(a.start + a.duration, abs=1e-6)
     keyframes = [p.start for p in parsed if p.independent]
     assert keyframes[:4] == pytest.approx([0, 1, 2, 3], abs=0.05)  # GOP of 25 at 25 fps
