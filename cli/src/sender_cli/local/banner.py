@@ -33,6 +33,8 @@ def banner(
         grid.add_row("", Text("a test pattern is publishing into it (--demo)", style="dim"))
     else:
         grid.add_row("Stream key", "create an endpoint: sender endpoints create NAME")
+    grid.add_row("OBS output", "Keyframe Interval 1 s (or 2 s; never above the segment target)")
+    grid.add_row("Latency", "low-latency HLS (parts, blocking reloads): about 1.5–2 s behind live")
     name = slug or "{endpoint}"
     for role in ("origin", "edge"):
         if role in roles:
