@@ -35,7 +35,11 @@ def test_ladder_gives_a_master_playlist_of_renditions(tmp_path: Path) -> None:
         master = parse_master_playlist(httpx.get(f"{base}/live.m3u8", timeout=5).text)
         assert [v.uri for v in master.variants] == ["live/src.m3u8", "live/low.m3u8"]
         assert master.variants[1].resolution == "160x90"
-        low = parse_media_playlist(httpx.get(f"{base}/live/low.m3u8").text)
+        for v in master.variants:  # CODECS on every variant, from each rendition's init
+            assert v.codecs is not None and v.codecs.startswith("avc1.") and "mp4a.40." in v.codecs
+        low_text = httpx.get(f"{base}/live/low.m3u8").text
+        assert '#EXT-X-RENDITION-REPORT:URI="src.m3u8",LAST-MSN=' in low_text
+        low = parse_media_playlist(low_text)
         assert low.segments[0].uri.startswith("../1/low/seg")
         seg = httpx.get(f"{base}/live/{low.segments[0].uri}")
         assert seg.status_code == 200 and seg.content[4:8] == b"moof"
