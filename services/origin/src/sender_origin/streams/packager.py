@@ -95,6 +95,7 @@ class RenditionPackager:
         self._anchor: float | None = None
         self._written: deque[str] = deque()
         self._keep = 2 * hls.window_segments + 2
+        self._disk_error = False
 
     async def run(self, fd: int) -> None:
         """Read one ffmpeg run's output until it ends; the open segment is then finished."""
@@ -171,7 +172,14 @@ class RenditionPackager:
     async def _store(self, name: str, body: bytes) -> None:
         """Into the cache at once (served from memory), and to the spool."""
         self.cache.put_bytes(f"{self.slug}/{self.base}{name}", body, time.time_ns())
-        await asyncio.to_thread(write_atomic, self.rdir / name, body)
+        try:
+            await asyncio.to_thread(write_atomic, self.rdir / name, body)
+        except OSError as exc:  # a full disk: keep serving from memory, say so once a while
+            if not self._disk_error:
+                log.warning("%s: cannot write %s to the spool: %s", self.slug, name, exc)
+            self._disk_error = True
+        else:
+            self._disk_error = False
 
 
 def packagers_for(
