@@ -72,6 +72,9 @@ class RenditionSpec(BaseModel):
     audio_bitrate_kbps: int = PField(default=128, ge=16, le=512)
 
 
+MAX_DVR_SECONDS = 7 * 86400
+
+
 class EndpointBase(SQLModel):
     slug: str = Field(index=True, unique=True, max_length=63)
     type: EndpointType = EndpointType.origin
@@ -79,6 +82,9 @@ class EndpointBase(SQLModel):
     source_url: str | None = Field(default=None, max_length=2000)
     auto_start: bool = True
     offline_slate: bool = False
+    # DVR window in seconds (0 = off; None = the node's SENDER_HLS_DVR_SECONDS)
+    dvr_window_seconds: int | None = Field(default=None, ge=0, le=MAX_DVR_SECONDS)
+    record: bool = False  # keep every segment of every generation (retention, disk budget)
 
 
 class Endpoint(EndpointBase, table=True):
@@ -96,6 +102,8 @@ class EndpointCreate(SQLModel):
     source_url: str | None = Field(default=None, max_length=2000)
     auto_start: bool = True
     offline_slate: bool = False
+    dvr_window_seconds: int | None = Field(default=None, ge=0, le=MAX_DVR_SECONDS)
+    record: bool = False
     renditions: list[RenditionSpec] = Field(default_factory=list, max_length=6)
 
     @field_validator("slug")
@@ -114,6 +122,16 @@ class EndpointCreate(SQLModel):
         if len(set(names)) != len(names):
             raise ValueError("rendition names must be unique")
         return value
+
+
+class EndpointUpdate(SQLModel):
+    """Fields an operator may change on a live endpoint (absent fields stay)."""
+
+    title: str | None = Field(default=None, max_length=200)
+    auto_start: bool | None = None
+    offline_slate: bool | None = None
+    dvr_window_seconds: int | None = Field(default=None, ge=0, le=MAX_DVR_SECONDS)
+    record: bool | None = None
 
 
 class EndpointPublic(EndpointBase):

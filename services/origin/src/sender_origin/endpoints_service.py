@@ -11,6 +11,7 @@ from sender_common.models import (
     Endpoint,
     EndpointCreate,
     EndpointPublic,
+    EndpointUpdate,
     EndpointWithKey,
     Generation,
     MediaSession,
@@ -38,6 +39,8 @@ def create_endpoint(
         source_url=data.source_url,
         auto_start=data.auto_start,
         offline_slate=data.offline_slate,
+        dvr_window_seconds=data.dvr_window_seconds,
+        record=data.record,
         renditions=[r.model_dump() for r in data.renditions],
         key_hash=hash_stream_key(key),
     )
@@ -49,6 +52,17 @@ def create_endpoint(
         raise ConflictError(f"endpoint {data.slug!r} already exists") from exc
     session.refresh(endpoint)
     return with_key(endpoint, key, publish_base)
+
+
+def update_endpoint(session: Session, *, slug: str, data: EndpointUpdate) -> EndpointPublic:
+    endpoint = get_endpoint(session, slug=slug)
+    for name, value in data.model_dump(exclude_unset=True).items():
+        if value is not None or name == "dvr_window_seconds":
+            setattr(endpoint, name, value)
+    session.add(endpoint)
+    session.commit()
+    session.refresh(endpoint)
+    return to_public(endpoint)
 
 
 def get_endpoint(session: Session, *, slug: str) -> Endpoint:

@@ -26,6 +26,7 @@ from sender_origin.metrics import OriginMetrics
 from sender_origin.settings import OriginSettings
 from sender_origin.spool import spool_free_bytes, spool_writable
 from sender_origin.streams.manager import StreamManager
+from sender_origin.streams.retention import RetentionSweep
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ class OriginRuntime(RoleRuntimeBase):
         )
         self.ticker = Periodic("stats", 0.5, self.manager.tick)
         self.retention = Periodic(
-            "retention", settings.retention_check_seconds, self.manager.sweep_retention
+            "retention", settings.retention_check_seconds, RetentionSweep(self.manager)
         )
         self.started: list[str] = []
         self._recover_task: asyncio.Task[None] | None = None

@@ -42,3 +42,8 @@ class OriginMetrics:
         self.segments_written = Counter(
             "sender_origin_segments_written_total", "HLS segments written", registry=registry
         )
+        self.recordings_bytes = Gauge(
+            "sender_origin_recordings_bytes",
+            "Bytes of kept generations in the spool (live, DVR and recordings)",
+            registry=registry,
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from sender_common.models import MAX_DVR_SECONDS
 from sender_common.settings import CommonSettings
 
 
@@ -19,6 +20,9 @@ class OriginSettings(CommonSettings):
     public_rtmp_url: str | None = None
     # below this much free space on the spool's filesystem the origin reports not ready
     spool_min_free_bytes: int = Field(default=1024 * 1024, ge=0)
+    # DVR window of endpoints that do not set one (0 = off); recordings' disk budget
+    hls_dvr_seconds: int = Field(default=7200, ge=0, le=MAX_DVR_SECONDS)
+    recordings_max_bytes: int | None = Field(default=None, ge=0)
 
     def publish_base(self) -> str:
         if self.public_rtmp_url:

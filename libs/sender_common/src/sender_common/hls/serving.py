@@ -120,7 +120,7 @@ class HlsApp:
     async def _find(
         self, endpoint: str, parts: list[str], rel: str, scope: Scope
     ) -> CachedFile | None:
-        if len(parts) >= 2 and parts[1].startswith("live") and self.live is not None:
+        if len(parts) >= 2 and parts[1].startswith(("live", "dvr")) and self.live is not None:
             block = blocking_of(scope.get("query_string", b""))
             name = "/".join(parts[1:])
             body = await self.live(endpoint, name, block)

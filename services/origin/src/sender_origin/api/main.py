@@ -5,13 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from sender_common.api import bearer_guard
-from sender_origin.api.routes import endpoints, playback, streams
+from sender_origin.api.routes import endpoints, playback, recordings, streams
 
 
 def api_router(api_token: str | None) -> APIRouter:
     router = APIRouter(prefix="/api/v1")
     guard = [Depends(bearer_guard(api_token))]
     router.include_router(endpoints.router, dependencies=guard)
+    router.include_router(recordings.router, dependencies=guard)
     router.include_router(streams.router, dependencies=guard)
     router.include_router(playback.router)
     return router

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import shutil
 import time
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from sender_origin.ingest.base import PublishRefused
 from sender_origin.metrics import OriginMetrics
 from sender_origin.settings import OriginSettings
 from sender_origin.streams import store
+from sender_origin.streams.dvr import DvrBook
 from sender_origin.streams.live import LivePlaylists
 from sender_origin.streams.packager import packagers_for
 from sender_origin.streams.publish import LivePublish, PublishInfo
@@ -55,6 +57,8 @@ class EndpointRuntime:
     slate_count: int = 0
     reported: tuple[SessionState, int | None, bool] | None = None
     reported_at: float = 0.0
+    dvr_seconds: float = 0.0
+    record: bool = False
 
     @property
     def in_grace(self) -> bool:
@@ -84,6 +88,7 @@ class StreamManager:
         self.cache = cache
         self.metrics = metrics
         self.live = LivePlaylists(settings.hls, PartStore())
+        self.dvr = DvrBook(settings.spool_dir)
         self.slate = SlateMaker(ffmpeg, settings.data_dir, settings.hls.segment_seconds)
         self.slate_loop = SlateLoop(
             self.slate, self.live, cache, settings.spool_dir, settings.hls.window_segments
@@ -99,15 +104,33 @@ class StreamManager:
             raise NotFoundError(f"no endpoint {slug!r}")
         if rt is None or rt.endpoint_id != endpoint.id:
             rt = EndpointRuntime(slug, endpoint.id, renditions_of(endpoint))
-            rt.slate = endpoint.offline_slate
+            self._apply(rt, endpoint)
             rt.desired = await asyncio.to_thread(store.desired, self.engine, endpoint)
             latest = await asyncio.to_thread(store.latest_generation, self.engine, endpoint.id)
             rt.generation = latest.number if latest else None
             self._rt[slug] = rt
         else:
             rt.renditions = renditions_of(endpoint)
-            rt.slate = endpoint.offline_slate
+            self._apply(rt, endpoint)
         return rt
+
+    def _apply(self, rt: EndpointRuntime, endpoint: Endpoint) -> None:
+        rt.slate = endpoint.offline_slate
+        dvr = endpoint.dvr_window_seconds
+        rt.dvr_seconds = float(self.settings.hls_dvr_seconds if dvr is None else dvr)
+        rt.record = endpoint.record
+
+    async def endpoint_updated(self, slug: str) -> None:
+        """Settings of an endpoint changed: a known runtime takes them at once."""
+        if slug in self._rt:
+            await self._runtime(slug)
+
+    def _keep_segments(self, rt: EndpointRuntime) -> int | None:
+        """Segments a publish keeps on disk: the live window, the DVR window, or all."""
+        if rt.record:
+            return None
+        hls = self.settings.hls
+        return max(2 * hls.window_segments, math.ceil(rt.dvr_seconds / hls.segment_seconds)) + 2
 
     def endpoint_created(self, slug: str) -> None:
         """Forget a recent miss, so a new endpoint's playlist is found at once."""
@@ -160,7 +183,8 @@ class StreamManager:
                 self.live,
                 self.settings.hls,
                 self.cache,
-                lambda _seconds: self.metrics.segments_written.inc(),
+                self.dvr.hook(endpoint.slug, number, self.metrics.segments_written.inc),
+                self._keep_segments(rt),
             )
             publish = LivePublish(
                 info,
@@ -295,6 +319,7 @@ class StreamManager:
             await self._end_publish(rt)
             self._report(rt, SessionState.stopped)
         self.live.forget(slug)
+        self.dvr.forget(slug)
         self.cache.forget_prefix(f"{slug}/")
         await asyncio.to_thread(shutil.rmtree, self.settings.spool_dir / slug, True)
 
@@ -309,6 +334,8 @@ class StreamManager:
                 self._unknown.add(slug)
                 return None
         offline = rt.publish is None and not rt.in_grace
+        if name.startswith("dvr"):
+            return self.dvr.render(slug, name, rt.renditions, rt.dvr_seconds, ended=offline)
         if rt.slate and rt.desired and offline:
             if not self.live.has_list(slug, rt.renditions[0].name):
                 await self._slate_tick(rt)  # the first viewer need not wait for the ticker
@@ -341,18 +368,3 @@ class StreamManager:
 
     async def _slate_tick(self, rt: EndpointRuntime) -> None:
         await self.slate_loop.tick(rt)
-
-    async def sweep_retention(self) -> int:
-        """Remove the spool of generations that ended longer ago than the retention period."""
-        rows = await asyncio.to_thread(
-            store.expired_generations, self.engine, self.settings.hls.retention_seconds
-        )
-        for slug, number, gid in rows:
-            path: Path = self.settings.spool_dir / slug / str(number)
-            await asyncio.to_thread(shutil.rmtree, path, True)
-            self.cache.forget_prefix(f"{slug}/{number}/")
-            await asyncio.to_thread(store.mark_spool_removed, self.engine, gid)
-            self.metrics.generations_cleaned.inc()
-            log.info("%s: generation %d spool removed after retention", slug, number)
-        self.cache.sweep()
-        return len(rows)

@@ -16,16 +16,17 @@ import os
 import struct
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from sender_common.hls.fmp4 import Fmp4Error, InitInfo, parse_fragment, parse_init
-from sender_common.hls.lowlatency import LivePlaylist, Part
+from sender_common.hls.lowlatency import LivePlaylist, LiveSegment, Part
 from sender_common.hls.spoolcache import SpoolCache
 from sender_common.settings import HlsConfig
 from sender_origin.streams.live import LivePlaylists
 
 log = logging.getLogger(__name__)
+SegmentHook = Callable[[LiveSegment, int], Awaitable[None]]  # a segment and its size, on disk
 MAX_BOX = 64 * 1024 * 1024
 CUT_SHARE = 0.75  # a keyframe part may start a new segment once this much of the target passed
 READ_LIMIT = 1 << 20
@@ -78,7 +79,8 @@ class RenditionPackager:
         hls: HlsConfig,
         cache: SpoolCache,
         on_init: Callable[[InitInfo], None] | None = None,
-        on_segment: Callable[[float], None] | None = None,
+        on_segment: SegmentHook | None = None,
+        keep_segments: int | None = None,
     ) -> None:
         self.slug = slug
         self.rdir = rdir
@@ -94,7 +96,7 @@ class RenditionPackager:
         self._open_duration = 0.0
         self._anchor: float | None = None
         self._written: deque[str] = deque()
-        self._keep = 2 * hls.window_segments + 2
+        self._keep = keep_segments  # None: keep every segment (recording)
         self._disk_error = False
 
     async def run(self, fd: int) -> None:
@@ -158,19 +160,21 @@ class RenditionPackager:
         name = f"seg{self.playlist.next_msn}.m4s"
         body, duration = b"".join(self._open), self._open_duration
         self._open, self._open_duration = [], 0.0
-        await self._store(name, body)
-        self.playlist.close_segment(self.base + name, duration)
+        written = await self._store(name, body)
+        seg = self.playlist.close_segment(self.base + name, duration)
         self.segments += 1
-        if self.on_segment is not None:
-            self.on_segment(duration)
-        self._written.append(name)
-        while len(self._written) > self._keep:
+        if self.on_segment is not None and written:
+            await self.on_segment(seg, len(body))
+        if self._keep is not None:
+            self._written.append(name)
+        while self._keep is not None and len(self._written) > self._keep:
             old = self._written.popleft()
             self.cache.forget(f"{self.slug}/{self.base}{old}")
             await asyncio.to_thread((self.rdir / old).unlink, True)
 
-    async def _store(self, name: str, body: bytes) -> None:
-        """Into the cache at once (served from memory), and to the spool."""
+    async def _store(self, name: str, body: bytes) -> bool:
+        """Into the cache at once (served from memory), and to the spool; False when the
+        spool refused it."""
         self.cache.put_bytes(f"{self.slug}/{self.base}{name}", body, time.time_ns())
         try:
             await asyncio.to_thread(write_atomic, self.rdir / name, body)
@@ -178,8 +182,9 @@ class RenditionPackager:
             if not self._disk_error:
                 log.warning("%s: cannot write %s to the spool: %s", self.slug, name, exc)
             self._disk_error = True
-        else:
-            self._disk_error = False
+            return False
+        self._disk_error = False
+        return True
 
 
 def packagers_for(
@@ -190,7 +195,8 @@ def packagers_for(
     live: LivePlaylists,
     hls: HlsConfig,
     cache: SpoolCache,
-    on_segment: Callable[[float], None],
+    on_segment: Callable[[str], SegmentHook],
+    keep_segments: int | None,
 ) -> list[RenditionPackager]:
     """One packager per rendition of a publish, feeding the endpoint's live playlists."""
     return [
@@ -203,7 +209,8 @@ def packagers_for(
             hls=hls,
             cache=cache,
             on_init=lambda info, name=name: live.set_codecs(slug, name, info.codecs),  # type: ignore[misc]
-            on_segment=on_segment,
+            on_segment=on_segment(name),
+            keep_segments=keep_segments,
         )
         for name in renditions
     ]

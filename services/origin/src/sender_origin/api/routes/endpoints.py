@@ -10,6 +10,7 @@ from sender_common.models import (
     EndpointCreate,
     EndpointPublic,
     EndpointsPublic,
+    EndpointUpdate,
     EndpointWithKey,
     GenerationPublic,
 )
@@ -45,6 +46,21 @@ def list_endpoints(
 @router.get("/{slug}")
 def get_endpoint(session: SessionDep, slug: str) -> EndpointPublic:
     return svc.to_public(svc.get_endpoint(session, slug=slug))
+
+
+@router.patch("/{slug}")
+async def update_endpoint(manager: ManagerDep, slug: str, data: EndpointUpdate) -> EndpointPublic:
+    """Change title, auto start, slate, DVR window or recording; the runtime takes it at once."""
+
+    def _update() -> EndpointPublic:
+        from sqlmodel import Session
+
+        with Session(manager.engine) as session:
+            return svc.update_endpoint(session, slug=slug, data=data)
+
+    updated = await asyncio.to_thread(_update)
+    await manager.endpoint_updated(slug)
+    return updated
 
 
 @router.post("/{slug}/rotate-key")

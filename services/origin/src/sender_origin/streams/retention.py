@@ -1,0 +1,47 @@
+"""The retention sweep: ended generations past retention go, then the oldest recordings
+until the spool fits `SENDER_RECORDINGS_MAX_BYTES` (never a live generation)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+
+from sender_origin import recordings
+from sender_origin.streams import store
+from sender_origin.streams.manager import StreamManager
+
+log = logging.getLogger(__name__)
+
+
+class RetentionSweep:
+    def __init__(self, manager: StreamManager) -> None:
+        self.manager = manager
+
+    async def __call__(self) -> int:
+        m = self.manager
+        settings = m.settings
+        rows = await asyncio.to_thread(
+            store.expired_generations, m.engine, settings.hls.retention_seconds
+        )
+        for slug, number, gid in rows:
+            await self._remove(slug, number, gid)
+            log.info("%s: generation %d spool removed after retention", slug, number)
+        kept = await asyncio.to_thread(recordings.kept_generations, m.engine)
+        total, over = await asyncio.to_thread(
+            recordings.over_budget, settings.spool_dir, kept, settings.recordings_max_bytes
+        )
+        for slug, number, gid in over:
+            await self._remove(slug, number, gid)
+            log.info("%s: recording %d removed: over the recordings budget", slug, number)
+        m.metrics.recordings_bytes.set(total)
+        m.cache.sweep()
+        return len(rows) + len(over)
+
+    async def _remove(self, slug: str, number: int, gid: int) -> None:
+        m = self.manager
+        await asyncio.to_thread(shutil.rmtree, m.settings.spool_dir / slug / str(number), True)
+        m.cache.forget_prefix(f"{slug}/{number}/")
+        m.dvr.forget(slug, number)
+        await asyncio.to_thread(store.mark_spool_removed, m.engine, gid)
+        m.metrics.generations_cleaned.inc()
