@@ -8,15 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 from fastapi.responses import FileResponse
 
-from sender_common.errors import NotFoundError
 from sender_origin import recordings
 from sender_origin.deps import ManagerDep
 from sender_origin.recordings import RecordingPublic
 
 router = APIRouter(prefix="/endpoints", tags=["recordings"])
 SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
-EXPORT = r"^[0-9]{1,9}\.mp4$"
-NUMBER = r"^[0-9]{1,9}$"
 
 
 @router.get("/{slug}/recordings")
@@ -30,35 +27,33 @@ async def list_recordings(
 
 
 @router.get(
-    "/{slug}/recordings/{name}",
+    "/{slug}/recordings/{generation}.mp4",
     response_class=FileResponse,
     responses={200: {"content": {"video/mp4": {}}}, 409: {}},
 )
 async def export_recording(
     manager: ManagerDep,
     slug: Annotated[str, Path(pattern=SLUG)],
-    name: Annotated[str, Path(pattern=EXPORT)],
+    generation: Annotated[int, Path(ge=1, le=10**9)],
     rendition: Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")] = None,
 ) -> FileResponse:
     """One generation as a single MP4 (`-c copy`, no re-encode), with `Range` support;
     `409` while the generation is live."""
-    number = int(name.removesuffix(".mp4"))
+    number = generation
     path = await recordings.export_mp4(
         manager.engine, manager.settings.spool_dir, manager.ffmpeg, slug, number, rendition
     )
     return FileResponse(path, media_type="video/mp4", filename=f"{slug}-{number}.mp4")
 
 
-@router.delete("/{slug}/recordings/{number}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{slug}/recordings/{generation}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_recording(
     manager: ManagerDep,
     slug: Annotated[str, Path(pattern=SLUG)],
-    number: Annotated[str, Path(pattern=NUMBER)],
+    generation: Annotated[int, Path(ge=1, le=10**9)],
 ) -> None:
     """Remove one ended generation's spool (`409` while live)."""
-    gen = int(number)
-    if gen <= 0:
-        raise NotFoundError(f"no recording {gen}")
+    gen = generation
     await asyncio.to_thread(
         recordings.delete_recording, manager.engine, manager.settings.spool_dir, slug, gen
     )
