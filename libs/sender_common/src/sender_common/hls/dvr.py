@@ -9,6 +9,7 @@ discontinuity and a new `EXT-X-MAP` at every break, and ENDLIST once the stream 
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from dataclasses import asdict, dataclass
@@ -74,9 +75,15 @@ def render_dvr(
         if e.map_uri != current_map:
             out.append(f'#EXT-X-MAP:URI="{prefix}{e.map_uri}"')
             current_map = e.map_uri
-        out.append(f"#EXT-X-PROGRAM-DATE-TIME:{format_pdt(e.pdt)}")
-        out.append(f"#EXTINF:{e.duration:.5f},")
-        out.append(prefix + e.uri)
+        out.append(_entry_text(e, prefix))
     if ended:
         out.append("#EXT-X-ENDLIST")
     return "\n".join(out) + "\n"
+
+
+@functools.lru_cache(maxsize=32_768)
+def _entry_text(e: DvrEntry, prefix: str) -> str:
+    """A segment's own lines, formatted once (a long window re-renders them often)."""
+    return (
+        f"#EXT-X-PROGRAM-DATE-TIME:{format_pdt(e.pdt)}\n#EXTINF:{e.duration:.5f},\n{prefix}{e.uri}"
+    )
