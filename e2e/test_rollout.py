@@ -49,8 +49,7 @@ def test_nodes_report_their_ids(live: Cluster) -> None:
 def test_edge_fetches_are_not_viewers(live: Cluster) -> None:
     origin = live.origin
     assert origin is not None
-    if not origin.exposes("sender_origin_active_viewers"):
-        pytest.skip("the origin does not count viewers yet (no sender_origin_active_viewers)")
+    assert origin.exposes("sender_origin_active_viewers"), "the origin's viewer gauge is missing"
     # both edges keep mirroring; nobody else watches (ffmpeg above played from 127.0.0.1)
     for edge in live.edges:
         before = live.session(edge, SLUG)["segments_mirrored"]
@@ -60,8 +59,7 @@ def test_edge_fetches_are_not_viewers(live: Cluster) -> None:
             "the edges to keep mirroring",
         )
     assert (origin.sample("sender_origin_active_viewers", endpoint=SLUG) or 0) == 0
-    if live.vm is None or live.metrics is None:
-        pytest.skip("no metrics role or VictoriaMetrics to check the deduplicated count")
+    assert live.vm is not None and live.metrics is not None, "no metrics role or VictoriaMetrics"
     query = f'sum(sender_viewers_active{{endpoint="{SLUG}"}}) or vector(0)'
     live.vm.hold_value(query, 0, 4)
 
@@ -70,8 +68,7 @@ def test_origin_trusts_only_the_edges(live: Cluster) -> None:
     """A fetch from an edge's address is relayed traffic; behind it, X-Forwarded-For counts."""
     origin = live.origin
     assert origin is not None
-    if not origin.exposes("sender_origin_active_viewers"):
-        pytest.skip("the origin does not count viewers yet (no sender_origin_active_viewers)")
+    assert origin.exposes("sender_origin_active_viewers"), "the origin's viewer gauge is missing"
     url = f"{origin.url}/sender/hls/{SLUG}/live.m3u8"
     transport = httpx.HTTPTransport(local_address=EDGE_HOSTS[0])
     with httpx.Client(transport=transport, timeout=5) as client:

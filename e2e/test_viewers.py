@@ -17,13 +17,11 @@ PLAIN_ADDRESSES = ("127.0.0.7", "127.0.0.8")
 
 @pytest.fixture(scope="module")
 def live(cluster: Cluster) -> Iterator[Cluster]:
-    if cluster.metrics is None:
-        pytest.skip("the metrics role (sender_metrics.main) is not importable yet")
+    assert cluster.metrics is not None, "the metrics role did not start"
     if cluster.vm is None:
         pytest.skip("victoria-metrics is not installed (scripts/install-system-deps)")
     for edge in cluster.edges:
-        if not edge.exposes("sender_edge_active_viewers"):
-            pytest.skip("the edge does not count viewers yet (no sender_edge_active_viewers)")
+        assert edge.exposes("sender_edge_active_viewers"), "the edge's viewer gauge is missing"
     key = cluster.create_endpoint(SLUG)
     for edge in cluster.edges:
         cluster.start_session(edge, SLUG)

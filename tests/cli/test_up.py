@@ -43,8 +43,7 @@ def test_demo_plays_on_origin(stack: SenderUp) -> None:
 
 
 def test_edge_mirrors_demo(stack: SenderUp) -> None:
-    if "edge" not in stack.role_pids():
-        pytest.skip("the edge role is not installed, sender up ran without it")
+    assert "edge" in stack.role_pids(), "sender up ran without its edge role"
     wait_for(lambda: live_segments(stack.edge), 30, "edge segments")
     sessions = httpx.get(f"{stack.edge}/api/v1/edge/sessions", timeout=5).json()
     assert [s["endpoint"] for s in sessions["data"]] == ["demo"]
