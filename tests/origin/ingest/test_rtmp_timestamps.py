@@ -1,0 +1,107 @@
+"""Real ffmpeg publishing over RTMP: every tag reaches the sink with ffmpeg's own timestamp.
+
+A still picture at a fixed size and constant-size AAC frames make ffmpeg's RTMP muxer send
+type-3 chunk headers that start new messages (same type, size and delta as the previous one),
+the case whose timestamp must advance by the previous delta.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from sender_common.ffmpeg import resolve_ffmpeg
+from sender_origin.ingest.base import PublishRefused
+from sender_origin.ingest.rtmp import RtmpIngest
+from tests.origin.ingest.flvfile import flv_tags
+
+pytestmark = pytest.mark.slow
+KEY = "sk_timestamps"
+
+
+class RecordingSink:
+    def __init__(self) -> None:
+        self.tags: list[tuple[int, int, int]] = []
+        self.closed = asyncio.Event()
+
+    async def write_tag(self, tag_type: int, timestamp: int, payload: bytes) -> None:
+        if tag_type in (8, 9):
+            self.tags.append((tag_type, timestamp, len(payload)))
+
+    async def close(self) -> None:
+        self.closed.set()
+
+    def bind_kick(self, kick: Callable[[], None]) -> None:
+        del kick
+
+
+def encoder_argv(seconds: int) -> list[str]:
+    return [
+        resolve_ffmpeg(),
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=gray:s=320x180:r=30",
+        "-f",
+        "lavfi",
+        "-i",
+        "anullsrc=r=44100:cl=stereo",
+        "-t",
+        str(seconds),
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-g",
+        "60",
+        "-keyint_min",
+        "60",
+        "-sc_threshold",
+        "0",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-b:a",
+        "64k",
+        "-f",
+        "flv",
+    ]
+
+
+async def run(argv: list[str]) -> None:
+    proc = await asyncio.create_subprocess_exec(
+        *argv, stdin=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
+    )
+    _, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 0, err.decode(errors="replace")[-2000:]
+
+
+async def test_ingest_timestamps_equal_ffmpeg_flv_file(tmp_path: Path) -> None:
+    sink = RecordingSink()
+
+    async def authorize(app: str, key: str, peer: str) -> RecordingSink:
+        if (app, key) != ("live", KEY):
+            raise PublishRefused("unknown stream key")
+        return sink
+
+    ingest = RtmpIngest(authorize, port=0)
+    await ingest.start()
+    try:
+        reference = tmp_path / "reference.flv"
+        await run([*encoder_argv(20), str(reference)])
+        await run([*encoder_argv(20), f"rtmp://127.0.0.1:{ingest.port}/live/{KEY}"])
+        await asyncio.wait_for(sink.closed.wait(), 10)
+    finally:
+        await ingest.stop()
+    expected = flv_tags(reference)
+    assert len(expected) > 1000
+    assert sink.tags == expected
+    video = [ts for kind, ts, _ in sink.tags if kind == 9]
+    assert video[-1] - video[0] >= 19_900
