@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from sender_common.ffmpeg import resolve_ffmpeg
 from sender_origin.ingest.base import PublishRefused
 from sender_origin.ingest.rtmp import RtmpIngest
-from tests.origin.ingest.flvfile import flv_tags
+from tests.origin.ingest.media import flv_tags, still_argv
 
 pytestmark = pytest.mark.slow
 KEY = "sk_timestamps"
@@ -36,43 +35,6 @@ class RecordingSink:
 
     def bind_kick(self, kick: Callable[[], None]) -> None:
         del kick
-
-
-def encoder_argv(seconds: int) -> list[str]:
-    return [
-        resolve_ffmpeg(),
-        "-hide_banner",
-        "-loglevel",
-        "error",
-        "-f",
-        "lavfi",
-        "-i",
-        "color=c=gray:s=320x180:r=30",
-        "-f",
-        "lavfi",
-        "-i",
-        "anullsrc=r=44100:cl=stereo",
-        "-t",
-        str(seconds),
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-g",
-        "60",
-        "-keyint_min",
-        "60",
-        "-sc_threshold",
-        "0",
-        "-pix_fmt",
-        "yuv420p",
-        "-c:a",
-        "aac",
-        "-b:a",
-        "64k",
-        "-f",
-        "flv",
-    ]
 
 
 async def run(argv: list[str]) -> None:
@@ -95,8 +57,8 @@ async def test_ingest_timestamps_equal_ffmpeg_flv_file(tmp_path: Path) -> None:
     await ingest.start()
     try:
         reference = tmp_path / "reference.flv"
-        await run([*encoder_argv(20), str(reference)])
-        await run([*encoder_argv(20), f"rtmp://127.0.0.1:{ingest.port}/live/{KEY}"])
+        await run([*still_argv(20), str(reference)])
+        await run([*still_argv(20), f"rtmp://127.0.0.1:{ingest.port}/live/{KEY}"])
         await asyncio.wait_for(sink.closed.wait(), 10)
     finally:
         await ingest.stop()

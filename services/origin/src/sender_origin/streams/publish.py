@@ -20,6 +20,7 @@ from sender_origin.ingest.flv import (
     is_keyframe,
     is_sequence_header,
 )
+from sender_origin.ingest.keyframes import KeyframeMonitor
 
 log = logging.getLogger(__name__)
 WRITE_TIMEOUT = 10.0
@@ -60,6 +61,7 @@ class LivePublish:
         self._spawns = 0
         self._closed = False
         self.no_grace = False
+        self.keyframes = KeyframeMonitor(out.hls.segment_seconds, info.slug)
         argv = build_hls_command(ffmpeg, out)
         self.ffmpeg = SupervisedProcess(
             f"ffmpeg:{info.slug}:{info.generation}",
@@ -100,6 +102,7 @@ class LivePublish:
 
     async def write_tag(self, tag_type: int, timestamp: int, payload: bytes) -> None:
         self.bytes_in += len(payload)
+        self.keyframes.feed(tag_type, timestamp, payload)
         if tag_type == TAG_SCRIPT:
             self._meta = payload
         elif is_sequence_header(tag_type, payload):
