@@ -2,7 +2,8 @@
 
 A still picture at a fixed size and constant-size AAC frames make ffmpeg's RTMP muxer send
 type-3 chunk headers that start new messages (same type, size and delta as the previous one),
-the case whose timestamp must advance by the previous delta.
+the case whose timestamp must advance by the previous delta. A small acknowledgement window
+makes the server acknowledge often while ffmpeg publishes.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from sender_origin.ingest.base import PublishRefused
+from sender_origin.ingest import rtmp
+from sender_origin.ingest.chunks import ChunkReader
 from sender_origin.ingest.rtmp import RtmpIngest
 from tests.origin.ingest.media import flv_tags, still_argv
 
@@ -45,8 +48,21 @@ async def run(argv: list[str]) -> None:
     assert proc.returncode == 0, err.decode(errors="replace")[-2000:]
 
 
-async def test_ingest_timestamps_equal_ffmpeg_flv_file(tmp_path: Path) -> None:
+async def test_ingest_timestamps_equal_ffmpeg_flv_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     sink = RecordingSink()
+    acks: list[int] = []
+    take_ack = ChunkReader.take_ack
+
+    def recording_take_ack(self: ChunkReader) -> int | None:
+        seq = take_ack(self)
+        if seq is not None:
+            acks.append(seq)
+        return seq
+
+    monkeypatch.setattr(ChunkReader, "take_ack", recording_take_ack)
+    monkeypatch.setattr(rtmp, "WINDOW", 2_000)
 
     async def authorize(app: str, key: str, peer: str) -> RecordingSink:
         if (app, key) != ("live", KEY):
@@ -67,3 +83,5 @@ async def test_ingest_timestamps_equal_ffmpeg_flv_file(tmp_path: Path) -> None:
     assert sink.tags == expected
     video = [ts for kind, ts, _ in sink.tags if kind == 9]
     assert video[-1] - video[0] >= 19_900
+    assert len(acks) >= 5 and acks == sorted(acks)
+    assert all(b - a >= 2_000 for a, b in zip(acks, acks[1:], strict=False))

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sender_common.ffmpeg.command import HlsOutput, build_hls_command
 from sender_common.process import SupervisedProcess
+from sender_origin.ingest import keyframes
 from sender_origin.ingest.flv import (
     FLV_HEADER,
     TAG_SCRIPT,
@@ -20,7 +21,6 @@ from sender_origin.ingest.flv import (
     is_keyframe,
     is_sequence_header,
 )
-from sender_origin.ingest.keyframes import KeyframeMonitor
 
 log = logging.getLogger(__name__)
 WRITE_TIMEOUT = 10.0
@@ -51,6 +51,7 @@ class LivePublish:
         self.info = info
         self.started_at = time.time()
         self.bytes_in = 0
+        self.keyframes = keyframes.KeyframeMonitor(out.hls.segment_seconds, info.slug)
         self._on_closed = on_closed
         self._on_restart = on_restart
         self._kick: Callable[[], None] | None = None
@@ -61,7 +62,6 @@ class LivePublish:
         self._spawns = 0
         self._closed = False
         self.no_grace = False
-        self.keyframes = KeyframeMonitor(out.hls.segment_seconds, info.slug)
         argv = build_hls_command(ffmpeg, out)
         self.ffmpeg = SupervisedProcess(
             f"ffmpeg:{info.slug}:{info.generation}",
