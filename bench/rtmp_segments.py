@@ -78,7 +78,9 @@ def main() -> None:
     counts = collections.Counter(f"{d:.3f}" for d in whole)
     print(f"published {args.seconds} s of 2 s-GOP still picture in {wall:.1f} s wall")
     print(f"segments seen: {len(uris)} ({uris[0]} .. {uris[-1]})")
-    print("EXTINF of whole segments: " + ", ".join(f"{k} s x{v}" for k, v in sorted(counts.items())))
+    print(
+        "EXTINF of whole segments: " + ", ".join(f"{k} s x{v}" for k, v in sorted(counts.items()))
+    )
     print(f"EXT-X-TARGETDURATION seen: {sorted(targets)}")
 
 
