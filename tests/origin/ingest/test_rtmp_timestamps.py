@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from sender_origin.ingest.base import PublishRefused
 from sender_origin.ingest import rtmp
+from sender_origin.ingest.base import PublishRefused
 from sender_origin.ingest.chunks import ChunkReader
 from sender_origin.ingest.rtmp import RtmpIngest
 from tests.origin.ingest.media import flv_tags, still_argv
