@@ -9,6 +9,7 @@ makes the server acknowledge often while ffmpeg publishes.
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -84,4 +85,4 @@ async def test_ingest_timestamps_equal_ffmpeg_flv_file(
     video = [ts for kind, ts, _ in sink.tags if kind == 9]
     assert video[-1] - video[0] >= 19_900
     assert len(acks) >= 5 and acks == sorted(acks)
-    assert all(b - a >= 2_000 for a, b in zip(acks, acks[1:], strict=False))
+    assert all(b - a >= 2_000 for a, b in itertools.pairwise(acks))
