@@ -1,8 +1,9 @@
 """The RTMP front end: one port for every endpoint, `rtmp://HOST:PORT/live/STREAM_KEY`.
 
-Built on pyrtmp's chunk and AMF0 codec. Each connection must finish its handshake and
-publish within a deadline, and may stay silent only so long; a refused publish gets
-`NetStream.Publish.BadName` and the connection is closed.
+Chunk stream in `chunks.py`, AMF0 in `amf0.py`. Each connection must finish its handshake
+and publish within a deadline, and may stay silent only so long; a refused publish gets
+`NetStream.Publish.BadName` and the connection is closed. Application names, stream names
+and tcUrls may carry a stream key, so none of them is ever logged.
 """
 
 from __future__ import annotations
@@ -10,23 +11,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import struct
 
+from sender_origin.ingest.amf0 import AmfError, AmfValue, decode_all, encode
 from sender_origin.ingest.base import Authorize, PublishRefused, PublishSink
+from sender_origin.ingest.chunks import (
+    ACKNOWLEDGEMENT,
+    ChunkError,
+    ChunkReader,
+    Message,
+    encode_message,
+    handshake,
+)
 from sender_origin.ingest.flv import TAG_AUDIO, TAG_SCRIPT, TAG_VIDEO
-from sender_origin.ingest.quiet import import_pyrtmp
 
 log = logging.getLogger(__name__)
-_pyrtmp = import_pyrtmp()
-StreamClosedException = _pyrtmp.StreamClosedException
-Chunk = _pyrtmp.Chunk
-MessageFactory = _pyrtmp.MessageFactory
-cmd = _pyrtmp.command
-pc = _pyrtmp.protocol_control
-uc = _pyrtmp.user_control
-AMF0Serializer = _pyrtmp.AMF0Serializer
-BitStream = _pyrtmp.BitStream
-SessionManager = _pyrtmp.SessionManager
-MAX_CHUNK_SIZE = 1 << 20
+WINDOW = 5_000_000
+OUT_CHUNK_SIZE = 4096
+_AUDIO, _VIDEO, _DATA_AMF3, _COMMAND_AMF3, _DATA, _COMMAND = 8, 9, 15, 17, 18, 20
+_SET_DATA_FRAME = encode("@setDataFrame")
 
 
 class RtmpIngest:
@@ -92,8 +95,10 @@ class _Connection:
         self, server: RtmpIngest, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
         self.server = server
+        self.reader = reader
         self.writer = writer
-        self.session = SessionManager(reader=reader, writer=writer)
+        self.chunks = ChunkReader(reader, ack_window=WINDOW)
+        self.out_chunk_size = 128
         peer = writer.get_extra_info("peername") or ("?", 0)
         self.peer = f"{peer[0]}:{peer[1]}"
         self.app = ""
@@ -102,18 +107,24 @@ class _Connection:
 
     async def run(self) -> None:
         try:
-            await asyncio.wait_for(self.session.handshake(), self.server._handshake_timeout)
-            chunks = self.session.read_chunks_from_stream().__aiter__()
+            async with asyncio.timeout(self.server._handshake_timeout):
+                await handshake(self.reader, self.writer)
             while not self.kicked:
                 timeout = self.server._idle_timeout if self.sink else self.server._handshake_timeout
-                chunk = await asyncio.wait_for(chunks.__anext__(), timeout)
-                await self._handle(MessageFactory.from_chunk(chunk))
-        except (StreamClosedException, StopAsyncIteration, ConnectionError):
+                async with asyncio.timeout(timeout):
+                    msg = await self.chunks.read_message()
+                seq = self.chunks.take_ack()
+                if seq is not None:
+                    self._send(2, ACKNOWLEDGEMENT, 0, struct.pack(">I", seq))
+                await self._handle(msg)
+        except (asyncio.IncompleteReadError, ConnectionError):
             log.debug("RTMP %s: closed", self.peer)
         except TimeoutError:
             log.info("RTMP %s: timed out", self.peer)
         except PublishRefused as exc:
             log.warning("RTMP %s: publish refused: %s", self.peer, exc)
+        except (ChunkError, AmfError) as exc:
+            log.info("RTMP %s: protocol error: %s", self.peer, exc)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # malformed input from the network must not kill the server
@@ -131,70 +142,76 @@ class _Connection:
         self.kicked = True
         self.writer.close()
 
-    async def _handle(self, msg: object) -> None:
-        s = self.session
-        if isinstance(msg, _pyrtmp.VideoMessage | _pyrtmp.AudioMessage):
-            if self.sink is not None:
-                tag = TAG_VIDEO if isinstance(msg, _pyrtmp.VideoMessage) else TAG_AUDIO
-                await self.sink.write_tag(tag, msg.timestamp, msg.payload)
-        elif isinstance(msg, _pyrtmp.MetaDataMessage):
-            if self.sink is not None:
-                await self.sink.write_tag(TAG_SCRIPT, 0, msg.to_raw_meta())
-        elif isinstance(msg, pc.SetChunkSize):
-            if not 1 <= msg.chunk_size <= MAX_CHUNK_SIZE:
-                raise PublishRefused(f"chunk size {msg.chunk_size} out of range")
-            s.reader_chunk_size = msg.chunk_size
-        elif isinstance(msg, cmd.NCConnect):
-            obj = msg.command_object if isinstance(msg.command_object, dict) else {}
-            self.app = str(obj.get("app", "")).strip("/")
-            s.write_chunk_to_stream(pc.WindowAcknowledgementSize(ack_window_size=5_000_000))
-            s.write_chunk_to_stream(pc.SetPeerBandwidth(ack_window_size=5_000_000, limit_type=2))
-            s.write_chunk_to_stream(uc.StreamBegin(stream_id=0))
-            s.write_chunk_to_stream(pc.SetChunkSize(chunk_size=4096))
-            s.writer_chunk_size = 4096
-            s.write_chunk_to_stream(msg.create_response())
-            await s.drain()
-        elif isinstance(msg, cmd.NCCreateStream):
-            s.write_chunk_to_stream(msg.create_response())
-            await s.drain()
-        elif isinstance(msg, cmd.NSPublish):
-            await self._publish(msg)
-        elif isinstance(msg, cmd.NSCloseStream | cmd.NSDeleteStream):
-            if self.sink is not None:
-                sink, self.sink = self.sink, None
-                await sink.close()
+    def _send(self, csid: int, type_id: int, stream_id: int, payload: bytes) -> None:
+        msg = Message(csid, type_id, stream_id, 0, payload)
+        self.writer.write(encode_message(msg, self.out_chunk_size))
 
-    async def _publish(self, msg: object) -> None:
+    async def _handle(self, msg: Message) -> None:
+        if msg.type_id in (_AUDIO, _VIDEO):
+            if self.sink is not None:
+                tag = TAG_VIDEO if msg.type_id == _VIDEO else TAG_AUDIO
+                await self.sink.write_tag(tag, msg.timestamp, msg.payload)
+        elif msg.type_id in (_DATA, _DATA_AMF3):
+            payload = msg.payload[1:] if msg.type_id == _DATA_AMF3 else msg.payload
+            payload = payload.removeprefix(_SET_DATA_FRAME)
+            if self.sink is not None and payload.startswith(encode("onMetaData")):
+                await self.sink.write_tag(TAG_SCRIPT, 0, payload)
+        elif msg.type_id in (_COMMAND, _COMMAND_AMF3):
+            payload = msg.payload[1:] if msg.type_id == _COMMAND_AMF3 else msg.payload
+            await self._command(msg, decode_all(payload))
+
+    async def _command(self, msg: Message, values: list[AmfValue]) -> None:
+        name = values[0] if values else None
+        txn = values[1] if len(values) > 1 and isinstance(values[1], float) else 0.0
+        if name == "connect":
+            obj = values[2] if len(values) > 2 and isinstance(values[2], dict) else {}
+            self.app = str(obj.get("app", "") or "").strip("/")
+            self._send(2, 5, 0, struct.pack(">I", WINDOW))
+            self._send(2, 6, 0, struct.pack(">IB", WINDOW, 2))
+            self._send(2, 4, 0, struct.pack(">HI", 0, 0))  # StreamBegin 0
+            self._send(2, 1, 0, struct.pack(">I", OUT_CHUNK_SIZE))
+            self.out_chunk_size = OUT_CHUNK_SIZE
+            result = encode(
+                "_result",
+                txn,
+                {"fmsVer": "FMS/3,0,123", "capabilities": 31},
+                {
+                    "level": "status",
+                    "code": "NetConnection.Connect.Success",
+                    "description": "Connection succeeded",
+                    "objectEncoding": 0,
+                },
+            )
+            self._send(3, _COMMAND, 0, result)
+            await self.writer.drain()
+        elif name == "createStream":
+            self._send(3, _COMMAND, 0, encode("_result", txn, None, 1))
+            await self.writer.drain()
+        elif name == "publish":
+            stream = values[3] if len(values) > 3 and isinstance(values[3], str) else ""
+            await self._publish(msg.stream_id, stream)
+        elif name in ("closeStream", "deleteStream") and self.sink is not None:
+            sink, self.sink = self.sink, None
+            await sink.close()
+
+    async def _publish(self, stream_id: int, stream: str) -> None:
         if self.sink is not None:
             raise PublishRefused("second publish on one connection")
-        key = str(getattr(msg, "publishing_name", "") or "").split("?", 1)[0]
+        key = stream.split("?", 1)[0]
         try:
-            if self.app != "live":
-                raise PublishRefused(f"unknown application {self.app[:32]!r}")
+            if self.app.split("?", 1)[0] != "live":
+                raise PublishRefused("unknown application (publish to rtmp://HOST/live/KEY)")
             self.sink = await self.server._authorize(self.app, key, self.peer)
         except PublishRefused:
-            self.session.write_chunk_to_stream(_status(msg, "error", "NetStream.Publish.BadName"))
+            self._send(3, _COMMAND, stream_id, _status("error", "NetStream.Publish.BadName"))
             with contextlib.suppress(Exception):
-                await self.session.drain()
+                await self.writer.drain()
             raise
         self.sink.bind_kick(self.kick)
-        self.session.write_chunk_to_stream(uc.StreamBegin(stream_id=1))
-        self.session.write_chunk_to_stream(_status(msg, "status", "NetStream.Publish.Start"))
-        await self.session.drain()
+        self._send(2, 4, 0, struct.pack(">HI", 0, stream_id))  # StreamBegin
+        self._send(3, _COMMAND, stream_id, _status("status", "NetStream.Publish.Start"))
+        await self.writer.drain()
 
 
-def _status(msg: object, level: str, code: str) -> object:
-    data = BitStream()
-    AMF0Serializer.create_object(data, "onStatus")
-    AMF0Serializer.create_object(data, 0)
-    AMF0Serializer.create_object(data, None)
-    AMF0Serializer.create_object(data, {"level": level, "code": code, "description": code})
-    return Chunk(
-        chunk_type=0,
-        chunk_id=3,
-        timestamp=0,
-        msg_length=len(data.bytes),
-        msg_type_id=0x14,
-        msg_stream_id=getattr(msg, "msg_stream_id", 1),
-        payload=data.bytes,
-    )
+def _status(level: str, code: str) -> bytes:
+    return encode("onStatus", 0, None, {"level": level, "code": code, "description": code})

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sender_common.ffmpeg.command import CmafOutput, build_cmaf_command
 from sender_common.process import SupervisedProcess
+from sender_origin.ingest import keyframes
 from sender_origin.ingest.flv import (
     FLV_HEADER,
     TAG_SCRIPT,
@@ -53,6 +54,7 @@ class LivePublish:
         self.info = info
         self.started_at = time.time()
         self.bytes_in = 0
+        self.keyframes = keyframes.KeyframeMonitor(out.hls.segment_seconds, info.slug)
         self._on_closed = on_closed
         self._on_restart = on_restart
         self._kick: Callable[[], None] | None = None
@@ -111,6 +113,7 @@ class LivePublish:
 
     async def write_tag(self, tag_type: int, timestamp: int, payload: bytes) -> None:
         self.bytes_in += len(payload)
+        self.keyframes.feed(tag_type, timestamp, payload)
         if tag_type == TAG_SCRIPT:
             self._meta = payload
         elif is_sequence_header(tag_type, payload):

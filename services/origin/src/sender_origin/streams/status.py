@@ -36,6 +36,8 @@ class StreamStatus(BaseModel):
     publisher: PublisherPublic | None = None
     reconnect_deadline: float | None = None
     ffmpeg: FfmpegPublic | None = None
+    keyframe_interval_seconds: float | None = None
+    warnings: list[str] = []
 
 
 def status_of(
@@ -58,6 +60,8 @@ def status_of(
             since=datetime.fromtimestamp(publish.started_at, UTC),
             bytes_in=publish.bytes_in,
         )
+        status.keyframe_interval_seconds = publish.keyframes.interval_seconds
+        status.warnings = publish.keyframes.warnings
         proc = publish.ffmpeg
         status.ffmpeg = FfmpegPublic(
             state=proc.state.value, pid=proc.pid, restarts=proc.restarts, last_stderr=proc.tail(5)

@@ -1,0 +1,106 @@
+"""A real origin fed faster than realtime by ffmpeg: segments are cut on the publisher's 2 s GOP.
+
+Before #11 a type-3 header starting a new message kept the previous timestamp, so a still
+picture lost a frame duration per such frame: keyframes looked closer than 2 s, the HLS
+muxer skipped cuts, and the playlist showed 4 s segments with TARGETDURATION 4.
+"""
+
+from __future__ import annotations
+
+import subprocess
+
+import httpx
+import pytest
+
+from sender_common.hls.playlist import parse_media_playlist
+from tests.origin.ingest.media import still_argv
+from tests.procs import Proc, create_endpoint, rtmp_url, start_origin, stop_publisher, wait_for
+
+pytestmark = pytest.mark.slow
+FRAME = 1 / 30
+
+
+@pytest.fixture(scope="module")
+def origin(tmp_path_factory: pytest.TempPathFactory) -> Proc:
+    proc = start_origin(
+        tmp_path_factory.mktemp("origin"),
+        env={"SENDER_HLS_SEGMENT_SECONDS": "2", "SENDER_HLS_WINDOW_SEGMENTS": "6"},
+    )
+    yield proc
+    proc.stop()
+
+
+def start_publisher(origin: Proc, key: str, seconds: int, gop: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [*still_argv(seconds, gop=gop), rtmp_url(origin, key)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def stream_status(origin: Proc, slug: str) -> dict[str, object]:
+    return dict(httpx.get(f"{origin.url}/api/v1/streams/{slug}", timeout=5).json())
+
+
+class PlaylistWatch:
+    """Every segment duration and TARGETDURATION seen in live.m3u8 while polling."""
+
+    def __init__(self, origin: Proc, slug: str) -> None:
+        self.url = f"{origin.url}/sender/hls/{slug}/live.m3u8"
+        self.durations: dict[str, float] = {}  # by URI, in playlist order
+        self.targets: set[int] = set()
+        self.ended = False
+
+    def poll(self) -> None:
+        r = httpx.get(self.url, timeout=5)
+        if r.status_code != 200:
+            return
+        pl = parse_media_playlist(r.text)
+        self.targets.add(pl.target_duration)
+        self.ended = pl.endlist
+        for seg in pl.segments:
+            self.durations[seg.uri] = seg.duration
+
+
+def test_still_picture_segments_follow_the_gop(origin: Proc) -> None:
+    key = create_endpoint(origin.url, "still")
+    watch = PlaylistWatch(origin, "still")
+    intervals: set[object] = set()
+    pub = start_publisher(origin, key, 180, gop=60)
+
+    def done() -> bool:
+        watch.poll()
+        state = stream_status(origin, "still")
+        if state.get("publisher"):
+            intervals.add(state["keyframe_interval_seconds"])
+            assert state["warnings"] == []
+        return pub.poll() is not None and watch.ended
+
+    try:
+        wait_for(done, 120, "the 180 s publish to be packaged", interval=0.05)
+    finally:
+        stop_publisher(pub)
+    assert pub.returncode == 0
+    whole = list(watch.durations.values())[:-1]  # the last one ends with the input
+    assert len(whole) >= 10, f"saw only {len(whole)} segments"
+    assert all(abs(d - 2.0) <= FRAME for d in whole), whole
+    assert watch.targets == {2}
+    assert intervals <= {None, 2.0} and 2.0 in intervals
+
+
+def test_long_keyframe_interval_is_reported_once(origin: Proc) -> None:
+    key = create_endpoint(origin.url, "longgop")
+    pub = start_publisher(origin, key, 600, gop=150)  # 5 s keyframe interval
+    try:
+        state = wait_for(
+            lambda: (s := stream_status(origin, "longgop"))["warnings"] and s, 60, "a warning"
+        )
+        assert state["keyframe_interval_seconds"] == 5.0
+        [warning] = state["warnings"]
+        assert "5 s" in warning and "keyframe interval to 2 s" in warning and "OBS" in warning
+        wait_for(lambda: "longgop: keyframe interval is 5 s" in origin.log(), 10, "log line")
+    finally:
+        stop_publisher(pub)
+    assert origin.log().count("longgop: keyframe interval is") == 1
