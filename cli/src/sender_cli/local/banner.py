@@ -34,7 +34,7 @@ def banner(
     else:
         grid.add_row("Stream key", "create an endpoint: sender endpoints create NAME")
     grid.add_row("OBS output", "Keyframe Interval 1 s (or 2 s; never above the segment target)")
-    grid.add_row("Latency", "low-latency HLS (parts, blocking reloads): about 1.5–2 s behind live")
+    grid.add_row("Latency", "low-latency HLS: about 1.5 to 2 s behind live")
     name = slug or "{endpoint}"
     for role in ("origin", "edge"):
         if role in roles:
