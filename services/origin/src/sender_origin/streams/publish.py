@@ -26,6 +26,7 @@ from sender_origin.streams.packager import RenditionPackager
 
 log = logging.getLogger(__name__)
 WRITE_TIMEOUT = 10.0
+EARLY_MAX = 8 * 1024 * 1024  # media kept while the first ffmpeg starts (nothing is lost)
 
 
 @dataclass(slots=True)
@@ -62,6 +63,8 @@ class LivePublish:
         self._meta: bytes | None = None
         self._ready_pid: int | None = None
         self._need_keyframe = False
+        self._early: list[bytes] = []
+        self._early_bytes = 0
         self._spawns = 0
         self._closed = False
         self.no_grace = False
@@ -106,10 +109,13 @@ class LivePublish:
             data += flv_tag(TAG_SCRIPT, 0, self._meta)
         for tag_type, payload in self._headers.items():
             data += flv_tag(tag_type, 0, payload)
+        if self._spawns == 1:  # what arrived while the first ffmpeg started, keyframe first
+            data += b"".join(self._early)
+        self._early, self._early_bytes = [], 0
         proc.stdin.write(data)
+        self._ready_pid = proc.pid  # later tags queue behind these bytes
         with contextlib.suppress(ConnectionError):
             await proc.stdin.drain()
-        self._ready_pid = proc.pid
 
     async def write_tag(self, tag_type: int, timestamp: int, payload: bytes) -> None:
         self.bytes_in += len(payload)
@@ -120,7 +126,11 @@ class LivePublish:
             self._headers[tag_type] = payload
         proc = self.ffmpeg.process
         if proc is None or proc.returncode is not None or proc.pid != self._ready_pid:
-            return  # ffmpeg is (re)starting: drop media until it is primed
+            if self._spawns == 0 and tag_type != TAG_SCRIPT and self._early_bytes < EARLY_MAX:
+                if not is_sequence_header(tag_type, payload):
+                    self._early.append(flv_tag(tag_type, timestamp, payload))
+                    self._early_bytes += len(payload)
+            return  # ffmpeg is restarting: drop media until it is primed
         if self._need_keyframe:
             if tag_type == TAG_VIDEO and is_keyframe(tag_type, payload):
                 self._need_keyframe = False
