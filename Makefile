@@ -55,6 +55,7 @@ bench: setup
 	$(BIN)/python bench/edge.py
 	$(BIN)/python bench/metrics_ingest.py
 	$(BIN)/python bench/load.py --seconds 60
+	$(BIN)/python bench/latency.py --seconds 60
 
 clean:
 	rm -rf $(VENV) player/node_modules $(dir $(PLAYER_DIST))
