@@ -7,8 +7,9 @@ plays each target in two pages, (a) a bare hls.js page (`lowLatencyMode: true`) 
 Sender player page `/sender/player/{endpoint}`; every 500 ms each page draws the frame on
 screen to a canvas, decodes the time and records `Date.now() - decoded` (`latency_probe.js`).
 
-Targets (one after the other; each gets fresh servers and a fresh publisher, so
-publish-to-first-frame is measured from the publisher's start with the pages already open):
+Targets run one after the other, each with fresh servers and a fresh publisher. Pages opened
+before the publisher starts give publish-to-first-frame; the figures come from fresh pages
+that join the stream once it has run WARMUP_SECONDS (a full hls.js hold-back is available):
   origin-ll  the origin with SENDER_HLS_LOW_LATENCY=on
   origin     the origin with SENDER_HLS_LOW_LATENCY=off
   edge       an edge mirroring an origin (both low-latency on)
@@ -19,9 +20,10 @@ Only the public URL space is used: /sender/hls/{endpoint}/live.m3u8 and /sender/
 (plus the management API to create the endpoint and the edge sessions).
 
 Per page: median and p95 latency, valid and rejected decodes, rebuffers (`waiting` events after
-the first `playing`), publish-to-first-frame, and the playlist and media request rates that one
-viewer causes (from the page's network events). Per Sender target: CPU of the origin process
-and its children (ffmpeg) over the measurement window, one stream on it, in % of one core.
+the first `playing`), publish-to-first-frame, join-to-first-frame, and the playlist and media
+request rates that one viewer causes (from the page's network events). Per Sender target: CPU
+of the origin process and its children (ffmpeg) over the measurement window, one stream on it,
+in % of one core.
 
     .venv/bin/python bench/latency.py [--seconds 60] [--targets origin-ll,origin,edge,edge2,nginx]
                                       [--part-seconds 0.5]
@@ -52,6 +54,7 @@ from tests.edge.helpers import start_edge, start_session
 TARGETS = ("origin-ll", "origin", "edge", "edge2", "nginx")
 SLUG = "latency"
 FIRST_FRAME_TIMEOUT = 60.0
+WARMUP_SECONDS = 15.0
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ class Row:
     rejected: int
     rebuffers: int
     first_frame: float | None
+    join: float | None
     playlist_rate: float
     media_rate: float
 
@@ -139,10 +143,8 @@ def wait_first_frames(viewers: list[Viewer], alive: Any) -> None:
     print(f"  no first frame within {FIRST_FRAME_TIMEOUT:.0f} s on: {', '.join(missing)}")
 
 
-def run_target(
-    target: Target, context: Any, seconds: float, stream: ClockStream
-) -> tuple[list[Row], float | None]:
-    """Open the pages, publish, measure for `seconds`; rows and the origin's CPU in %."""
+def open_pages(target: Target, context: Any) -> list[Viewer]:
+    """The bare hls.js page, and the Sender player page when the target serves it."""
     viewers = [open_viewer(context, "hls.js", target.base, target.playlist_path, None)]
     if target.player_endpoint is not None:
         viewers.append(
@@ -150,8 +152,27 @@ def run_target(
                 context, "player", target.base, target.playlist_path, target.player_endpoint
             )
         )
+    return viewers
+
+
+def run_target(
+    target: Target, context: Any, seconds: float, stream: ClockStream
+) -> tuple[list[Row], float | None]:
+    """Publish with pages waiting (publish-to-first-frame), then measure `seconds` on fresh
+    pages that join the running stream; rows and the origin's CPU in % of one core."""
+    pages = waiting = open_pages(target, context)
     pub = clock_publisher(resolve_ffmpeg(), target.publish_url, stream)
     try:
+        wait_first_frames(waiting, pub.alive)
+        firsts = {v.name: v.first_frame_ms() for v in waiting}
+        for v in waiting:
+            v.page.close()
+        # Join once the playlist holds several segments: a page that joins a stream younger
+        # than hls.js's hold-back (3 target durations) starts closer to the edge than any
+        # later viewer would, and keeps that lower latency.
+        while time.time() * 1000 - pub.started_ms < WARMUP_SECONDS * 1000 and pub.alive():
+            time.sleep(0.1)
+        pages = viewers = open_pages(target, context)
         wait_first_frames(viewers, pub.alive)
         t0, cpu0 = time.monotonic(), cpu_seconds(target.origin_pid) if target.origin_pid else 0.0
         end = t0 + seconds
@@ -164,7 +185,7 @@ def run_target(
         rows = []
         for v in viewers:
             st = v.state()
-            first = st.get("firstFrameAt")
+            first, joined = firsts.get(v.name), st.get("firstFrameAt")
             playlists, media = v.request_rates(t0, t1)
             rows.append(
                 Row(
@@ -174,7 +195,8 @@ def run_target(
                     int(st.get("valid", 0)),
                     int(st.get("rejected", 0)),
                     int(st.get("waiting", 0)),
-                    (float(first) - pub.started_ms) / 1000 if first is not None else None,
+                    (first - pub.started_ms) / 1000 if first is not None else None,
+                    (float(joined) - v.opened_ms) / 1000 if joined is not None else None,
                     playlists,
                     media,
                 )
@@ -182,7 +204,7 @@ def run_target(
         return rows, cpu
     finally:
         pub.stop()
-        for v in viewers:
+        for v in pages:
             v.page.close()
 
 
@@ -194,7 +216,7 @@ def percentile(values: list[int], q: float) -> float:
 def print_table(rows: list[Row], cpu: dict[str, float | None], failed: dict[str, str]) -> None:
     head = (
         f"{'target':<10} {'page':<7} {'median s':>8} {'p95 s':>6} {'valid':>5} {'rej':>4}"
-        f" {'rebuf':>5} {'1st frame s':>11} {'pl req/s':>8} {'media req/s':>11}"
+        f" {'rebuf':>5} {'1st frame s':>11} {'join s':>6} {'pl req/s':>8} {'media req/s':>11}"
     )
     print(head)
     print("-" * len(head))
@@ -202,9 +224,10 @@ def print_table(rows: list[Row], cpu: dict[str, float | None], failed: dict[str,
         med = f"{statistics.median(r.samples) / 1000:.2f}" if r.samples else "-"
         p95 = f"{percentile(r.samples, 0.95) / 1000:.2f}" if r.samples else "-"
         first = f"{r.first_frame:.2f}" if r.first_frame is not None else "-"
+        join = f"{r.join:.2f}" if r.join is not None else "-"
         print(
             f"{r.target:<10} {r.page:<7} {med:>8} {p95:>6} {r.valid:>5} {r.rejected:>4}"
-            f" {r.rebuffers:>5} {first:>11} {r.playlist_rate:>8.2f} {r.media_rate:>11.2f}"
+            f" {r.rebuffers:>5} {first:>11} {join:>6} {r.playlist_rate:>8.2f} {r.media_rate:>11.2f}"
         )
     for name, reason in failed.items():
         print(f"{name:<10} failed: {reason}")

@@ -70,6 +70,7 @@ class Viewer:
 
     name: str
     page: Any
+    opened_ms: float = field(default_factory=lambda: time.time() * 1000)
     requests: list[tuple[float, str]] = field(default_factory=list)
 
     def state(self) -> dict[str, Any]:
