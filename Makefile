@@ -56,6 +56,7 @@ bench: setup
 	$(BIN)/python bench/metrics_ingest.py
 	$(BIN)/python bench/load.py --seconds 60
 	$(BIN)/python bench/dvr.py
+	$(BIN)/python bench/latency.py --seconds 60
 
 clean:
 	rm -rf $(VENV) player/node_modules $(dir $(PLAYER_DIST))

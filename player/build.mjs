@@ -1,4 +1,4 @@
-// Bundles src/player.ts and copies the Video.js stylesheet into the Python package.
+// Bundles src/player.ts and copies the Video.js live-skin stylesheet into the Python package.
 import { copyFile, mkdir } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,8 +20,9 @@ await build({
   legalComments: "eof",
   logLevel: "warning",
 });
+// The skin styles its shadow DOM itself; this sheet carries its light-DOM rules.
 await copyFile(
-  resolve(here, "node_modules/video.js/dist/video-js.min.css"),
+  resolve(here, "node_modules/@videojs/html/dist/default/define/live-video/skin.css"),
   resolve(outDir, "player.css"),
 );
 console.log(`player built into ${outDir}`);

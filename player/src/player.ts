@@ -1,8 +1,15 @@
 // Sender web player bootstrap.
 //
 // Reads the endpoint from <div id="sender-player" data-endpoint=".." data-api-base="">,
-// polls playback metadata, plays the live HLS playlist with Video.js (VHS), tags every
-// playlist request with the viewer-session id and reports viewer events.
+// polls playback metadata, plays the live HLS playlist with Video.js 10 (`<video-player>`,
+// the live skin and `<hls-video>`, i.e. hls.js in low-latency mode), tags every playlist
+// request with the viewer-session id, shows a LIVE badge with the latency behind live and
+// reports viewer events.
+import "@videojs/html/video/player";
+import "@videojs/html/live-video/skin";
+import "@videojs/html/media/hls-video";
+import type { HlsVideoElement } from "@videojs/html/media/hls-video";
+import type Hls from "hls.js";
 import {
   apiUrl,
   type EventType,
@@ -11,24 +18,34 @@ import {
   type PlaybackState,
   sendEvent,
 } from "./api";
-import { isPlaylistUrl, loadVsid, withVsid } from "./vsid";
-import { type VhsRequestOptions, videojs, type VjsPlayer } from "./vjs";
+import { engineConfig, LOW_LATENCY } from "./engine";
+import { injectStyles, LiveBadge, Overlay } from "./ui";
+import { loadVsid, withVsid } from "./vsid";
 
 const POLL_INTERVAL_MS = 3_000;
 const HEARTBEAT_INTERVAL_MS = 10_000;
+const BADGE_INTERVAL_MS = 500;
 const RELOAD_MIN_DELAY_MS = 2_000;
 const RELOAD_MAX_DELAY_MS = 15_000;
 const STALL_TIMEOUT_MS = 20_000;
-const HLS_MIME = "application/x-mpegURL";
 const OFFLINE_TEXT = "Offline — waiting for stream";
 
 export type PlayerState = PlaybackState | "unknown" | "not_found";
 
 export interface SenderPlayerHandle {
   readonly vsid: string;
-  state: PlayerState;
-  generation: number | null;
-  player: VjsPlayer | null;
+  readonly state: PlayerState;
+  readonly generation: number | null;
+  /** hls.js `config.lowLatencyMode` of the running engine (the configured value before one runs). */
+  readonly lowLatency: boolean;
+  /** hls.js `latency`: seconds behind the live edge (0 until known). */
+  readonly latency: number;
+  /** The running hls.js instance, if any. */
+  readonly hls: Hls | null;
+  readonly media: HlsVideoElement;
+  readonly video: HTMLVideoElement;
+  /** The last player error (`null` once playback runs again). */
+  readonly error: string | null;
 }
 
 declare global {
@@ -37,24 +54,24 @@ declare global {
   }
 }
 
-const OVERLAY_CSS = `
-.sender-overlay {
-  position: absolute; inset: 0; z-index: 10;
-  display: flex; align-items: center; justify-content: center;
-  padding: 1em; text-align: center;
-  background: rgba(10, 10, 12, 0.82); color: #e8e8ea;
-  font: 600 clamp(14px, 2.4vw, 22px)/1.4 system-ui, sans-serif;
-  pointer-events: none;
-}
-.sender-overlay[hidden] { display: none; }
-.sender-offline .vjs-big-play-button, .sender-offline .vjs-error-display,
-.sender-offline .vjs-loading-spinner { display: none; }
-`;
+const TEMPLATE = `
+<video-player>
+  <live-video-skin>
+    <hls-video preload="auto">
+      <video slot="media" muted autoplay playsinline></video>
+    </hls-video>
+  </live-video-skin>
+</video-player>`;
 
 class SenderPlayer {
-  readonly handle: SenderPlayerHandle;
-  private readonly player: VjsPlayer;
-  private readonly overlay: HTMLDivElement;
+  readonly vsid: string;
+  state: PlayerState = "unknown";
+  generation: number | null = null;
+  error: string | null = null;
+  readonly media: HlsVideoElement;
+  readonly video: HTMLVideoElement;
+  private readonly overlay = new Overlay("Connecting…");
+  private readonly badge = new LiveBadge();
   private loadedGeneration: number | null | undefined = undefined;
   private lastPlayback: Playback | null = null;
   private reloadTimer: number | undefined = undefined;
@@ -67,71 +84,62 @@ class SenderPlayer {
     private readonly endpoint: string,
     private readonly apiBase: string,
   ) {
-    const vsid = loadVsid();
-    this.handle = { vsid, state: "unknown", generation: null, player: null };
-    installPlaylistHook(vsid);
+    this.vsid = loadVsid();
     injectStyles();
-
-    const video = document.createElement("video");
-    video.className = "video-js vjs-big-play-centered";
+    root.innerHTML = TEMPLATE;
+    const media = root.querySelector("hls-video");
+    const video = root.querySelector("video");
+    if (media === null || video === null) {
+      throw new Error("sender player: the player template did not render");
+    }
+    this.media = media;
+    this.video = video;
     video.muted = true;
-    video.playsInline = true;
-    video.setAttribute("muted", "");
-    video.setAttribute("playsinline", "");
-    root.replaceChildren(video);
+    root.append(this.badge.el, this.overlay.el);
+    this.bindMediaEvents();
+  }
 
-    this.player = videojs(video, {
-      controls: true,
-      autoplay: false,
-      muted: true,
-      preload: "auto",
-      // The page's 16:9 stage sizes the player; it fills it.
-      fill: true,
-      liveui: true,
-      playsinline: true,
-      html5: {
-        vhs: { overrideNative: true },
-        nativeAudioTracks: false,
-        nativeVideoTracks: false,
-      },
-    });
-    this.handle.player = this.player;
+  get hls(): Hls | null {
+    return this.media.engine;
+  }
 
-    this.overlay = document.createElement("div");
-    this.overlay.className = "sender-overlay";
-    this.overlay.setAttribute("role", "status");
-    this.overlay.textContent = "Connecting…";
-    this.player.el().appendChild(this.overlay);
-    this.player.el().classList.add("sender-offline");
+  get lowLatency(): boolean {
+    return this.hls?.config.lowLatencyMode ?? LOW_LATENCY;
+  }
 
-    this.bindPlayerEvents();
+  get latency(): number {
+    return this.hls?.latency ?? 0;
   }
 
   start(): void {
     void this.poll();
     window.setInterval(() => this.report("heartbeat"), HEARTBEAT_INTERVAL_MS);
+    window.setInterval(() => this.updateBadge(), BADGE_INTERVAL_MS);
     window.addEventListener("pagehide", () => this.report("heartbeat", "pagehide", true));
     this.report("heartbeat", "open");
   }
 
-  private bindPlayerEvents(): void {
-    const p = this.player;
-    p.on("play", () => this.report("play"));
-    p.on("pause", () => this.report("pause"));
-    p.on("playing", () => {
+  private bindMediaEvents(): void {
+    const v = this.video;
+    v.addEventListener("play", () => this.report("play"));
+    v.addEventListener("pause", () => this.report("pause"));
+    v.addEventListener("playing", () => {
       this.reloadDelayMs = RELOAD_MIN_DELAY_MS;
+      this.error = null;
     });
-    p.on("ended", () => {
+    v.addEventListener("ended", () => {
       this.report("ended");
       // A live playlist that ended while the endpoint is still live: pick it up again.
-      if (this.handle.state === "live") {
+      if (this.state === "live") {
         this.scheduleReload();
       }
     });
-    p.on("error", () => {
-      const err = p.error();
-      const detail = err ? `code ${err.code}: ${err.message}` : "unknown player error";
-      this.report("error", detail);
+    // Fatal hls.js errors and media element errors, both dispatched on <hls-video>.
+    this.media.addEventListener("error", (event: Event) => {
+      const err = event instanceof ErrorEvent ? event.message : "";
+      const media = this.video.error;
+      this.error = err || (media ? `code ${media.code}: ${media.message}` : "playback error");
+      this.report("error", this.error);
       this.scheduleReload();
     });
   }
@@ -142,10 +150,10 @@ class SenderPlayer {
       if (result.kind === "ok") {
         this.apply(result.playback);
       } else if (result.kind === "not_found") {
-        this.handle.state = "not_found";
-        this.showOverlay(`Unknown stream “${this.endpoint}”`);
-      } else if (this.handle.state !== "live") {
-        this.showOverlay(OFFLINE_TEXT);
+        this.state = "not_found";
+        this.showOffline(`Unknown stream “${this.endpoint}”`);
+      } else if (this.state !== "live") {
+        this.showOffline(OFFLINE_TEXT);
       }
     } finally {
       window.setTimeout(() => void this.poll(), POLL_INTERVAL_MS);
@@ -153,15 +161,15 @@ class SenderPlayer {
   }
 
   private apply(playback: Playback): void {
-    const wasLive = this.handle.state === "live";
+    const wasLive = this.state === "live";
     this.lastPlayback = playback;
-    this.handle.state = playback.state;
-    this.handle.generation = playback.generation;
+    this.state = playback.state;
+    this.generation = playback.generation;
     if (playback.state !== "live") {
-      this.showOverlay(OFFLINE_TEXT);
+      this.showOffline(OFFLINE_TEXT);
       return;
     }
-    this.hideOverlay();
+    this.overlay.hide();
     const generationChanged =
       this.loadedGeneration !== undefined && this.loadedGeneration !== playback.generation;
     if (this.loadedGeneration === undefined || generationChanged || !wasLive) {
@@ -171,28 +179,16 @@ class SenderPlayer {
     }
   }
 
+  /** Starts a fresh hls.js engine on the live playlist (a new config object = a new engine). */
   private load(playback: Playback): void {
     window.clearTimeout(this.reloadTimer);
     this.reloadTimer = undefined;
     this.loadedGeneration = playback.generation;
     this.lastProgressTime = -1;
     this.lastProgressAt = Date.now();
-    const src = withVsid(apiUrl(this.apiBase, playback.live_url), this.handle.vsid);
-    this.player.error(null);
-    this.player.src({ src, type: HLS_MIME });
-    this.autoplay();
-  }
-
-  private autoplay(): void {
-    const attempt = this.player.play();
-    if (attempt === undefined) {
-      return;
-    }
-    attempt.catch(() => {
-      // Blocked by the autoplay policy: muted playback is always allowed.
-      this.player.muted(true);
-      this.player.play()?.catch(() => undefined);
-    });
+    this.media.src = withVsid(apiUrl(this.apiBase, playback.live_url), this.vsid);
+    this.media.config = engineConfig(this.vsid);
+    this.video.play().catch(() => undefined); // autoplay (muted) also starts it when ready
   }
 
   private scheduleReload(): void {
@@ -203,7 +199,7 @@ class SenderPlayer {
     this.reloadDelayMs = Math.min(this.reloadDelayMs * 2, RELOAD_MAX_DELAY_MS);
     this.reloadTimer = window.setTimeout(() => {
       this.reloadTimer = undefined;
-      if (this.handle.state === "live" && this.lastPlayback !== null) {
+      if (this.state === "live" && this.lastPlayback !== null) {
         this.load(this.lastPlayback);
       } else {
         // Not live any more: load again when it is.
@@ -214,11 +210,11 @@ class SenderPlayer {
 
   /** Reloads a live source whose playback has not advanced for a while. */
   private checkStall(playback: Playback): void {
-    if (this.player.paused() || this.reloadTimer !== undefined) {
+    if (this.video.paused || this.reloadTimer !== undefined) {
       this.lastProgressAt = Date.now();
       return;
     }
-    const now = this.player.currentTime();
+    const now = this.video.currentTime;
     if (now !== this.lastProgressTime) {
       this.lastProgressTime = now;
       this.lastProgressAt = Date.now();
@@ -228,11 +224,20 @@ class SenderPlayer {
     }
   }
 
+  private updateBadge(): void {
+    const playing = this.video.readyState >= 2 && this.video.currentTime > 0;
+    if (this.state === "live" && playing && !this.overlay.visible) {
+      this.badge.show(this.latency);
+    } else {
+      this.badge.hide();
+    }
+  }
+
   private position(): number | null {
-    if (this.loadedGeneration === undefined || this.player.readyState() === 0) {
+    if (this.loadedGeneration === undefined || this.video.readyState === 0) {
       return null;
     }
-    const t = this.player.currentTime();
+    const t = this.video.currentTime;
     return Number.isFinite(t) ? t : null;
   }
 
@@ -241,9 +246,9 @@ class SenderPlayer {
       this.apiBase,
       {
         type,
-        vsid: this.handle.vsid,
+        vsid: this.vsid,
         endpoint: this.endpoint,
-        generation: this.handle.generation,
+        generation: this.generation,
         position: this.position(),
         detail,
       },
@@ -251,36 +256,10 @@ class SenderPlayer {
     );
   }
 
-  private showOverlay(text: string): void {
-    this.overlay.textContent = text;
-    this.overlay.hidden = false;
-    this.player.el().classList.add("sender-offline");
+  private showOffline(text: string): void {
+    this.overlay.show(text);
+    this.badge.hide();
   }
-
-  private hideOverlay(): void {
-    this.overlay.hidden = true;
-    this.player.el().classList.remove("sender-offline");
-  }
-}
-
-/** Adds the vsid to every playlist request VHS makes (master and media reloads). */
-function installPlaylistHook(vsid: string): void {
-  videojs.Vhs.xhr.onRequest((options: VhsRequestOptions): VhsRequestOptions => {
-    if (!isPlaylistUrl(options.uri)) {
-      return options;
-    }
-    return { ...options, uri: withVsid(options.uri, vsid) };
-  });
-}
-
-function injectStyles(): void {
-  if (document.getElementById("sender-player-style") !== null) {
-    return;
-  }
-  const style = document.createElement("style");
-  style.id = "sender-player-style";
-  style.textContent = OVERLAY_CSS;
-  document.head.appendChild(style);
 }
 
 function boot(): void {
@@ -291,7 +270,7 @@ function boot(): void {
     return;
   }
   const sender = new SenderPlayer(root, endpoint, root.dataset["apiBase"] ?? "");
-  window.senderPlayer = sender.handle;
+  window.senderPlayer = sender;
   sender.start();
 }
 

@@ -1,5 +1,7 @@
-"""The web player in Debian's chromium against `sender up --demo`: it plays, tags every
-playlist request with its vsid, sends heartbeats, and is counted as one viewer."""
+"""The web player (Video.js 10 + hls.js) in Debian's chromium against `sender up --demo`: it
+plays in hls.js low-latency mode, shows a LIVE badge with the latency behind live, tags every
+playlist request with its vsid, sends heartbeats, is counted as one viewer, and shows the
+offline overlay for an endpoint that is not live."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ import httpx
 import pytest
 
 from tests.cli.stack import SenderUp, live_segments, start_sender_up
-from tests.procs import wait_for
+from tests.procs import create_endpoint, wait_for
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
@@ -34,6 +36,8 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 EVENTS_PATH = "/sender/api/v1/events"
 GAUGES = ("sender_viewers_active", "sender_origin_active_viewers")
 ADVANCE_SECONDS = 4.0
+LIVE_STATE = "window.senderPlayer && window.senderPlayer.state === 'live'"
+BADGE_LATENCY = re.compile(r"LIVE\s*·\s*(\d+(?:\.\d+)?) s behind live")
 
 
 @dataclass
@@ -47,7 +51,13 @@ class Session:
 
 
 def current_time(page: Any) -> float:
-    return float(page.evaluate("document.querySelector('video')?.currentTime ?? 0"))
+    return float(page.evaluate("window.senderPlayer?.video.currentTime ?? 0"))
+
+
+def badge_text(page: Any) -> str:
+    return str(
+        page.evaluate("document.querySelector('.sender-live:not([hidden])')?.textContent ?? ''")
+    )
 
 
 @pytest.fixture(scope="module")
@@ -77,9 +87,7 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
 def played(session: Session) -> Session:
     """Playback has advanced by several seconds (the other tests look at what happened)."""
     page = session.page
-    page.wait_for_function(
-        "window.senderPlayer && window.senderPlayer.state === 'live'", timeout=20_000
-    )
+    page.wait_for_function(LIVE_STATE, timeout=20_000)
     start = wait_for(lambda: current_time(page) > 0 and current_time(page), 20, "playback start")
     wait_for(lambda: current_time(page) >= start + ADVANCE_SECONDS, 20, "playback advancing")
     session.advanced = current_time(page) - start
@@ -90,10 +98,29 @@ def played(session: Session) -> Session:
 
 def test_playback_advances_without_error(played: Session) -> None:
     assert played.advanced >= ADVANCE_SECONDS
-    error = played.page.evaluate("window.senderPlayer.player.error()")
+    error = played.page.evaluate("window.senderPlayer.error")
     assert error is None, error
     assert played.page_errors == []
     assert played.page.evaluate("window.senderPlayer.generation") == 1
+    # The Video.js 10 player element drives an hls.js engine on the light-DOM <video>.
+    assert played.page.evaluate("window.senderPlayer.hls !== null")
+    assert played.page.evaluate("document.querySelector('video-player live-video-skin hls-video')")
+
+
+def test_hls_js_runs_in_low_latency_mode(played: Session) -> None:
+    page = played.page
+    assert page.evaluate("window.senderPlayer.lowLatency") is True
+    assert page.evaluate("window.senderPlayer.hls.config.lowLatencyMode") is True
+
+
+def test_live_badge_shows_the_latency(played: Session) -> None:
+    page = played.page
+    match = wait_for(lambda: BADGE_LATENCY.search(badge_text(page)), 10, "LIVE badge latency")
+    shown = float(match.group(1))
+    latency = float(page.evaluate("window.senderPlayer.latency"))
+    # A live stream with 1 s segments plays a few seconds behind the edge, never ahead of it.
+    assert 0 < shown < 30, badge_text(page)
+    assert 0 < latency < 30, latency
 
 
 def test_every_playlist_request_carries_the_vsid(played: Session) -> None:
@@ -160,11 +187,43 @@ def test_edge_player_plays(session: Session, played: Session) -> None:
     page = session.browser.new_page()
     try:
         page.goto(f"{up.edge}/sender/player/demo", wait_until="domcontentloaded")
-        page.wait_for_function(
-            "window.senderPlayer && window.senderPlayer.state === 'live'", timeout=20_000
-        )
+        page.wait_for_function(LIVE_STATE, timeout=20_000)
         start = wait_for(lambda: current_time(page) > 0 and current_time(page), 20, "edge playback")
         wait_for(lambda: current_time(page) >= start + 2, 20, "edge playback advancing")
-        assert page.evaluate("window.senderPlayer.player.error()") is None
+        assert page.evaluate("window.senderPlayer.error") is None
+        assert page.evaluate("window.senderPlayer.lowLatency") is True
+    finally:
+        page.close()
+
+
+def test_offline_overlay_for_an_endpoint_that_is_not_live(session: Session) -> None:
+    create_endpoint(session.up.origin, "quiet")
+    page = session.browser.new_page()
+    try:
+        page.goto(f"{session.up.origin}/sender/player/quiet", wait_until="domcontentloaded")
+        page.wait_for_function(
+            "window.senderPlayer && ['idle', 'waiting_source', 'stopped']"
+            ".includes(window.senderPlayer.state)",
+            timeout=15_000,
+        )
+        overlay = page.locator(".sender-overlay")
+        wait_for(lambda: "Offline" in overlay.inner_text(), 10, "offline overlay")
+        assert overlay.is_visible()
+        assert page.locator(".sender-live").is_hidden()
+        assert page.evaluate("window.senderPlayer.hls") is None
+    finally:
+        page.close()
+
+
+def test_unknown_endpoint_overlay(session: Session) -> None:
+    page = session.browser.new_page()
+    try:
+        page.goto(
+            f"{session.up.origin}/sender/player/no-such-stream", wait_until="domcontentloaded"
+        )
+        page.wait_for_function(
+            "window.senderPlayer && window.senderPlayer.state === 'not_found'", timeout=15_000
+        )
+        assert "Unknown stream" in page.locator(".sender-overlay").inner_text()
     finally:
         page.close()

@@ -1,4 +1,4 @@
-"""The Sender web player: an HTML page per endpoint plus the bundled Video.js assets."""
+"""The Sender web player: an HTML page per endpoint plus the bundled Video.js 10 + hls.js assets."""
 
 from sender_common.player.router import ASSET_TYPES, default_dist_dir, player_router
 

@@ -1,0 +1,25 @@
+"""The player's TypeScript unit tests (`npm test` in player/: node's test runner on an esbuild
+bundle): the vsid rules and the hls.js request hook, including LL-HLS blocking-reload URLs."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+PLAYER = Path(__file__).resolve().parents[2] / "player"
+
+
+def test_npm_test_passes() -> None:
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.skip("npm is not installed")
+    if not (PLAYER / "node_modules" / "esbuild").is_dir():
+        pytest.skip("player/node_modules missing: run `make player`")
+    run = subprocess.run(
+        [npm, "test", "--silent"], cwd=PLAYER, capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    assert "# fail 0" in run.stdout, run.stdout[-3000:]
