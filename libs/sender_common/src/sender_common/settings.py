@@ -62,6 +62,11 @@ class CommonSettings(BaseSettings):
     hls_retention_seconds: float = Field(default=3600.0, ge=0)
     log_level: str = "INFO"
 
+    # -- secure by default (management credentials off loopback) -------------------------
+    # Off a loopback bind a role refuses to start without SENDER_API_TOKEN, unless the
+    # operator says their own auth sits in front (logged as a warning at every start).
+    insecure_no_token: bool = False
+
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _split_proxies(cls, value: object) -> object:

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from sender_common.errors import UnavailableError
 from sender_common.hls.spoolcache import PLAYLIST_TYPE, CachedFile, SpoolCache
 
 _PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
@@ -82,7 +83,12 @@ class HlsApp:
             return
         endpoint, rel = parts[0], "/".join(parts)
         vsid = _vsid(scope)
-        entry = await self._find(endpoint, parts, rel)
+        try:
+            entry = await self._find(endpoint, parts, rel)
+        except UnavailableError as exc:  # e.g. an edge at its session limit
+            await _error(send, 503, exc.detail, [(b"retry-after", str(exc.retry_after).encode())])
+            self._observe(endpoint, rel, False, 503, 0, vsid, scope)
+            return
         if entry is None:
             await _error(send, 404, "not found")
             self._observe(endpoint, rel, False, 404, 0, vsid, scope)
@@ -212,14 +218,12 @@ async def _send(
     await send({"type": "http.response.body", "body": body})
 
 
-async def _error(send: Send, status: int, detail: str) -> None:
+async def _error(
+    send: Send, status: int, detail: str, extra: list[tuple[bytes, bytes]] | None = None
+) -> None:
     body = json.dumps({"detail": detail}).encode()
-    await _send(
-        send,
-        status,
-        body,
-        [(b"content-type", b"application/json"), (b"cache-control", b"no-cache")],
-    )
+    headers = [(b"content-type", b"application/json"), (b"cache-control", b"no-cache")]
+    await _send(send, status, body, headers + (extra or []))
 
 
 class HlsFastPath:
