@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-__all__ = ["AuthFailures", "bearer_guard", "is_loopback_host", "require_credentials"]
+__all__ = [
+    "AuthFailures",
+    "bearer_guard",
+    "is_loopback_host",
+    "require_credentials",
+    "require_credentials_or_exit",
+]
 
 import hmac
 import ipaddress
@@ -45,6 +51,15 @@ def require_credentials(settings: CommonSettings, role: str) -> None:
         f"SENDER_HOST={settings.host} is not a loopback address and SENDER_API_TOKEN is not set: "
         "set SENDER_API_TOKEN (or SENDER_INSECURE_NO_TOKEN=true when your own auth is in front)"
     )
+
+
+def require_credentials_or_exit(settings: CommonSettings, role: str) -> None:
+    """`require_credentials` at process start: one clear log line and exit status 2."""
+    try:
+        require_credentials(settings, role)
+    except ConfigurationError as exc:
+        log.critical("%s will not start: %s", role, exc.detail)
+        raise SystemExit(2) from None
 
 
 class AuthFailures:

@@ -6,7 +6,7 @@ import httpx
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
-from sender_common.auth import require_credentials
+from sender_common.auth import require_credentials_or_exit
 from sender_common.compose import mount_role
 from sender_common.logs import setup_logging
 from sender_common.roles import build_app
@@ -23,7 +23,7 @@ def create_app(
 ) -> FastAPI:
     settings = settings or EdgeSettings()
     setup_logging(settings.log_level)
-    require_credentials(settings, "edge")
+    require_credentials_or_exit(settings, "edge")
     registry = CollectorRegistry()
     runtime = EdgeRuntime(settings, registry, transport, resolver)
     return build_app(
