@@ -909,7 +909,7 @@ def test_readme_documents_the_commands() -> None:
 def test_docker_examples_set_a_token() -> None:
     """The images bind 0.0.0.0: a role without SENDER_API_TOKEN would refuse to start."""
     text = (DEPLOY / "README.md").read_text()
-    runs = [block for block in text.split("docker run")[1:]]
+    runs = text.split("docker run")[1:]
     assert len(runs) == len(ROLES)
     for block in runs:
         command = block.split("\n\n")[0]
