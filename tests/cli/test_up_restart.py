@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from sender_cli.local.restarts import RestartBudget
 from sender_cli.local.roles import UpSettings
-from tests.cli.stack import live_segments, start_sender_up
+from tests.cli.stack import live_segments, sender_argv, start_sender_up
 from tests.procs import wait_for
 
 
@@ -87,3 +88,13 @@ def test_a_role_that_keeps_dying_ends_sender_up_with_its_log(tmp_path: Path) -> 
         assert "metrics kept exiting" in text and "metrics.log" in text
     finally:
         up.kill()
+
+
+def test_off_loopback_without_token_fails_before_binding(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SENDER_")}
+    out = subprocess.run(
+        sender_argv("up", "--data-dir", str(tmp_path), "--host", "0.0.0.0"),
+        capture_output=True, text=True, timeout=30, check=False, env=env,
+    )  # fmt: skip
+    assert out.returncode == 2
+    assert "SENDER_API_TOKEN" in out.stderr and "SENDER_HOST=0.0.0.0" in out.stderr

@@ -27,9 +27,11 @@ from sender_cli.local.restarts import RestartBudget
 from sender_cli.local.roles import PortBusyError, UpConfig, check_ports, role_available, role_specs
 from sender_cli.output import err_console
 from sender_cli.publisher import pattern_publisher
+from sender_common.auth import require_credentials
 from sender_common.errors import SenderError
 from sender_common.ffmpeg import resolve_ffmpeg
 from sender_common.process import SupervisedProcess
+from sender_common.settings import CommonSettings
 
 log = logging.getLogger(__name__)
 
@@ -216,6 +218,8 @@ async def run_up(config: UpConfig, console: Console) -> int:
     config.data_dir.mkdir(parents=True, exist_ok=True)
     stack = LocalStack(config, console)
     try:
+        # the roles would refuse one by one; say it once, before anything is bound
+        require_credentials(CommonSettings(host=config.host, data_dir=config.data_dir), "sender up")
         check_ports(config, [r.spec for r in stack.roles])
         if config.demo:
             resolve_ffmpeg(os.environ.get("SENDER_FFMPEG_EXECUTABLE"))
