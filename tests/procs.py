@@ -105,6 +105,8 @@ def start_role(
         "SENDER_HTTP_PORT": str(port),
         "SENDER_HLS_SEGMENT_SECONDS": SEGMENT_SECONDS,
         "SENDER_HLS_WINDOW_SEGMENTS": "6",
+        # upstreams in tests are on other loopback addresses and ports
+        **({"SENDER_UPSTREAM_ALLOW": "127.0.0.0/8"} if role == "edge" else {}),
         **(env or {}),
     }
     argv = [

@@ -58,18 +58,34 @@ def sender_argv(*args: str) -> list[str]:
     return [sys.executable, "-m", "sender_cli", *args]
 
 
-def start_sender_up(tmp: Path, *, demo: bool = True, timeout: float = 45) -> SenderUp:
-    """Run `sender up` on free ports under `tmp`; wait for the banner and origin readiness."""
+def start_sender_up(
+    tmp: Path, *, demo: bool = True, timeout: float = 45, env: dict[str, str] | None = None
+) -> SenderUp:
+    """Run `sender up` on free ports under `tmp`; wait for the banner and origin readiness.
+
+    The data directory is `--data-dir tmp/data`, or SENDER_DATA_DIR when `env` sets it."""
     ports = {name: free_port() for name in ("origin", "edge", "metrics", "rtmp")}
-    data_dir = tmp / "data"
-    argv = sender_argv("up", "--data-dir", str(data_dir), "--segment-seconds", "1")
+    env = env or {}
+    if "SENDER_DATA_DIR" in env:
+        data_dir = Path(env["SENDER_DATA_DIR"])
+        argv = sender_argv("up", "--segment-seconds", "1")
+    else:
+        data_dir = tmp / "data"
+        argv = sender_argv("up", "--data-dir", str(data_dir), "--segment-seconds", "1")
     argv += ["--origin-port", str(ports["origin"]), "--edge-port", str(ports["edge"])]
     argv += ["--metrics-port", str(ports["metrics"]), "--rtmp-port", str(ports["rtmp"])]
     if demo:
         argv.append("--demo")
     log_path = tmp / "sender-up.log"
     with log_path.open("wb") as log:
-        popen = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        popen = subprocess.Popen(
+            argv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={**os.environ, **env},
+            cwd=tmp,
+        )
     up = SenderUp(
         popen,
         data_dir,

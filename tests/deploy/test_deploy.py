@@ -431,10 +431,15 @@ def test_workload_wiring(base_docs, role: str) -> None:
     assert all(name.startswith("SENDER_") for name in env)
     assert env["SENDER_DATA_DIR"]["value"] == DATA_DIR
     assert env["SENDER_HTTP_PORT"]["value"] == str(port)
-    for item in env.values():
+    for name, item in env.items():
         ref = item.get("valueFrom", {}).get("secretKeyRef")
-        if ref:
-            assert ref["optional"] is True, f"{item['name']} must not block startup"
+        if ref and name != "SENDER_API_TOKEN":
+            assert ref["optional"] is True, f"{name} must not block startup"
+    # off loopback a role refuses to start without a token: the secret is required
+    assert env["SENDER_API_TOKEN"]["valueFrom"]["secretKeyRef"] == {
+        "name": "sender-api",
+        "key": "token",
+    }
     if role in {"origin", "metrics"}:
         assert env["SENDER_DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {
             "name": "sender-database",
@@ -899,3 +904,13 @@ def test_readme_documents_the_commands() -> None:
         "edge-segments.conf",
     ):
         assert needle in text, needle
+
+
+def test_docker_examples_set_a_token() -> None:
+    """The images bind 0.0.0.0: a role without SENDER_API_TOKEN would refuse to start."""
+    text = (DEPLOY / "README.md").read_text()
+    runs = text.split("docker run")[1:]
+    assert len(runs) == len(ROLES)
+    for block in runs:
+        command = block.split("\n\n")[0]
+        assert "-e SENDER_API_TOKEN=" in command, command

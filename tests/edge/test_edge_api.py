@@ -3,6 +3,7 @@ and refusing bad upstream playlists."""
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -70,9 +71,18 @@ def poll(fn: Callable[[], Any], timeout: float, what: str) -> Any:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+async def resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """The scripted upstream's name, never looked up (no DNS, no connection)."""
+    del port
+    if host == "up.test":
+        return [ipaddress.ip_address("192.0.2.10")]
+    raise OSError(f"{host} does not resolve here")
+
+
 def make_client(tmp_path: Path, **kw: Any) -> TestClient:
     settings = EdgeSettings(data_dir=tmp_path, hls_segment_seconds=1, reconcile_seconds=0.2, **kw)
-    return TestClient(create_app(settings, transport=httpx.MockTransport(upstream)))
+    app = create_app(settings, transport=httpx.MockTransport(upstream), resolver=resolve)
+    return TestClient(app)
 
 
 @pytest.fixture

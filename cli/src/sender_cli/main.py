@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.logging import RichHandler
 
 from sender_cli.client import ApiClient
 from sender_cli.commands import edge, endpoints, streams
 from sender_cli.commands.common import DEFAULT_ORIGIN, OriginOpt, TokenOpt, cli_errors
-from sender_cli.local.roles import UpConfig
+from sender_cli.local.roles import UpSettings
 from sender_cli.local.up import run_up
 from sender_cli.output import console, err_console
 from sender_cli.publish_test import publish_target, run_publisher
@@ -52,32 +53,50 @@ def up(
         bool, typer.Option("--demo", help="Create endpoint `demo` and publish a test pattern.")
     ] = False,
     origin_port: Annotated[int, typer.Option(min=1, max=65535, help="Origin HTTP port.")] = 8080,
-    rtmp_port: Annotated[int, typer.Option(min=1, max=65535, help="RTMP ingest port.")] = 1935,
+    rtmp_port: Annotated[
+        int | None,
+        typer.Option(min=1, max=65535, help="RTMP ingest port [env SENDER_RTMP_PORT; 1935]."),
+    ] = None,
     edge_port: Annotated[int, typer.Option(min=1, max=65535, help="Edge HTTP port.")] = 8081,
     metrics_port: Annotated[int, typer.Option(min=1, max=65535, help="Metrics HTTP port.")] = 8082,
     data_dir: Annotated[
-        Path, typer.Option(help="Each role keeps its data in origin/, edge/, metrics/ here.")
-    ] = Path("data"),
-    host: Annotated[str, typer.Option(help="Address every role binds.")] = "127.0.0.1",
+        Path | None,
+        typer.Option(
+            help="Each role keeps its data in origin/, edge/, metrics/ here "
+            "[env SENDER_DATA_DIR; ./data]."
+        ),
+    ] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Address every role binds [env SENDER_HOST; 127.0.0.1].")
+    ] = None,
     segment_seconds: Annotated[
-        float, typer.Option(min=0.5, max=30, help="HLS target segment duration (all roles).")
-    ] = 2.0,
+        float | None,
+        typer.Option(
+            min=0.5,
+            max=30,
+            help="HLS target segment duration, all roles [env SENDER_HLS_SEGMENT_SECONDS; 2].",
+        ),
+    ] = None,
     ready_timeout: Annotated[
         float, typer.Option(min=1, help="Seconds to wait for every role to be ready.")
     ] = 60.0,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Run origin, edge and metrics on this machine until Ctrl-C."""
+    """Run origin, edge and metrics on this machine until Ctrl-C; a role that exits is
+    restarted with backoff."""
     _logging(verbose)
-    config = UpConfig(
-        data_dir=data_dir.resolve(),
-        host=host,
+    try:
+        settings = UpSettings.from_flags(
+            data_dir=data_dir, host=host, rtmp_port=rtmp_port, hls_segment_seconds=segment_seconds
+        )
+    except ValidationError as exc:
+        err_console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from exc
+    config = settings.config(
         origin_port=origin_port,
-        rtmp_port=rtmp_port,
         edge_port=edge_port,
         metrics_port=metrics_port,
         demo=demo,
-        segment_seconds=segment_seconds,
         ready_timeout=ready_timeout,
         child_log_level="info" if verbose else "warning",
     )

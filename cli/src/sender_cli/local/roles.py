@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-__all__ = ["PortBusyError", "RoleSpec", "UpConfig", "check_ports", "role_available", "role_specs"]
+__all__ = [
+    "PortBusyError",
+    "RoleSpec",
+    "UpConfig",
+    "UpSettings",
+    "check_ports",
+    "role_available",
+    "role_specs",
+]
 
 import errno
 import importlib.util
@@ -12,6 +20,10 @@ import socket
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class PortBusyError(Exception):
@@ -34,6 +46,8 @@ class UpConfig:
     ready_timeout: float = 60.0
     stop_timeout: float = 10.0
     child_log_level: str = "warning"
+    restart_budget: int = 5  # restarts of one role within restart_window seconds
+    restart_window: float = 120.0
     # admits the local origin and edge at the metrics role (their first batch carries it)
     ingest_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
 
@@ -42,6 +56,35 @@ class UpConfig:
         if ":" in host:
             host = f"[{host}]"
         return f"http://{host}:{port}"
+
+
+class UpSettings(BaseSettings):
+    """What `sender up` reads: its flags (passed in) over SENDER_* variables over defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="SENDER_", extra="ignore")
+
+    data_dir: Path = Path("data")
+    host: str = "127.0.0.1"
+    rtmp_port: int = Field(default=1935, ge=1, le=65535)
+    hls_segment_seconds: float = Field(default=2.0, ge=0.5, le=30)
+    hls_window_segments: int = Field(default=6, ge=2, le=100)
+    up_restart_budget: int = Field(default=5, ge=0)  # restarts of one role within 120 s
+
+    @classmethod
+    def from_flags(cls, **flags: Any) -> UpSettings:
+        """Flags left unset (None) fall through to the environment, then the defaults."""
+        return cls(**{name: value for name, value in flags.items() if value is not None})
+
+    def config(self, **rest: Any) -> UpConfig:
+        return UpConfig(
+            data_dir=self.data_dir.resolve(),
+            host=self.host,
+            rtmp_port=self.rtmp_port,
+            segment_seconds=self.hls_segment_seconds,
+            window_segments=self.hls_window_segments,
+            restart_budget=self.up_restart_budget,
+            **rest,
+        )
 
 
 @dataclass(frozen=True, slots=True)

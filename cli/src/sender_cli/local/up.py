@@ -23,12 +23,15 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from sender_cli.local.banner import banner
 from sender_cli.local.children import RoleProcess, RoleStartError, wait_all_ready
+from sender_cli.local.restarts import RestartBudget
 from sender_cli.local.roles import PortBusyError, UpConfig, check_ports, role_available, role_specs
 from sender_cli.output import err_console
 from sender_cli.publisher import pattern_publisher
+from sender_common.auth import require_credentials
 from sender_common.errors import SenderError
 from sender_common.ffmpeg import resolve_ffmpeg
 from sender_common.process import SupervisedProcess
+from sender_common.settings import CommonSettings
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +57,7 @@ class LocalStack:
         self.publisher: SupervisedProcess | None = None
         self.endpoint: dict[str, Any] | None = None
         self.stop = asyncio.Event()
+        self.restarts = RestartBudget(budget=config.restart_budget, window=config.restart_window)
         self.pids_path = config.data_dir / PIDS_FILE
         headers = (
             {"Authorization": f"Bearer {t}"} if (t := os.environ.get("SENDER_API_TOKEN")) else {}
@@ -150,6 +154,30 @@ class LocalStack:
         died = [waiters[t] for t in done if t in waiters]
         return died[0] if died and not self.stop.is_set() else None
 
+    async def keep_running(self) -> RoleProcess | None:
+        """Watch the roles; restart one that exits with backoff while the others keep
+        serving. None after a stop; the role whose restart budget ran out otherwise."""
+        while True:
+            died = await self.watch()
+            if died is None:
+                return None
+            assert died.process is not None
+            code = died.process.returncode
+            delay = self.restarts.next_delay(died.name)
+            if delay is None:
+                return died
+            log.warning("%s exited (status %s): restarting in %.1fs", died.name, code, delay)
+            err_console.print(
+                f"[yellow]{died.name} exited (status {code}); restarting in {delay:.1f}s[/yellow]"
+            )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop.wait(), delay)
+            if self.stop.is_set():
+                return None
+            await died.stop(self.config.stop_timeout)  # reap it and anything in its group
+            await died.start()
+            self.write_pids()
+
     async def shutdown(self) -> None:
         """Publisher first, then edge, origin, metrics: each SIGTERM, then SIGKILL."""
         if self.publisher is not None:
@@ -171,10 +199,12 @@ async def _serve(stack: LocalStack) -> int:
         await stack.setup_demo()
     panel = banner(stack.config, stack.urls(), endpoint=stack.endpoint, skipped=stack.skipped)
     console.print(panel)
-    died = await stack.watch()
+    died = await stack.keep_running()
     if died is not None:
+        budget = stack.restarts
+        why = f"kept exiting ({budget.budget} restarts within {budget.window:.0f}s)"
         err_console.print(
-            f"[red]error:[/red] {died.failure('stopped unexpectedly')}",
+            f"[red]error:[/red] {died.failure(why)}",
             highlight=False,
             soft_wrap=True,
         )
@@ -188,6 +218,8 @@ async def run_up(config: UpConfig, console: Console) -> int:
     config.data_dir.mkdir(parents=True, exist_ok=True)
     stack = LocalStack(config, console)
     try:
+        # the roles would refuse one by one; say it once, before anything is bound
+        require_credentials(CommonSettings(host=config.host, data_dir=config.data_dir), "sender up")
         check_ports(config, [r.spec for r in stack.roles])
         if config.demo:
             resolve_ffmpeg(os.environ.get("SENDER_FFMPEG_EXECUTABLE"))

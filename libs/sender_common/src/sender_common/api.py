@@ -4,29 +4,14 @@ from __future__ import annotations
 
 __all__ = ["bearer_guard", "health_router", "instrument"]
 
-import hmac
 from collections.abc import Awaitable, Callable
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry
 from prometheus_fastapi_instrumentator import Instrumentator
 
-from sender_common.errors import UnauthorizedError
-
-
-def bearer_guard(token: str | None) -> Callable[[Request], Awaitable[None]]:
-    """A dependency requiring `Authorization: Bearer <token>` when a token is configured."""
-    expected = f"Bearer {token}".encode() if token else None
-
-    async def _check(request: Request) -> None:
-        if expected is None:
-            return
-        given = request.headers.get("authorization", "").encode()
-        if not hmac.compare_digest(given, expected):
-            raise UnauthorizedError("missing or wrong bearer token")
-
-    return _check
+from sender_common.auth import bearer_guard
 
 
 def health_router(ready: Callable[[], Awaitable[dict[str, bool]]]) -> APIRouter:

@@ -6,6 +6,7 @@ SenderError
 ├── InvalidInputError    -> 422
 ├── UnauthorizedError    -> 401
 ├── UpstreamError        -> 502
+├── UnavailableError     -> 503 with Retry-After
 └── ConfigurationError   (startup: names the offending variable)
 """
 
@@ -18,6 +19,7 @@ __all__ = [
     "NotFoundError",
     "SenderError",
     "UnauthorizedError",
+    "UnavailableError",
     "UpstreamError",
     "install_error_handlers",
 ]
@@ -61,6 +63,16 @@ class UpstreamError(SenderError):
     status_code = 502
 
 
+class UnavailableError(SenderError):
+    """Try again later (`retry_after` seconds): e.g. a capacity limit is reached."""
+
+    status_code = 503
+
+    def __init__(self, detail: str, retry_after: int = 5) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
 class ConfigurationError(SenderError):
     """A setting is wrong; the message names the environment variable."""
 
@@ -71,6 +83,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _handle(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, SenderError)
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, UnauthorizedError) else None
+        if isinstance(exc, UnavailableError):
+            headers = {"Retry-After": str(exc.retry_after)}
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
 
     async def _db_down(_request: Request, exc: Exception) -> JSONResponse:

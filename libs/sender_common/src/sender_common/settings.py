@@ -71,6 +71,11 @@ class CommonSettings(BaseSettings):
     hls_low_latency: bool = True
     log_level: str = "INFO"
 
+    # -- secure by default (management credentials off loopback) -------------------------
+    # Off a loopback bind a role refuses to start without SENDER_API_TOKEN, unless the
+    # operator says their own auth sits in front (logged as a warning at every start).
+    insecure_no_token: bool = False
+
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _split_proxies(cls, value: object) -> object:

@@ -8,6 +8,7 @@ import httpx
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
+from sender_common.auth import AuthFailures
 from sender_common.children import Child, Periodic
 from sender_common.database import DatabaseChild
 from sender_common.errors import install_error_handlers
@@ -19,6 +20,7 @@ from sender_common.viewers import Viewers
 from sender_edge.api.main import api_router
 from sender_edge.metrics import EdgeMetrics
 from sender_edge.mirror.manager import EdgeManager
+from sender_edge.mirror.upstreams import Resolver
 from sender_edge.settings import EdgeSettings
 
 
@@ -30,8 +32,10 @@ class EdgeRuntime(RoleRuntimeBase):
         settings: EdgeSettings,
         registry: CollectorRegistry,
         transport: httpx.AsyncBaseTransport | None = None,
+        resolver: Resolver | None = None,
     ) -> None:
         self.settings = settings
+        self.auth_failures = AuthFailures(registry, "edge")
         self.db = DatabaseChild(settings)
         self.identity = NodeIdentity.load_or_create(settings.data_dir, settings.node_name)
         self.viewers = Viewers(
@@ -40,7 +44,7 @@ class EdgeRuntime(RoleRuntimeBase):
         self.metrics = EdgeMetrics(registry)
         settings.spool_dir.mkdir(parents=True, exist_ok=True)
         self.cache = SpoolCache(settings.spool_dir)
-        self.manager = EdgeManager(settings, self.db, self.cache, self.metrics, transport)
+        self.manager = EdgeManager(settings, self.db, self.cache, self.metrics, transport, resolver)
         self.hls = HlsApp(
             self.cache,
             live=self.manager.live_playlist,
@@ -49,6 +53,8 @@ class EdgeRuntime(RoleRuntimeBase):
         )
         self.reconciler = Periodic("reconcile", settings.reconcile_seconds, self.manager.reconcile)
         self.retention = Periodic("retention", settings.retention_check_seconds, self.manager.sweep)
+        idle_check = min(5.0, max(0.2, settings.on_demand_idle_seconds / 4))
+        self.idle = Periodic("on-demand-idle", idle_check, self.manager.stop_idle)
         self.started: list[str] = []
 
     def _serves(self, slug: str) -> bool:
@@ -60,6 +66,7 @@ class EdgeRuntime(RoleRuntimeBase):
             Child("mirrors", self.manager.start, self.manager.stop),
             self.reconciler.child(),
             self.retention.child(),
+            self.idle.child(),
             *self.viewers.children(),
         ]
 
@@ -76,7 +83,7 @@ class EdgeRuntime(RoleRuntimeBase):
         app.state.settings = self.settings
         app.state.manager = self.manager
         install_error_handlers(app)
-        app.include_router(api_router(self.settings.api_token))
+        app.include_router(api_router(self.settings.api_token, self.auth_failures))
         app.include_router(node_router(self.identity, "edge", self.manifest))
         app.include_router(self.viewers.router())
         app.mount("/sender/hls", self.hls, name="hls")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
+from pydantic_settings import NoDecode
 
 from sender_common.settings import CommonSettings
+from sender_edge.mirror.upstreams import parse_entry
 
 
 def check_upstream_url(value: str) -> str:
@@ -30,6 +33,25 @@ class EdgeSettings(CommonSettings):
     upstream_grace_seconds: float = Field(default=10.0, ge=0)
     upstream_bind: str | None = None  # local address upstream fetches come from
     retention_check_seconds: float = Field(default=30.0, gt=0)
+
+    # -- secure by default: allowlisted upstreams, bounded sessions ------------------------
+    upstream_allow: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    on_demand_idle_seconds: float = Field(default=60.0, gt=0)
+    edge_max_sessions: int = Field(default=100, ge=1)
+
+    @field_validator("upstream_allow", mode="before")
+    @classmethod
+    def _split_allow(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("upstream_allow")
+    @classmethod
+    def _check_allow(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            parse_entry(entry)  # its ValueError names SENDER_UPSTREAM_ALLOW
+        return value
 
     @field_validator("upstream_url")
     @classmethod

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
 import sender_metrics.models  # noqa: F401  (registers the tables before the schema is made)
+from sender_common.auth import AuthFailures
 from sender_common.children import Child, Periodic
 from sender_common.database import DatabaseChild
 from sender_common.errors import install_error_handlers
@@ -29,6 +30,7 @@ class MetricsRuntime(RoleRuntimeBase):
 
     def __init__(self, settings: MetricsSettings, registry: CollectorRegistry) -> None:
         self.settings = settings
+        self.auth_failures = AuthFailures(registry, "metrics")
         self.db = DatabaseChild(settings)
         self.identity = NodeIdentity.load_or_create(settings.data_dir, settings.node_name)
         self.book = ViewerBook(settings.idle_seconds)
@@ -63,7 +65,7 @@ class MetricsRuntime(RoleRuntimeBase):
         app.state.engine = self.db.engine
         app.state.runtime = self
         install_error_handlers(app)
-        app.include_router(api_router(self.settings.api_token))
+        app.include_router(api_router(self.settings.api_token, self.auth_failures))
         app.include_router(node_router(self.identity, ROLE, self.manifest))
 
     def describe(self) -> dict[str, object]:

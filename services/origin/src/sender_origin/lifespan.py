@@ -9,6 +9,7 @@ import time
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
+from sender_common.auth import AuthFailures
 from sender_common.children import Child, Periodic
 from sender_common.database import DatabaseChild
 from sender_common.errors import install_error_handlers
@@ -36,6 +37,7 @@ class OriginRuntime(RoleRuntimeBase):
 
     def __init__(self, settings: OriginSettings, registry: CollectorRegistry) -> None:
         self.settings = settings
+        self.auth_failures = AuthFailures(registry, "origin")
         self.ffmpeg = resolve_ffmpeg(settings.ffmpeg_executable)
         self.db = DatabaseChild(settings)
         self.identity = NodeIdentity.load_or_create(settings.data_dir, settings.node_name)
@@ -116,7 +118,7 @@ class OriginRuntime(RoleRuntimeBase):
         app.state.engine = self.db.engine
         app.state.manager = self.manager
         install_error_handlers(app)
-        app.include_router(api_router(self.settings.api_token))
+        app.include_router(api_router(self.settings.api_token, self.auth_failures))
         app.include_router(node_router(self.identity, "origin", self.manifest))
         app.include_router(self.viewers.router())
         app.mount("/sender/hls", self.hls, name="hls")

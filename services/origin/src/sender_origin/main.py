@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
+from sender_common.auth import require_credentials_or_exit
 from sender_common.compose import mount_role
 from sender_common.logs import setup_logging
 from sender_common.roles import build_app
@@ -17,6 +18,7 @@ ROLE = "origin"
 def create_app(settings: OriginSettings | None = None) -> FastAPI:
     settings = settings or OriginSettings()
     setup_logging(settings.log_level)
+    require_credentials_or_exit(settings, "origin")
     registry = CollectorRegistry()
     runtime = OriginRuntime(settings, registry)
     return build_app(

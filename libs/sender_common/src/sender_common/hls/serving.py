@@ -15,6 +15,7 @@ from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from sender_common.errors import UnavailableError
 from sender_common.hls.parts import PartStore
 from sender_common.hls.spoolcache import PLAYLIST_TYPE, CachedFile, SpoolCache
 
@@ -107,6 +108,10 @@ class HlsApp:
         except BlockingRequestError as exc:
             await _error(send, 400, str(exc))
             self._observe(endpoint, rel, True, 400, 0, vsid, scope)
+            return
+        except UnavailableError as exc:  # e.g. an edge at its session limit
+            await _error(send, 503, exc.detail, [(b"retry-after", str(exc.retry_after).encode())])
+            self._observe(endpoint, rel, False, 503, 0, vsid, scope)
             return
         if entry is None:
             await _error(send, 404, "not found")
@@ -268,14 +273,12 @@ async def _send(
     await send({"type": "http.response.body", "body": body})
 
 
-async def _error(send: Send, status: int, detail: str) -> None:
+async def _error(
+    send: Send, status: int, detail: str, extra: list[tuple[bytes, bytes]] | None = None
+) -> None:
     body = json.dumps({"detail": detail}).encode()
-    await _send(
-        send,
-        status,
-        body,
-        [(b"content-type", b"application/json"), (b"cache-control", b"no-cache")],
-    )
+    headers = [(b"content-type", b"application/json"), (b"cache-control", b"no-cache")]
+    await _send(send, status, body, headers + (extra or []))
 
 
 class HlsFastPath:

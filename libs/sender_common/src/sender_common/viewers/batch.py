@@ -34,6 +34,7 @@ INGEST_PATH = "/api/v1/ingest/batches"
 CONTROL_PATH = "/api/v1/ingest/control"
 SIGNATURE_HEADER = "X-Sender-Signature"
 NODE_HEADER = "X-Sender-Node"
+INT64_MAX = 2**63 - 1
 VIEWER_KEY_PATTERN = r"^[vh]:[A-Za-z0-9_-]{8,64}$"
 
 
@@ -65,7 +66,7 @@ class NodeMessage(BaseModel):
     public_key: str = Field(max_length=128)
     boot_id: str = Field(pattern=r"^[A-Za-z0-9_-]{8,64}$")
     boot_at: float
-    seq: int = Field(ge=0)
+    seq: int = Field(ge=0, le=INT64_MAX)  # stored as a 64-bit integer
     sent_at: float
 
 
@@ -87,7 +88,7 @@ class StreamStateData(BaseModel):
     """The payload of a `stream_state` control message: one endpoint's media session."""
 
     endpoint: str = Field(pattern=SLUG_PATTERN)
-    generation: int | None = Field(default=None, ge=0)
+    generation: int | None = Field(default=None, ge=0, le=INT64_MAX)
     generation_open: bool = False
     state: SessionState
     at: float

@@ -23,6 +23,8 @@ from tenacity import (
     wait_exponential,
 )
 
+from sender_edge.mirror.upstreams import GuardedBackend, UpstreamPolicy
+
 MAX_PLAYLIST_BYTES = 1_000_000
 MAX_SEGMENT_BYTES = 64 * 1024 * 1024
 SEGMENT_SUFFIXES = (".ts", ".m4s", ".mp4", ".aac", ".vtt")
@@ -55,12 +57,20 @@ def make_client(
     timeout: float,
     transport: httpx.AsyncBaseTransport | None = None,
     bind: str | None = None,
+    policy: UpstreamPolicy | None = None,
 ) -> httpx.AsyncClient:
-    """The edge's client for one TLS-verification choice (from `bind`, when given)."""
+    """The edge's client for one TLS-verification choice (from `bind`, when given).
+
+    With a `policy`, every connection goes to addresses it allows (checked at connect)."""
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=16)
-    if transport is None and bind:
+    if transport is None and (bind or policy is not None):
         transport = httpx.AsyncHTTPTransport(verify=verify, local_address=bind, limits=limits)
+        if policy is not None:
+            # httpx has no parameter for the pool's network backend; the pool has one.
+            pool = transport._pool
+            pool._network_backend = GuardedBackend(policy, pool._network_backend)
     return httpx.AsyncClient(
+        trust_env=False,  # a proxy from the environment would connect unchecked
         verify=verify,
         timeout=httpx.Timeout(timeout, connect=timeout),
         limits=limits,

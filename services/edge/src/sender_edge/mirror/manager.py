@@ -11,15 +11,23 @@ import httpx
 from pydantic import ValidationError
 
 from sender_common.database import DatabaseChild
-from sender_common.errors import InvalidInputError, NotFoundError, SenderError
+from sender_common.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    SenderError,
+    UnavailableError,
+)
 from sender_common.hls.serving import Blocking
 from sender_common.hls.spoolcache import SpoolCache
-from sender_common.models import SessionState
 from sender_common.recent import RecentMisses
 from sender_edge.metrics import EdgeMetrics
 from sender_edge.mirror import store
 from sender_edge.mirror.fetch import make_client
 from sender_edge.mirror.models import EdgeSessionCreate, EdgeSessionStatus, SessionOptions
+from sender_edge.mirror.ondemand import ON_DEMAND_KEY, OnDemandSessions
+from sender_edge.mirror.status import session_status, stored_status
+from sender_edge.mirror.upstreams import Resolver, UpstreamPolicy
 from sender_edge.mirror.worker import MirrorWorker, Timing
 from sender_edge.settings import EdgeSettings
 
@@ -40,8 +48,13 @@ class EdgeManager:
         cache: SpoolCache,
         metrics: EdgeMetrics,
         transport: httpx.AsyncBaseTransport | None = None,
+        resolver: Resolver | None = None,
     ) -> None:
         self.settings = settings
+        self.policy = UpstreamPolicy.for_edge(
+            settings.upstream_allow, settings.upstream_url, resolver
+        )
+        self.on_demand = OnDemandSessions(settings.on_demand_idle_seconds)
         self.db = db
         self.cache = cache
         self.metrics = metrics
@@ -78,6 +91,7 @@ class EdgeManager:
                 timeout=self.settings.upstream_timeout,
                 transport=self._transport,
                 bind=self.settings.upstream_bind,
+                policy=self.policy,
             )
 
     async def stop(self) -> None:
@@ -100,6 +114,10 @@ class EdgeManager:
                 if not row.desired:
                     await self._stop_worker(row.slug)
                     continue
+                if row.options.get(ON_DEMAND_KEY):
+                    self.on_demand.adopt(row.slug)
+                else:
+                    self.on_demand.forget(row.slug)
                 try:
                     options = SessionOptions.model_validate(row.options)
                 except ValidationError:
@@ -163,19 +181,45 @@ class EdgeManager:
 
     # -- management ---------------------------------------------------------------------
 
-    async def start_session(self, data: EdgeSessionCreate) -> EdgeSessionStatus:
-        """Persist and run; idempotent (same options: the running worker is reported)."""
+    def _count(self) -> int:
+        wanted = {slug for slug, row in self._stored.items() if row.desired}
+        return len(wanted | set(self._workers))
+
+    def _check_room(self, slug: str, *, on_demand: bool) -> None:
+        """At most SENDER_EDGE_MAX_SESSIONS sessions: viewers get 503, operators 409."""
+        row = self._stored.get(slug)
+        limit = self.settings.edge_max_sessions
+        if slug in self._workers or (row is not None and row.desired) or self._count() < limit:
+            return
+        reason = f"this edge runs its maximum of {limit} sessions (SENDER_EDGE_MAX_SESSIONS)"
+        if on_demand:
+            raise UnavailableError(reason, retry_after=max(1, round(self.on_demand.idle_seconds)))
+        raise ConflictError(reason)
+
+    async def start_session(
+        self, data: EdgeSessionCreate, *, on_demand: bool = False
+    ) -> EdgeSessionStatus:
+        """Persist and run; idempotent (same options: the running worker is reported).
+
+        Operators' sessions run until stopped; viewers' (`on_demand`) stop when idle."""
         upstream = data.upstream_url or self.settings.upstream_url
         if upstream is None:
             raise InvalidInputError("upstream_url is required (no SENDER_UPSTREAM_URL is set)")
+        await self.policy.check_url(upstream)
         options = SessionOptions(
             upstream_url=upstream,
             verify_tls=data.verify_tls,
             renditions=data.renditions,
             follow_generations=data.follow_generations,
         )
+        stored = {**options.model_dump(), **({ON_DEMAND_KEY: True} if on_demand else {})}
         async with self._lock:
-            await self._save(data.endpoint, True, options.model_dump())
+            self._check_room(data.endpoint, on_demand=on_demand)
+            await self._save(data.endpoint, True, stored)
+            if on_demand:
+                self.on_demand.started(data.endpoint)
+            else:
+                self.on_demand.forget(data.endpoint)
             current = self._workers.get(data.endpoint)
             if current is not None and current.options != options:
                 await self._stop_worker(data.endpoint)
@@ -184,6 +228,7 @@ class EdgeManager:
 
     async def stop_session(self, slug: str) -> EdgeSessionStatus:
         async with self._lock:
+            self.on_demand.forget(slug)
             worker = self._workers.get(slug)
             if not await self._save(slug, False, None) and worker is None:
                 raise NotFoundError(f"no edge session {slug!r}")
@@ -203,53 +248,20 @@ class EdgeManager:
         return [self.status(slug) for slug in slugs]
 
     def status_of(self, worker: MirrorWorker, *, desired: bool) -> EdgeSessionStatus:
-        opts = worker.options
-        return EdgeSessionStatus(
-            endpoint=worker.slug,
-            state=worker.state(),
-            desired=desired,
-            upstream_url=opts.upstream_url,
-            verify_tls=opts.verify_tls,
-            follow_generations=opts.follow_generations,
-            renditions=worker.rendition_names,
-            generation=worker.generation,
-            live_url=f"/sender/hls/{worker.slug}/live.m3u8",
-            last_error=worker.last_error,
-            media_sequence=worker.media_sequence,
-            segments_mirrored=worker.segments_mirrored,
-            bytes_mirrored=worker.bytes_mirrored,
-            last_fetch_at=worker.last_fetch_at,
-            lag_seconds=worker.lag_seconds(),
-        )
+        return session_status(worker, desired=desired)
 
     def _stored_status(self, slug: str) -> EdgeSessionStatus:
-        row = self._stored.get(slug)
-        opts = dict(row.options) if row is not None else {}
-        desired = row.desired if row is not None else False
-        return EdgeSessionStatus(
-            endpoint=slug,
-            state=SessionState.waiting_source if desired else SessionState.stopped,
-            desired=desired,
-            upstream_url=str(opts.get("upstream_url", "")),
-            verify_tls=bool(opts.get("verify_tls", True)),
-            follow_generations=bool(opts.get("follow_generations", True)),
-            renditions=[],
-            generation=None,
-            live_url=f"/sender/hls/{slug}/live.m3u8",
-            last_error=None,
-            media_sequence=None,
-            segments_mirrored=0,
-            bytes_mirrored=0,
-            last_fetch_at=None,
-            lag_seconds=None,
-        )
+        return stored_status(slug, self._stored.get(slug))
 
     # -- serving ------------------------------------------------------------------------
 
     async def live_playlist(self, slug: str, name: str, block: Blocking | None) -> bytes | None:
         del block  # the edge answers blocking reloads at once (it mirrors whole segments)
         worker = self._workers.get(slug)
-        return worker.render(name) if worker is not None else None
+        if worker is None:
+            return None
+        self.on_demand.touch(slug)  # a viewer keeps a viewer-started mirror alive
+        return worker.render(name)
 
     async def on_miss(self, slug: str) -> bool:
         """A viewer asked for a live playlist we lack: pull through from the default upstream."""
@@ -257,15 +269,18 @@ class EdgeManager:
         worker = self._workers.get(slug)
         if worker is None:
             row = self._stored.get(slug)
-            if not self.settings.on_demand or upstream is None or (row and not row.desired):
-                return False
+            if not self.settings.on_demand or upstream is None or row is not None:
+                return False  # stopped by an operator, or wanted and starting: not ours
             if not self.db.schema_ready.is_set() or slug in self._unknown:
                 return False
             if not await self._upstream_knows(slug):
                 self._unknown.add(slug)  # do not ask the upstream again on every request
                 return False
+            create = EdgeSessionCreate(endpoint=slug, upstream_url=upstream)
             try:
-                await self.start_session(EdgeSessionCreate(endpoint=slug, upstream_url=upstream))
+                await self.start_session(create, on_demand=True)
+            except UnavailableError:
+                raise  # the viewer gets 503 with Retry-After
             except SenderError:
                 return False
             worker = self._workers.get(slug)
@@ -283,3 +298,21 @@ class EdgeManager:
             log.info("%s: on-demand check failed: %s", slug, exc)
             return False
         return resp.status_code == 200
+
+    async def stop_idle(self) -> list[str]:
+        """Stop and forget viewer-started sessions nobody asked for in the idle period."""
+        stopped = []
+        for slug in self.on_demand.idle():
+            async with self._lock:
+                if not self.on_demand.is_idle(slug):
+                    continue  # a viewer came back, or an operator took it over
+                self.on_demand.forget(slug)
+                await self._stop_worker(slug)
+                if self.db.schema_ready.is_set():
+                    await asyncio.to_thread(store.delete_session, self.db.engine, slug=slug)
+                self._stored.pop(slug, None)
+            log.info(
+                "%s: on-demand mirror idle for %.0fs: stopped", slug, self.on_demand.idle_seconds
+            )
+            stopped.append(slug)
+        return stopped

@@ -52,3 +52,16 @@ def save_session(
             except IntegrityError:  # another process created it first: update theirs
                 s.rollback()
     return False
+
+
+def delete_session(engine: Engine, *, slug: str) -> None:
+    """Forget a session entirely (an idle on-demand mirror: a later viewer may start it again)."""
+    with Session(engine) as s:
+        row = s.exec(
+            select(MediaSession).where(
+                MediaSession.endpoint_slug == slug, MediaSession.mode == SessionMode.hls_edge
+            )
+        ).first()
+        if row is not None:
+            s.delete(row)
+            s.commit()

@@ -1,0 +1,173 @@
+"""SENDER_UPSTREAM_ALLOW: the validator on resolved addresses (an injected resolver, no
+connection) and the connect-time check (a real server on 127.0.0.1 only)."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from sender_edge.main import create_app
+from sender_edge.mirror.fetch import make_client
+from sender_edge.mirror.upstreams import UpstreamNotAllowed, UpstreamPolicy, parse_entry
+from sender_edge.settings import EdgeSettings
+
+Addr = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+class FakeDns:
+    """Answers from a table and counts lookups; never touches the network."""
+
+    def __init__(self, table: dict[str, list[str]]) -> None:
+        self.table = table
+        self.lookups = 0
+
+    async def __call__(self, host: str, port: int) -> list[Addr]:
+        del port
+        self.lookups += 1
+        if host not in self.table:
+            raise OSError(f"{host}: no such name")
+        return [ipaddress.ip_address(a) for a in self.table[host]]
+
+
+def check(policy: UpstreamPolicy, url: str) -> str | None:
+    try:
+        asyncio.run(policy.check_url(url))
+    except UpstreamNotAllowed as exc:
+        return exc.detail
+    return None
+
+
+DNS = FakeDns(
+    {
+        "origin.example": ["198.51.100.7"],
+        "cdn.example": ["8.8.4.4"],
+        "sneaky.example": ["8.8.4.4", "10.0.0.9"],
+        "metadata.example": ["169.254.169.254"],
+        "internal.example": ["10.1.2.3"],
+        "origin.internal": ["10.9.9.9"],
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("allow", "url", "refused"),
+    [
+        # default: only SENDER_UPSTREAM_URL's host
+        ([], "http://origin.example:8080", None),
+        ([], "http://cdn.example", "not in SENDER_UPSTREAM_ALLOW"),
+        ([], "http://8.8.8.8", "not in SENDER_UPSTREAM_ALLOW"),
+        ([], "http://169.254.169.254/latest", "link-local"),
+        ([], "http://[fe80::1]:80", "link-local"),
+        ([], "http://127.0.0.1:8080", "loopback/private"),
+        ([], "http://[::1]:8080", "loopback/private"),
+        ([], "http://192.168.1.10", "loopback/private"),
+        ([], "http://10.0.0.1", "loopback/private"),
+        ([], "http://nowhere.example", "does not resolve"),
+        # a public CIDR admits public addresses only
+        (["0.0.0.0/0"], "http://cdn.example", None),
+        (["0.0.0.0/0"], "http://10.0.0.1", "loopback/private"),
+        (["0.0.0.0/0"], "http://metadata.example", "link-local"),
+        (["0.0.0.0/0"], "http://sneaky.example", "10.0.0.9"),
+        (["0.0.0.0/0"], "http://[::ffff:127.0.0.1]", "loopback/private"),
+        # explicit non-public entries
+        (["10.0.0.0/8"], "http://internal.example", None),
+        (["127.0.0.0/8"], "http://127.0.0.1:9000", None),
+        (["169.254.169.254"], "http://169.254.169.254", None),
+        (["origin.internal:8080"], "http://origin.internal:8080", None),
+        (["origin.internal:8080"], "http://origin.internal:8081", "loopback/private"),
+        (["cdn.example"], "https://cdn.example", None),
+        # a listed name still never reaches link-local
+        (["metadata.example"], "http://metadata.example", "link-local"),
+    ],
+)
+def test_validator(allow: list[str], url: str, refused: str | None) -> None:
+    policy = UpstreamPolicy.for_edge(allow, "http://origin.example:8080", DNS)
+    reason = check(policy, url)
+    if refused is None:
+        assert reason is None
+    else:
+        assert reason is not None and refused in reason
+
+
+@pytest.mark.parametrize("bad", ["http://x", "host:99999", "a b", "10.0.0.0/33x"])
+def test_bad_entries_are_refused_at_startup(bad: str) -> None:
+    with pytest.raises(ValueError, match="SENDER_UPSTREAM_ALLOW"):
+        parse_entry(bad)
+    with pytest.raises(ValueError, match="SENDER_UPSTREAM_ALLOW"):
+        EdgeSettings(upstream_allow=bad)
+
+
+def test_env_list_is_split(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SENDER_UPSTREAM_ALLOW", "cdn.example, 10.0.0.0/8,origin:8080")
+    assert EdgeSettings().upstream_allow == ["cdn.example", "10.0.0.0/8", "origin:8080"]
+
+
+def test_api_refuses_with_422_and_persists_nothing(tmp_path: Path) -> None:
+    calls: list[httpx.Request] = []
+
+    def transport(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        return httpx.Response(404)
+
+    settings = EdgeSettings(data_dir=tmp_path, upstream_url="http://origin.example:8080")
+    app = create_app(settings, transport=httpx.MockTransport(transport), resolver=DNS)
+    with TestClient(app) as client:
+        for url in ("http://169.254.169.254", "http://10.0.0.1:8080", "http://cdn.example"):
+            r = client.post("/api/v1/edge/sessions", json={"endpoint": "cam", "upstream_url": url})
+            assert r.status_code == 422, r.text
+            assert "SENDER_UPSTREAM_ALLOW" in r.json()["detail"]
+        assert client.get("/api/v1/edge/sessions").json()["count"] == 0
+    assert calls == []
+
+
+class _Ok(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("content-length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, format: str, *args: object) -> None:
+        del format, args
+
+
+@pytest.fixture
+def local_server() -> Iterator[int]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Ok)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield int(server.server_address[1])
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_connect_time_check_catches_a_name_that_moves(local_server: int) -> None:
+    """Allowed when asked for; later the name resolves to a private address: refused at
+    connect, before any connection is opened (the only connection made is to 127.0.0.1)."""
+    dns = FakeDns({"up.example": ["127.0.0.1"]})
+    policy = UpstreamPolicy(["127.0.0.0/8"], dns)
+    url = f"http://up.example:{local_server}/x"
+
+    async def run() -> tuple[int, str]:
+        await policy.check_url(url)
+        client = make_client(verify=True, timeout=2, policy=policy)
+        async with client:
+            first = await client.get(url, headers={"connection": "close"})
+            dns.table["up.example"] = ["10.0.0.9"]
+            with pytest.raises(httpx.ConnectError) as info:
+                await client.get(url)
+        return first.status_code, str(info.value)
+
+    status, error = asyncio.run(run())
+    assert status == 200
+    assert "10.0.0.9" in error and "SENDER_UPSTREAM_ALLOW" in error
