@@ -163,7 +163,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=6.0, help="time per batch size")
     parser.add_argument("--replica-seconds", type=float, default=8.0, help="replica load time")
     parser.add_argument("--batch", type=int, default=5_000, help="viewers per replica batch")
-    parser.add_argument("--senders", type=int, default=4, help="concurrent senders (nodes)")
+    parser.add_argument("--senders", type=int, default=8, help="concurrent senders (nodes)")
     parser.add_argument("--idle", type=float, default=15.0, help="viewer idle timeout, s")
     args = parser.parse_args()
     if args.part in ("single", "both"):
