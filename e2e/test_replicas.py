@@ -47,7 +47,7 @@ def replicated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         c.publish(key)
         for edge in c.edges:
             c.wait_session(edge, SLUG, "live", 40)
-            wait_for(lambda e=edge: live_uris(e.url, SLUG), 30, "segments on the edge")
+            wait_for(lambda url=edge.url: live_uris(url, SLUG), 30, "segments on the edge")
         yield c
     finally:
         try:

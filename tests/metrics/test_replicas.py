@@ -3,6 +3,7 @@ whichever replica a batch reaches, replay protection and key pins shared, one ex
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -12,9 +13,12 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine
+from sqlmodel import Session, col, select
 
 from sender_common.node import NodeIdentity
 from sender_metrics.main import create_app
+from sender_metrics.models import EndpointSnapshot
 from sender_metrics.settings import MetricsSettings
 from tests.metrics.helpers import CONTROL, INGEST, batch_body, control_body, signed
 from tests.procs import free_port, wait_for
@@ -232,6 +236,36 @@ def test_stopping_the_exporter_hands_over_without_moving_counts(
     finally:
         if a_running:
             a.__exit__(None, None, None)
+
+
+def test_one_replica_writes_the_shared_history(tmp_path: Path, redis_url: str) -> None:
+    database = f"sqlite:///{tmp_path / 'shared.db'}"  # stands for the shared PostgreSQL
+    edge = node()
+    with ExitStack() as stack:
+        a, b = (
+            stack.enter_context(
+                TestClient(create_app(settings_for(tmp_path, redis_url, n, database_url=database)))
+            )
+            for n in ("a", "b")
+        )
+        viewers = [("ep", f"v:vsid-{i:08d}") for i in range(7)]
+        traffic = [{"endpoint": "ep", "requests": 5, "bytes": 500}]
+        assert post(a, edge, batch_body(edge, 1, viewers, counters=traffic), token=TOKEN) == 202
+        assert post(b, edge, batch_body(edge, 2, counters=traffic)) == 202
+
+        def rows() -> list[EndpointSnapshot]:
+            with Session(create_engine(database)) as session:
+                query = select(EndpointSnapshot).where(EndpointSnapshot.endpoint == "ep")
+                return list(session.exec(query.order_by(col(EndpointSnapshot.interval_start))))
+
+        found = wait_for(lambda: len(rows()) >= 3, 10, "three snapshot intervals")
+        assert found
+        written = rows()
+        for before, after in itertools.pairwise(written):  # one writer: no overlap
+            assert after.interval_start >= before.interval_start + before.interval_seconds - 1e-6
+        assert max(r.viewers_peak for r in written) == 7
+        # the traffic both replicas took is in the history once
+        assert (sum(r.requests for r in written), sum(r.bytes for r in written)) == (10, 1000)
 
 
 def test_redis_down_is_503_and_not_ready(tmp_path: Path) -> None:
