@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -41,27 +42,23 @@ class MetricsRuntime(RoleRuntimeBase):
         book: ViewerState
         nodes: NodeRegistry
         store: StreamStore
-        if settings.metrics_redis_url:
-            self.shared = shared = SharedState(
+        exporting: Callable[[], bool]
+        if settings.metrics_redis_url:  # replicas: everything shared lives in Redis
+            self.shared = SharedState(
                 settings.metrics_redis_url,
                 settings.idle_seconds,
                 self.identity.node_id,
                 self.streams,
             )
-            book, nodes, store, exporting = (
-                shared.viewers,
-                shared.nodes,
-                shared.streams,
-                shared.lease.holding,
-            )
+            book, nodes, store = self.shared.viewers, self.shared.nodes, self.shared.streams
+            exporting = self.shared.lease.holding
         else:
-            local = ViewerBook(settings.idle_seconds)
-            book, nodes, store, exporting = (
-                local,
+            book, nodes, store = (
+                ViewerBook(settings.idle_seconds),
                 DatabaseNodes(self.db.engine),
                 self.streams,
-                _always,
             )
+            exporting = _always
         self.book = book
         self.metrics = ServiceMetrics(
             registry,
