@@ -1,8 +1,17 @@
-"""Ingest throughput of the metrics role: signed batches of N viewers, N = 100, 1k, 10k.
+"""Ingest throughput of the metrics role.
 
-Starts `sender_metrics` as a subprocess on 127.0.0.1 (a throwaway data dir, this script's node
-key allow-listed), posts batches for a bounded time per size, and prints viewer updates per
-second and the server's cost per viewer. Run: `.venv/bin/python bench/metrics_ingest.py`.
+Part 1, one process (SQLite, in-process viewers): signed batches of N viewers, N = 100, 1k,
+10k, for a bounded time per size; prints viewer updates per second and the cost per viewer.
+
+Part 2, two replicas sharing a real redis-server (`SENDER_METRICS_REDIS_URL`): senders post
+batches of fresh viewers (every batch distinct keys, a fifth of them carried over from the
+sender's previous batch, as viewers that keep watching) to both replicas at once; prints
+updates/s per replica and in total, p99 batch latency, replica and Redis CPU, then checks the
+counts are exact for 3 edges x 1,000 viewers (20 % seen by two edges) and how long they take
+to settle at zero once the viewers leave.
+
+Everything runs on 127.0.0.1 with throwaway data dirs and this script's node keys allow-listed.
+Run: `.venv/bin/python bench/metrics_ingest.py [--part single|replicas|both]`.
 """
 
 from __future__ import annotations
@@ -23,6 +32,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sender_common.node import NodeIdentity
 from sender_common.viewers.batch import INGEST_PATH, NODE_HEADER, SIGNATURE_HEADER
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench.*, tests.*
+
 SIZES = (100, 1_000, 10_000)
 GOAL_UPDATES_PER_SECOND = 5_000
 
@@ -33,13 +44,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_metrics(data_dir: Path, node_key: str) -> tuple[subprocess.Popen[bytes], str]:
+def start_metrics(
+    data_dir: Path, node_key: str, extra: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {
         **os.environ,
         "SENDER_DATA_DIR": str(data_dir),
         "SENDER_METRICS_NODE_KEYS": node_key,
         "SENDER_LOG_LEVEL": "WARNING",
+        **(extra or {}),
     }
     argv = [
         sys.executable, "-m", "uvicorn", "--factory", "sender_metrics.main:create_app",
@@ -113,11 +127,8 @@ def run_size(
     return seq, posted / post_time, post_time / posted * 1e6, build_time / posted * 1e6
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=6.0, help="time per batch size")
-    args = parser.parse_args()
-    seconds = min(args.seconds, 25.0 / len(SIZES))  # the whole run stays under 30 s
+def run_single(seconds: float) -> None:
+    seconds = min(seconds, 25.0 / len(SIZES))  # this part stays under 30 s
     identity = NodeIdentity(Ed25519PrivateKey.generate())
     with tempfile.TemporaryDirectory(prefix="sender-bench-") as tmp:
         proc, url = start_metrics(Path(tmp), identity.public_key)
@@ -144,6 +155,30 @@ def main() -> None:
         f"slowest size: {worst:,.0f} updates/s (goal ≥ {GOAL_UPDATES_PER_SECOND:,}); "
         f"per-viewer cost spread 1k..10k: x{flat:.2f}"
     )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--part", choices=("single", "replicas", "both"), default="both")
+    parser.add_argument("--seconds", type=float, default=6.0, help="time per batch size")
+    parser.add_argument("--replica-seconds", type=float, default=8.0, help="replica load time")
+    parser.add_argument("--batch", type=int, default=5_000, help="viewers per replica batch")
+    parser.add_argument("--senders", type=int, default=8, help="concurrent senders (nodes)")
+    parser.add_argument("--idle", type=float, default=15.0, help="viewer idle timeout, s")
+    args = parser.parse_args()
+    if args.part in ("single", "both"):
+        print("== one metrics process (SQLite, viewers in the process)")
+        run_single(args.seconds)
+    if args.part in ("replicas", "both"):
+        from bench.metrics_replicas import run_replicas
+
+        print("\n== two metrics replicas sharing redis-server")
+        run_replicas(
+            seconds=min(args.replica_seconds, 20.0),
+            batch=args.batch,
+            senders=args.senders,
+            idle=args.idle,
+        )
 
 
 if __name__ == "__main__":

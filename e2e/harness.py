@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 
+from e2e.front import RoundRobinFront
 from e2e.vm import ScrapeTarget, VictoriaMetrics
 from tests.procs import (
     Proc,
@@ -160,9 +161,13 @@ class Cluster:
     with_metrics: bool = True
     with_vm: bool = True
     database_urls: dict[str, str] = field(default_factory=dict)  # role -> SENDER_DATABASE_URL
+    metrics_redis_url: str = ""  # set: `metrics_replicas` replicas share it, behind nginx
+    metrics_replicas: int = 1
     origin: Node | None = None
     edges: list[Node] = field(default_factory=list)
     metrics: Node | None = None
+    more_metrics: list[Node] = field(default_factory=list)
+    front: RoundRobinFront | None = None
     more_origins: list[tuple[Node, int]] = field(default_factory=list)  # (node, RTMP port)
     vm: VictoriaMetrics | None = None
     rtmp_port: int = 0
@@ -178,10 +183,7 @@ class Cluster:
         self.root.mkdir(parents=True, exist_ok=True)
         launched: list[tuple[str, Proc]] = []
         if self.with_metrics and metrics_role_available():
-            launched.append(
-                ("metrics", self.launch("metrics", METRICS_HOST, "metrics", METRICS_ENV))
-            )
-            self.metrics_url = launched[-1][1].url
+            self._launch_metrics(launched)
         self.rtmp_port = free_port(ORIGIN_HOST)
         origin_env = {**ORIGIN_ENV, "SENDER_RTMP_PORT": str(self.rtmp_port)}
         launched.append(("origin", self.launch("origin", ORIGIN_HOST, "origin", origin_env)))
@@ -189,7 +191,9 @@ class Cluster:
         for i, host in enumerate(EDGE_HOSTS[: self.edges_count]):
             launched.append(("edge", self.launch("edge", host, f"edge{i}", self._edge_env(host))))
         nodes = [self.ready(role, proc) for role, proc in launched]
-        self.metrics = next((n for n in nodes if n.role == "metrics"), None)
+        replicas = [n for n in nodes if n.role == "metrics"]
+        self.metrics = replicas[0] if replicas else None
+        self.more_metrics = replicas[1:]
         self.origin = next(n for n in nodes if n.role == "origin")
         self.edges = [n for n in nodes if n.role == "edge"]
         if self.with_vm and VictoriaMetrics.executable():
@@ -197,6 +201,21 @@ class Cluster:
             self.vm.start(self.scrape_targets())
             self.vm.wait_value('count(up{job=~"sender-.*"} == 1)', len(self.nodes()), 30)
         return self
+
+    def _launch_metrics(self, launched: list[tuple[str, Proc]]) -> None:
+        """One metrics process, or replicas sharing Redis behind a round-robin front."""
+        env = dict(METRICS_ENV)
+        if self.metrics_redis_url:
+            env["SENDER_METRICS_REDIS_URL"] = self.metrics_redis_url
+        for i in range(self.metrics_replicas):
+            name = "metrics" if i == 0 else f"metrics{i}"
+            launched.append(("metrics", self.launch("metrics", METRICS_HOST, name, env)))
+        self.metrics_url = launched[-1][1].url
+        if self.metrics_replicas > 1:
+            upstreams = [proc.url.split("://", 1)[1] for _, proc in launched]
+            self.front = RoundRobinFront(self.root / "front", METRICS_HOST, upstreams).start()
+            self._seen_pids.add(self.front.pid)
+            self.metrics_url = self.front.url
 
     def add_origin(self, name: str) -> tuple[Node, int]:
         """Another origin on the origin address (own HTTP and RTMP ports and data dir)."""
@@ -211,7 +230,8 @@ class Cluster:
 
     def nodes(self) -> list[Node]:
         extra = [n for n, _ in self.more_origins]
-        return [n for n in (self.origin, *extra, *self.edges, self.metrics) if n is not None]
+        nodes = (self.origin, *extra, *self.edges, self.metrics, *self.more_metrics)
+        return [n for n in nodes if n is not None]
 
     def node(self, node_id: str) -> Node:
         return next(n for n in self.nodes() if n.node_id == node_id)
@@ -275,6 +295,8 @@ class Cluster:
             self._remember_children(node)
         for node in reversed(self.nodes()):
             node.proc.stop(timeout=20)
+        if self.front is not None:
+            self.front.stop()
         if self.vm is not None:
             self.vm.stop()
         self.assert_no_leftovers()

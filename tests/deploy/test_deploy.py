@@ -32,6 +32,7 @@ DEPLOY = REPO / "deploy"
 K8S = DEPLOY / "k8s"
 BASE = K8S / "base"
 OVERLAY = K8S / "overlays" / "example"
+REPLICATED = K8S / "overlays" / "replicated"  # the base plus the optional Redis component
 
 ROLES = ("origin", "edge", "metrics")
 HTTP_PORT = {"origin": 8080, "edge": 8081, "metrics": 8082}
@@ -135,12 +136,15 @@ def _pod_spec(doc: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def kustomize_build(directory: Path) -> list[dict[str, Any]]:
-    """Render a kustomization: resources (files or directories), namespace, images,
-    replicas and strategic-merge patches from files. Fails on any other field so that
-    a new feature in the manifests is not silently ignored by this resolver."""
+    """Render a kustomization: resources (files or directories), components, namespace,
+    images, replicas and strategic-merge patches from files. Fails on any other field so
+    that a new feature in the manifests is not silently ignored by this resolver."""
     kfile = directory / "kustomization.yaml"
     kust = yaml.safe_load(kfile.read_text())
-    supported = {"apiVersion", "kind", "resources", "namespace", "images", "replicas", "patches"}
+    supported = {
+        "apiVersion", "kind", "resources", "components", "namespace", "images", "replicas",
+        "patches",
+    }  # fmt: skip
     unknown = set(kust) - supported
     assert not unknown, f"{_rel(kfile)}: resolver does not handle {sorted(unknown)}"
 
@@ -149,13 +153,17 @@ def kustomize_build(directory: Path) -> list[dict[str, Any]]:
         path = (directory / entry).resolve()
         docs.extend(kustomize_build(path) if path.is_dir() else _load_all(path))
 
-    for patch_ref in kust.get("patches", []):
-        assert set(patch_ref) == {"path"}, "only file patches are handled"
-        for patch in _load_all(directory / patch_ref["path"]):
-            matches = [n for n, d in enumerate(docs) if _key(d) == _key(patch)]
-            assert len(matches) == 1, f"patch target {_key(patch)} not found exactly once"
-            n = matches[0]
-            docs[n] = strategic_merge(docs[n], patch)
+    # a component adds its resources, then patches everything gathered so far
+    for entry in kust.get("components", []):
+        component = (directory / entry).resolve()
+        ckust = yaml.safe_load((component / "kustomization.yaml").read_text())
+        assert ckust["kind"] == "Component", f"{entry} is not a Component"
+        assert set(ckust) <= {"apiVersion", "kind", "resources", "patches"}, entry
+        for res in ckust.get("resources", []):
+            docs.extend(_load_all(component / res))
+        _apply_patches(component, ckust, docs)
+
+    _apply_patches(directory, kust, docs)
 
     for rep in kust.get("replicas", []):
         hits = [d for d in docs if d["metadata"]["name"] == rep["name"] and "replicas" in d["spec"]]
@@ -180,6 +188,16 @@ def kustomize_build(directory: Path) -> list[dict[str, Any]]:
             if doc["kind"] not in CLUSTER_SCOPED:
                 doc["metadata"]["namespace"] = kust["namespace"]
     return docs
+
+
+def _apply_patches(directory: Path, kust: dict[str, Any], docs: list[dict[str, Any]]) -> None:
+    for patch_ref in kust.get("patches", []):
+        assert set(patch_ref) == {"path"}, "only file patches are handled"
+        for patch in _load_all(directory / patch_ref["path"]):
+            matches = [n for n, d in enumerate(docs) if _key(d) == _key(patch)]
+            assert len(matches) == 1, f"patch target {_key(patch)} not found exactly once"
+            n = matches[0]
+            docs[n] = strategic_merge(docs[n], patch)
 
 
 @pytest.fixture(scope="module")
@@ -213,9 +231,11 @@ def _canonical(value: Any) -> Any:
 def test_kustomization_files_reference_existing_files() -> None:
     for kfile in K8S.rglob("kustomization.yaml"):
         kust = yaml.safe_load(kfile.read_text())
-        assert kust["apiVersion"] == "kustomize.config.k8s.io/v1beta1"
-        assert kust["kind"] == "Kustomization"
-        for entry in kust.get("resources", []):
+        assert (kust["apiVersion"], kust["kind"]) in {
+            ("kustomize.config.k8s.io/v1beta1", "Kustomization"),
+            ("kustomize.config.k8s.io/v1alpha1", "Component"),
+        }
+        for entry in [*kust.get("resources", []), *kust.get("components", [])]:
             assert (kfile.parent / entry).exists(), f"{_rel(kfile)}: missing {entry}"
         for patch in kust.get("patches", []):
             assert (kfile.parent / patch["path"]).is_file(), f"{_rel(kfile)}: missing {patch}"
@@ -228,7 +248,7 @@ def test_kustomization_files_reference_existing_files() -> None:
         assert "namespace" not in doc["metadata"], f"base must be namespace-less: {_key(doc)}"
 
 
-@pytest.mark.parametrize("target", [BASE, OVERLAY], ids=lambda p: _rel(p))
+@pytest.mark.parametrize("target", [BASE, OVERLAY, REPLICATED], ids=lambda p: _rel(p))
 def test_resolver_matches_kubectl_kustomize(target: Path) -> None:
     kubectl = _tool("kubectl")
     if kubectl is None:
@@ -511,6 +531,37 @@ def test_example_overlay(overlay_docs) -> None:
         # the patch adds a variable; it must not drop the ones from the base
         assert "SENDER_DATA_DIR" in env
         assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+
+
+def test_redis_component_runs_metrics_replicas() -> None:
+    docs = kustomize_build(REPLICATED)
+    keyed = _by_key(docs)
+    for version in K8S_VERSIONS:
+        for doc in _builtin(docs):
+            _schema_validate(doc, version)
+    metrics = keyed["Deployment", "sender-metrics"]
+    assert metrics["spec"]["replicas"] == 2
+    assert metrics["spec"]["strategy"] == {"type": "RollingUpdate"}
+    env = _env(_container(metrics))
+    assert env["SENDER_METRICS_REDIS_URL"]["value"] == "redis://sender-redis:6379/0"
+    assert "SENDER_DATABASE_URL" in env  # the base's variables survive the patch
+    redis_service = keyed["Service", "sender-redis"]["spec"]
+    assert [(p["port"], p["targetPort"]) for p in redis_service["ports"]] == [(6379, "redis")]
+    redis = keyed["StatefulSet", "sender-redis"]
+    pod_labels = redis["spec"]["template"]["metadata"]["labels"]
+    assert redis_service["selector"].items() <= pod_labels.items()
+    assert {"redis": 6379} == {p["name"]: p["containerPort"] for p in _container(redis)["ports"]}
+    assert "--appendonly" in _container(redis)["args"]  # pins and sequences outlive a restart
+    hpa = keyed["HorizontalPodAutoscaler", "sender-metrics"]["spec"]
+    assert hpa["scaleTargetRef"]["name"] == "sender-metrics"
+    assert (hpa["minReplicas"], hpa["maxReplicas"]) == (2, 8)
+    for doc in docs:
+        if doc["kind"] != "Namespace":
+            assert doc["metadata"]["namespace"] == "sender", _key(doc)
+    # the base alone stays one metrics process without Redis
+    base = _by_key(kustomize_build(BASE))
+    assert base["Deployment", "sender-metrics"]["spec"]["replicas"] == 1
+    assert not [k for k in base if k[1] == "sender-redis"]
 
 
 # --------------------------------------------------------------------------- Dockerfiles

@@ -6,13 +6,15 @@ different nodes) is one key in its endpoint's map, so it counts once.
 
 from __future__ import annotations
 
-__all__ = ["EndpointInterval", "ViewerBook"]
+__all__ = ["EndpointInterval", "ViewerBook", "ViewerState"]
 
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from sender_common.viewers.batch import CounterEntry, ViewerEntry
+from sender_common.viewers.batch import CounterEntry, ViewerBatch, ViewerEntry
 
 
 @dataclass(slots=True)
@@ -28,6 +30,31 @@ class EndpointInterval:
     @property
     def avg(self) -> float:
         return self.total / self.samples if self.samples else 0.0
+
+
+class ViewerState(Protocol):
+    """Active viewers and interval accumulators: in this process (`ViewerBook`) or shared by
+    replicas (`sender_metrics.replicas.viewers.RedisViewers`)."""
+
+    async def record(self, batch: ViewerBatch) -> dict[str, int]:
+        """Apply a batch's viewers and counters; returns new viewer sessions per endpoint."""
+        ...
+
+    async def active_now(self, endpoint: str) -> int:
+        """Viewers of `endpoint` active right now (exact)."""
+        ...
+
+    def counts(self) -> dict[str, int]:
+        """Active viewers per endpoint for the Prometheus collector (no I/O)."""
+        ...
+
+    async def sweep(self) -> None:
+        """Expire idle viewers and sample the counts for the snapshot."""
+        ...
+
+    async def take_intervals(self) -> dict[str, EndpointInterval]:
+        """Hand over every endpoint's interval and start new ones."""
+        ...
 
 
 @dataclass(slots=True)
@@ -74,7 +101,15 @@ class ViewerBook:
             interval.requests += c.requests
             interval.bytes += c.bytes
 
-    def sweep(self) -> None:
+    async def record(self, batch: ViewerBatch) -> dict[str, int]:
+        started = Counter(self.update(batch.viewers))
+        self.add_counters(batch.counters)
+        return dict(started)
+
+    async def active_now(self, endpoint: str) -> int:
+        return self.active(endpoint)
+
+    async def sweep(self) -> None:
         """Expire idle viewers and take one sample of each endpoint's count for the snapshot."""
         cutoff = self.clock() - self.idle_seconds
         for ep in self._endpoints.values():
@@ -96,7 +131,7 @@ class ViewerBook:
     def counts(self) -> dict[str, int]:
         return {name: self.active(name) for name in self._endpoints}
 
-    def take_intervals(self) -> dict[str, EndpointInterval]:
+    async def take_intervals(self) -> dict[str, EndpointInterval]:
         """Hand over every endpoint's interval and start new ones; drop endpoints gone quiet."""
         out: dict[str, EndpointInterval] = {}
         for name in list(self._endpoints):

@@ -23,17 +23,25 @@ GENERATION = "sender_stream_generation"
 GENERATION_HELP = "The endpoint's current or last generation (the highest under other)"
 
 
+def _always() -> bool:
+    return True
+
+
 class _ActiveCollector(Collector):
-    def __init__(self, counts: Callable[[], dict[str, int]], cap: LabelCap) -> None:
+    def __init__(
+        self, counts: Callable[[], dict[str, int]], cap: LabelCap, exporting: Callable[[], bool]
+    ) -> None:
         self.counts = counts
         self.cap = cap
+        self.exporting = exporting
 
     def describe(self) -> Iterable[GaugeMetricFamily]:
         yield GaugeMetricFamily(ACTIVE, ACTIVE_HELP, labels=["endpoint"])
 
     def collect(self) -> Iterable[GaugeMetricFamily]:
         family = GaugeMetricFamily(ACTIVE, ACTIVE_HELP, labels=["endpoint"])
-        for label, n in sorted(self.cap.zero_filled(self.counts()).items()):
+        counts = self.counts() if self.exporting() else None
+        for label, n in sorted(self.cap.zero_filled(counts).items()) if counts is not None else ():
             family.add_metric([label], n)
         yield family
 
@@ -46,10 +54,12 @@ class _StreamCollector(Collector):
         live: Callable[[], dict[str, int]],
         generations: Callable[[], dict[str, int]],
         cap: LabelCap,
+        exporting: Callable[[], bool],
     ) -> None:
         self.live = live
         self.generations = generations
         self.cap = cap
+        self.exporting = exporting
 
     def describe(self) -> Iterable[GaugeMetricFamily]:
         yield GaugeMetricFamily(LIVE, LIVE_HELP, labels=["endpoint"])
@@ -57,6 +67,10 @@ class _StreamCollector(Collector):
 
     def collect(self) -> Iterable[GaugeMetricFamily]:
         live = GaugeMetricFamily(LIVE, LIVE_HELP, labels=["endpoint"])
+        if not self.exporting():
+            yield live
+            yield GaugeMetricFamily(GENERATION, GENERATION_HELP, labels=["endpoint"])
+            return
         for label, n in sorted(self.cap.totals(self.live()).items()):
             live.add_metric([label], n)
         yield live
@@ -77,11 +91,15 @@ class ServiceMetrics:
         counts: Callable[[], dict[str, int]],
         cap: LabelCap,
         streams: StreamBook | None = None,
+        *,
+        exporting: Callable[[], bool] = _always,
     ) -> None:
+        """`exporting` False: the shared gauges are declared without samples (another
+        replica exports them); counters are this process's own and always exported."""
         self.cap = cap
-        registry.register(_ActiveCollector(counts, cap))
+        registry.register(_ActiveCollector(counts, cap, exporting))
         if streams is not None:
-            registry.register(_StreamCollector(streams.live, streams.generations, cap))
+            registry.register(_StreamCollector(streams.live, streams.generations, cap, exporting))
         self.sessions_started = Counter(
             "sender_viewer_sessions_started_total",
             "Viewer sessions started (first sighting of a viewer, across nodes)",

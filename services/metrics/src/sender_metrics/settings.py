@@ -23,6 +23,8 @@ class MetricsSettings(CommonSettings):
     max_batch_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     max_batch_age_seconds: float = Field(default=3600.0, gt=0)
     endpoint_label_limit: int = Field(default=100, ge=1)
+    # replicas share viewers, pins and sequences here (SENDER_METRICS_REDIS_URL); unset: in-process
+    metrics_redis_url: str | None = None
 
     @field_validator("metrics_node_keys", mode="before")
     @classmethod
@@ -30,6 +32,15 @@ class MetricsSettings(CommonSettings):
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @field_validator("metrics_redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(
+                "SENDER_METRICS_REDIS_URL must be a redis://, rediss:// or unix:// URL"
+            )
+        return value or None
 
     @property
     def idle_seconds(self) -> float:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["SnapshotWorker", "viewer_series", "write_intervals"]
+__all__ = ["SnapshotWorker", "read_series", "viewer_series", "write_intervals"]
 
 import asyncio
 import time
@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete, select
 
-from sender_metrics.book import EndpointInterval, ViewerBook
+from sender_metrics.book import EndpointInterval, ViewerState
 from sender_metrics.metrics import ServiceMetrics
 from sender_metrics.models import EndpointHistory, EndpointSnapshot, SeriesPoint
 
@@ -76,21 +76,29 @@ def viewer_series(session: Session, *, endpoint: str, since: float) -> list[Seri
     ]
 
 
+def read_series(engine: Engine, *, endpoint: str, since: float) -> list[SeriesPoint]:
+    """`viewer_series` in a session of its own (for a thread)."""
+    with Session(engine) as session:
+        return viewer_series(session, endpoint=endpoint, since=since)
+
+
 class SnapshotWorker:
     """Called every `snapshot_seconds`: closes the interval and writes it out."""
 
     def __init__(
         self,
         engine: Engine,
-        book: ViewerBook,
+        book: ViewerState,
         metrics: ServiceMetrics,
         *,
         retention_seconds: float,
         history_days: int,
         ready: Callable[[], bool] = lambda: True,
+        leading: Callable[[], bool] = lambda: True,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.ready = ready
+        self.leading = leading
         self.engine = engine
         self.book = book
         self.metrics = metrics
@@ -100,11 +108,14 @@ class SnapshotWorker:
         self.started = clock()
 
     async def tick(self) -> None:
+        if not self.leading():  # the lease holder writes the shared intervals
+            self.started = self.clock()
+            return
         if not self.ready():  # keep accumulating until the database is there
             return
         now = self.clock()
         start, self.started = self.started, now
-        intervals = self.book.take_intervals()
+        intervals = await self.book.take_intervals()
         written = await asyncio.to_thread(self._write, intervals, start, now - start)
         self.metrics.snapshots.inc(written)
 

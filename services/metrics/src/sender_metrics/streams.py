@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-__all__ = ["StreamBook"]
+__all__ = ["StreamBook", "StreamStore"]
+
+from collections.abc import Iterable
+from typing import Protocol
 
 from sender_common.models import SessionState
 from sender_common.viewers.batch import StreamStateData
+
+
+class StreamStore(Protocol):
+    async def put(self, data: StreamStateData) -> bool:
+        """Record `data` unless a newer state of its endpoint is held."""
+        ...
 
 
 class StreamBook:
@@ -21,6 +30,13 @@ class StreamBook:
             return False
         self._streams[data.endpoint] = data
         return True
+
+    async def put(self, data: StreamStateData) -> bool:
+        return self.update(data)
+
+    def load(self, states: Iterable[StreamStateData]) -> None:
+        """Replace every held state (a replica's copy of the shared ones)."""
+        self._streams = {s.endpoint: s for s in states}
 
     def get(self, endpoint: str) -> StreamStateData | None:
         return self._streams.get(endpoint)

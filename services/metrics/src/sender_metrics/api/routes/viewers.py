@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
 from sender_common.models import SLUG_PATTERN
-from sender_metrics.deps import RuntimeDep, SessionDep
+from sender_metrics.deps import RuntimeDep
 from sender_metrics.models import ViewerSeriesPublic
-from sender_metrics.snapshots import viewer_series
+from sender_metrics.snapshots import read_series
 
 router = APIRouter(prefix="/endpoints", tags=["viewers"])
 
 
 @router.get("/{endpoint}/viewers")
-def get_viewers(
+async def get_viewers(
     endpoint: Annotated[str, Path(pattern=SLUG_PATTERN)],
-    session: SessionDep,
     runtime: RuntimeDep,
     since_seconds: Annotated[float, Query(gt=0, le=400 * 86400)] = 86400.0,
 ) -> ViewerSeriesPublic:
-    series = viewer_series(session, endpoint=endpoint, since=time.time() - since_seconds)
-    return ViewerSeriesPublic(endpoint=endpoint, now=runtime.book.active(endpoint), series=series)
+    since = time.time() - since_seconds
+    series = await asyncio.to_thread(read_series, runtime.db.engine, endpoint=endpoint, since=since)
+    now = await runtime.book.active_now(endpoint)
+    return ViewerSeriesPublic(endpoint=endpoint, now=now, series=series)
