@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 PKGS := -e libs/sender_common -e services/origin -e services/edge -e services/metrics -e cli
 PLAYER_DIST := libs/sender_common/src/sender_common/player/static/dist/player.js
 
-.PHONY: setup system-deps venv player run test check fmt lint types smoke e2e bench clean
+.PHONY: setup system-deps venv player run test check fmt lint types smoke e2e bench clean \
+	container-deps images e2e-containers
 
 setup: system-deps venv player
 
@@ -50,6 +51,17 @@ smoke: setup
 e2e: setup
 	$(BIN)/pytest -q e2e
 
+# Container images (podman or docker); not part of `make test`: see deploy/README.md.
+container-deps:
+	./scripts/install-container-deps
+
+images: player
+	command -v docker >/dev/null || ./scripts/install-container-deps
+	./scripts/build-images
+
+e2e-containers: venv images
+	SENDER_E2E_CONTAINERS=1 $(BIN)/pytest -q e2e/containers
+
 bench: setup
 	$(BIN)/python bench/origin_latency.py
 	$(BIN)/python bench/edge.py
@@ -59,4 +71,4 @@ bench: setup
 	$(BIN)/python bench/latency.py --seconds 60
 
 clean:
-	rm -rf $(VENV) player/node_modules $(dir $(PLAYER_DIST))
+	rm -rf $(VENV) player/node_modules $(dir $(PLAYER_DIST)) build

@@ -6,6 +6,7 @@ __all__ = ["RoleProcess", "RoleStartError", "wait_all_ready"]
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import signal
@@ -61,7 +62,7 @@ class RoleProcess:
                 stderr=asyncio.subprocess.STDOUT,
                 env=env,
                 start_new_session=True,
-                preexec_fn=child_setup,
+                preexec_fn=functools.partial(child_setup, os.getpid()),
             )
 
     def tail(self, n: int = 15) -> list[str]:

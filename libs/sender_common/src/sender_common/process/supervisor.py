@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import enum
 import logging
 import os
@@ -207,7 +208,7 @@ class SupervisedProcess:
                 stdout=asyncio.subprocess.DEVNULL,
                 stderr=asyncio.subprocess.PIPE,
                 start_new_session=True,
-                preexec_fn=child_setup,
+                preexec_fn=functools.partial(child_setup, os.getpid()),
                 env=self._env,
                 pass_fds=writers,
             )

@@ -1,0 +1,135 @@
+"""The roles as containers: a real ffmpeg on the host publishes to the origin container, the
+edge container mirrors it, a viewer is counted in VictoriaMetrics; SIGTERM stops containers
+cleanly within 10 s and a new container on the same volume carries on by itself."""
+
+from __future__ import annotations
+
+import subprocess
+
+import httpx
+import pytest
+
+from e2e.containers.conftest import ORIGIN_HOST, TOKEN, Stack, vm_or_skip
+from e2e.containers.engine import DATA_DIR, ContainerEngine
+from e2e.media import PollingViewer, ViewerCrowd, decoded_seconds, media_sequence
+from tests.procs import pid_alive, publish, stop_publisher, wait_for
+
+SLUG = "boxed"
+VIEWER_ADDRESS = "127.0.0.7"
+STOP_GRACE = 10
+
+
+def _sh(engine: ContainerEngine, role: str, script: str) -> subprocess.CompletedProcess[str]:
+    """A throwaway container of the role's image, no network, running `script`."""
+    return engine.run(
+        "run", "--rm", "--network", "none", engine.image(role), "sh", "-c", script, check=False
+    )
+
+
+@pytest.mark.parametrize("role", ["origin", "edge", "metrics"])
+def test_image_user_volume_and_ffmpeg(engine: ContainerEngine, role: str) -> None:
+    probe = f"id -u; touch {DATA_DIR}/probe && echo writable; command -v ffmpeg || echo no-ffmpeg"
+    out = _sh(engine, role, probe)
+    assert out.returncode == 0, out.stderr
+    uid, writable, ffmpeg = out.stdout.split()
+    assert uid == "10001"
+    assert writable == "writable"
+    assert (ffmpeg == "/usr/bin/ffmpeg") == (role == "origin"), ffmpeg
+    if role == "origin":
+        version = _sh(engine, role, "ffmpeg -hide_banner -version | head -n1")
+        assert version.stdout.startswith("ffmpeg version"), version.stdout + version.stderr
+
+
+def test_image_refuses_to_start_without_a_token(engine: ContainerEngine) -> None:
+    # the image binds 0.0.0.0; in a network namespace of its own nothing is exposed
+    out = engine.run(
+        "run", "--rm", "--network", "none", engine.image("edge"), check=False, timeout=60
+    )
+    assert out.returncode != 0
+    assert "SENDER_API_TOKEN" in out.stdout + out.stderr
+
+
+def test_healthcheck_passes(stack: Stack) -> None:
+    for container in (stack.origin, stack.edge, stack.metrics):
+        out = stack.engine.run("healthcheck", "run", container.name, check=False)
+        assert out.returncode == 0, f"{container.name}: {out.stdout}{out.stderr}"
+
+
+def test_management_needs_the_token(stack: Stack) -> None:
+    r = httpx.post(f"{stack.origin.url}/api/v1/endpoints", json={"slug": "nope"}, timeout=5)
+    assert r.status_code == 401, r.text
+    assert "detail" in r.json()
+
+
+def test_publish_mirror_and_count_a_viewer(stack: Stack) -> None:
+    r = stack.origin.post("/api/v1/endpoints", {"slug": SLUG})
+    assert r.status_code == 201, r.text
+    key = r.json()["stream_key"]
+    stack.publisher = publish(f"rtmp://{ORIGIN_HOST}:{stack.rtmp_port}/live/{key}")
+    body = {"endpoint": SLUG, "upstream_url": stack.origin.url, "verify_tls": False}
+    r = stack.edge.post("/api/v1/edge/sessions", body)
+    assert r.status_code == 200, r.text
+    try:
+        wait_for(lambda: _session(stack)["state"] == "live", 40, "the edge container mirroring")
+    except AssertionError as exc:
+        logs = stack.origin.logs()[-1500:] + stack.edge.logs()[-1500:]
+        raise AssertionError(f"{exc}; session {_session(stack)}\n{logs}") from None
+    assert decoded_seconds(f"{stack.edge.url}/sender/hls/{SLUG}/live.m3u8", seconds=3) >= 2.5
+
+    vm = vm_or_skip(stack)
+    viewer = PollingViewer(SLUG, [stack.edge.url], VIEWER_ADDRESS, vsid="e2e-container-viewer")
+    with ViewerCrowd([viewer], period=0.5) as crowd:
+        crowd.wait_rounds(2)
+        vm.wait_value(f'sum(sender_viewers_active{{endpoint="{SLUG}"}})', 1, 30)
+    assert not viewer.errors, viewer.errors[:3]
+
+
+def test_edge_sigterm_then_a_new_container_resumes(stack: Stack) -> None:
+    _require_live(stack)
+    node_id = stack.node_id(stack.edge)
+    seq = wait_for(lambda: media_sequence(stack.edge.url, SLUG), 10, "a live edge playlist")
+    took, code = stack.edge.stop(STOP_GRACE)
+    assert code == 0, f"exit {code} after {took:.1f}s:\n{stack.edge.logs()[-2000:]}"
+    assert took < STOP_GRACE
+    # same volume, no API call: the persisted session comes back by itself
+    stack.edge = stack.engine.replace(stack.edge)
+    stack.edge.wait_ready()
+    assert stack.node_id(stack.edge) == node_id, "the node key lives on the volume"
+    wait_for(lambda: _session(stack)["state"] == "live", 30, "the session resumed")
+    wait_for(
+        lambda: (media_sequence(stack.edge.url, SLUG) or -1) > (seq or 0) + 1,
+        20,
+        "the new edge container to advance past the old window",
+    )
+    if stack.vm is not None:
+        stack.vm.write_config(stack.scrape_targets())
+        stack.vm.wait_value(f'up{{node_id="{node_id}"}}', 1, 20)
+
+
+def test_origin_sigterm_leaves_no_ffmpeg_and_keeps_its_endpoints(stack: Stack) -> None:
+    _require_live(stack)
+    ffmpegs = wait_for(lambda: stack.origin.host_pids("ffmpeg"), 10, "the origin's ffmpeg")
+    took, code = stack.origin.stop(STOP_GRACE)
+    assert code == 0, f"exit {code} after {took:.1f}s:\n{stack.origin.logs()[-2000:]}"
+    assert took < STOP_GRACE
+    assert not [pid for pid in ffmpegs if pid_alive(pid)]
+    stop_publisher(stack.publisher)
+    stack.origin = stack.engine.replace(stack.origin)
+    stack.origin.wait_ready()
+    r = stack.origin.get(f"/api/v1/endpoints/{SLUG}", headers=stack.origin.headers())
+    assert r.status_code == 200, r.text
+    gens = stack.origin.get(f"/api/v1/endpoints/{SLUG}/generations", headers=stack.origin.headers())
+    assert gens.status_code == 200, gens.text
+    assert [g["number"] for g in gens.json()] == [1]
+
+
+def _session(stack: Stack) -> dict[str, object]:
+    r = stack.edge.get(f"/api/v1/edge/sessions/{SLUG}", headers=stack.edge.headers())
+    r.raise_for_status()
+    data: dict[str, object] = r.json()
+    return data
+
+
+def _require_live(stack: Stack) -> None:
+    if stack.publisher is None:
+        pytest.skip("needs the publish scenario first")
