@@ -9,7 +9,7 @@ import subprocess
 import httpx
 import pytest
 
-from e2e.containers.conftest import ORIGIN_HOST, TOKEN, Stack, vm_or_skip
+from e2e.containers.conftest import ORIGIN_HOST, Stack, vm_or_skip
 from e2e.containers.engine import DATA_DIR, ContainerEngine
 from e2e.media import PollingViewer, ViewerCrowd, decoded_seconds, media_sequence
 from tests.procs import pid_alive, publish, stop_publisher, wait_for

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import enum
+import functools
 import logging
 import os
 import signal
