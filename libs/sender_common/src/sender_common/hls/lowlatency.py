@@ -180,6 +180,17 @@ class LivePlaylist:
         self.set_hint(None)
         self._notify()
 
+    def restart(self, first_msn: int) -> None:
+        """Start over empty at `first_msn` (a follower lost track of its upstream)."""
+        self.forget()
+        self.segments.clear()
+        self.parts = []
+        self.next_msn = self._first_msn = first_msn
+        self.disc_seq = 0
+        self.ended = False
+        self._map, self._open_disc, self._open_pdt = None, False, None
+        self._notify()
+
     def _notify(self) -> None:
         self._changed.set()
         self._changed = asyncio.Event()

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from sender_common.database import DatabaseChild
 from sender_common.errors import InvalidInputError, NotFoundError, SenderError
+from sender_common.hls.parts import PartStore
 from sender_common.hls.serving import Blocking
 from sender_common.hls.spoolcache import SpoolCache
 from sender_common.models import SessionState
@@ -40,12 +41,14 @@ class EdgeManager:
         cache: SpoolCache,
         metrics: EdgeMetrics,
         transport: httpx.AsyncBaseTransport | None = None,
+        parts: PartStore | None = None,
     ) -> None:
         self.settings = settings
         self.db = db
         self.cache = cache
         self.metrics = metrics
         self._transport = transport
+        self.parts = parts if parts is not None else PartStore()
         self._clients: dict[bool, httpx.AsyncClient] = {}
         self._workers: dict[str, MirrorWorker] = {}
         self._stored: dict[str, store.StoredSession] = {}
@@ -59,6 +62,8 @@ class EdgeManager:
             settings.stale_after_targets,
             hls.retention_seconds,
             settings.upstream_grace_seconds,
+            low_latency=hls.low_latency,
+            part_seconds=hls.part_seconds,
         )
 
     def serves(self, slug: str) -> bool:
@@ -135,6 +140,7 @@ class EdgeManager:
             timing=self.timing,
             metrics=self.metrics,
             fetch_slots=self._slots,
+            parts=self.parts,
         )
         self._workers[slug] = worker
         worker.start()
@@ -247,9 +253,8 @@ class EdgeManager:
     # -- serving ------------------------------------------------------------------------
 
     async def live_playlist(self, slug: str, name: str, block: Blocking | None) -> bytes | None:
-        del block  # the edge answers blocking reloads at once (it mirrors whole segments)
         worker = self._workers.get(slug)
-        return worker.render(name) if worker is not None else None
+        return await worker.render(name, block) if worker is not None else None
 
     async def on_miss(self, slug: str) -> bool:
         """A viewer asked for a live playlist we lack: pull through from the default upstream."""
