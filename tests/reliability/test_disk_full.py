@@ -67,7 +67,7 @@ def _ready(origin: Proc) -> httpx.Response:
 
 
 def _segments(spool: Path) -> set[str]:
-    return {p.name for p in (spool / SLUG).rglob("*.ts")}
+    return {p.name for p in (spool / SLUG).rglob("*.m4s")}
 
 
 def _metric(origin: Proc, name: str) -> float:

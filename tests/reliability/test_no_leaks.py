@@ -52,7 +52,7 @@ def _one_cycle(origin: Proc, slug: str, key: str, generation: int) -> None:
             f"generation {generation} live",
         )
         gen_dir = origin.data_dir / "spool" / slug / str(generation)
-        wait_for(lambda: list(gen_dir.rglob("*.ts")), 30, f"generation {generation} segments")
+        wait_for(lambda: list(gen_dir.rglob("*.m4s")), 30, f"generation {generation} segments")
         assert st["ffmpeg"]["pid"] in children_of(origin.pid)
     finally:
         stop_publisher(pub)

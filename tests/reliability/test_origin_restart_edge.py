@@ -65,7 +65,7 @@ def test_edge_serves_its_window_then_follows_the_restarted_origin(tmp_path: Path
         assert window
         newest = max(window, key=window.__getitem__)
         seg = httpx.get(f"{edge.url}/sender/hls/{slug}/{newest}", timeout=5)
-        assert seg.status_code == 200 and seg.content[:1] == b"\x47"  # an MPEG-TS sync byte
+        assert seg.status_code == 200 and seg.content[4:8] == b"moof"  # a CMAF fragment
         wait_for(lambda: not pid_alive(ffmpeg_pid), 10, "the dead origin's ffmpeg gone")
         stop_publisher(pub)
 

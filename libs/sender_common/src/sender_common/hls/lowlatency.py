@@ -79,6 +79,7 @@ class LivePlaylist:
         self._store = store
         self._prefix = store_prefix
         self._changed = asyncio.Event()
+        self.version = 0  # rises with every change: a rendered text stays valid until then
 
     # -- building -----------------------------------------------------------------------
 
@@ -192,6 +193,7 @@ class LivePlaylist:
         self._notify()
 
     def _notify(self) -> None:
+        self.version += 1
         self._changed.set()
         self._changed = asyncio.Event()
 
