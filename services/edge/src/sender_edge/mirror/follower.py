@@ -144,7 +144,8 @@ class Follower:
         if not self.started or self._lost(segs, up.next_msn):
             await self._restart(segs[0].msn if segs else up.next_msn, segs)
         progressed = False
-        ahead = [s for s in segs if s.msn > pl.next_msn]  # fetched together, folded in order
+        # whole segments to catch up on, fetched together and folded in order below
+        ahead = [s for s in segs if s.msn > pl.next_msn and not (self.low_latency and s.parts)]
         await asyncio.gather(
             *(self._dl.file(self._urls[s.uri], s.uri) for s in ahead), return_exceptions=True
         )
@@ -242,7 +243,7 @@ class Follower:
         k = self._keep_open(seg.parts) if seg.parts else len(pl.parts)
         if k == 0:
             await self._begin(seg.map_uri, seg.discontinuity)
-        elif self.low_latency and len(seg.parts) > k:
+        if self.low_latency and len(seg.parts) > k:  # listed parts: the edge lists them too
             await self._add_parts(seg.parts[k:], seg.pdt)
         whole = bool(self._bodies) and len(self._bodies) == len(pl.parts) == len(seg.parts)
         try:
