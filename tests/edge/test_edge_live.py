@@ -144,7 +144,11 @@ def test_edge_follows_a_new_generation(origin: Proc, edge: Proc) -> None:
             "edge on generation 2",
         )
         assert status["media_sequence"] >= before
-        assert any(uri.startswith("2/src/") for uri in sequences(edge.url, "cam-c"))
+        wait_for(  # the status turns with the first part; the first whole segment follows
+            lambda: any(uri.startswith("2/src/") for uri in sequences(edge.url, "cam-c")),
+            10,
+            "a generation 2 segment on the edge",
+        )
         common = wait_for(lambda: common_sequences(origin, edge, "cam-c"), 10, "common segments")
         assert all(up == down for up, down in common.values()), common
     finally:
