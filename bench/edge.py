@@ -19,7 +19,7 @@
    and the ratio edge/nginx (goal >= 0.5). Needs Debian's nginx and wrk.
 
     .venv/bin/python bench/edge.py [--segments 15] [--seconds 4] [--parts 20]
-        [--ll-viewers 1,250,500,1000,2000] [--ll-seconds 15] [--procs 2]
+        [--ll-viewers 1,50,100,250,500,1000,2000] [--ll-seconds 15] [--procs 2]
 """
 
 from __future__ import annotations
@@ -125,7 +125,7 @@ def ll_viewers(edge: procs.Proc, args: argparse.Namespace) -> None:
 
 
 def nginx_viewers(root: Path, args: argparse.Namespace, playlist: str, part: str) -> None:
-    with nginx_serving(root) as ngx:
+    with nginx_serving(root, connections=4 * max(args.ll_viewers) + 64) as ngx:
         for n in args.ll_viewers:
             run_args = (ngx, playlist, part, str(args.part_seconds))
             st = ll_load.run("static", run_args, n, args.ll_seconds, args.procs)

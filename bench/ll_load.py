@@ -6,12 +6,14 @@ part, on its own keep-alive connection (`bench.load.LeanPool` with one slot). Pl
 read with a few string searches, not a full parser, so the load costs far less than the
 server it measures. Latency is kept for the requests that are not held by design: part
 fetches. The nginx reference cannot block, so there each player fetches the playlist and a
-part every part duration: the same requests, minus the waiting.
+part every part duration, all at the same instants: the same requests in the same bursts,
+minus the waiting.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import multiprocessing
 import random
 import statistics
@@ -103,10 +105,11 @@ async def ll_player(base: str, slug: str, vsid: str, stop_at: float, stats: LLSt
 async def static_player(
     base: str, playlist: str, part: str, period: float, stop_at: float, stats: LLStats
 ) -> None:
-    """The nginx reference: the playlist and a part every `period`, drift-free."""
+    """The nginx reference: the playlist and a part every `period`, all players at the same
+    instants (as LL-HLS players woken by the same new part are)."""
     loop = asyncio.get_running_loop()
     pool = LeanPool(base, 1)
-    due = loop.time() + random.uniform(0, period)
+    due = math.ceil(loop.time() / period) * period  # the monotonic clock is system-wide
     while due < stop_at:
         await asyncio.sleep(max(0.0, due - loop.time()))
         if await _call(pool, playlist, stats) is not None:

@@ -230,7 +230,8 @@ class LivePlaylist:
             if left <= 0:
                 return False
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), left)
+                async with asyncio.timeout(left):  # no task per waiter, unlike wait_for
+                    await self._changed.wait()
         return True
 
     # -- rendering ------------------------------------------------------------------------
