@@ -6,47 +6,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urljoin
 
 import httpx
 
-from sender_common.hls.llparse import parse_ll_playlist
 from sender_common.hls.lowlatency import LivePlaylist
 from sender_common.hls.parts import PartStore
-from sender_common.hls.playlist import (
-    MasterPlaylist,
-    PlaylistError,
-    Variant,
-    is_master_playlist,
-    parse_master_playlist,
-)
+from sender_common.hls.playlist import MasterPlaylist
 from sender_common.hls.serving import Blocking
 from sender_common.hls.spoolcache import SpoolCache
 from sender_common.models import SessionState, utcnow
 from sender_edge.metrics import EdgeMetrics
 from sender_edge.mirror import render
 from sender_edge.mirror.downloader import Downloader, Tally
-from sender_edge.mirror.fetch import (
-    MAX_PLAYLIST_BYTES,
-    FetchError,
-    UpstreamNotLive,
-    UpstreamTlsError,
-    get_bytes,
-    hls_root,
-)
+from sender_edge.mirror.fetch import hls_root
 from sender_edge.mirror.follower import Follower, Hooks, MasterSeenError
 from sender_edge.mirror.models import SessionOptions
 from sender_edge.mirror.spool import sweep_generations
+from sender_edge.mirror.upstream import MAX_BACKOFF, SINGLE, VARIANT, classify, discover
 
 log = logging.getLogger(__name__)
-_VARIANT = re.compile(r"^live/([a-z0-9][a-z0-9_-]{0,31})\.m3u8$")
-SINGLE = ""  # the rendition key of an upstream serving one media playlist
-MAX_BACKOFF = 10.0
 REDISCOVER_SECONDS = 10.0  # how often the upstream's variants are checked again
 
 
@@ -150,31 +132,16 @@ class MirrorWorker:
 
     def _failed(self, exc: BaseException) -> float:
         """Record a failed upstream request; returns the least delay before the next one."""
-        least = 0.0
         if isinstance(exc, MasterSeenError):
             self._rediscover.set()
-            kind, message, fatal = "invalid", str(exc), False
-        elif isinstance(exc, UpstreamNotLive):
-            kind, message, fatal = "not_live", f"upstream not live: {exc}", False
-            least = max(self.reload_interval, self._timing.segment_seconds)
-        elif isinstance(exc, UpstreamTlsError):
-            kind, message, fatal = "tls", str(exc), True
-        elif isinstance(exc, PlaylistError | FetchError):
-            kind, message, fatal = "invalid", f"upstream refused: {exc}", True
-        elif isinstance(exc, httpx.HTTPStatusError):
-            kind, message = "http", f"upstream HTTP {exc.response.status_code}"
-            fatal = False
-        elif isinstance(exc, httpx.TransportError | OSError):
-            kind, message = "transport", f"upstream unreachable: {type(exc).__name__}: {exc}"
-            fatal = False
-        else:
+        failure = classify(exc, self.reload_interval, self._timing.segment_seconds)
+        if failure.kind == "internal":
             log.error("%s: mirror reload crashed", self.slug, exc_info=exc)
-            kind, message, fatal, least = "internal", f"internal error: {exc!r}", False, MAX_BACKOFF
-        if message != self.last_error:
-            log.warning("%s: %s", self.slug, message)
-        self.last_error, self.fatal = message, fatal
-        self._metrics.upstream_errors.labels(kind=kind).inc()
-        return least
+        if failure.message != self.last_error:
+            log.warning("%s: %s", self.slug, failure.message)
+        self.last_error, self.fatal = failure.message, failure.fatal
+        self._metrics.upstream_errors.labels(kind=failure.kind).inc()
+        return failure.least
 
     def _ok(self) -> None:
         self.last_error, self.fatal = None, False
@@ -196,44 +163,15 @@ class MirrorWorker:
     # -- renditions ---------------------------------------------------------------------
 
     async def _discover(self) -> None:
-        """Read the upstream's entry point; follow its media playlist or chosen variants."""
-        live_url = self._root + "live.m3u8"
+        """Follow the upstream's media playlist or its chosen variants, and only those."""
         self._metrics.upstream_requests.labels(kind="playlist").inc()
-        body = await get_bytes(self._client, live_url, limit=MAX_PLAYLIST_BYTES, attempts=2)
-        text = body.decode("utf-8", "replace")
-        wanted: dict[str, str]
-        if not is_master_playlist(text):
-            parse_ll_playlist(text)  # refuse garbage before following it
-            wanted, self.master = {SINGLE: live_url}, None
-        else:
-            chosen = self._choose(parse_master_playlist(text))
-            wanted = {name: urljoin(live_url, v.uri) for name, v in chosen}
-            self.master = MasterPlaylist(
-                variants=[
-                    Variant(f"live/{n}.m3u8", v.bandwidth, v.resolution, v.codecs, v.name)
-                    for n, v in chosen
-                ],
-                independent_segments=True,
-            )
+        wanted, self.master = await discover(self._client, self._root, self.options.renditions)
         for name in [n for n, f in self.followers.items() if wanted.get(n) != f.url]:
             await self._drop(name)
         for name, url in wanted.items():
             if name not in self.followers:
                 self._follow(name, url)
         self._ok()
-
-    def _choose(self, master: MasterPlaylist) -> list[tuple[str, Variant]]:
-        chosen: list[tuple[str, Variant]] = []
-        for variant in master.variants:
-            m = _VARIANT.match(variant.uri)
-            if m is None:
-                raise PlaylistError(f"unexpected variant URI {variant.uri[:100]!r}")
-            wanted = self.options.renditions
-            if wanted is None or m.group(1) in wanted:
-                chosen.append((m.group(1), variant))
-        if not chosen:
-            raise PlaylistError("none of the requested renditions is offered upstream")
-        return chosen
 
     def _follow(self, name: str, url: str) -> None:
         t = self._timing
@@ -305,7 +243,7 @@ class MirrorWorker:
             return await render.media(single, "", block, low_latency=low_latency)
         if name == "live.m3u8":
             return render.master(self.master.variants, self.followers)
-        m = _VARIANT.match(name)
+        m = VARIANT.match(name)
         follower = self.followers.get(m.group(1)) if m else None
         if follower is None:
             return None
