@@ -30,6 +30,7 @@ import os
 import re
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -108,6 +109,7 @@ def _cpu(pid: int) -> float:
 
 
 def ll_viewers(edge: procs.Proc, args: argparse.Namespace) -> None:
+    """Python players only: at a few hundred the load generator, not the edge, is the limit."""
     for n in args.ll_viewers:
         up0, cpu0 = upstream_requests(edge), _cpu(edge.pid)
         began = time.monotonic()
@@ -122,6 +124,47 @@ def ll_viewers(edge: procs.Proc, args: argparse.Namespace) -> None:
         )
         for line in st.first_errors[:2]:
             print(f"    error: {line}")
+
+
+def ll_wrk(edge: procs.Proc, args: argparse.Namespace) -> None:
+    """wrk connections as LL-HLS viewers (bench/ll_viewers.lua), plus `--probes` Python
+    players whose part fetches give the latency of the requests not held by design."""
+    script = Path(__file__).with_name("ll_viewers.lua")
+    for n in args.wrk_viewers:
+        up0, cpu0 = upstream_requests(edge), _cpu(edge.pid)
+        seconds = int(args.ll_seconds)
+        wrk = subprocess.Popen(
+            [
+                "wrk",
+                "-t2",
+                f"-c{n}",
+                f"-d{seconds}s",
+                "--timeout",
+                "10s",
+                "-s",
+                str(script),
+                f"{edge.url}/sender/hls/bench/",
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        began = time.monotonic()
+        time.sleep(1)  # connections open first: the probes measure the steady state
+        probe = ll_load.run("ll", (edge.url, "bench"), args.probes, seconds - 2, 1)
+        out, _ = wrk.communicate(timeout=seconds + 30)
+        took = time.monotonic() - began
+        up, cpu = upstream_requests(edge) - up0, _cpu(edge.pid) - cpu0
+        m = re.search(r"Requests/sec:\s+([\d.]+)", out)
+        rate = float(m.group(1)) if m else 0.0
+        bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+        errs = re.search(r"Socket errors: (.*)", out)
+        print(
+            f"  edge, {n:5d} wrk LL viewers + {args.probes} probes: {rate:.0f} req/s"
+            f" ({rate / n:.2f} per viewer), probe parts p50 {probe.p(50):.1f} ms"
+            f" p99 {probe.p(99):.1f} ms, non-2xx {bad.group(1) if bad else 0}"
+            f"{', socket errors ' + errs.group(1) if errs else ''}, probe errors {probe.errors},"
+            f" edge CPU {cpu / took * 100:.0f}% of a core, upstream {up / took:.1f} req/s"
+        )
 
 
 def nginx_viewers(root: Path, args: argparse.Namespace, playlist: str, part: str) -> None:
@@ -166,8 +209,14 @@ def main() -> None:
     ap.add_argument(
         "--ll-viewers",
         type=lambda v: [int(x) for x in v.split(",")],
-        default=[1, 250, 500, 1000, 2000],
+        default=[1, 100, 250, 500],
     )
+    ap.add_argument(
+        "--wrk-viewers",
+        type=lambda v: [int(x) for x in v.split(",")],
+        default=[100, 250, 500, 1000, 2000],
+    )
+    ap.add_argument("--probes", type=int, default=20)
     ap.add_argument("--ll-seconds", type=float, default=15)
     ap.add_argument("--procs", type=int, default=2)
     args = ap.parse_args()
@@ -194,6 +243,9 @@ def main() -> None:
             )
             print(f"LL-HLS viewers, {args.ll_seconds:g} s per count, {args.procs} load processes:")
             ll_viewers(edge, args)
+            if have_nginx:
+                print(f"LL-HLS viewers as wrk connections, {args.ll_seconds:g} s per count:")
+                ll_wrk(edge, args)
             text = httpx.get(f"{edge.url}/sender/hls/bench/live.m3u8", timeout=5).text
             _, _, part = ll_load.position(text)
             assert part is not None
