@@ -13,13 +13,18 @@
    (the requests not held by design; goal p99 <= 50 ms), errors, the edge's CPU, and the
    edge's upstream requests/s (sender_edge_upstream_requests_total): O(renditions), not
    O(viewers). The same counts against nginx (sendfile, 1 worker) serving the same playlist
-   text and part file, fetched once per part duration (nginx cannot block).
-4. Throughput: wrk (32 connections, bounded run) on one part (edge: from memory) and on one
+   text and part file, fetched once per part duration by all players at the same instants
+   (nginx cannot block). Python players saturate the load generator at a few hundred, so:
+4. LL-HLS viewers as wrk connections: `--wrk-viewers` counts of wrk connections running
+   `bench/ll_viewers.lua` (each a viewer alternating a blocking reload and the newest part),
+   with `--probes` Python players alongside whose part fetches give the p99.
+5. Throughput: wrk (32 connections, bounded run) on one part (edge: from memory) and on one
    segment (edge: from its spool cache), against nginx serving the same files. Prints req/s
    and the ratio edge/nginx (goal >= 0.5). Needs Debian's nginx and wrk.
 
     .venv/bin/python bench/edge.py [--segments 15] [--seconds 4] [--parts 20]
-        [--ll-viewers 1,50,100,250,500,1000,2000] [--ll-seconds 15] [--procs 2]
+        [--ll-viewers 1,100,250,500] [--wrk-viewers 100,250,500,1000,2000] [--probes 20]
+        [--ll-seconds 15] [--procs 2]
 """
 
 from __future__ import annotations
