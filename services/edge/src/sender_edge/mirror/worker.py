@@ -26,7 +26,14 @@ from sender_edge.mirror.fetch import hls_root
 from sender_edge.mirror.follower import Follower, Hooks, MasterSeenError
 from sender_edge.mirror.models import SessionOptions
 from sender_edge.mirror.spool import sweep_generations
-from sender_edge.mirror.upstream import MAX_BACKOFF, SINGLE, VARIANT, classify, discover
+from sender_edge.mirror.upstream import (
+    MAX_BACKOFF,
+    SINGLE,
+    VARIANT,
+    Failure,
+    classify,
+    discover,
+)
 
 log = logging.getLogger(__name__)
 REDISCOVER_SECONDS = 10.0  # how often the upstream's variants are checked again
@@ -74,8 +81,7 @@ class MirrorWorker:
         self.followers: dict[str, Follower] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self.master: MasterPlaylist | None = None
-        self.last_error: str | None = None
-        self.fatal = False
+        self._errors: dict[str, Failure] = {}  # by source: discovery or one rendition
         self.tally = Tally()
         self.last_fetch_at: datetime | None = None
         self._last_progress: float | None = None
@@ -113,7 +119,7 @@ class MirrorWorker:
             except Exception as exc:  # the worker's top loop outlives any one bad reload
                 failures += 1
                 backoff = self.reload_interval * (1 << min(failures, 6))
-                pause = max(self._failed(exc), min(MAX_BACKOFF, backoff))
+                pause = max(self._failed(exc, None), min(MAX_BACKOFF, backoff))
             deadline = time.monotonic() + pause
             while (left := deadline - time.monotonic()) > 0 and not self._rediscover.is_set():
                 self.check_frozen()
@@ -130,8 +136,17 @@ class MirrorWorker:
         """About half the target duration (RFC 8216 6.3.4)."""
         return max(0.25, self.target / 2)
 
-    def _failed(self, exc: BaseException) -> float:
-        """Record a failed upstream request; returns the least delay before the next one."""
+    @property
+    def last_error(self) -> str | None:
+        return next((f.message for f in self._errors.values()), None)
+
+    @property
+    def fatal(self) -> bool:
+        return any(f.fatal for f in self._errors.values())
+
+    def _failed(self, exc: BaseException, rendition: str | None) -> float:
+        """Record a failed upstream request (of discovery, or of a rendition's follower);
+        returns the least delay before the next one."""
         if isinstance(exc, MasterSeenError):
             self._rediscover.set()
         failure = classify(exc, self.reload_interval, self._timing.segment_seconds)
@@ -139,12 +154,12 @@ class MirrorWorker:
             log.error("%s: mirror reload crashed", self.slug, exc_info=exc)
         if failure.message != self.last_error:
             log.warning("%s: %s", self.slug, failure.message)
-        self.last_error, self.fatal = failure.message, failure.fatal
+        self._errors[_source(rendition)] = failure
         self._metrics.upstream_errors.labels(kind=failure.kind).inc()
         return failure.least
 
-    def _ok(self) -> None:
-        self.last_error, self.fatal = None, False
+    def _ok(self, rendition: str | None) -> None:
+        self._errors.pop(_source(rendition), None)
         self.last_fetch_at = utcnow()
 
     def _progress(self) -> None:
@@ -171,7 +186,7 @@ class MirrorWorker:
         for name, url in wanted.items():
             if name not in self.followers:
                 self._follow(name, url)
-        self._ok()
+        self._ok(None)
 
     def _follow(self, name: str, url: str) -> None:
         t = self._timing
@@ -201,7 +216,12 @@ class MirrorWorker:
             cache=self._cache,
             endpoint_dir=self._dir,
             window=t.window,
-            hooks=Hooks(self._progress, self._ok, self._failed, self._accept),
+            hooks=Hooks(
+                self._progress,
+                lambda: self._ok(name),
+                lambda exc: self._failed(exc, name),
+                self._accept,
+            ),
         )
         self.followers[name] = follower
         label = f"mirror-{self.slug}-{name or 'live'}"
@@ -210,6 +230,7 @@ class MirrorWorker:
     async def _drop(self, name: str) -> None:
         task = self._tasks.pop(name, None)
         follower = self.followers.pop(name, None)
+        self._errors.pop(_source(name), None)
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -308,3 +329,7 @@ class MirrorWorker:
         for number in gone:
             self._cache.forget_prefix(f"{self.slug}/{number}/")
         return len(gone)
+
+
+def _source(rendition: str | None) -> str:
+    return "discovery" if rendition is None else f"rendition:{rendition}"
