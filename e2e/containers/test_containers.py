@@ -107,13 +107,13 @@ def test_edge_sigterm_then_a_new_container_resumes(stack: Stack) -> None:
 
 
 def test_origin_sigterm_leaves_no_ffmpeg_and_keeps_its_endpoints(stack: Stack) -> None:
-    _require_live(stack)
+    publisher = _require_live(stack)
     ffmpegs = wait_for(lambda: stack.origin.host_pids("ffmpeg"), 10, "the origin's ffmpeg")
     took, code = stack.origin.stop(STOP_GRACE)
     assert code == 0, f"exit {code} after {took:.1f}s:\n{stack.origin.logs()[-2000:]}"
     assert took < STOP_GRACE
     assert not [pid for pid in ffmpegs if pid_alive(pid)]
-    stop_publisher(stack.publisher)
+    stop_publisher(publisher)
     stack.origin = stack.engine.replace(stack.origin)
     stack.origin.wait_ready()
     r = stack.origin.get(f"/api/v1/endpoints/{SLUG}", headers=stack.origin.headers())
@@ -130,6 +130,6 @@ def _session(stack: Stack) -> dict[str, object]:
     return data
 
 
-def _require_live(stack: Stack) -> None:
-    if stack.publisher is None:
-        pytest.skip("needs the publish scenario first")
+def _require_live(stack: Stack) -> subprocess.Popen[bytes]:
+    assert stack.publisher is not None, "runs after test_publish_mirror_and_count_a_viewer"
+    return stack.publisher
