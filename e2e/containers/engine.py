@@ -75,9 +75,16 @@ class Container:
 
     def host_pids(self, command: str) -> list[int]:
         """Host pids of the container's processes named `command`."""
-        out = self.engine.run("top", self.name, "hpid", "comm", check=False).stdout
+        fields = ["-o", "pid,comm"] if self.engine.is_docker else ["hpid", "comm"]
+        out = self.engine.run("top", self.name, *fields, check=False).stdout
         rows = [line.split() for line in out.splitlines()[1:]]
         return [int(r[0]) for r in rows if len(r) == 2 and r[1] == command]
+
+    def healthy(self) -> bool:
+        """The image's HEALTHCHECK, run now (podman) or its latest result (docker)."""
+        if self.engine.is_docker:
+            return self.inspect("{{.State.Health.Status}}") == "healthy"
+        return self.engine.run("healthcheck", "run", self.name, check=False).returncode == 0
 
     def stop(self, grace: int = 10) -> tuple[float, int]:
         """SIGTERM, SIGKILL after `grace` s; returns (seconds taken, exit code)."""
@@ -110,6 +117,10 @@ class ContainerEngine:
             raise AssertionError(f"{self.executable} {' '.join(args)}: {proc.stderr.strip()}")
         return proc
 
+    @property
+    def is_docker(self) -> bool:
+        return os.path.basename(self.executable) == "docker"
+
     def image(self, role: str) -> str:
         return f"sender-{role}:{self.tag}"
 
@@ -125,6 +136,8 @@ class ContainerEngine:
         self.volumes.add(volume)
         full_env = {"SENDER_HOST": host, "SENDER_HTTP_PORT": str(port), **env}
         args = ["run", "--detach", "--name", full_name, "--network", "host", "--read-only"]
+        if self.is_docker:  # podman's --read-only keeps a tmpfs /tmp by itself
+            args += ["--tmpfs", "/tmp"]
         args += ["--volume", f"{volume}:{DATA_DIR}"]
         for key, value in full_env.items():
             args += ["--env", f"{key}={value}"]

@@ -51,8 +51,8 @@ def test_image_refuses_to_start_without_a_token(engine: ContainerEngine) -> None
 
 def test_healthcheck_passes(stack: Stack) -> None:
     for container in (stack.origin, stack.edge, stack.metrics):
-        out = stack.engine.run("healthcheck", "run", container.name, check=False)
-        assert out.returncode == 0, f"{container.name}: {out.stdout}{out.stderr}"
+        # docker runs the check on its own schedule (first after --interval, 15 s)
+        wait_for(container.healthy, 40, f"{container.name} healthy")
 
 
 def test_management_needs_the_token(stack: Stack) -> None:
