@@ -1,5 +1,6 @@
-"""Container images: size of each role's image and cold start (`run` of a new container on a
-new volume until the first 200 on /readyz), on the host network at 127.0.0.1.
+"""Container images: size of each role's image, cold start (`run` of a new container on a
+new volume until the first 200 on /readyz) and stop (SIGTERM until exit), on the host network
+at 127.0.0.1.
 
 Needs podman or docker and the images from `make images`.
     .venv/bin/python bench/containers.py [--runs 5] [--tag latest]
@@ -32,25 +33,27 @@ def main() -> int:
         return 1
     engine = ContainerEngine(executable, prefix=f"sender-bench-{os.getpid()}", tag=args.tag)
     print(f"engine {executable}; {args.runs} cold starts per role (new container, new volume)")
-    print(f"{'image':<24}{'size MB':>9}{'ready median s':>16}{'ready max s':>13}")
+    print(f"{'image':<24}{'size MB':>9}{'ready median s':>16}{'ready max s':>13}{'stop max s':>12}")
     try:
         for role in ROLES:
             size = int(
                 engine.run("image", "inspect", "--format", "{{.Size}}", engine.image(role)).stdout
             )
-            times = []
+            times, stops = [], []
             for n in range(args.runs):
                 env = {"SENDER_API_TOKEN": "bench-token"}
                 if role == "origin":
                     env["SENDER_RTMP_PORT"] = str(free_port())
                 c = engine.start(role, f"{role}{n}", "127.0.0.1", free_port(), env)
                 times.append(c.wait_ready())
-                c.stop()
+                took, code = c.stop()
+                assert code == 0, f"{c.name} exited {code} on SIGTERM"
+                stops.append(took)
                 c.remove()
                 engine.containers.remove(c)
             print(
                 f"{engine.image(role):<24}{size / 1e6:>9.0f}"
-                f"{statistics.median(times):>16.2f}{max(times):>13.2f}"
+                f"{statistics.median(times):>16.2f}{max(times):>13.2f}{max(stops):>12.2f}"
             )
     finally:
         engine.cleanup()

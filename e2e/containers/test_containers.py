@@ -133,3 +133,13 @@ def _session(stack: Stack) -> dict[str, object]:
 def _require_live(stack: Stack) -> subprocess.Popen[bytes]:
     assert stack.publisher is not None, "runs after test_publish_mirror_and_count_a_viewer"
     return stack.publisher
+
+
+def test_metrics_sigterm_then_a_new_container_keeps_its_identity(stack: Stack) -> None:
+    node_id = stack.node_id(stack.metrics)
+    took, code = stack.metrics.stop(STOP_GRACE)
+    assert code == 0, f"exit {code} after {took:.1f}s:\n{stack.metrics.logs()[-2000:]}"
+    assert took < STOP_GRACE
+    stack.metrics = stack.engine.replace(stack.metrics)
+    stack.metrics.wait_ready()
+    assert stack.node_id(stack.metrics) == node_id
