@@ -86,6 +86,8 @@ class Endpoint(EndpointBase, table=True):
     key_hash: str | None = Field(default=None, index=True, max_length=64)
     key_blocked: bool = False
     renditions: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    # SRT's AES key is derived from the passphrase itself, so it is kept as given
+    passphrase: str | None = Field(default=None, max_length=79)
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -97,6 +99,7 @@ class EndpointCreate(SQLModel):
     auto_start: bool = True
     offline_slate: bool = False
     renditions: list[RenditionSpec] = Field(default_factory=list, max_length=6)
+    passphrase: str | None = Field(default=None, min_length=10, max_length=79)
 
     @field_validator("slug")
     @classmethod
@@ -121,6 +124,8 @@ class EndpointPublic(EndpointBase):
     renditions: list[RenditionSpec]
     key_blocked: bool
     created_at: datetime
+    encrypted: bool = False
+    srt_url: str | None = None
 
 
 class EndpointWithKey(EndpointPublic):

@@ -75,7 +75,10 @@ def build_cmaf_command(
         raise ValueError("one pipe per rendition")
     args = [ffmpeg, *_input(source, input_format)]
     if out.passthrough:
-        return [*args, "-map", "0:v?", "-map", "0:a?", "-c", "copy", *_mp4_output(out.hls, fds[0])]
+        args += ["-map", "0:v?", "-map", "0:a?", "-c", "copy"]
+        if input_format == "mpegts":  # AAC in MPEG-TS is ADTS-framed; MP4 wants it raw
+            args += ["-bsf:a", "aac_adtstoasc"]
+        return [*args, *_mp4_output(out.hls, fds[0])]
     scaled = [(i, r) for i, r in enumerate(out.renditions) if r.height is not None]
     if scaled:
         split = f"[0:v]split={len(scaled)}" + "".join(f"[s{i}]" for i, _ in scaled)
@@ -106,7 +109,8 @@ def build_test_publisher_command(
     duration: float | None = None,
     realtime: bool = True,
 ) -> list[str]:
-    """argv of a test-pattern + tone publisher over RTMP (the demo and the tests)."""
+    """argv of a test-pattern + tone publisher over RTMP, or over SRT (MPEG-TS) for an
+    `srt://` URL (the demo and the tests)."""
     args = [ffmpeg, "-hide_banner", "-nostats", "-loglevel", "error"]
     if realtime:
         args.append("-re")
@@ -135,7 +139,7 @@ def build_test_publisher_command(
         "-b:a",
         "64k",
         "-f",
-        "flv",
+        "mpegts" if url.startswith("srt://") else "flv",
         url,
     ]
     return args

@@ -1,4 +1,4 @@
-"""The ingest interface: any RTMP front end hands publishes to a `Publisher` callback."""
+"""The ingest interface: an RTMP or SRT front end hands publishes to an `Authorize` callback."""
 
 from __future__ import annotations
 
@@ -14,6 +14,16 @@ class PublishSink(Protocol):
     """Where an accepted publish sends its media."""
 
     async def write_tag(self, tag_type: int, timestamp: int, payload: bytes) -> None: ...
+
+    async def close(self) -> None: ...
+
+    def bind_kick(self, kick: Callable[[], None]) -> None: ...
+
+
+class StreamSink(Protocol):
+    """Where an accepted byte-stream publish (SRT's MPEG-TS) sends its media."""
+
+    async def write_bytes(self, data: bytes) -> None: ...
 
     async def close(self) -> None: ...
 
