@@ -99,7 +99,10 @@ class EndpointCreate(SQLModel):
     auto_start: bool = True
     offline_slate: bool = False
     renditions: list[RenditionSpec] = Field(default_factory=list, max_length=6)
-    passphrase: str | None = Field(default=None, min_length=10, max_length=79)
+    # SRT's 10-79 characters; none that would break the `srt://...&passphrase=` URL
+    passphrase: str | None = Field(
+        default=None, min_length=10, max_length=79, schema_extra={"pattern": r"^[^\s&#?%]+$"}
+    )
 
     @field_validator("slug")
     @classmethod

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from pydantic import Field
 
 from sender_common.settings import CommonSettings
@@ -39,4 +37,6 @@ class OriginSettings(CommonSettings):
         """The SRT URL OBS and ffmpeg take (their `latency` is in microseconds)."""
         url = f"srt://{self._ingest_host()}:{self.srt_port}?streamid=publish:live/{key}"
         url += f"&latency={SRT_LATENCY_US}"
-        return f"{url}&passphrase={quote(passphrase, safe='')}" if passphrase else url
+        # ffmpeg and OBS take option values verbatim (no percent-decoding); a passphrase
+        # cannot hold the characters that would break the query (EndpointCreate)
+        return f"{url}&passphrase={passphrase}" if passphrase else url
