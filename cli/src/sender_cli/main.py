@@ -18,7 +18,7 @@ from sender_cli.commands.common import DEFAULT_ORIGIN, OriginOpt, TokenOpt, cli_
 from sender_cli.local.roles import UpConfig
 from sender_cli.local.up import run_up
 from sender_cli.output import console, err_console
-from sender_cli.publish_test import publish_target, run_publisher
+from sender_cli.publish_test import publish_target, run_publisher, srt_target
 from sender_common.errors import SenderError
 
 app = typer.Typer(
@@ -53,6 +53,7 @@ def up(
     ] = False,
     origin_port: Annotated[int, typer.Option(min=1, max=65535, help="Origin HTTP port.")] = 8080,
     rtmp_port: Annotated[int, typer.Option(min=1, max=65535, help="RTMP ingest port.")] = 1935,
+    srt_port: Annotated[int, typer.Option(min=1, max=65535, help="SRT ingest port (UDP).")] = 8890,
     edge_port: Annotated[int, typer.Option(min=1, max=65535, help="Edge HTTP port.")] = 8081,
     metrics_port: Annotated[int, typer.Option(min=1, max=65535, help="Metrics HTTP port.")] = 8082,
     data_dir: Annotated[
@@ -74,6 +75,7 @@ def up(
         host=host,
         origin_port=origin_port,
         rtmp_port=rtmp_port,
+        srt_port=srt_port,
         edge_port=edge_port,
         metrics_port=metrics_port,
         demo=demo,
@@ -93,6 +95,12 @@ def publish_test(
         typer.Option(help="RTMP base URL, e.g. rtmp://127.0.0.1:1935/live (default: asked)."),
     ] = None,
     key: Annotated[str | None, typer.Option(help="Stream key of an existing endpoint.")] = None,
+    srt: Annotated[
+        bool, typer.Option("--srt", help="Publish MPEG-TS over SRT instead of RTMP.")
+    ] = False,
+    passphrase: Annotated[
+        str | None, typer.Option(help="SRT passphrase of an encrypted endpoint (with --srt).")
+    ] = None,
     token: TokenOpt = None,
     gop_seconds: Annotated[float, typer.Option(min=0.5, help="Keyframe interval.")] = 2.0,
     verbose: VerboseOpt = False,
@@ -100,7 +108,10 @@ def publish_test(
     """Publish a test pattern into an endpoint (created when missing) until Ctrl-C."""
     _logging(verbose)
     with cli_errors(), ApiClient("origin", origin, token=token) as client:
-        url = publish_target(client, endpoint, key=key, rtmp=rtmp, console=console)
+        if srt:
+            url = srt_target(client, endpoint, key=key, passphrase=passphrase, console=console)
+        else:
+            url = publish_target(client, endpoint, key=key, rtmp=rtmp, console=console)
     try:
         code = asyncio.run(run_publisher(url, gop_seconds=gop_seconds, console=console))
     except SenderError as exc:

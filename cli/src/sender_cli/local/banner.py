@@ -28,13 +28,16 @@ def banner(
     rtmp_host = config.url(config.rtmp_port).removeprefix("http://").rsplit(":", 1)[0]
     grid.add_row("OBS server", f"rtmp://{rtmp_host}:{config.rtmp_port}/live")
     slug = endpoint["slug"] if endpoint else None
+    srt_key = str(endpoint["stream_key"]) if endpoint else "{stream_key}"
+    srt = f"srt://{rtmp_host}:{config.srt_port}?streamid=publish:live/{srt_key}&latency=200000"
+    grid.add_row("SRT (OBS, ffmpeg)", srt)
     if endpoint is not None:
         grid.add_row("Stream key", Text(str(endpoint["stream_key"]), style="bold green"))
         grid.add_row("", Text("a test pattern is publishing into it (--demo)", style="dim"))
     else:
         grid.add_row("Stream key", "create an endpoint: sender endpoints create NAME")
     grid.add_row("OBS output", "Keyframe Interval 1 s (or 2 s; never above the segment target)")
-    grid.add_row("Latency", "low-latency HLS (parts, blocking reloads): about 1.5–2 s behind live")
+    grid.add_row("Latency", "low-latency HLS (parts, blocking reloads): about 1.5-2 s behind live")
     name = slug or "{endpoint}"
     for role in ("origin", "edge"):
         if role in roles:

@@ -26,6 +26,7 @@ class UpConfig:
     host: str = "127.0.0.1"
     origin_port: int = 8080
     rtmp_port: int = 1935
+    srt_port: int = 8890
     edge_port: int = 8081
     metrics_port: int = 8082
     demo: bool = False
@@ -109,6 +110,7 @@ def role_specs(config: UpConfig, available: set[str]) -> list[RoleSpec]:
     env = {
         **_shared_env(config, "origin", config.origin_port),
         "SENDER_RTMP_PORT": str(config.rtmp_port),
+        "SENDER_SRT_PORT": str(config.srt_port),
         **extra,
     }
     specs.append(RoleSpec("origin", config.origin_port, "--origin-port", env))
