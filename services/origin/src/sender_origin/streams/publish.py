@@ -22,7 +22,7 @@ from sender_origin.ingest.flv import (
     is_keyframe,
     is_sequence_header,
 )
-from sender_origin.ingest.mpegts import resume_offset
+from sender_origin.ingest.mpegts import TsResume
 from sender_origin.streams.packager import RenditionPackager
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,8 @@ class LivePublish:
         self._ready_pid: int | None = None
         self._need_keyframe = False
         self._input_format = input_format
-        self._need_sync = True  # MPEG-TS: start ffmpeg's input at a PAT
+        self._need_sync = True  # MPEG-TS: a fresh ffmpeg starts at a keyframe
+        self._resume = TsResume()
         self._spawns = 0
         self._closed = False
         self.no_grace = False
@@ -142,16 +143,16 @@ class LivePublish:
             self._ready_pid = None
 
     async def write_bytes(self, data: bytes) -> None:
-        """MPEG-TS as received; a fresh ffmpeg gets it from the next PAT on."""
+        """MPEG-TS as received; a fresh ffmpeg gets it from a video keyframe on."""
         self.bytes_in += len(data)
         proc = self.ffmpeg.process
         if proc is None or proc.returncode is not None or proc.pid != self._ready_pid:
             return  # ffmpeg is (re)starting
         if self._need_sync:
-            start = resume_offset(data)
+            start = self._resume.start(data)
             if start is None:
                 return
-            data, self._need_sync = data[start:], False
+            data, self._need_sync = start, False
         assert proc.stdin is not None
         try:
             proc.stdin.write(data)
