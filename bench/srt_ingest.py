@@ -116,9 +116,10 @@ def main() -> None:
                 ("RTMP", "one-rtmp", procs.rtmp_url(origin, keys["one-rtmp"])),
             ):
                 m = measure(origin, [url], args.seconds, [slug])
+                both = pct(m["origin"] + m["ffmpeg"], m["wall"])
                 print(
                     f"  {proto}: origin {pct(m['origin'], m['wall'])}, remuxing ffmpeg "
-                    f"{pct(m['ffmpeg'], m['wall'])}, together {pct(m['origin'] + m['ffmpeg'], m['wall'])}"
+                    f"{pct(m['ffmpeg'], m['wall'])}, together {both}"
                     f"; {len(m['seen'][slug])} segments, {gaps(m['seen'][slug])} missing"
                 )
             slugs = [f"srt{i}" for i in range(args.publishers)]

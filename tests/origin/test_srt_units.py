@@ -95,11 +95,11 @@ def test_resume_regains_sync_after_a_torn_packet() -> None:
 
 def test_resume_in_real_ffmpeg_output_starts_with_a_keyframe(tmp_path: Path) -> None:
     ffmpeg = resolve_ffmpeg()
+    argv = [ffmpeg, "-hide_banner", "-loglevel", "error", "-f", "lavfi"]
+    argv += ["-i", "testsrc2=size=320x180:rate=15", "-f", "lavfi", "-i", "sine", "-t", "3"]
+    argv += ["-c:v", "libx264", "-preset", "ultrafast", "-g", "15", "-c:a", "aac"]
     data = subprocess.run(
-        [ffmpeg, "-hide_banner", "-loglevel", "error", "-f", "lavfi"]
-        + ["-i", "testsrc2=size=320x180:rate=15", "-f", "lavfi", "-i", "sine", "-t", "3"]
-        + ["-c:v", "libx264", "-preset", "ultrafast", "-g", "15", "-c:a", "aac"]
-        + ["-f", "mpegts", "-"],
+        [*argv, "-f", "mpegts", "-"],
         capture_output=True,
         check=True,
         timeout=60,
@@ -108,9 +108,16 @@ def test_resume_in_real_ffmpeg_output_starts_with_a_keyframe(tmp_path: Path) -> 
     out = TsResume().start(cut)
     assert out is not None
     (tmp_path / "resumed.ts").write_bytes(out)
+    probe_argv = [resolve_ffprobe(ffmpeg) or "ffprobe", "-v", "error", "-select_streams", "v"]
     probe = subprocess.run(
-        [resolve_ffprobe(ffmpeg) or "ffprobe", "-v", "error", "-select_streams", "v"]
-        + ["-show_entries", "frame=pict_type", "-of", "csv=p=0", str(tmp_path / "resumed.ts")],
+        [
+            *probe_argv,
+            "-show_entries",
+            "frame=pict_type",
+            "-of",
+            "csv=p=0",
+            str(tmp_path / "resumed.ts"),
+        ],
         capture_output=True,
         text=True,
         check=True,
