@@ -4,6 +4,8 @@ admitted or refused during the handshake by their stream ID."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 from collections.abc import Iterator
 
@@ -181,3 +183,26 @@ def test_passphrase_right_and_wrong(origin: Proc) -> None:
     finally:
         stop_publisher(pub)
     assert PASSPHRASE not in origin.log()
+
+
+def test_a_killed_ffmpeg_resumes_the_srt_stream_in_the_same_generation(origin: Proc) -> None:
+    key = create_endpoint(origin.url, "srt6")
+    pub = publish(srt_url(origin, f"publish:live/{key}"))
+    live = f"{origin.url}/sender/hls/srt6/live.m3u8"
+    try:
+        wait_for(lambda: (m := media_sequence_and_count(origin, "srt6")) and m[1] >= 2, 30, "HLS")
+        old_pid = status(origin, "srt6")["ffmpeg"]["pid"]  # type: ignore[index]
+        os.kill(old_pid, signal.SIGKILL)
+
+        def after_restart() -> int:
+            pl = parse_media_playlist(httpx.get(live, timeout=5).text)
+            marks = [i for i, s in enumerate(pl.segments) if s.discontinuity]
+            return len(pl.segments) - marks[-1] if marks else 0
+
+        wait_for(lambda: after_restart() >= 2, 30, "segments from the new ffmpeg")
+        st = status(origin, "srt6")
+        assert st["state"] == "live"
+        assert st["generation"] == 1
+        assert st["ffmpeg"]["restarts"] == 1  # type: ignore[index]
+    finally:
+        stop_publisher(pub)
