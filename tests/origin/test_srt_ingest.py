@@ -126,6 +126,8 @@ def test_wrong_blocked_and_already_live_keys_refused_at_handshake(origin: Proc) 
     assert srt_call(port, f"#!::r=live/{bad},m=publish").reason == 1401
     assert srt_call(port, f"#!::r=live/{key},m=request").reason == 1405
     assert srt_call(port, f"publish:other/{key}").reason == 1400
+    stopped = create_endpoint(origin.url, "srt3b", auto_start=False)
+    assert srt_call(port, f"publish:live/{stopped}").reason == 1503
     wrong = publish(srt_url(origin, f"publish:live/{bad}"), duration=5)
     try:
         assert wrong.wait(20) != 0  # ffmpeg itself is turned away

@@ -24,8 +24,7 @@ REJECT_CODES = {
     "unknown_key": 1401,  # SRT_REJX_UNAUTHORIZED
     "blocked": 1403,  # SRT_REJX_FORBIDDEN
     "already_live": 1409,  # SRT_REJX_CONFLICT
-    "stopped": 1503,  # SRT_REJX_UNAVAILABLE
-    "busy": 1402,  # SRT_REJX_OVERLOAD
+    "stopped": 1503,  # SRT_REJX_DOWN
 }
 
 
