@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 
 class PublishRefused(Exception):
     """A publish was refused; the message is safe to log (never contains the key)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """A first answer for a publish, given while an ingest's handshake waits (SRT): a refusal
+    reason (a metric label), or None and the endpoint's SRT passphrase, if any."""
+
+    refusal: str | None
+    passphrase: str | None = None
 
 
 class PublishSink(Protocol):

@@ -9,7 +9,7 @@ refused caller never gets a connection. An admitted caller's MPEG-TS goes to the
 
 from __future__ import annotations
 
-__all__ = ["Admission", "SrtIngest"]
+__all__ = ["SrtIngest"]
 
 import asyncio
 import contextlib
@@ -17,21 +17,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from sender_origin.ingest.base import PublishRefused, StreamSink
+from sender_origin.ingest.base import Admission, PublishRefused, StreamSink
 from sender_origin.ingest.libsrt import SRTO_PASSPHRASE, SrtLib, load_libsrt
 from sender_origin.ingest.srt_loop import SrtListener
 from sender_origin.ingest.srt_streamid import REJECT_CODES, BadStreamId, parse_stream_id
 
 log = logging.getLogger(__name__)
 MAX_QUEUED_BYTES = 16 * 1024 * 1024  # a publisher this far ahead of ffmpeg is dropped
-
-
-@dataclass(frozen=True, slots=True)
-class Admission:
-    """The answer for one handshake: a refusal reason, or None and the endpoint's passphrase."""
-
-    refusal: str | None
-    passphrase: str | None = None
 
 
 Admit = Callable[[str], Admission]

@@ -20,8 +20,7 @@ from sender_common.hls.spoolcache import SpoolCache
 from sender_common.models import Endpoint, RenditionSpec, SessionState
 from sender_common.process import ProcessState
 from sender_common.recent import RecentMisses
-from sender_origin.ingest.base import PublishRefused
-from sender_origin.ingest.srt import Admission
+from sender_origin.ingest.base import Admission, PublishRefused
 from sender_origin.metrics import OriginMetrics
 from sender_origin.settings import OriginSettings
 from sender_origin.streams import store
