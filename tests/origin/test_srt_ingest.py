@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -233,3 +234,41 @@ def test_a_ladder_applies_to_an_srt_publish(origin: Proc) -> None:
         assert master.variants[1].resolution == "160x90"
     finally:
         stop_publisher(pub)
+
+
+def test_an_srt_reconnect_inside_the_grace_continues_the_generation(tmp_path: Path) -> None:
+    port = free_udp_port()
+    origin = start_origin(
+        tmp_path / "o",
+        env={"SENDER_SRT_PORT": str(port), "SENDER_RECONNECT_GRACE_SECONDS": "15"},
+    )
+    origin.extra["srt_port"] = port
+    try:
+        key = create_endpoint(origin.url, "again")
+        first = publish(srt_url(origin, f"publish:live/{key}"), duration=3)
+        try:
+            assert first.wait(30) == 0  # ends cleanly: SRT tells the origin at once
+        finally:
+            stop_publisher(first)
+        wait_for(lambda: status(origin, "again").get("reconnect_deadline"), 10, "grace")
+        second = publish(srt_url(origin, f"publish:live/{key}"))
+        try:
+            wait_for(lambda: status(origin, "again")["state"] == "live", 20, "back live")
+            assert status(origin, "again")["generation"] == 1
+            text = wait_for(
+                lambda: (
+                    (t := httpx.get(f"{origin.url}/sender/hls/again/live.m3u8").text)
+                    and "#EXT-X-DISCONTINUITY" in t
+                    and t.rsplit("#EXT-X-DISCONTINUITY", 1)[1].count("#EXTINF") >= 1
+                    and t
+                ),
+                30,
+                "segments after the reconnect",
+            )
+            uris = [seg.uri for seg in parse_media_playlist(text).segments]
+            assert uris
+            assert all(u.startswith("1/src/") for u in uris)  # all in generation 1
+        finally:
+            stop_publisher(second)
+    finally:
+        origin.stop()
