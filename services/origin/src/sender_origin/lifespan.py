@@ -140,7 +140,7 @@ class OriginRuntime(RoleRuntimeBase):
         return {
             "capabilities": ["rtmp_ingest", "srt_ingest", "hls", "renditions", "player"],
             "rtmp_port": self.settings.rtmp_port,
-            "srt_port": self.settings.srt_port,
+            "srt_port": self.srt.port,
             "routes": ["/sender/hls", "/sender/player", "/sender/api/v1/events", "/api/v1"],
             "hls": hls_manifest(self.settings.hls),
         }
@@ -149,7 +149,7 @@ class OriginRuntime(RoleRuntimeBase):
         return {
             "database": await asyncio.to_thread(self.db.ready),
             "ffmpeg": bool(self.ffmpeg),
-            "ingest": "ingest" in self.started and "srt_ingest" in self.started,
+            "ingest": "ingest" in self.started and self.srt.running,
             "spool_writable": await asyncio.to_thread(
                 spool_writable, self.settings.spool_dir, self.settings.spool_min_free_bytes
             ),

@@ -76,6 +76,11 @@ class SrtIngest:
     def connections(self) -> int:
         return len(self._sessions)
 
+    @property
+    def running(self) -> bool:
+        """The receive loop is alive (readiness)."""
+        return self._listener is not None and self._listener.running
+
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._lib = self._load()

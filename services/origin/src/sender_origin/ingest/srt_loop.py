@@ -83,6 +83,10 @@ class SrtListener:
     def connections(self) -> int:
         return len(self._conns)
 
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
     def start(self) -> None:
         lib = self._lib
         sock = lib.socket()
