@@ -38,12 +38,15 @@ def fragment_micros(hls: HlsConfig) -> int:
     return max(50_000, round(hls.part_seconds * FRAGMENT_SHARE * 1_000_000))
 
 
-def _mp4_output(hls: HlsConfig, fd: int) -> list[str]:
+def _mp4_output(hls: HlsConfig, fd: int, input_format: str | None = None) -> list[str]:
+    # MPEG-TS carries AAC's decoder config in its packets (ADTS), not up front: the init
+    # section waits for the first fragment so that its `esds` has it (browsers need it)
+    flags = f"{MP4_FLAGS}+delay_moov" if input_format == "mpegts" else MP4_FLAGS
     return [
         "-f",
         "mp4",
         "-movflags",
-        MP4_FLAGS,
+        flags,
         "-frag_duration",
         str(fragment_micros(hls)),
         "-flush_packets",
@@ -78,7 +81,7 @@ def build_cmaf_command(
         args += ["-map", "0:v?", "-map", "0:a?", "-c", "copy"]
         if input_format == "mpegts":  # AAC in MPEG-TS is ADTS-framed; MP4 wants it raw
             args += ["-bsf:a", "aac_adtstoasc"]
-        return [*args, *_mp4_output(out.hls, fds[0])]
+        return [*args, *_mp4_output(out.hls, fds[0], input_format)]
     scaled = [(i, r) for i, r in enumerate(out.renditions) if r.height is not None]
     if scaled:
         split = f"[0:v]split={len(scaled)}" + "".join(f"[s{i}]" for i, _ in scaled)
@@ -95,7 +98,7 @@ def build_cmaf_command(
             args += ["-b:v", f"{kbps}k", "-maxrate", f"{kbps}k", "-bufsize", f"{kbps * 2}k"]
             args += ["-force_key_frames", f"expr:gte(t,n_forced*{seg:g})", "-sc_threshold", "0"]
         args += ["-c:a", "aac", "-b:a", f"{r.audio_bitrate_kbps}k"]
-        args += _mp4_output(out.hls, fds[i])
+        args += _mp4_output(out.hls, fds[i], input_format)
     return args
 
 
