@@ -33,7 +33,7 @@ def origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proc]:
     port = free_udp_port()
     proc = start_origin(
         tmp_path_factory.mktemp("srt-origin"),
-        env={"SENDER_SRT_PORT": str(port), "SENDER_SRT_IDLE_TIMEOUT": "2"},
+        env={"SENDER_SRT_PORT": str(port), "SENDER_SRT_IDLE_TIMEOUT": "10"},
     )
     proc.extra["srt_port"] = port
     yield proc

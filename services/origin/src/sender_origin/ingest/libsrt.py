@@ -19,11 +19,14 @@ __all__ = [
 
 import ctypes
 import ctypes.util
+import logging
 import socket
 import struct
 import threading
 from collections.abc import Callable
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 # SRT_SOCKOPT values (srt.h; stable since 1.3)
 SRTO_SNDSYN = 1
@@ -203,7 +206,8 @@ class SrtLib:
         def _hook(_opaque: int, ns: int, _hsv: int, peer: int | None, sid: bytes | None) -> int:
             try:
                 return hook(ns, _peer_of(peer), sid or b"")
-            except Exception:  # an error in Python must reject, never unwind into C
+            except Exception as exc:  # an error in Python must reject, never unwind into C
+                log.warning("SRT listen hook failed (%s): caller rejected", type(exc).__name__)
                 return -1
 
         cb = _HOOK(_hook)

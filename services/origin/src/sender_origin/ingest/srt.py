@@ -151,6 +151,8 @@ class SrtIngest:
     # -- the event loop ------------------------------------------------------------------
 
     def _open(self, sock: int, stream_id: bytes, peer: str, latency_ms: int) -> None:
+        if self._listener is None:
+            return  # stopping: the listener has closed the socket already
         session = _Session(sock, peer)
         self._sessions[sock] = session
         session.task = asyncio.create_task(
