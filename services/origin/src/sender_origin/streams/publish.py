@@ -1,5 +1,6 @@
-"""One accepted publish: FLV tags piped into a supervised ffmpeg whose fragmented MP4 outputs
-(one pipe per rendition) the node packages into the generation's parts and segments."""
+"""One accepted publish: FLV tags (RTMP) or MPEG-TS bytes (SRT) piped into a supervised ffmpeg
+whose fragmented MP4 outputs (one pipe per rendition) the node packages into the generation's
+parts and segments."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from sender_origin.ingest.flv import (
     is_keyframe,
     is_sequence_header,
 )
+from sender_origin.ingest.mpegts import TsResume
 from sender_origin.streams.packager import RenditionPackager
 
 log = logging.getLogger(__name__)
@@ -39,7 +41,8 @@ class PublishInfo:
 
 
 class LivePublish:
-    """The sink for one RTMP publish; owns the generation's ffmpeg."""
+    """The sink for one publish (FLV tags, or MPEG-TS with `input_format="mpegts"`); owns the
+    generation's ffmpeg."""
 
     def __init__(
         self,
@@ -51,6 +54,7 @@ class LivePublish:
         restart_budget: int,
         on_closed: Callable[[LivePublish], Awaitable[None]],
         on_restart: Callable[[], None],
+        input_format: str = "flv",
     ) -> None:
         self.info = info
         self.started_at = time.time()
@@ -65,6 +69,9 @@ class LivePublish:
         self._need_keyframe = False
         self._early: list[bytes] = []
         self._early_bytes = 0
+        self._input_format = input_format
+        self._need_sync = True  # MPEG-TS: a fresh ffmpeg starts at a keyframe
+        self._resume = TsResume()
         self._spawns = 0
         self._closed = False
         self.no_grace = False
@@ -73,7 +80,7 @@ class LivePublish:
         self.ffmpeg = SupervisedProcess(
             f"ffmpeg:{info.slug}:{info.generation}",
             list,
-            piped_argv=lambda fds: build_cmaf_command(ffmpeg, out, fds),
+            piped_argv=lambda fds: build_cmaf_command(ffmpeg, out, fds, input_format=input_format),
             output_pipes=len(packagers),
             stdin_pipe=True,
             on_spawn=self._prime,
@@ -103,6 +110,10 @@ class LivePublish:
         if self._spawns > 1:
             self._on_restart()
             self._need_keyframe = True
+        if self._input_format != "flv":
+            self._need_sync = True  # a byte stream needs no priming, only a clean start
+            self._ready_pid = proc.pid
+            return
         assert proc.stdin is not None
         data = FLV_HEADER
         if self._meta is not None:
@@ -139,6 +150,25 @@ class LivePublish:
         assert proc.stdin is not None
         try:
             proc.stdin.write(flv_tag(tag_type, timestamp, payload))
+            await asyncio.wait_for(proc.stdin.drain(), WRITE_TIMEOUT)
+        except (ConnectionError, TimeoutError) as exc:
+            log.warning("%s: ffmpeg input failed (%s)", self.ffmpeg.name, type(exc).__name__)
+            self._ready_pid = None
+
+    async def write_bytes(self, data: bytes) -> None:
+        """MPEG-TS as received; a fresh ffmpeg gets it from a video keyframe on."""
+        self.bytes_in += len(data)
+        proc = self.ffmpeg.process
+        if proc is None or proc.returncode is not None or proc.pid != self._ready_pid:
+            return  # ffmpeg is (re)starting
+        if self._need_sync:
+            start = self._resume.start(data)
+            if start is None:
+                return
+            data, self._need_sync = start, False
+        assert proc.stdin is not None
+        try:
+            proc.stdin.write(data)
             await asyncio.wait_for(proc.stdin.drain(), WRITE_TIMEOUT)
         except (ConnectionError, TimeoutError) as exc:
             log.warning("%s: ffmpeg input failed (%s)", self.ffmpeg.name, type(exc).__name__)
