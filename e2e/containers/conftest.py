@@ -4,6 +4,7 @@ on the host scraping them. Needs podman or docker and `make images` first."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ class Stack:
     metrics: Container
     vm: VictoriaMetrics | None
     rtmp_port: int
+    srt_port: int
     publisher: subprocess.Popen[bytes] | None = None
     ready_seconds: dict[str, float] = field(default_factory=dict)
 
@@ -61,12 +63,14 @@ def stack(engine: ContainerEngine, tmp_path_factory: pytest.TempPathFactory) -> 
     metrics_url = f"http://{METRICS_HOST}:{metrics_port}"
     node_env = {**COMMON_ENV, "SENDER_METRICS_URL": metrics_url}
     rtmp_port = free_port(ORIGIN_HOST)
+    srt_port = free_udp_port(ORIGIN_HOST)
     origin_port = free_port(ORIGIN_HOST)
     origin_env = {
         **node_env,
         **ORIGIN_ENV,
         "SENDER_TRUSTED_PROXIES": f"{EDGE_HOST}/32",
         "SENDER_RTMP_PORT": str(rtmp_port),
+        "SENDER_SRT_PORT": str(srt_port),
     }
     edge_env = {
         **node_env,
@@ -84,7 +88,7 @@ def stack(engine: ContainerEngine, tmp_path_factory: pytest.TempPathFactory) -> 
     )
     origin = engine.start("origin", "origin", ORIGIN_HOST, origin_port, origin_env)
     edge = engine.start("edge", "edge", EDGE_HOST, free_port(EDGE_HOST), edge_env)
-    s = Stack(engine, origin, edge, metrics, None, rtmp_port)
+    s = Stack(engine, origin, edge, metrics, None, rtmp_port, srt_port)
     for c in (metrics, origin, edge):
         s.ready_seconds[c.role] = c.wait_ready()
     try:
@@ -101,6 +105,12 @@ def stack(engine: ContainerEngine, tmp_path_factory: pytest.TempPathFactory) -> 
         for c in (s.edge, s.origin, s.metrics):
             if c.running():
                 c.stop()
+
+
+def free_udp_port(host: str) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
 
 
 def vm_or_skip(stack: Stack) -> VictoriaMetrics:

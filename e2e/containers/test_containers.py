@@ -11,7 +11,13 @@ import pytest
 
 from e2e.containers.conftest import ORIGIN_HOST, Stack, vm_or_skip
 from e2e.containers.engine import DATA_DIR, ContainerEngine
-from e2e.media import PollingViewer, ViewerCrowd, decoded_seconds, media_sequence
+from e2e.media import (
+    PollingViewer,
+    ViewerCrowd,
+    decoded_seconds,
+    live_uris,
+    media_sequence,
+)
 from tests.procs import pid_alive, publish, stop_publisher, wait_for
 
 SLUG = "boxed"
@@ -82,6 +88,24 @@ def test_publish_mirror_and_count_a_viewer(stack: Stack) -> None:
         crowd.wait_rounds(2)
         vm.wait_value(f'sum(sender_viewers_active{{endpoint="{SLUG}"}})', 1, 30)
     assert not viewer.errors, viewer.errors[:3]
+
+
+def test_srt_publish_into_the_origin_container(stack: Stack) -> None:
+    r = stack.origin.post("/api/v1/endpoints", {"slug": "boxed-srt"})
+    assert r.status_code == 201, r.text
+    key = r.json()["stream_key"]
+    url = f"srt://{ORIGIN_HOST}:{stack.srt_port}?streamid=publish:live/{key}&latency=200000"
+    pub = publish(url)
+    try:
+        wait_for(
+            lambda: len(live_uris(stack.origin.url, "boxed-srt")) >= 3,
+            30,
+            "three segments from the SRT publish",
+        )
+        live = f"{stack.origin.url}/sender/hls/boxed-srt/live.m3u8"
+        assert decoded_seconds(live, seconds=3) >= 2.5
+    finally:
+        stop_publisher(pub)
 
 
 def test_edge_sigterm_then_a_new_container_resumes(stack: Stack) -> None:
