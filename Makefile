@@ -22,7 +22,7 @@ $(VENV)/.installed: requirements-dev.txt libs/sender_common/pyproject.toml servi
 
 player: $(PLAYER_DIST)
 
-$(PLAYER_DIST): player/package.json player/package-lock.json $(wildcard player/src/*.ts) player/build.mjs player/tsconfig.json
+$(PLAYER_DIST): player/package.json player/package-lock.json $(wildcard player/src/*.ts) $(wildcard player/src/console/*) player/build.mjs player/tsconfig.json
 	cd player && npm ci --no-audit --no-fund --loglevel=error && npm run build
 
 run: setup

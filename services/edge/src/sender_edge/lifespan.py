@@ -88,10 +88,11 @@ class EdgeRuntime(RoleRuntimeBase):
         app.include_router(self.viewers.router())
         app.mount("/sender/hls", self.hls, name="hls")
         try:
-            from sender_common.player import player_router
+            from sender_common.player import console_router, player_router
         except ImportError:  # pragma: no cover - the player ships with sender_common
             return
         app.include_router(player_router())
+        app.include_router(console_router())
 
     async def readiness(self) -> dict[str, bool]:
         return {"database": await asyncio.to_thread(self.db.ready)}

@@ -22,6 +22,7 @@ from sender_origin.ingest.flv import (
     is_keyframe,
     is_sequence_header,
 )
+from sender_origin.streams.bitrate import BitrateMeter
 from sender_origin.streams.packager import RenditionPackager
 
 log = logging.getLogger(__name__)
@@ -51,10 +52,13 @@ class LivePublish:
         restart_budget: int,
         on_closed: Callable[[LivePublish], Awaitable[None]],
         on_restart: Callable[[], None],
+        on_bytes: Callable[[int], None] | None = None,
     ) -> None:
         self.info = info
         self.started_at = time.time()
         self.bytes_in = 0
+        self.bitrate = BitrateMeter()
+        self._on_bytes = on_bytes
         self.keyframes = keyframes.KeyframeMonitor(out.hls.segment_seconds, info.slug)
         self._on_closed = on_closed
         self._on_restart = on_restart
@@ -119,6 +123,9 @@ class LivePublish:
 
     async def write_tag(self, tag_type: int, timestamp: int, payload: bytes) -> None:
         self.bytes_in += len(payload)
+        self.bitrate.add(len(payload))
+        if self._on_bytes is not None:
+            self._on_bytes(len(payload))
         self.keyframes.feed(tag_type, timestamp, payload)
         if tag_type == TAG_SCRIPT:
             self._meta = payload
