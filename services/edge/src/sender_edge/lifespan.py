@@ -45,6 +45,7 @@ class EdgeRuntime(RoleRuntimeBase):
         settings.spool_dir.mkdir(parents=True, exist_ok=True)
         self.cache = SpoolCache(settings.spool_dir)
         self.manager = EdgeManager(settings, self.db, self.cache, self.metrics, transport, resolver)
+        self.metrics.watch_lag(self.manager.lags)
         self.hls = HlsApp(
             self.cache,
             live=self.manager.live_playlist,
