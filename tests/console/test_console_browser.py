@@ -47,9 +47,9 @@ class Console:
     publish_url: str = ""
     publisher: subprocess.Popen[bytes] | None = None
 
-    def shot(self, name: str, page: Any | None = None) -> Path:
+    def shot(self, name: str, page: Any | None = None, *, full: bool = False) -> Path:
         path = self.shots / f"{name}.png"
-        (page or self.page).screenshot(path=str(path))
+        (page or self.page).screenshot(path=str(path), full_page=full)
         return path
 
     def row(self, slug: str = SLUG) -> Any:
@@ -143,6 +143,13 @@ def test_publish_goes_live_with_one_viewer(console: Console) -> None:
     try:
         viewer.goto(f"{console.up.origin}/sender/player/{SLUG}", wait_until="domcontentloaded")
         console.wait_text(lambda: console.cell("viewers"), "1", 30, "the viewer count")
+        # counted by the metrics role (sender up runs one), through the origin's API
+        viewers = httpx.get(
+            f"{console.up.origin}/api/v1/streams/{SLUG}/viewers",
+            headers={"Authorization": f"Bearer {TOKEN}"},
+            timeout=5,
+        ).json()
+        assert (viewers["source"], viewers["now"]) == ("metrics", 1)
         console.shot("03-live-one-viewer")
         console.shot("03-player", viewer)
     finally:
@@ -161,9 +168,10 @@ def test_endpoint_page_events_and_keyframes(console: Console) -> None:
     )
     assert page.inner_text('[data-field="state"]') == "live"
     assert page.locator("svg.chart path.line").count() == 1
+    assert page.locator("svg.chart circle.now").count() == 1
     assert page.locator("h1 .title").inner_text() == XSS_TITLE
     page.wait_for_selector("iframe.preview")
-    console.shot("04-endpoint")
+    console.shot("04-endpoint", full=True)
 
 
 def test_kick_with_block_then_rotate(console: Console) -> None:

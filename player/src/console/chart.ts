@@ -35,7 +35,7 @@ export function viewerChart(points: { t: number; peak: number }[], now: number):
   root.appendChild(svg("text", { x: PAD.left - 6, y: y(top) + 4, "text-anchor": "end" }, String(top)));
   root.appendChild(svg("text", { x: PAD.left - 6, y: y(0) + 4, "text-anchor": "end" }, "0"));
   root.appendChild(svg("text", { x: PAD.left, y: H - 4 }, clock(t0)));
-  root.appendChild(svg("text", { x: W - PAD.right, y: H - 4, "text-anchor": "end" }, "now"));
+  root.appendChild(svg("text", { x: W - PAD.right, y: H - 4, "text-anchor": "end" }, clock(t1)));
   let d = "";
   let prev: number | null = null;
   for (const p of series) {
@@ -43,5 +43,8 @@ export function viewerChart(points: { t: number; peak: number }[], now: number):
     prev = p.peak;
   }
   root.appendChild(svg("path", { d, class: "line" }));
+  root.appendChild(svg("circle", { cx: x(t1), cy: y(now), r: 3.5, class: "now" }, undefined));
+  const labelY = y(now) < PAD.top + 14 ? y(now) + 4 : y(now) - 6; // inside the frame at the top
+  root.appendChild(svg("text", { x: x(t1) - 8, y: labelY, "text-anchor": "end", class: "now-label" }, `${now} now`));
   return root;
 }
