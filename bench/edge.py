@@ -1,22 +1,41 @@
-"""Edge figures: mirror lag and segment-serving throughput against nginx.
+"""Edge figures: mirror lag, LL-HLS through the edge, LL-HLS viewers per edge core, nginx.
 
 1. Lag: a real origin, a real edge and a real ffmpeg publisher on 127.0.0.1. For each new
    segment, the time from its appearance in the origin's live playlist to its being served by
    the edge (playlist lists it and the segment answers 200). Prints median and p95
    (goal: median <= 1 s).
-2. Throughput: wrk (32 connections, bounded run) against one mirrored segment served by the
-   edge, and against nginx (sendfile, 1 worker) serving the same file from the same spool.
-   Prints req/s and the ratio edge/nginx (goal >= 0.5). Needs Debian's nginx and wrk.
+2. LL-HLS part lag: the same blocking reload (`_HLS_msn`/`_HLS_part` of the next part) sent
+   to the origin and to the edge at once; the time between the origin's answer and the
+   edge's, over `--parts` parts. Prints median and p95 (goal: about one part or less).
+3. LL-HLS viewers: `--ll-viewers` counts of simulated LL-HLS players (`bench/ll_load.py`:
+   blocking reload, then the new part, each on its own connection) for `--ll-seconds` each,
+   spread over `--procs` processes. Prints requests/s per viewer, p50/p99 of part fetches
+   (the requests not held by design; goal p99 <= 50 ms), errors, the edge's CPU, and the
+   edge's upstream requests/s (sender_edge_upstream_requests_total): O(renditions), not
+   O(viewers). The same counts against nginx (sendfile, 1 worker) serving the same playlist
+   text and part file, fetched once per part duration by all players at the same instants
+   (nginx cannot block). Python players saturate the load generator at a few hundred, so:
+4. LL-HLS viewers as wrk connections: `--wrk-viewers` counts of wrk connections running
+   `bench/ll_viewers.lua` (each a viewer alternating a blocking reload and the newest part),
+   with `--probes` Python players alongside whose part fetches give the p99.
+5. Throughput: wrk (32 connections, bounded run) on one part (edge: from memory) and on one
+   segment (edge: from its spool cache), against nginx serving the same files. Prints req/s
+   and the ratio edge/nginx (goal >= 0.5). Needs Debian's nginx and wrk.
 
-    .venv/bin/python bench/edge.py [--segments 15] [--seconds 10]
+    .venv/bin/python bench/edge.py [--segments 15] [--seconds 4] [--parts 20]
+        [--ll-viewers 1,100,250,500] [--wrk-viewers 100,250,500,1000,2000] [--probes 20]
+        [--ll-seconds 15] [--procs 2]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
+import re
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -25,6 +44,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench import ll_load
 from bench.nginx_ref import nginx_serving, wrk_rate
 from tests import procs
 from tests.edge.helpers import start_edge, start_live_endpoint, start_session
@@ -57,55 +77,195 @@ def measure_lag(origin: procs.Proc, edge: procs.Proc, slug: str, count: int) -> 
     return lags
 
 
+async def _blocked(client: httpx.AsyncClient, url: str) -> float:
+    r = await client.get(url)
+    r.raise_for_status()
+    return time.monotonic()
+
+
+async def _part_lag(origin: str, edge: str, slug: str, count: int) -> list[float]:
+    lags: list[float] = []
+    async with httpx.AsyncClient(timeout=15) as client:
+        while len(lags) < count:
+            text = (await client.get(f"{edge}/sender/hls/{slug}/live.m3u8")).text
+            msn, part, _ = ll_load.position(text)
+            q = f"/sender/hls/{slug}/live.m3u8?_HLS_msn={msn}&_HLS_part={part}"
+            up, down = await asyncio.gather(
+                _blocked(client, origin + q), _blocked(client, edge + q)
+            )
+            lags.append(down - up)
+    return lags
+
+
+def upstream_requests(edge: procs.Proc) -> float:
+    text = httpx.get(f"{edge.url}/metrics", timeout=5).text
+    found = re.findall(r"sender_edge_upstream_requests_total\{[^}]*\} ([\d.e+]+)", text)
+    return sum(float(v) for v in found)
+
+
+def _pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))] if values else float("nan")
+
+
+def _cpu(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def ll_viewers(edge: procs.Proc, args: argparse.Namespace) -> None:
+    """Python players only: at a few hundred the load generator, not the edge, is the limit."""
+    for n in args.ll_viewers:
+        up0, cpu0 = upstream_requests(edge), _cpu(edge.pid)
+        began = time.monotonic()
+        st = ll_load.run("ll", (edge.url, "bench"), n, args.ll_seconds, args.procs)
+        took = time.monotonic() - began
+        up, cpu = upstream_requests(edge) - up0, _cpu(edge.pid) - cpu0
+        print(
+            f"  edge, {n:5d} LL viewers: {st.requests / took / n:.2f} req/s per viewer"
+            f" ({st.requests / took:.0f} req/s), parts p50 {st.p(50):.1f} ms p99 {st.p(99):.1f} ms,"
+            f" {st.errors} errors, edge CPU {cpu / took * 100:.0f}% of a core"
+            f" ({cpu / max(st.requests, 1) * 1e6:.0f} us/request), upstream {up / took:.1f} req/s"
+        )
+        for line in st.first_errors[:2]:
+            print(f"    error: {line}")
+
+
+def ll_wrk(edge: procs.Proc, args: argparse.Namespace) -> None:
+    """wrk connections as LL-HLS viewers (bench/ll_viewers.lua), plus `--probes` Python
+    players whose part fetches give the latency of the requests not held by design."""
+    script = Path(__file__).with_name("ll_viewers.lua")
+    for n in args.wrk_viewers:
+        up0, cpu0 = upstream_requests(edge), _cpu(edge.pid)
+        seconds = int(args.ll_seconds)
+        wrk = subprocess.Popen(
+            [
+                "wrk",
+                "-t2",
+                f"-c{n}",
+                f"-d{seconds}s",
+                "--timeout",
+                "10s",
+                "-s",
+                str(script),
+                f"{edge.url}/sender/hls/bench/",
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        began = time.monotonic()
+        time.sleep(1)  # connections open first: the probes measure the steady state
+        probe = ll_load.run("ll", (edge.url, "bench"), args.probes, seconds - 2, 1)
+        out, _ = wrk.communicate(timeout=seconds + 30)
+        took = time.monotonic() - began
+        up, cpu = upstream_requests(edge) - up0, _cpu(edge.pid) - cpu0
+        m = re.search(r"Requests/sec:\s+([\d.]+)", out)
+        rate = float(m.group(1)) if m else 0.0
+        bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+        errs = re.search(r"Socket errors: (.*)", out)
+        print(
+            f"  edge, {n:5d} wrk LL viewers + {args.probes} probes: {rate:.0f} req/s"
+            f" ({rate / n:.2f} per viewer), probe parts p50 {probe.p(50):.1f} ms"
+            f" p99 {probe.p(99):.1f} ms, non-2xx {bad.group(1) if bad else 0}"
+            f"{', socket errors ' + errs.group(1) if errs else ''}, probe errors {probe.errors},"
+            f" edge CPU {cpu / took * 100:.0f}% of a core, upstream {up / took:.1f} req/s"
+        )
+
+
+def nginx_viewers(root: Path, args: argparse.Namespace, playlist: str, part: str) -> None:
+    with nginx_serving(root, connections=4 * max(args.ll_viewers) + 64) as ngx:
+        for n in args.ll_viewers:
+            run_args = (ngx, playlist, part, str(args.part_seconds))
+            st = ll_load.run("static", run_args, n, args.ll_seconds, args.procs)
+            print(
+                f"  nginx, {n:5d} viewers: {st.requests / args.ll_seconds / n:.2f} req/s per"
+                f" viewer, parts p50 {st.p(50):.1f} ms p99 {st.p(99):.1f} ms, {st.errors} errors"
+            )
+
+
+def throughput(tmp: Path, edge: procs.Proc, seconds: int) -> None:
+    """wrk on the newest part (a part lives about three segments) and segment, while live."""
+    ref = tmp / "wrk" / "bench"
+    text = httpx.get(f"{edge.url}/sender/hls/bench/live.m3u8", timeout=5).text
+    part = ll_load.position(text)[2]
+    seg = [ln for ln in text.splitlines() if ln and not ln.startswith("#")][-1]
+    assert part is not None
+    for rel in (part, seg):
+        r = httpx.get(f"{edge.url}/sender/hls/bench/{rel}", timeout=5)
+        r.raise_for_status()
+        (ref / rel).parent.mkdir(parents=True, exist_ok=True)
+        (ref / rel).write_bytes(r.content)
+    with nginx_serving(tmp / "wrk") as ngx:
+        for rel in (part, seg):
+            got = wrk_rate(f"{edge.url}/sender/hls/bench/{rel}", seconds)
+            nginx_rate = wrk_rate(f"{ngx}/bench/{rel}", seconds)
+            size = (ref / rel).stat().st_size
+            print(
+                f"  {rel} ({size} bytes): nginx {nginx_rate:.0f} req/s, edge {got:.0f} req/s,"
+                f" ratio edge/nginx {got / nginx_rate:.3f} (goal >= 0.5)"
+            )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--segments", type=int, default=15)
-    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--seconds", type=int, default=4)
+    ap.add_argument("--parts", type=int, default=20)
+    ap.add_argument(
+        "--ll-viewers",
+        type=lambda v: [int(x) for x in v.split(",")],
+        default=[1, 100, 250, 500],
+    )
+    ap.add_argument(
+        "--wrk-viewers",
+        type=lambda v: [int(x) for x in v.split(",")],
+        default=[100, 250, 500, 1000, 2000],
+    )
+    ap.add_argument("--probes", type=int, default=20)
+    ap.add_argument("--ll-seconds", type=float, default=15)
+    ap.add_argument("--procs", type=int, default=2)
     args = ap.parse_args()
     procs.SEGMENT_SECONDS = "2"
+    args.part_seconds = 0.5
+    have_nginx = shutil.which("nginx") is not None and shutil.which("wrk") is not None
     with tempfile.TemporaryDirectory() as tmp:
         origin = procs.start_origin(Path(tmp) / "origin")
-        edge = start_edge(Path(tmp) / "edge", origin.url)
+        edge = start_edge(Path(tmp) / "edge", origin.url, env={"SENDER_COUNT_LOCALHOST": "1"})
         pub = start_live_endpoint(origin, "bench")
         try:
             start_session(edge, "bench", upstream_url=origin.url)
             procs.wait_for(lambda: len(uris(edge.url, "bench")) >= 1, 30, "edge mirroring")
-            lags = measure_lag(origin, edge, "bench", args.segments)
-            lags.sort()
-            p95 = lags[min(len(lags) - 1, round(0.95 * (len(lags) - 1)))]
+            lags = sorted(measure_lag(origin, edge, "bench", args.segments))
             print(
                 f"edge lag over {len(lags)} segments: median {statistics.median(lags):.3f} s,"
-                f" p95 {p95:.3f} s (goal: median <= 1 s)"
+                f" p95 {_pct(lags, 0.95):.3f} s (goal: median <= 1 s)"
             )
-            seg = uris(edge.url, "bench")[-1]
-            spool = Path(tmp) / "edge" / "spool"
-            url = f"{edge.url}/sender/hls/bench/{seg}"
-            stable = spool / "bench" / seg
-            copy = Path(tmp) / "ref" / "bench" / seg
-            copy.parent.mkdir(parents=True)
-            shutil.copy(stable, copy)  # the live window moves on; nginx gets a fixed copy
-            if shutil.which("nginx") is None or shutil.which("wrk") is None:
-                print("nginx or wrk missing: throughput comparison skipped")
+            plags = asyncio.run(_part_lag(origin.url, edge.url, "bench", args.parts))
+            print(
+                f"LL-HLS part lag (edge answer after origin answer) over {len(plags)} parts:"
+                f" median {statistics.median(plags) * 1000:.0f} ms,"
+                f" p95 {_pct(plags, 0.95) * 1000:.0f} ms (parts of {args.part_seconds} s)"
+            )
+            print(f"LL-HLS viewers, {args.ll_seconds:g} s per count, {args.procs} load processes:")
+            ll_viewers(edge, args)
+            if have_nginx:
+                print(f"LL-HLS viewers as wrk connections, {args.ll_seconds:g} s per count:")
+                ll_wrk(edge, args)
+            text = httpx.get(f"{edge.url}/sender/hls/bench/live.m3u8", timeout=5).text
+            _, _, part = ll_load.position(text)
+            assert part is not None
+            if not have_nginx:
+                print("nginx or wrk missing: reference runs skipped")
                 return
-            procs.stop_publisher(pub)  # no encoding competing for the two cores during wrk
-            # and a 540 KB segment, the size of a 2 s segment at about 2 Mbit/s
-            big = "9999/src/seg_00001.ts"
-            body = os.urandom(540_000)
-            for root in (spool / "bench", Path(tmp) / "ref" / "bench"):
-                (root / big).parent.mkdir(parents=True, exist_ok=True)
-                (root / big).write_bytes(body)
-            with nginx_serving(Path(tmp) / "ref") as ngx:
-                for rel, edge_url in ((seg, url), (big, f"{edge.url}/sender/hls/bench/{big}")):
-                    ref = wrk_rate(f"{ngx}/bench/{rel}", args.seconds)
-                    got = wrk_rate(edge_url, args.seconds)
-                    ref2 = wrk_rate(f"{ngx}/bench/{rel}", args.seconds)
-                    size = (Path(tmp) / "ref" / "bench" / rel).stat().st_size
-                    nginx_rate = (ref + ref2) / 2
-                    print(
-                        f"segment of {size} bytes: nginx {nginx_rate:.0f} req/s, "
-                        f"edge {got:.0f} req/s, ratio edge/nginx {got / nginx_rate:.3f} "
-                        "(goal >= 0.5)"
-                    )
+            root = Path(tmp) / "ref"
+            dest = root / "sender" / "hls" / "bench"
+            (dest / part).parent.mkdir(parents=True, exist_ok=True)
+            (dest / part).write_bytes(httpx.get(f"{edge.url}/sender/hls/bench/{part}").content)
+            (dest / "live.m3u8").write_text(text)
+            print("nginx reference (playlist and part every part duration, no blocking):")
+            nginx_viewers(root, args, "/sender/hls/bench/live.m3u8", f"/sender/hls/bench/{part}")
+            print("throughput, wrk 32 connections (the stream still live):")
+            throughput(Path(tmp), edge, args.seconds)
         finally:
             procs.stop_publisher(pub)
             edge.stop()

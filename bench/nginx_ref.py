@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 
 _CONF = """daemon off; worker_processes 1; pid {work}/nginx.pid; error_log {work}/error.log;
-events {{ worker_connections 1024; }}
+events {{ worker_connections {connections}; }}
 http {{ access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000;
   types {{ application/vnd.apple.mpegurl m3u8; video/mp2t ts; }}
   server {{ listen 127.0.0.1:{port}; root {root}; }} }}
@@ -82,14 +82,14 @@ def nginx_rtmp_hls(fragment_seconds: int = 2) -> Iterator[tuple[str, str]]:
 
 
 @contextmanager
-def nginx_serving(root: Path) -> Iterator[str]:
+def nginx_serving(root: Path, connections: int = 1024) -> Iterator[str]:
     """Run nginx serving `root` on a free loopback port; yields its base URL."""
     from tests.procs import free_port
 
     port = free_port()
     with tempfile.TemporaryDirectory() as work:
         conf = Path(work) / "nginx.conf"
-        conf.write_text(_CONF.format(work=work, port=port, root=root))
+        conf.write_text(_CONF.format(work=work, port=port, root=root, connections=connections))
         for p in [root, *root.parents]:
             if p == Path("/"):
                 break

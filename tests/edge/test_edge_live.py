@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from sender_common.ffmpeg import resolve_ffmpeg, resolve_ffprobe
+from sender_common.hls.llparse import parse_ll_playlist
 from sender_common.hls.playlist import parse_media_playlist
 from tests.edge.helpers import (
     self_signed,
@@ -70,7 +71,12 @@ def test_edge_mirrors_same_sequences_and_bytes(origin: Proc, edge: Proc) -> None
         down = httpx.get(f"{edge.url}/sender/hls/cam-a/{uri}", timeout=5)
         assert down.status_code == 200
         assert down.content == up.content
-        assert down.headers["content-type"] == "video/mp2t"
+        assert down.headers["content-type"] == "video/iso.segment"
+        init = parse_ll_playlist(httpx.get(f"{edge.url}/sender/hls/cam-a/live.m3u8").text)
+        map_uri = init.segments[0].map_uri
+        assert map_uri is not None and map_uri.endswith(".mp4")  # the CMAF init section
+        up_init = httpx.get(f"{origin.url}/sender/hls/cam-a/{map_uri}", timeout=5)
+        assert httpx.get(f"{edge.url}/sender/hls/cam-a/{map_uri}").content == up_init.content
 
         ffprobe = resolve_ffprobe(resolve_ffmpeg())
         assert ffprobe is not None
@@ -138,7 +144,11 @@ def test_edge_follows_a_new_generation(origin: Proc, edge: Proc) -> None:
             "edge on generation 2",
         )
         assert status["media_sequence"] >= before
-        assert any(uri.startswith("2/src/") for uri in sequences(edge.url, "cam-c"))
+        wait_for(  # the status turns with the first part; the first whole segment follows
+            lambda: any(uri.startswith("2/src/") for uri in sequences(edge.url, "cam-c")),
+            10,
+            "a generation 2 segment on the edge",
+        )
         common = wait_for(lambda: common_sequences(origin, edge, "cam-c"), 10, "common segments")
         assert all(up == down for up, down in common.values()), common
     finally:

@@ -12,6 +12,7 @@ from sender_common.auth import AuthFailures
 from sender_common.children import Child, Periodic
 from sender_common.database import DatabaseChild
 from sender_common.errors import install_error_handlers
+from sender_common.hls.parts import PartStore
 from sender_common.hls.serving import HlsApp
 from sender_common.hls.spoolcache import SpoolCache
 from sender_common.node import NodeIdentity, node_router
@@ -44,13 +45,18 @@ class EdgeRuntime(RoleRuntimeBase):
         self.metrics = EdgeMetrics(registry)
         settings.spool_dir.mkdir(parents=True, exist_ok=True)
         self.cache = SpoolCache(settings.spool_dir)
-        self.manager = EdgeManager(settings, self.db, self.cache, self.metrics, transport, resolver)
+        self.parts = PartStore()  # LL-HLS parts of the newest segments, served from memory
+        self.manager = EdgeManager(
+            settings, self.db, self.cache, self.metrics, transport, resolver, parts=self.parts
+        )
         self.metrics.watch_lag(self.manager.lags)
         self.hls = HlsApp(
             self.cache,
             live=self.manager.live_playlist,
             on_miss=self.manager.on_miss,
             observer=self.viewers.observe,
+            parts=self.parts,
+            part_wait=settings.hls.block_seconds,
         )
         self.reconciler = Periodic("reconcile", settings.reconcile_seconds, self.manager.reconcile)
         self.retention = Periodic("retention", settings.retention_check_seconds, self.manager.sweep)

@@ -47,6 +47,15 @@ class EdgeMetrics:
         self.bytes_mirrored = Counter(
             "sender_edge_bytes_mirrored_total", "Segment bytes fetched", registry=registry
         )
+        self.parts_mirrored = Counter(
+            "sender_edge_parts_mirrored_total", "LL-HLS parts fetched", registry=registry
+        )
+        self.upstream_requests = Counter(
+            "sender_edge_upstream_requests_total",
+            "Requests sent upstream, by kind (playlist, part, segment, init)",
+            ["kind"],
+            registry=registry,
+        )
 
     def watch_lag(self, lags: Callable[[], Mapping[str, float]]) -> None:
         """Export each mirror session's lag, as `lags()` reports it at scrape time."""

@@ -79,6 +79,7 @@ class LivePlaylist:
         self._store = store
         self._prefix = store_prefix
         self._changed = asyncio.Event()
+        self.version = 0  # rises with every change: a rendered text stays valid until then
 
     # -- building -----------------------------------------------------------------------
 
@@ -180,7 +181,19 @@ class LivePlaylist:
         self.set_hint(None)
         self._notify()
 
+    def restart(self, first_msn: int) -> None:
+        """Start over empty at `first_msn` (a follower lost track of its upstream)."""
+        self.forget()
+        self.segments.clear()
+        self.parts = []
+        self.next_msn = self._first_msn = first_msn
+        self.disc_seq = 0
+        self.ended = False
+        self._map, self._open_disc, self._open_pdt = None, False, None
+        self._notify()
+
     def _notify(self) -> None:
+        self.version += 1
         self._changed.set()
         self._changed = asyncio.Event()
 
@@ -217,7 +230,8 @@ class LivePlaylist:
             if left <= 0:
                 return False
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), left)
+                async with asyncio.timeout(left):  # no task per waiter, unlike wait_for
+                    await self._changed.wait()
         return True
 
     # -- rendering ------------------------------------------------------------------------

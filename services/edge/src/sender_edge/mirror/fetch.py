@@ -97,8 +97,11 @@ def _retryable(exc: BaseException) -> bool:
     return isinstance(exc, httpx.TransportError) and not is_tls_failure(exc)
 
 
-async def _get_once(client: httpx.AsyncClient, url: str, limit: int) -> bytes:
-    async with client.stream("GET", url) as resp:
+async def _get_once(
+    client: httpx.AsyncClient, url: str, limit: int, timeout: float | None = None
+) -> bytes:
+    wait = httpx.USE_CLIENT_DEFAULT if timeout is None else httpx.Timeout(timeout)
+    async with client.stream("GET", url, timeout=wait) as resp:
         if resp.status_code == 404:
             raise UpstreamNotLive(f"upstream has no {urlsplit(url).path}")
         resp.raise_for_status()
@@ -115,8 +118,17 @@ async def _get_once(client: httpx.AsyncClient, url: str, limit: int) -> bytes:
         return b"".join(chunks)
 
 
-async def get_bytes(client: httpx.AsyncClient, url: str, *, limit: int, attempts: int = 3) -> bytes:
-    """GET `url` (at most `limit` bytes), retrying transport errors and 5xx only."""
+async def get_bytes(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    limit: int,
+    attempts: int = 3,
+    timeout: float | None = None,
+) -> bytes:
+    """GET `url` (at most `limit` bytes), retrying transport errors and 5xx only.
+
+    `timeout` replaces the client's for requests the upstream may hold (LL-HLS blocking)."""
     try:
         async for attempt in AsyncRetrying(
             stop=stop_after_attempt(attempts),
@@ -125,7 +137,7 @@ async def get_bytes(client: httpx.AsyncClient, url: str, *, limit: int, attempts
             reraise=True,
         ):
             with attempt:
-                return await _get_once(client, url, limit)
+                return await _get_once(client, url, limit, timeout)
     except httpx.HTTPError as exc:
         if is_tls_failure(exc):
             raise UpstreamTlsError(f"upstream TLS verification failed: {exc}") from exc

@@ -18,6 +18,7 @@ from sender_common.errors import (
     SenderError,
     UnavailableError,
 )
+from sender_common.hls.parts import PartStore
 from sender_common.hls.serving import Blocking
 from sender_common.hls.spoolcache import SpoolCache
 from sender_common.recent import RecentMisses
@@ -49,6 +50,7 @@ class EdgeManager:
         metrics: EdgeMetrics,
         transport: httpx.AsyncBaseTransport | None = None,
         resolver: Resolver | None = None,
+        parts: PartStore | None = None,
     ) -> None:
         self.settings = settings
         self.policy = UpstreamPolicy.for_edge(
@@ -59,6 +61,7 @@ class EdgeManager:
         self.cache = cache
         self.metrics = metrics
         self._transport = transport
+        self.parts = parts if parts is not None else PartStore()
         self._clients: dict[bool, httpx.AsyncClient] = {}
         self._workers: dict[str, MirrorWorker] = {}
         self._stored: dict[str, store.StoredSession] = {}
@@ -72,6 +75,8 @@ class EdgeManager:
             settings.stale_after_targets,
             hls.retention_seconds,
             settings.upstream_grace_seconds,
+            low_latency=hls.low_latency,
+            part_seconds=hls.part_seconds,
         )
 
     def serves(self, slug: str) -> bool:
@@ -158,6 +163,7 @@ class EdgeManager:
             timing=self.timing,
             metrics=self.metrics,
             fetch_slots=self._slots,
+            parts=self.parts,
         )
         self._workers[slug] = worker
         worker.start()
@@ -261,12 +267,11 @@ class EdgeManager:
     # -- serving ------------------------------------------------------------------------
 
     async def live_playlist(self, slug: str, name: str, block: Blocking | None) -> bytes | None:
-        del block  # the edge answers blocking reloads at once (it mirrors whole segments)
         worker = self._workers.get(slug)
         if worker is None:
             return None
         self.on_demand.touch(slug)  # a viewer keeps a viewer-started mirror alive
-        return worker.render(name)
+        return await worker.render(name, block)
 
     async def on_miss(self, slug: str) -> bool:
         """A viewer asked for a live playlist we lack: pull through from the default upstream."""

@@ -1,82 +1,38 @@
-"""One mirrored rendition: the edge's own continuous playlist over the segments on disk."""
+"""Which of one rendition's spool files (segments, init sections) stay on disk."""
 
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
-
-from sender_common.hls.continuity import ContinuousPlaylist
-from sender_common.hls.playlist import MediaPlaylist, Segment
 
 PRUNE_MARGIN = 2  # segments kept on disk after leaving the window, for slow players
 
 
-@dataclass(frozen=True, slots=True)
-class Pending:
-    """An upstream segment not folded in yet: its upstream sequence number and path."""
-
-    sequence: int
-    segment: Segment
-    url: str
-    path: str  # below the endpoint's spool directory: `{gen}/{rendition}/{file}`
-
-    @property
-    def generation(self) -> int:
-        return int(self.path.split("/", 1)[0])
-
-
-class RenditionMirror:
-    """Keeps the upstream's sequence numbers: a gap (segments we never got) starts afresh."""
+class SpoolWindow:
+    """The newest segments of a rendition and the init sections they need; older ones go."""
 
     def __init__(self, window: int) -> None:
         self.window = window
-        self.playlist: ContinuousPlaylist | None = None
-        self.next_sequence: int | None = None
-        self.target = 1
-        self.generation: int | None = None
-        self._files: deque[str] = deque()
+        self._segments: deque[tuple[str, str | None]] = deque()  # (path, its init section)
+        self._maps: deque[str] = deque()
 
-    @property
-    def ready(self) -> bool:
-        return self.playlist is not None
+    def add_map(self, path: str) -> None:
+        if path not in self._maps:
+            self._maps.append(path)
 
-    @property
-    def ended(self) -> bool:
-        return self.playlist is not None and self.playlist.ended
-
-    def wanted(self, sequence: int) -> bool:
-        return self.next_sequence is None or sequence >= self.next_sequence
-
-    def fold(self, item: Pending) -> list[str]:
-        """Advertise a segment now on disk; returns paths that fell out of the disk window."""
-        if self.playlist is None or item.sequence != self.next_sequence:
-            # First segment, or upstream moved past segments we never fetched: RFC 8216
-            # 6.2.2 lets a client see the media sequence jump, so restart the window there.
-            self.playlist = ContinuousPlaylist(self.window, first_sequence=item.sequence)
-        self.playlist.update(
-            "upstream", "", MediaPlaylist(target_duration=self.target, segments=[item.segment])
-        )
-        self.next_sequence = item.sequence + 1
-        self.generation = item.generation
-        self._files.append(item.path)
+    def add(self, path: str, map_path: str | None) -> list[str]:
+        """A segment is on disk; returns the paths that fell out of the disk window."""
+        self._segments.append((path, map_path))
         gone: list[str] = []
-        while len(self._files) > self.window + PRUNE_MARGIN:
-            gone.append(self._files.popleft())
+        while len(self._segments) > self.window + PRUNE_MARGIN:
+            gone.append(self._segments.popleft()[0])
+        needed = {m for _, m in self._segments}
+        while len(self._maps) > 1 and self._maps[0] not in needed:
+            gone.append(self._maps.popleft())
         return gone
 
-    def mark_ended(self, ended: bool) -> None:
-        if self.playlist is not None:
-            self.playlist.update(
-                "upstream", "", MediaPlaylist(target_duration=self.target, endlist=ended)
-            )
-
-    def render(self, prefix: str) -> bytes | None:
-        if self.playlist is None:
-            return None
-        return self.playlist.render(prefix).encode()
-
-    @property
-    def media_sequence(self) -> int | None:
-        if self.playlist is None:
-            return None
-        return self.playlist.media_sequence
+    def reset(self) -> list[str]:
+        """Forget everything (the follower restarted); returns every path it held."""
+        gone = [p for p, _ in self._segments] + list(self._maps)
+        self._segments.clear()
+        self._maps.clear()
+        return gone

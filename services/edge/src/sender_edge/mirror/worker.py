@@ -1,51 +1,42 @@
-"""The mirror worker of one endpoint: reload, fetch, write, advertise, prune."""
+"""The mirror worker of one endpoint: discovers its renditions, runs one follower per
+rendition, reports, ends a frozen live window, and serves the edge's playlists."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-import re
 import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urljoin
 
 import httpx
 
-from sender_common.hls.playlist import (
-    MasterPlaylist,
-    MediaPlaylist,
-    PlaylistError,
-    Segment,
-    Variant,
-    is_master_playlist,
-    parse_master_playlist,
-    parse_media_playlist,
-    write_master_playlist,
-)
+from sender_common.hls.lowlatency import LivePlaylist
+from sender_common.hls.parts import PartStore
+from sender_common.hls.playlist import MasterPlaylist
+from sender_common.hls.serving import Blocking
 from sender_common.hls.spoolcache import SpoolCache
 from sender_common.models import SessionState, utcnow
 from sender_edge.metrics import EdgeMetrics
-from sender_edge.mirror.fetch import (
-    MAX_PLAYLIST_BYTES,
-    MAX_SEGMENT_BYTES,
-    FetchError,
-    UpstreamNotLive,
-    UpstreamTlsError,
-    get_bytes,
-    hls_root,
-    segment_target,
-)
+from sender_edge.mirror import render
+from sender_edge.mirror.downloader import Downloader, Tally
+from sender_edge.mirror.fetch import hls_root
+from sender_edge.mirror.follower import Follower, Hooks, MasterSeenError
 from sender_edge.mirror.models import SessionOptions
-from sender_edge.mirror.rendition import Pending, RenditionMirror
-from sender_edge.mirror.spool import older_files, sweep_generations, write_atomic
+from sender_edge.mirror.spool import sweep_generations
+from sender_edge.mirror.upstream import (
+    MAX_BACKOFF,
+    SINGLE,
+    VARIANT,
+    Failure,
+    classify,
+    discover,
+)
 
 log = logging.getLogger(__name__)
-_VARIANT = re.compile(r"^live/([a-z0-9][a-z0-9_-]{0,31})\.m3u8$")
-SINGLE = ""  # the rendition key of an upstream serving one media playlist
-MAX_BACKOFF = 10.0
+REDISCOVER_SECONDS = 10.0  # how often the upstream's variants are checked again
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +48,8 @@ class Timing:
     stale_after_targets: float
     retention_seconds: float
     end_after_seconds: float = 10.0  # stale this much longer: the live window ends (ENDLIST)
+    low_latency: bool = True  # serve LL-HLS when the upstream does
+    part_seconds: float = 0.5
 
 
 class MirrorWorker:
@@ -73,6 +66,7 @@ class MirrorWorker:
         timing: Timing,
         metrics: EdgeMetrics,
         fetch_slots: asyncio.Semaphore,
+        parts: PartStore | None = None,
     ) -> None:
         self.slug = slug
         self.options = options
@@ -82,16 +76,17 @@ class MirrorWorker:
         self._timing = timing
         self._metrics = metrics
         self._slots = fetch_slots
+        self._parts = parts if parts is not None else PartStore()
         self._root = hls_root(options.upstream_url, slug)
-        self.renditions: dict[str, RenditionMirror] = {}
+        self.followers: dict[str, Follower] = {}
+        self._tasks: dict[str, asyncio.Task[None]] = {}
         self.master: MasterPlaylist | None = None
-        self.last_error: str | None = None
-        self.fatal = False
-        self.segments_mirrored = 0
-        self.bytes_mirrored = 0
+        self._errors: dict[str, Failure] = {}  # by source: discovery or one rendition
+        self.tally = Tally()
         self.last_fetch_at: datetime | None = None
         self._last_progress: float | None = None
         self._locked_generation: int | None = None
+        self._rediscover = asyncio.Event()
         self.first_ready = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -106,6 +101,8 @@ class MirrorWorker:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        for name in list(self.followers):
+            await self._drop(name)
 
     async def wait_ready(self, timeout: float) -> bool:
         with contextlib.suppress(TimeoutError):
@@ -113,24 +110,25 @@ class MirrorWorker:
         return self.first_ready.is_set()
 
     async def _run(self) -> None:
-        next_at = time.monotonic()
         failures = 0
         while True:
+            self._rediscover.clear()
             try:
-                delay = await self._cycle(failures)
-            except Exception:  # the worker's top loop must outlive a bug in one reload
-                log.exception("%s: mirror reload crashed", self.slug)
-                delay = MAX_BACKOFF
-            failures = 0 if delay <= self.reload_interval else failures + 1
-            next_at += delay  # timed from the previous reload, not from its end
-            now = time.monotonic()
-            if next_at < now:
-                next_at = now
-            await asyncio.sleep(next_at - now)
+                await self._discover()
+                failures, pause = 0, REDISCOVER_SECONDS
+            except Exception as exc:  # the worker's top loop outlives any one bad reload
+                failures += 1
+                backoff = self.reload_interval * (1 << min(failures, 6))
+                pause = max(self._failed(exc, None), min(MAX_BACKOFF, backoff))
+            deadline = time.monotonic() + pause
+            while (left := deadline - time.monotonic()) > 0 and not self._rediscover.is_set():
+                self.check_frozen()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._rediscover.wait(), min(left, self.reload_interval))
 
     @property
     def target(self) -> float:
-        targets = [r.target for r in self.renditions.values() if r.ready]
+        targets = [f.target for f in self.followers.values() if f.started]
         return float(max(targets)) if targets else self._timing.segment_seconds
 
     @property
@@ -138,134 +136,107 @@ class MirrorWorker:
         """About half the target duration (RFC 8216 6.3.4)."""
         return max(0.25, self.target / 2)
 
-    async def _cycle(self, failures: int) -> float:
-        """One reload; returns the delay before the next one."""
-        backoff = min(MAX_BACKOFF, self.reload_interval * (1 << min(failures + 1, 6)))
-        try:
-            await self.reload()
-        except UpstreamNotLive as exc:
-            self._failed("not_live", f"upstream not live: {exc}", fatal=False)
-            return max(self.reload_interval, self._timing.segment_seconds)
-        except UpstreamTlsError as exc:
-            self._failed("tls", str(exc), fatal=True)
-        except (PlaylistError, FetchError) as exc:
-            self._failed("invalid", f"upstream refused: {exc}", fatal=True)
-        except httpx.HTTPStatusError as exc:
-            self._failed("http", f"upstream HTTP {exc.response.status_code}", fatal=False)
-        except (httpx.TransportError, OSError) as exc:
-            self._failed("transport", f"upstream unreachable: {type(exc).__name__}: {exc}", False)
-        else:
-            self.last_error, self.fatal = None, False
-            return self.reload_interval
-        return backoff
+    @property
+    def last_error(self) -> str | None:
+        return next((f.message for f in self._errors.values()), None)
 
-    def _failed(self, kind: str, message: str, fatal: bool) -> None:
-        if message != self.last_error:
-            log.warning("%s: %s", self.slug, message)
-        self.last_error, self.fatal = message, fatal
-        self._metrics.upstream_errors.labels(kind=kind).inc()
+    @property
+    def fatal(self) -> bool:
+        return any(f.fatal for f in self._errors.values())
 
-    # -- one reload ---------------------------------------------------------------------
+    def _failed(self, exc: BaseException, rendition: str | None) -> float:
+        """Record a failed upstream request (of discovery, or of a rendition's follower);
+        returns the least delay before the next one."""
+        if isinstance(exc, MasterSeenError):
+            self._rediscover.set()
+        failure = classify(exc, self.reload_interval, self._timing.segment_seconds)
+        if failure.kind == "internal":
+            log.error("%s: mirror reload crashed", self.slug, exc_info=exc)
+        if failure.message != self.last_error:
+            log.warning("%s: %s", self.slug, failure.message)
+        self._errors[_source(rendition)] = failure
+        self._metrics.upstream_errors.labels(kind=failure.kind).inc()
+        return failure.least
 
-    async def _playlist(self, url: str) -> str:
-        body = await get_bytes(self._client, url, limit=MAX_PLAYLIST_BYTES, attempts=2)
-        return body.decode("utf-8", "replace")
-
-    async def reload(self) -> None:
-        """Fetch the live playlist(s) and mirror what is new."""
-        live_url = self._root + "live.m3u8"
-        text = await self._playlist(live_url)
-        if not is_master_playlist(text):
-            await self._mirror(SINGLE, live_url, parse_media_playlist(text))
-            self.master = None
-        else:
-            chosen = self._choose(parse_master_playlist(text))
-            for name, variant in chosen:
-                url = urljoin(live_url, variant.uri)
-                await self._mirror(name, url, parse_media_playlist(await self._playlist(url)))
-            self.master = MasterPlaylist(
-                variants=[
-                    Variant(f"live/{n}.m3u8", v.bandwidth, v.resolution, v.codecs, v.name)
-                    for n, v in chosen
-                ],
-                independent_segments=True,
-            )
+    def _ok(self, rendition: str | None) -> None:
+        self._errors.pop(_source(rendition), None)
         self.last_fetch_at = utcnow()
 
-    def _choose(self, master: MasterPlaylist) -> list[tuple[str, Variant]]:
-        chosen: list[tuple[str, Variant]] = []
-        for variant in master.variants:
-            m = _VARIANT.match(variant.uri)
-            if m is None:
-                raise PlaylistError(f"unexpected variant URI {variant.uri[:100]!r}")
-            wanted = self.options.renditions
-            if wanted is None or m.group(1) in wanted:
-                chosen.append((m.group(1), variant))
-        if not chosen:
-            raise PlaylistError("none of the requested renditions is offered upstream")
-        return chosen
+    def _progress(self) -> None:
+        self._last_progress = time.monotonic()
+        self.first_ready.set()
 
-    def _pending(self, mirror: RenditionMirror, url: str, pl: MediaPlaylist) -> list[Pending]:
-        items: list[Pending] = []
-        for i, seg in enumerate(pl.segments):
-            absolute, path = segment_target(url, seg.uri, self._root)  # check every URI
-            seq = pl.media_sequence + i
-            item = Pending(
-                seq,
-                Segment(path, seg.duration, seg.discontinuity, seg.program_date_time),
-                absolute,
-                path,
-            )
-            if not self.options.follow_generations:
-                if self._locked_generation is None:
-                    self._locked_generation = item.generation
-                if item.generation != self._locked_generation:
-                    continue
-            if mirror.wanted(seq):
-                items.append(item)
-        return items
+    def _accept(self, path: str) -> bool:
+        """Whether a path's generation is mirrored (all, or the first one seen)."""
+        if self.options.follow_generations:
+            return True
+        generation = int(path.split("/", 1)[0])
+        if self._locked_generation is None:
+            self._locked_generation = generation
+        return generation == self._locked_generation
 
-    async def _mirror(self, name: str, url: str, pl: MediaPlaylist) -> None:
-        mirror = self.renditions.setdefault(name, RenditionMirror(self._timing.window))
-        mirror.target = max(1, pl.target_duration)
-        items = self._pending(mirror, url, pl)
-        if not mirror.ready and items:  # a restart: older files of this run are not ours
-            for rel in await asyncio.to_thread(older_files, self._dir, items[0].path):
-                self._cache.forget(f"{self.slug}/{rel}")
-        results = await asyncio.gather(*(self._download(item) for item in items))
-        for item, error in zip(items, results, strict=True):
-            if isinstance(error, UpstreamNotLive):
-                log.warning("%s: segment %s vanished upstream; skipped", self.slug, item.path)
-                continue  # the next fold sees the gap and restarts the window there
-            if error is not None:
-                raise error  # later segments stay on disk and are folded next time
-            await self._prune(mirror.fold(item))
-            self._last_progress = time.monotonic()
-            self.first_ready.set()
-        mirror.mark_ended(pl.endlist)
+    # -- renditions ---------------------------------------------------------------------
 
-    async def _download(self, item: Pending) -> Exception | None:
-        """Fetch, write (temp then rename) and cache one segment; the error, if any."""
-        path = self._dir / item.path
-        if await asyncio.to_thread(path.is_file):
-            return None  # written by an earlier run; segments are immutable
-        try:
-            async with self._slots:
-                body = await get_bytes(self._client, item.url, limit=MAX_SEGMENT_BYTES)
-            mtime_ns = await asyncio.to_thread(write_atomic, path, body)
-        except (FetchError, httpx.HTTPError, OSError) as exc:
-            return exc
-        self._cache.put_bytes(f"{self.slug}/{item.path}", body, mtime_ns)
-        self.segments_mirrored += 1
-        self.bytes_mirrored += len(body)
-        self._metrics.segments_mirrored.inc()
-        self._metrics.bytes_mirrored.inc(len(body))
-        return None
+    async def _discover(self) -> None:
+        """Follow the upstream's media playlist or its chosen variants, and only those."""
+        self._metrics.upstream_requests.labels(kind="playlist").inc()
+        wanted, self.master = await discover(self._client, self._root, self.options.renditions)
+        for name in [n for n, f in self.followers.items() if wanted.get(n) != f.url]:
+            await self._drop(name)
+        for name, url in wanted.items():
+            if name not in self.followers:
+                self._follow(name, url)
+        self._ok(None)
 
-    async def _prune(self, paths: list[str]) -> None:
-        for rel in paths:
-            self._cache.forget(f"{self.slug}/{rel}")
-            await asyncio.to_thread((self._dir / rel).unlink, True)
+    def _follow(self, name: str, url: str) -> None:
+        t = self._timing
+        playlist = LivePlaylist(
+            window=t.window,
+            segment_target=t.segment_seconds,
+            part_target=t.part_seconds,
+            store=self._parts,
+            store_prefix=f"{self.slug}/",
+        )
+        downloader = Downloader(
+            self.slug,
+            client=self._client,
+            cache=self._cache,
+            endpoint_dir=self._dir,
+            metrics=self._metrics,
+            slots=self._slots,
+            tally=self.tally,
+            timeout=self._client.timeout.read or 5.0,
+        )
+        follower = Follower(
+            name,
+            url,
+            root=self._root,
+            playlist=playlist,
+            downloader=downloader,
+            cache=self._cache,
+            endpoint_dir=self._dir,
+            window=t.window,
+            hooks=Hooks(
+                self._progress,
+                lambda: self._ok(name),
+                lambda exc: self._failed(exc, name),
+                self._accept,
+            ),
+        )
+        self.followers[name] = follower
+        label = f"mirror-{self.slug}-{name or 'live'}"
+        self._tasks[name] = asyncio.create_task(follower.run(), name=label)
+
+    async def _drop(self, name: str) -> None:
+        task = self._tasks.pop(name, None)
+        follower = self.followers.pop(name, None)
+        self._errors.pop(_source(name), None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if follower is not None:
+            await follower.close()
 
     # -- what it serves and reports -----------------------------------------------------
 
@@ -275,49 +246,66 @@ class MirrorWorker:
         limit = self._timing.stale_after_targets * self.target + self._timing.end_after_seconds
         return lag is not None and lag > limit
 
-    def render(self, name: str) -> bytes | None:
-        """`live.m3u8` or `live/{rendition}.m3u8`, only over segments already on disk."""
+    def check_frozen(self) -> None:
+        """End the live window of a frozen upstream (waiting viewers get ENDLIST at once)."""
         if self.frozen():
-            for held in self.renditions.values():
-                held.mark_ended(True)  # the next segment from upstream reopens it
+            for follower in self.followers.values():
+                if follower.started and not follower.playlist.ended:
+                    follower.playlist.end()  # the next part or segment from upstream reopens it
+
+    async def render(self, name: str, block: Blocking | None = None) -> bytes | None:
+        """`live.m3u8` or `live/{rendition}.m3u8`, only over media the edge holds."""
+        self.check_frozen()
+        low_latency = self._timing.low_latency
         if self.master is None:
-            single = self.renditions.get(SINGLE)
-            return single.render("") if name == "live.m3u8" and single is not None else None
-        if name == "live.m3u8":
-            ready = [v for v in self.master.variants if self._variant_ready(v)]
-            if not ready:
+            single = self.followers.get(SINGLE)
+            if name != "live.m3u8" or single is None:
                 return None
-            return write_master_playlist(MasterPlaylist(ready, True)).encode()
-        m = re.match(r"^live/([a-z0-9][a-z0-9_-]{0,31})\.m3u8$", name)
-        mirror = self.renditions.get(m.group(1)) if m else None
-        return mirror.render("../") if mirror is not None else None
+            return await render.media(single, "", block, low_latency=low_latency)
+        if name == "live.m3u8":
+            return render.master(self.master.variants, self.followers)
+        m = VARIANT.match(name)
+        follower = self.followers.get(m.group(1)) if m else None
+        if follower is None:
+            return None
+        others = [(n, f) for n, f in self.followers.items() if f is not follower]
+        return await render.media(follower, "../", block, low_latency=low_latency, others=others)
 
-    def _variant_ready(self, variant: Variant) -> bool:
-        m = _VARIANT.match(variant.uri)
-        mirror = self.renditions.get(m.group(1)) if m else None
-        return mirror is not None and mirror.ready
-
-    def _primary(self) -> RenditionMirror | None:
+    def _primary(self) -> Follower | None:
         if self.master is not None and self.master.variants:
-            m = _VARIANT.match(self.master.variants[0].uri)
-            return self.renditions.get(m.group(1)) if m else None
-        return self.renditions.get(SINGLE)
+            return self.followers.get(render.rendition_of(self.master.variants[0].uri) or "")
+        return self.followers.get(SINGLE)
 
     @property
     def generation(self) -> int | None:
-        gens = [r.generation for r in self.renditions.values() if r.generation is not None]
+        gens: list[int] = []
+        for f in self.followers.values():
+            pl = f.playlist
+            newest = pl.parts[-1].uri if pl.parts else pl.segments[-1].uri if pl.segments else None
+            if f.started and newest is not None:
+                gens.append(int(newest.split("/", 1)[0]))
         return max(gens) if gens else None
 
     @property
     def media_sequence(self) -> int | None:
         primary = self._primary()
-        return primary.media_sequence if primary is not None else None
+        if primary is None or not render.has_content(primary):
+            return None
+        pl = primary.playlist
+        return pl.segments[0].msn if pl.segments else pl.next_msn
+
+    @property
+    def segments_mirrored(self) -> int:
+        return self.tally.segments
+
+    @property
+    def bytes_mirrored(self) -> int:
+        return self.tally.bytes
 
     @property
     def rendition_names(self) -> list[str]:
-        return sorted(n for n, r in self.renditions.items() if r.ready and n != SINGLE) or (
-            ["src"] if SINGLE in self.renditions else []
-        )
+        names = [n for n, f in self.followers.items() if render.has_content(f)]
+        return sorted(n for n in names if n != SINGLE) or (["src"] if SINGLE in names else [])
 
     def lag_seconds(self) -> float | None:
         if self._last_progress is None:
@@ -327,8 +315,8 @@ class MirrorWorker:
     def state(self) -> SessionState:
         if self.fatal:
             return SessionState.error
-        mirrors = [r for r in self.renditions.values() if r.ready]
-        if not mirrors or all(r.ended for r in mirrors):
+        live = [f for f in self.followers.values() if render.has_content(f)]
+        if not live or all(f.playlist.ended for f in live):
             return SessionState.waiting_source
         lag = self.lag_seconds()
         if lag is None or lag > self._timing.stale_after_targets * self.target:
@@ -341,3 +329,7 @@ class MirrorWorker:
         for number in gone:
             self._cache.forget_prefix(f"{self.slug}/{number}/")
         return len(gone)
+
+
+def _source(rendition: str | None) -> str:
+    return "discovery" if rendition is None else f"rendition:{rendition}"

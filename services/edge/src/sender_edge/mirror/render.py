@@ -1,0 +1,82 @@
+"""The playlists an edge serves: `live.m3u8` and `live/{rendition}.m3u8`, from its own state.
+
+Viewers' blocking reloads (RFC 8216bis 6.2.5.2) wait on the rendition's `LivePlaylist`,
+which its follower updates: one shared wake-up per change for every waiting viewer, and
+never a request upstream. A wait lasts at most three target durations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sender_common.hls.lowlatency import RenditionReport
+from sender_common.hls.playlist import MasterPlaylist, Variant, write_master_playlist
+from sender_common.hls.serving import Blocking, BlockingRequestError
+from sender_edge.mirror.follower import Follower
+
+BLOCK_TARGETS = 3  # a blocking reload waits at most this many target durations
+
+
+def has_content(follower: Follower | None) -> bool:
+    if follower is None or not follower.started:
+        return False
+    pl = follower.playlist
+    return bool(pl.segments or pl.parts)
+
+
+def report_of(name: str, follower: Follower) -> RenditionReport | None:
+    """EXT-X-RENDITION-REPORT of another rendition (RFC 8216bis 4.4.5.4)."""
+    if not has_content(follower) or not follower.low_latency:
+        return None
+    pl = follower.playlist
+    return RenditionReport(f"{name}.m3u8", pl.last_msn, pl.last_part)
+
+
+async def media(
+    follower: Follower,
+    prefix: str,
+    block: Blocking | None,
+    *,
+    low_latency: bool,
+    others: Iterable[tuple[str, Follower]] = (),
+) -> bytes | None:
+    """A rendition's media playlist, after waiting for `block` when the stream is LL-HLS."""
+    if not has_content(follower):
+        return None
+    pl = follower.playlist
+    ll = low_latency and follower.low_latency
+    if block is not None and ll:
+        if pl.too_far(block.msn):
+            raise BlockingRequestError("_HLS_msn is more than one segment ahead of live")
+        await pl.wait(block.msn, block.part, BLOCK_TARGETS * pl.target)
+    others = list(others)
+    # every waiting viewer wakes on the same change: render once per change, not per viewer
+    key = (
+        prefix,
+        ll,
+        pl.version,
+        pl.target,
+        pl.part_target,
+        *(o.playlist.version for _, o in others),
+    )
+    if follower.rendered is not None and follower.rendered[0] == key:
+        return follower.rendered[1]
+    reports = [r for name, other in others if (r := report_of(name, other)) is not None]
+    body = pl.render(prefix, low_latency=ll, reports=reports if ll else None).encode()
+    follower.rendered = (key, body)
+    return body
+
+
+def master(variants: list[Variant], followers: dict[str, Follower]) -> bytes | None:
+    """The master playlist over the renditions that have something to play."""
+    ready = [v for v in variants if has_content(followers.get(rendition_of(v.uri) or ""))]
+    if not ready:
+        return None
+    return write_master_playlist(MasterPlaylist(ready, independent_segments=True)).encode()
+
+
+def rendition_of(uri: str) -> str | None:
+    """`live/{name}.m3u8` -> name."""
+    if uri.startswith("live/") and uri.endswith(".m3u8"):
+        return uri[len("live/") : -len(".m3u8")]
+    return None
