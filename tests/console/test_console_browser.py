@@ -204,8 +204,11 @@ def test_api_error_message_and_delete(console: Console) -> None:
     alert = page.locator(".messages .error")
     alert.wait_for()
     assert alert.inner_text() == f"Create {SLUG} failed: endpoint {SLUG!r} already exists"
+    series = f'sender_origin_ingest_bytes_total{{endpoint="{SLUG}"}}'
+    assert series in httpx.get(f"{console.up.origin}/metrics", timeout=5).text
     console.row().locator('[data-action="delete"]').click()
     wait_for(lambda: console.row().count() == 0, 10, "the deleted row to go")
+    assert series not in httpx.get(f"{console.up.origin}/metrics", timeout=5).text
     assert console.page_errors == []
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import shutil
@@ -339,6 +340,8 @@ class StreamManager:
         self.live.forget(slug)
         self.dvr.forget(slug)
         self.events.forget(slug)
+        with contextlib.suppress(KeyError):  # no ingest series for a deleted endpoint
+            self.metrics.ingest_bytes.remove(slug)
         self.cache.forget_prefix(f"{slug}/")
         await asyncio.to_thread(shutil.rmtree, self.settings.spool_dir / slug, True)
 
