@@ -84,6 +84,7 @@ export interface Endpoint {
 export interface EndpointWithKey extends Endpoint {
   stream_key: string;
   publish_url: string;
+  srt_url?: string | null;
 }
 
 export interface StreamStatus {

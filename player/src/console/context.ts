@@ -36,7 +36,7 @@ export async function act(ctx: Ctx, what: string, fn: () => Promise<unknown>): P
 }
 
 /** The publish settings shown once, right after create or rotate-key. */
-export function keyPanel(node: NodeInfo, created: EndpointWithKey, onClose: () => void): HTMLElement {
+export function keyPanel(created: EndpointWithKey, onClose: () => void): HTMLElement {
   const key = created.stream_key;
   const server = created.publish_url.endsWith(`/${key}`)
     ? created.publish_url.slice(0, -key.length - 1)
@@ -46,11 +46,8 @@ export function keyPanel(node: NodeInfo, created: EndpointWithKey, onClose: () =
     ["Stream key", key, "stream-key"],
     ["Full RTMP URL", created.publish_url, "rtmp-url"],
   ];
-  const srtPort = node.manifest["srt_port"];
-  if (typeof srtPort === "number") {
-    const host = new URL(server.replace(/^rtmp:/, "http:")).hostname;
-    rows.push(["SRT URL", `srt://${host}:${srtPort}?streamid=publish:live/${key}`, "srt-url"]);
-  }
+  // an origin with SRT ingest answers with the endpoint's full SRT URL (key and passphrase)
+  if (created.srt_url) rows.push(["SRT URL", created.srt_url, "srt-url"]);
   return h(
     "section",
     { class: "key-panel", "data-endpoint": created.slug },

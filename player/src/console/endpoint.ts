@@ -34,7 +34,7 @@ export function endpointPage(ctx: Ctx, root: HTMLElement, slug: string): () => P
   const events = h("ol", { class: "events" });
   const preview = h("iframe", { class: "preview", src: `/sender/player/${enc}`, title: `Preview of ${slug}`, allow: "autoplay" });
   let target: number | null = null;
-  const showKey = (k: EndpointWithKey): void => replace(keyBox, keyPanel(ctx.node, k, () => replace(keyBox)));
+  const showKey = (k: EndpointWithKey): void => replace(keyBox, keyPanel(k, () => replace(keyBox)));
   replace(
     root,
     h("p", {}, h("a", { href: "#/" }, "← Endpoints")),

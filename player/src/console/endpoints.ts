@@ -91,7 +91,7 @@ export function endpointsPage(ctx: Ctx, root: HTMLElement): () => Promise<void> 
   const tbody = h("tbody");
   const slug = h("input", { name: "slug", required: true, placeholder: "my-stream", pattern: "[a-z0-9][a-z0-9\\-]{0,62}", "aria-label": "Slug" });
   const title = h("input", { name: "title", placeholder: "Title (optional)", "aria-label": "Title" });
-  const showKey = (k: EndpointWithKey): void => replace(keyBox, keyPanel(ctx.node, k, () => replace(keyBox)));
+  const showKey = (k: EndpointWithKey): void => replace(keyBox, keyPanel(k, () => replace(keyBox)));
   const refresh = async (): Promise<void> => {
     const rows = await loadRows(ctx);
     replace(tbody, ...(rows.length ? rows.map((r) => row(ctx, r, showKey, () => void refresh())) : [h("tr", {}, h("td", { colspan: 8 }, "No endpoints yet."))]));
