@@ -56,6 +56,7 @@ bench: setup
 	$(BIN)/python bench/origin_latency.py
 	$(BIN)/python bench/edge.py
 	$(BIN)/python bench/metrics_ingest.py
+	$(BIN)/python bench/srt_ingest.py
 	$(BIN)/python bench/load.py --seconds 60
 	$(BIN)/python bench/dvr.py
 	$(BIN)/python bench/latency.py --seconds 60

@@ -50,6 +50,7 @@ VIEWER_ENV = {
 }
 ORIGIN_ENV = {
     "SENDER_RECONNECT_GRACE_SECONDS": "1",
+    "SENDER_SRT_PORT": "0",  # several origins share a host: each takes a free UDP port
     # the edges' own fetches are relayed traffic, not viewers
     "SENDER_TRUSTED_PROXIES": ",".join(f"{h}/32" for h in EDGE_HOSTS),
 }

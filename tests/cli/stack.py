@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 
+from tests.origin.srt_caller import free_udp_port
 from tests.procs import free_port, pid_alive, signal_and_wait, wait_for
 
 
@@ -24,6 +25,7 @@ class SenderUp:
     edge: str
     metrics: str
     rtmp_port: int
+    srt_port: int
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -74,6 +76,8 @@ def start_sender_up(
         argv = sender_argv("up", "--data-dir", str(data_dir), "--segment-seconds", "1")
     argv += ["--origin-port", str(ports["origin"]), "--edge-port", str(ports["edge"])]
     argv += ["--metrics-port", str(ports["metrics"]), "--rtmp-port", str(ports["rtmp"])]
+    ports["srt"] = free_udp_port()
+    argv += ["--srt-port", str(ports["srt"])]
     if demo:
         argv.append("--demo")
     log_path = tmp / "sender-up.log"
@@ -94,6 +98,7 @@ def start_sender_up(
         edge=f"http://127.0.0.1:{ports['edge']}",
         metrics=f"http://127.0.0.1:{ports['metrics']}",
         rtmp_port=ports["rtmp"],
+        srt_port=ports["srt"],
     )
 
     def banner() -> bool:

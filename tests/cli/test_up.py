@@ -27,6 +27,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SenderUp]:
 def test_banner_shows_obs_settings_and_urls(stack: SenderUp) -> None:
     text = stack.log()
     assert f"rtmp://127.0.0.1:{stack.rtmp_port}/live" in text
+    assert f"srt://127.0.0.1:{stack.srt_port}?streamid=publish:live/sk_" in text
     assert "sk_" in text  # the demo's fresh stream key
     assert f"{stack.origin}/sender/player/demo" in text
     assert f"{stack.origin}/docs" in text

@@ -37,6 +37,7 @@ REPLICATED = K8S / "overlays" / "replicated"  # the base plus the optional Redis
 ROLES = ("origin", "edge", "metrics")
 HTTP_PORT = {"origin": 8080, "edge": 8081, "metrics": 8082}
 RTMP_PORT = 1935
+SRT_PORT = 8890
 DATA_DIR = "/var/lib/sender"
 PYTHON_BASE = "python:3.11-slim-bookworm"
 PLAYER_DIST = "libs/sender_common/src/sender_common/player/static/dist"
@@ -387,11 +388,15 @@ def test_base_topology(base_docs) -> None:
     assert {(p["name"], p["containerPort"]) for p in _container(origin)["ports"]} == {
         ("http", 8080),
         ("rtmp", RTMP_PORT),
+        ("srt", SRT_PORT),
     }
     assert docs["Service", "sender-origin"]["spec"]["type"] == "ClusterIP"
     rtmp = docs["Service", "sender-origin-rtmp"]["spec"]
     assert rtmp["type"] == "LoadBalancer"
-    assert [(p["port"], p["protocol"]) for p in rtmp["ports"]] == [(RTMP_PORT, "TCP")]
+    assert [(p["port"], p["protocol"]) for p in rtmp["ports"]] == [
+        (RTMP_PORT, "TCP"),
+        (SRT_PORT, "UDP"),
+    ]
 
     edge = docs["Deployment", "sender-edge"]
     assert edge["spec"]["replicas"] == 2
@@ -750,7 +755,7 @@ def test_dockerfile_runtime(role: str) -> None:
     assert volume.words() == [DATA_DIR] or volume.args == DATA_DIR
 
     exposed = {int(w.split("/")[0]) for i in final.all("EXPOSE") for w in i.args.split()}
-    assert exposed == ({port, RTMP_PORT} if role == "origin" else {port})
+    assert exposed == ({port, RTMP_PORT, SRT_PORT} if role == "origin" else {port})
 
     env: dict[str, str] = {}
     for ins in final.all("ENV"):

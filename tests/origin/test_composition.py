@@ -12,7 +12,15 @@ from sender_origin.main import create_app, mount_origin
 from sender_origin.settings import OriginSettings
 from tests.procs import free_port, start_origin
 
-EXPECTED = ["database", "media_sessions", "ingest", "stats", "retention", "viewers-sweep"]
+EXPECTED = [
+    "database",
+    "media_sessions",
+    "ingest",
+    "srt_ingest",
+    "stats",
+    "retention",
+    "viewers-sweep",
+]
 
 
 def test_standalone_process_runs_the_declared_children(tmp_path: Path) -> None:

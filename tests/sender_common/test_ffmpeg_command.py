@@ -73,3 +73,20 @@ def test_missing_ffmpeg_on_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(ConfigurationError, match="SENDER_FFMPEG_EXECUTABLE"):
         resolve_ffmpeg(None)
+
+
+def test_mpegts_input_gets_its_aac_config_into_the_init_section() -> None:
+    """AAC in MPEG-TS is ADTS: raw in MP4, and the init waits for the config (delay_moov)."""
+    hls = HlsConfig(segment_seconds=2, window_segments=6, part_seconds=0.5)
+    ts = build_cmaf_command("ffmpeg", CmafOutput(hls), [7], input_format="mpegts")
+    assert ts[ts.index("-f") + 1] == "mpegts"
+    assert ts[ts.index("-bsf:a") + 1] == "aac_adtstoasc"
+    assert "delay_moov" in ts[ts.index("-movflags") + 1].split("+")
+    ladder = [RenditionSpec(name="src"), RenditionSpec(name="low", height=90)]
+    for out in _outputs(
+        build_cmaf_command("ffmpeg", CmafOutput(hls, ladder), [7, 8], input_format="mpegts")
+    ):
+        assert "delay_moov" in out[out.index("-movflags") + 1].split("+")
+    flv = build_cmaf_command("ffmpeg", CmafOutput(hls), [7])
+    assert "-bsf:a" not in flv
+    assert "delay_moov" not in flv[flv.index("-movflags") + 1]

@@ -19,7 +19,7 @@ from sender_cli.commands.common import DEFAULT_ORIGIN, OriginOpt, TokenOpt, cli_
 from sender_cli.local.roles import UpSettings
 from sender_cli.local.up import run_up
 from sender_cli.output import console, err_console
-from sender_cli.publish_test import publish_target, run_publisher
+from sender_cli.publish_test import publish_target, run_publisher, srt_target
 from sender_common.errors import SenderError
 
 app = typer.Typer(
@@ -57,6 +57,10 @@ def up(
         int | None,
         typer.Option(min=1, max=65535, help="RTMP ingest port [env SENDER_RTMP_PORT; 1935]."),
     ] = None,
+    srt_port: Annotated[
+        int | None,
+        typer.Option(min=1, max=65535, help="SRT ingest port, UDP [env SENDER_SRT_PORT; 8890]."),
+    ] = None,
     edge_port: Annotated[int, typer.Option(min=1, max=65535, help="Edge HTTP port.")] = 8081,
     metrics_port: Annotated[int, typer.Option(min=1, max=65535, help="Metrics HTTP port.")] = 8082,
     data_dir: Annotated[
@@ -87,7 +91,11 @@ def up(
     _logging(verbose)
     try:
         settings = UpSettings.from_flags(
-            data_dir=data_dir, host=host, rtmp_port=rtmp_port, hls_segment_seconds=segment_seconds
+            data_dir=data_dir,
+            host=host,
+            rtmp_port=rtmp_port,
+            srt_port=srt_port,
+            hls_segment_seconds=segment_seconds,
         )
     except ValidationError as exc:
         err_console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
@@ -112,6 +120,12 @@ def publish_test(
         typer.Option(help="RTMP base URL, e.g. rtmp://127.0.0.1:1935/live (default: asked)."),
     ] = None,
     key: Annotated[str | None, typer.Option(help="Stream key of an existing endpoint.")] = None,
+    srt: Annotated[
+        bool, typer.Option("--srt", help="Publish MPEG-TS over SRT instead of RTMP.")
+    ] = False,
+    passphrase: Annotated[
+        str | None, typer.Option(help="SRT passphrase of an encrypted endpoint (with --srt).")
+    ] = None,
     token: TokenOpt = None,
     gop_seconds: Annotated[float, typer.Option(min=0.5, help="Keyframe interval.")] = 2.0,
     verbose: VerboseOpt = False,
@@ -119,7 +133,10 @@ def publish_test(
     """Publish a test pattern into an endpoint (created when missing) until Ctrl-C."""
     _logging(verbose)
     with cli_errors(), ApiClient("origin", origin, token=token) as client:
-        url = publish_target(client, endpoint, key=key, rtmp=rtmp, console=console)
+        if srt:
+            url = srt_target(client, endpoint, key=key, passphrase=passphrase, console=console)
+        else:
+            url = publish_target(client, endpoint, key=key, rtmp=rtmp, console=console)
     try:
         code = asyncio.run(run_publisher(url, gop_seconds=gop_seconds, console=console))
     except SenderError as exc:

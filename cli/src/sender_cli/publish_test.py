@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["publish_target", "run_publisher"]
+__all__ = ["publish_target", "run_publisher", "srt_target"]
 
 import asyncio
 import contextlib
@@ -50,6 +50,38 @@ def publish_target(
             f"(or `sender endpoints rotate-key {slug}` for a new one)"
         )
     return f"{_rtmp_base(client, rtmp)}/{key}"
+
+
+def srt_target(
+    client: ApiClient,
+    slug: str,
+    *,
+    key: str | None,
+    passphrase: str | None,
+    console: Console,
+) -> str:
+    """The SRT publish URL (MPEG-TS): a new endpoint is created, an existing one needs `--key`."""
+    try:
+        shown = client.get(f"/api/v1/endpoints/{slug}")
+    except ApiError as exc:
+        if exc.status_code != 404:
+            raise
+        created = client.post("/api/v1/endpoints", {"slug": slug, "title": "test publisher"})
+        console.print(
+            f"created endpoint [bold]{slug}[/bold], stream key "
+            f"[bold green]{created['stream_key']}[/bold green] (shown once)"
+        )
+        return str(created["srt_url"])
+    if not key:
+        raise SenderCliError(
+            f"endpoint {slug!r} exists: pass its stream key with --key "
+            f"(or `sender endpoints rotate-key {slug}` for a new one)"
+        )
+    template = shown.get("srt_url")
+    if not template:
+        raise SenderCliError(f"endpoint {slug!r} takes no SRT publish (is it an origin endpoint?)")
+    url = str(template).replace("{stream_key}", key)
+    return f"{url}&passphrase={passphrase}" if passphrase else url
 
 
 async def run_publisher(url: str, *, gop_seconds: float, console: Console) -> int:

@@ -47,6 +47,8 @@ def _show_key(data: dict[str, Any]) -> None:
     key = data["stream_key"]
     console.print(f"  stream key:  [bold green]{key}[/bold green] (shown once)", soft_wrap=True)
     console.print(f"  publish URL: {data['publish_url']}", soft_wrap=True)
+    if data.get("srt_url"):
+        console.print(f"  SRT URL:     {data['srt_url']}", soft_wrap=True)
     renditions = [r["name"] for r in data.get("renditions", [])]
     if renditions:
         console.print(f"  renditions:  {', '.join(renditions)}")
@@ -60,6 +62,9 @@ def create(
         str | None,
         typer.Option(help="Rendition ladder, e.g. 'src,720p:720,360p:360' (or 'src,720,360')."),
     ] = None,
+    passphrase: Annotated[
+        str | None, typer.Option(help="SRT passphrase (10-79 characters): encrypted SRT only.")
+    ] = None,
     origin: OriginOpt = DEFAULT_ORIGIN,
     token: TokenOpt = None,
     as_json: JsonOpt = False,
@@ -72,6 +77,8 @@ def create(
     body: dict[str, Any] = {"slug": slug, "title": title}
     if ladder:
         body["renditions"] = parse_ladder(ladder)
+    if passphrase:
+        body["passphrase"] = passphrase
     Node("origin", origin, token, as_json).call("post", "/api/v1/endpoints", _show_key, body)
 
 

@@ -28,6 +28,9 @@ def banner(
     rtmp_host = config.url(config.rtmp_port).removeprefix("http://").rsplit(":", 1)[0]
     grid.add_row("OBS server", f"rtmp://{rtmp_host}:{config.rtmp_port}/live")
     slug = endpoint["slug"] if endpoint else None
+    srt_key = str(endpoint["stream_key"]) if endpoint else "{stream_key}"
+    srt = f"srt://{rtmp_host}:{config.srt_port}?streamid=publish:live/{srt_key}&latency=200000"
+    grid.add_row("SRT (OBS, ffmpeg)", srt)
     if endpoint is not None:
         grid.add_row("Stream key", Text(str(endpoint["stream_key"]), style="bold green"))
         grid.add_row("", Text("a test pattern is publishing into it (--demo)", style="dim"))

@@ -38,6 +38,7 @@ class UpConfig:
     host: str = "127.0.0.1"
     origin_port: int = 8080
     rtmp_port: int = 1935
+    srt_port: int = 8890
     edge_port: int = 8081
     metrics_port: int = 8082
     demo: bool = False
@@ -66,6 +67,7 @@ class UpSettings(BaseSettings):
     data_dir: Path = Path("data")
     host: str = "127.0.0.1"
     rtmp_port: int = Field(default=1935, ge=1, le=65535)
+    srt_port: int = Field(default=8890, ge=1, le=65535)
     hls_segment_seconds: float = Field(default=2.0, ge=0.5, le=30)
     hls_window_segments: int = Field(default=6, ge=2, le=100)
     up_restart_budget: int = Field(default=5, ge=0)  # restarts of one role within 120 s
@@ -80,6 +82,7 @@ class UpSettings(BaseSettings):
             data_dir=self.data_dir.resolve(),
             host=self.host,
             rtmp_port=self.rtmp_port,
+            srt_port=self.srt_port,
             segment_seconds=self.hls_segment_seconds,
             window_segments=self.hls_window_segments,
             restart_budget=self.up_restart_budget,
@@ -152,6 +155,7 @@ def role_specs(config: UpConfig, available: set[str]) -> list[RoleSpec]:
     env = {
         **_shared_env(config, "origin", config.origin_port),
         "SENDER_RTMP_PORT": str(config.rtmp_port),
+        "SENDER_SRT_PORT": str(config.srt_port),
         **extra,
     }
     specs.append(RoleSpec("origin", config.origin_port, "--origin-port", env))

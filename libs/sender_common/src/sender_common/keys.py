@@ -6,6 +6,7 @@ __all__ = ["generate_stream_key", "hash_stream_key", "mask_key", "verify_stream_
 
 import hashlib
 import hmac
+import re
 import secrets
 
 _PREFIX = "sk_"
@@ -26,16 +27,20 @@ def verify_stream_key(key: str, stored_hash: str) -> bool:
     return hmac.compare_digest(hash_stream_key(key), stored_hash)
 
 
+# what follows `/live/` in an RTMP URL; `live/` in an SRT stream ID (`publish:live/KEY`,
+# `#!::r=live/KEY,m=publish`); an SRT passphrase
+_SECRETS = (
+    re.compile(r"(/live/)[^\s'\"]*"),
+    re.compile(r"([:=]live/)[^\s'\"&,]*"),
+    re.compile(r"(passphrase=)[^\s'\"&]*"),
+)
+
+
 def mask_key(text: str, key: str | None = None) -> str:
-    """Text safe to log: the key (or anything after `/live/`) replaced by `***`."""
+    """Text safe to log: the key (or anything that stands where a key goes in an RTMP or SRT
+    URL, and an SRT passphrase) replaced by `***`."""
     if key:
         text = text.replace(key, "***")
-    marker = "/live/"
-    idx = text.find(marker)
-    if idx >= 0:
-        end = idx + len(marker)
-        stop = end
-        while stop < len(text) and text[stop] not in " \t\n'\"":
-            stop += 1
-        text = text[:end] + "***" + text[stop:]
+    for pattern in _SECRETS:
+        text = pattern.sub(r"\1***", text)
     return text

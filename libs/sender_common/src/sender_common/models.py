@@ -92,6 +92,8 @@ class Endpoint(EndpointBase, table=True):
     key_hash: str | None = Field(default=None, index=True, max_length=64)
     key_blocked: bool = False
     renditions: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    # SRT's AES key is derived from the passphrase itself, so it is kept as given
+    passphrase: str | None = Field(default=None, max_length=79)
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -105,6 +107,10 @@ class EndpointCreate(SQLModel):
     dvr_window_seconds: int | None = Field(default=None, ge=0, le=MAX_DVR_SECONDS)
     record: bool = False
     renditions: list[RenditionSpec] = Field(default_factory=list, max_length=6)
+    # SRT's 10-79 characters; none that would break the `srt://...&passphrase=` URL
+    passphrase: str | None = Field(
+        default=None, min_length=10, max_length=79, schema_extra={"pattern": r"^[^\s&#?%]+$"}
+    )
 
     @field_validator("slug")
     @classmethod
@@ -139,6 +145,8 @@ class EndpointPublic(EndpointBase):
     renditions: list[RenditionSpec]
     key_blocked: bool
     created_at: datetime
+    encrypted: bool = False
+    srt_url: str | None = None
 
 
 class EndpointWithKey(EndpointPublic):

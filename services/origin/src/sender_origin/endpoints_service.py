@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
 
@@ -11,6 +13,7 @@ from sender_common.models import (
     Endpoint,
     EndpointCreate,
     EndpointPublic,
+    EndpointType,
     EndpointUpdate,
     EndpointWithKey,
     Generation,
@@ -18,18 +21,31 @@ from sender_common.models import (
     Rendition,
 )
 
+SrtUrl = Callable[[str, str | None], str]
+"""(stream key, passphrase) -> the SRT publish URL."""
+KEY_PLACEHOLDER = "{stream_key}"
 
-def to_public(endpoint: Endpoint) -> EndpointPublic:
-    return EndpointPublic.model_validate(endpoint, from_attributes=True)
+
+def to_public(endpoint: Endpoint, srt_url: SrtUrl | None = None) -> EndpointPublic:
+    """The endpoint as shown; an origin's SRT URL has a placeholder where the key goes."""
+    public = EndpointPublic.model_validate(endpoint, from_attributes=True)
+    public.encrypted = bool(endpoint.passphrase)
+    if srt_url is not None and endpoint.type == EndpointType.origin:
+        public.srt_url = srt_url(KEY_PLACEHOLDER, None)
+    return public
 
 
-def with_key(endpoint: Endpoint, key: str, publish_base: str) -> EndpointWithKey:
+def with_key(
+    endpoint: Endpoint, key: str, publish_base: str, srt_url: SrtUrl | None = None
+) -> EndpointWithKey:
     data = to_public(endpoint).model_dump()
+    if srt_url is not None and endpoint.type == EndpointType.origin:
+        data["srt_url"] = srt_url(key, endpoint.passphrase)
     return EndpointWithKey(**data, stream_key=key, publish_url=f"{publish_base}/{key}")
 
 
 def create_endpoint(
-    session: Session, *, data: EndpointCreate, publish_base: str
+    session: Session, *, data: EndpointCreate, publish_base: str, srt_url: SrtUrl | None = None
 ) -> EndpointWithKey:
     key = generate_stream_key()
     endpoint = Endpoint(
@@ -43,6 +59,7 @@ def create_endpoint(
         record=data.record,
         renditions=[r.model_dump() for r in data.renditions],
         key_hash=hash_stream_key(key),
+        passphrase=data.passphrase,
     )
     session.add(endpoint)
     try:
@@ -51,7 +68,7 @@ def create_endpoint(
         session.rollback()
         raise ConflictError(f"endpoint {data.slug!r} already exists") from exc
     session.refresh(endpoint)
-    return with_key(endpoint, key, publish_base)
+    return with_key(endpoint, key, publish_base, srt_url)
 
 
 def update_endpoint(session: Session, *, slug: str, data: EndpointUpdate) -> EndpointPublic:
@@ -77,7 +94,9 @@ def list_endpoints(session: Session, *, offset: int, limit: int) -> list[Endpoin
     return list(session.exec(stmt).all())
 
 
-def rotate_key(session: Session, *, slug: str, publish_base: str) -> EndpointWithKey:
+def rotate_key(
+    session: Session, *, slug: str, publish_base: str, srt_url: SrtUrl | None = None
+) -> EndpointWithKey:
     endpoint = get_endpoint(session, slug=slug)
     key = generate_stream_key()
     endpoint.key_hash = hash_stream_key(key)
@@ -85,7 +104,7 @@ def rotate_key(session: Session, *, slug: str, publish_base: str) -> EndpointWit
     session.add(endpoint)
     session.commit()
     session.refresh(endpoint)
-    return with_key(endpoint, key, publish_base)
+    return with_key(endpoint, key, publish_base, srt_url)
 
 
 def set_key_blocked(session: Session, *, slug: str, blocked: bool) -> Endpoint:

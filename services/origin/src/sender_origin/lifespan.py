@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 
@@ -23,6 +24,7 @@ from sender_common.viewers import Viewers
 from sender_common.viewers.batch import StreamStateData
 from sender_origin.api.main import api_router
 from sender_origin.ingest.rtmp import RtmpIngest
+from sender_origin.ingest.srt import SrtIngest
 from sender_origin.metrics import OriginMetrics
 from sender_origin.settings import OriginSettings
 from sender_origin.spool import spool_free_bytes, spool_writable
@@ -64,6 +66,14 @@ class OriginRuntime(RoleRuntimeBase):
             handshake_timeout=settings.rtmp_handshake_timeout,
             idle_timeout=settings.rtmp_idle_timeout,
         )
+        self.srt = SrtIngest(
+            functools.partial(self.manager.authorize, input_format="mpegts"),
+            self.manager.admission,
+            refused=lambda reason: self.metrics.publish_refused.labels(reason=reason).inc(),
+            host=settings.rtmp_host or settings.host,
+            port=settings.srt_port,
+            idle_timeout=settings.srt_idle_timeout,
+        )
         self.hls = HlsApp(
             self.cache,
             live=self.manager.live_playlist,
@@ -101,6 +111,7 @@ class OriginRuntime(RoleRuntimeBase):
             *self.viewers.delivery_children(),
             Child("media_sessions", self._recover_when_db_ready, self.manager.shutdown),
             Child("ingest", self.ingest.start, self.ingest.stop),
+            Child("srt_ingest", self.srt.start, self.srt.stop),
             self.ticker.child(),
             self.retention.child(),
             *self.viewers.worker_children(),
@@ -133,8 +144,9 @@ class OriginRuntime(RoleRuntimeBase):
 
     def describe(self) -> dict[str, object]:
         return {
-            "capabilities": ["rtmp_ingest", "hls", "renditions", "player"],
+            "capabilities": ["rtmp_ingest", "srt_ingest", "hls", "renditions", "player"],
             "rtmp_port": self.settings.rtmp_port,
+            "srt_port": self.srt.port,
             "routes": [
                 "/sender/hls",
                 "/sender/player",
@@ -149,7 +161,7 @@ class OriginRuntime(RoleRuntimeBase):
         return {
             "database": await asyncio.to_thread(self.db.ready),
             "ffmpeg": bool(self.ffmpeg),
-            "ingest": "ingest" in self.started,
+            "ingest": "ingest" in self.started and self.srt.running,
             "spool_writable": await asyncio.to_thread(
                 spool_writable, self.settings.spool_dir, self.settings.spool_min_free_bytes
             ),

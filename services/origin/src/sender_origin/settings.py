@@ -7,6 +7,8 @@ from pydantic import Field
 from sender_common.models import MAX_DVR_SECONDS
 from sender_common.settings import CommonSettings
 
+SRT_LATENCY_US = 200_000
+
 
 class OriginSettings(CommonSettings):
     http_port: int = Field(default=8080, ge=0, le=65535)
@@ -14,6 +16,8 @@ class OriginSettings(CommonSettings):
     rtmp_port: int = Field(default=1935, ge=0, le=65535)
     rtmp_handshake_timeout: float = Field(default=10.0, gt=0)
     rtmp_idle_timeout: float = Field(default=30.0, gt=0)
+    srt_port: int = Field(default=8890, ge=0, le=65535)
+    srt_idle_timeout: float = Field(default=30.0, gt=0)
     ffmpeg_restart_budget: int = Field(default=10, ge=0)
     reconnect_grace_seconds: float = Field(default=10.0, ge=0, le=3600)
     retention_check_seconds: float = Field(default=30.0, gt=0)
@@ -24,10 +28,19 @@ class OriginSettings(CommonSettings):
     hls_dvr_seconds: int = Field(default=7200, ge=0, le=MAX_DVR_SECONDS)
     recordings_max_bytes: int | None = Field(default=None, ge=0)
 
+    def _ingest_host(self) -> str:
+        host = self.rtmp_host or self.host
+        return "127.0.0.1" if host in ("0.0.0.0", "::") else host
+
     def publish_base(self) -> str:
         if self.public_rtmp_url:
             return self.public_rtmp_url.rstrip("/")
-        host = self.rtmp_host or self.host
-        if host in ("0.0.0.0", "::"):
-            host = "127.0.0.1"
-        return f"rtmp://{host}:{self.rtmp_port}/live"
+        return f"rtmp://{self._ingest_host()}:{self.rtmp_port}/live"
+
+    def srt_url(self, key: str, passphrase: str | None = None) -> str:
+        """The SRT URL OBS and ffmpeg take (their `latency` is in microseconds)."""
+        url = f"srt://{self._ingest_host()}:{self.srt_port}?streamid=publish:live/{key}"
+        url += f"&latency={SRT_LATENCY_US}"
+        # ffmpeg and OBS take option values verbatim (no percent-decoding); a passphrase
+        # cannot hold the characters that would break the query (EndpointCreate)
+        return f"{url}&passphrase={passphrase}" if passphrase else url

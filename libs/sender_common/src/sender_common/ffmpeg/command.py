@@ -38,12 +38,15 @@ def fragment_micros(hls: HlsConfig) -> int:
     return max(50_000, round(hls.part_seconds * FRAGMENT_SHARE * 1_000_000))
 
 
-def _mp4_output(hls: HlsConfig, fd: int) -> list[str]:
+def _mp4_output(hls: HlsConfig, fd: int, input_format: str | None = None) -> list[str]:
+    # MPEG-TS carries AAC's decoder config in its packets (ADTS), not up front: the init
+    # section waits for the first fragment so that its `esds` has it (browsers need it)
+    flags = f"{MP4_FLAGS}+delay_moov" if input_format == "mpegts" else MP4_FLAGS
     return [
         "-f",
         "mp4",
         "-movflags",
-        MP4_FLAGS,
+        flags,
         "-frag_duration",
         str(fragment_micros(hls)),
         "-flush_packets",
@@ -75,7 +78,10 @@ def build_cmaf_command(
         raise ValueError("one pipe per rendition")
     args = [ffmpeg, *_input(source, input_format)]
     if out.passthrough:
-        return [*args, "-map", "0:v?", "-map", "0:a?", "-c", "copy", *_mp4_output(out.hls, fds[0])]
+        args += ["-map", "0:v?", "-map", "0:a?", "-c", "copy"]
+        if input_format == "mpegts":  # AAC in MPEG-TS is ADTS-framed; MP4 wants it raw
+            args += ["-bsf:a", "aac_adtstoasc"]
+        return [*args, *_mp4_output(out.hls, fds[0], input_format)]
     scaled = [(i, r) for i, r in enumerate(out.renditions) if r.height is not None]
     if scaled:
         split = f"[0:v]split={len(scaled)}" + "".join(f"[s{i}]" for i, _ in scaled)
@@ -92,7 +98,7 @@ def build_cmaf_command(
             args += ["-b:v", f"{kbps}k", "-maxrate", f"{kbps}k", "-bufsize", f"{kbps * 2}k"]
             args += ["-force_key_frames", f"expr:gte(t,n_forced*{seg:g})", "-sc_threshold", "0"]
         args += ["-c:a", "aac", "-b:a", f"{r.audio_bitrate_kbps}k"]
-        args += _mp4_output(out.hls, fds[i])
+        args += _mp4_output(out.hls, fds[i], input_format)
     return args
 
 
@@ -106,7 +112,8 @@ def build_test_publisher_command(
     duration: float | None = None,
     realtime: bool = True,
 ) -> list[str]:
-    """argv of a test-pattern + tone publisher over RTMP (the demo and the tests)."""
+    """argv of a test-pattern + tone publisher over RTMP, or over SRT (MPEG-TS) for an
+    `srt://` URL (the demo and the tests)."""
     args = [ffmpeg, "-hide_banner", "-nostats", "-loglevel", "error"]
     if realtime:
         args.append("-re")
@@ -135,7 +142,7 @@ def build_test_publisher_command(
         "-b:a",
         "64k",
         "-f",
-        "flv",
+        "mpegts" if url.startswith("srt://") else "flv",
         url,
     ]
     return args

@@ -22,7 +22,7 @@ from sender_common.hls.spoolcache import SpoolCache
 from sender_common.models import Endpoint, RenditionSpec, SessionState
 from sender_common.process import ProcessState
 from sender_common.recent import RecentMisses
-from sender_origin.ingest.base import PublishRefused
+from sender_origin.ingest.base import Admission, PublishRefused
 from sender_origin.metrics import OriginMetrics
 from sender_origin.settings import OriginSettings
 from sender_origin.streams import store
@@ -70,6 +70,14 @@ class EndpointRuntime:
 def renditions_of(endpoint: Endpoint) -> list[RenditionSpec]:
     specs = [RenditionSpec.model_validate(r) for r in endpoint.renditions or []]
     return specs or [SOURCE]
+
+
+def _refusal(endpoint: Endpoint, live: bool, desired: bool) -> str | None:
+    if endpoint.key_blocked:
+        return "blocked"
+    if live:
+        return "already_live"
+    return None if desired else "stopped"
 
 
 class StreamManager:
@@ -145,7 +153,28 @@ class StreamManager:
 
     # -- ingest -------------------------------------------------------------------------
 
-    async def authorize(self, app: str, key: str, peer: str) -> LivePublish:
+    def admission(self, key: str) -> Admission:
+        """A first, synchronous look at a publish for an ingest that must answer during its
+        handshake (SRT, on libsrt's thread); `authorize` decides again once connected."""
+        endpoint = store.endpoint_by_key(self.engine, key)
+        if endpoint is None or endpoint.id is None:
+            reason: str | None = "unknown_key"
+        else:
+            rt = self._rt.get(endpoint.slug)
+            if rt is None or rt.endpoint_id != endpoint.id:
+                live, desired = False, store.desired(self.engine, endpoint)
+            else:
+                live, desired = rt.publish is not None, rt.desired
+            reason = _refusal(endpoint, live, desired)
+        if reason is not None:
+            self.metrics.publish_refused.labels(reason=reason).inc()
+            return Admission(reason)
+        assert endpoint is not None
+        return Admission(None, endpoint.passphrase)
+
+    async def authorize(
+        self, app: str, key: str, peer: str, *, input_format: str = "flv"
+    ) -> LivePublish:
         """Accept a publish for the endpoint owning `key`, starting a new generation."""
         del app
         endpoint = await asyncio.to_thread(store.endpoint_by_key, self.engine, key)
@@ -154,13 +183,7 @@ class StreamManager:
             raise PublishRefused(f"unknown stream key from {peer}")
         async with self._lock:
             rt = await self._runtime(endpoint.slug)
-            reason = None
-            if endpoint.key_blocked:
-                reason = "blocked"
-            elif rt.publish is not None:
-                reason = "already_live"
-            elif not rt.desired:
-                reason = "stopped"
+            reason = _refusal(endpoint, rt.publish is not None, rt.desired)
             if reason is not None:
                 self.metrics.publish_refused.labels(reason=reason).inc()
                 self.events.record(endpoint.slug, EventKind.publish_refused, detail=reason)
@@ -200,6 +223,7 @@ class StreamManager:
                 on_closed=self._publish_closed,
                 on_restart=lambda: self._ffmpeg_restarted(endpoint.slug, number),
                 on_bytes=self.metrics.ingest_bytes.labels(endpoint=endpoint.slug).inc,
+                input_format=input_format,
             )
             rt.publish, rt.generation, rt.generation_live = publish, number, True
             publish.start()

@@ -1,5 +1,6 @@
-"""One accepted publish: FLV tags piped into a supervised ffmpeg whose fragmented MP4 outputs
-(one pipe per rendition) the node packages into the generation's parts and segments."""
+"""One accepted publish: FLV tags (RTMP) or MPEG-TS bytes (SRT) piped into a supervised ffmpeg
+whose fragmented MP4 outputs (one pipe per rendition) the node packages into the generation's
+parts and segments."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from sender_origin.ingest.flv import (
     is_keyframe,
     is_sequence_header,
 )
+from sender_origin.ingest.mpegts import TsResume
 from sender_origin.streams.bitrate import BitrateMeter
 from sender_origin.streams.packager import RenditionPackager
 
@@ -40,7 +42,8 @@ class PublishInfo:
 
 
 class LivePublish:
-    """The sink for one RTMP publish; owns the generation's ffmpeg."""
+    """The sink for one publish (FLV tags, or MPEG-TS with `input_format="mpegts"`); owns the
+    generation's ffmpeg."""
 
     def __init__(
         self,
@@ -53,6 +56,7 @@ class LivePublish:
         on_closed: Callable[[LivePublish], Awaitable[None]],
         on_restart: Callable[[], None],
         on_bytes: Callable[[int], None] | None = None,
+        input_format: str = "flv",
     ) -> None:
         self.info = info
         self.started_at = time.time()
@@ -69,6 +73,9 @@ class LivePublish:
         self._need_keyframe = False
         self._early: list[bytes] = []
         self._early_bytes = 0
+        self._input_format = input_format
+        self._need_sync = True  # MPEG-TS: a fresh ffmpeg starts at a keyframe
+        self._resume = TsResume()
         self._spawns = 0
         self._closed = False
         self.no_grace = False
@@ -77,7 +84,7 @@ class LivePublish:
         self.ffmpeg = SupervisedProcess(
             f"ffmpeg:{info.slug}:{info.generation}",
             list,
-            piped_argv=lambda fds: build_cmaf_command(ffmpeg, out, fds),
+            piped_argv=lambda fds: build_cmaf_command(ffmpeg, out, fds, input_format=input_format),
             output_pipes=len(packagers),
             stdin_pipe=True,
             on_spawn=self._prime,
@@ -107,6 +114,10 @@ class LivePublish:
         if self._spawns > 1:
             self._on_restart()
             self._need_keyframe = True
+        if self._input_format != "flv":
+            self._need_sync = True  # a byte stream needs no priming, only a clean start
+            self._ready_pid = proc.pid
+            return
         assert proc.stdin is not None
         data = FLV_HEADER
         if self._meta is not None:
@@ -121,11 +132,14 @@ class LivePublish:
         with contextlib.suppress(ConnectionError):
             await proc.stdin.drain()
 
-    async def write_tag(self, tag_type: int, timestamp: int, payload: bytes) -> None:
-        self.bytes_in += len(payload)
-        self.bitrate.add(len(payload))
+    def _count(self, nbytes: int) -> None:
+        self.bytes_in += nbytes
+        self.bitrate.add(nbytes)
         if self._on_bytes is not None:
-            self._on_bytes(len(payload))
+            self._on_bytes(nbytes)
+
+    async def write_tag(self, tag_type: int, timestamp: int, payload: bytes) -> None:
+        self._count(len(payload))
         self.keyframes.feed(tag_type, timestamp, payload)
         if tag_type == TAG_SCRIPT:
             self._meta = payload
@@ -146,6 +160,25 @@ class LivePublish:
         assert proc.stdin is not None
         try:
             proc.stdin.write(flv_tag(tag_type, timestamp, payload))
+            await asyncio.wait_for(proc.stdin.drain(), WRITE_TIMEOUT)
+        except (ConnectionError, TimeoutError) as exc:
+            log.warning("%s: ffmpeg input failed (%s)", self.ffmpeg.name, type(exc).__name__)
+            self._ready_pid = None
+
+    async def write_bytes(self, data: bytes) -> None:
+        """MPEG-TS as received; a fresh ffmpeg gets it from a video keyframe on."""
+        self._count(len(data))
+        proc = self.ffmpeg.process
+        if proc is None or proc.returncode is not None or proc.pid != self._ready_pid:
+            return  # ffmpeg is (re)starting
+        if self._need_sync:
+            start = self._resume.start(data)
+            if start is None:
+                return
+            data, self._need_sync = start, False
+        assert proc.stdin is not None
+        try:
+            proc.stdin.write(data)
             await asyncio.wait_for(proc.stdin.drain(), WRITE_TIMEOUT)
         except (ConnectionError, TimeoutError) as exc:
             log.warning("%s: ffmpeg input failed (%s)", self.ffmpeg.name, type(exc).__name__)

@@ -28,7 +28,9 @@ def create_endpoint(
     session: SessionDep, settings: SettingsDep, manager: ManagerDep, data: EndpointCreate
 ) -> EndpointWithKey:
     """Create an endpoint; the stream key is in this response and never again."""
-    created = svc.create_endpoint(session, data=data, publish_base=settings.publish_base())
+    created = svc.create_endpoint(
+        session, data=data, publish_base=settings.publish_base(), srt_url=settings.srt_url
+    )
     manager.endpoint_created(data.slug)
     return created
 
@@ -36,16 +38,21 @@ def create_endpoint(
 @router.get("")
 def list_endpoints(
     session: SessionDep,
+    settings: SettingsDep,
     offset: int = Query(default=0, ge=0, le=OFFSET_MAX),
     limit: int = Query(default=100, ge=1, le=1000),
 ) -> EndpointsPublic:
-    rows = [svc.to_public(e) for e in svc.list_endpoints(session, offset=offset, limit=limit)]
+    rows = [
+        svc.to_public(e, settings.srt_url)
+        for e in svc.list_endpoints(session, offset=offset, limit=limit)
+    ]
     return EndpointsPublic(data=rows, count=len(rows))
 
 
 @router.get("/{slug}")
-def get_endpoint(session: SessionDep, slug: str) -> EndpointPublic:
-    return svc.to_public(svc.get_endpoint(session, slug=slug))
+def get_endpoint(session: SessionDep, settings: SettingsDep, slug: str) -> EndpointPublic:
+    """The endpoint, with its SRT URL (`{stream_key}` stands for the key, shown only once)."""
+    return svc.to_public(svc.get_endpoint(session, slug=slug), settings.srt_url)
 
 
 @router.patch("/{slug}")
@@ -66,7 +73,9 @@ async def update_endpoint(manager: ManagerDep, slug: str, data: EndpointUpdate) 
 @router.post("/{slug}/rotate-key")
 def rotate_key(session: SessionDep, settings: SettingsDep, slug: str) -> EndpointWithKey:
     """A new stream key (shown once); the old one stops working and any block is lifted."""
-    return svc.rotate_key(session, slug=slug, publish_base=settings.publish_base())
+    return svc.rotate_key(
+        session, slug=slug, publish_base=settings.publish_base(), srt_url=settings.srt_url
+    )
 
 
 @router.get("/{slug}/generations")
