@@ -121,6 +121,9 @@ def test_sign_in_and_create_shows_the_key_once(console: Console) -> None:
     server = page.inner_text('[data-field="rtmp-server"]').strip()
     assert KEY_RE.fullmatch(key)
     assert server == f"rtmp://127.0.0.1:{console.up.rtmp_port}/live"
+    srt = page.inner_text('[data-field="srt-url"]').strip()
+    assert srt.startswith(f"srt://127.0.0.1:{console.up.srt_port}?")
+    assert f"publish:live/{key}" in srt
     console.shot("02-created")
     # the title is shown as text, never as markup
     console.row().wait_for()
