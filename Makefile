@@ -4,6 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PKGS := -e libs/sender_common -e services/origin -e services/edge -e services/metrics -e cli
 PLAYER_DIST := libs/sender_common/src/sender_common/player/static/dist/player.js
+CONSOLE_DIST := $(dir $(PLAYER_DIST))console.js
 
 .PHONY: setup system-deps venv player run test check fmt lint types smoke e2e bench clean \
 	container-deps images e2e-containers
@@ -21,9 +22,10 @@ $(VENV)/.installed: requirements-dev.txt libs/sender_common/pyproject.toml servi
 	$(BIN)/pip install -q $(PKGS) -r requirements-dev.txt
 	touch $@
 
-player: $(PLAYER_DIST)
+player: $(PLAYER_DIST) $(CONSOLE_DIST)
 
-$(PLAYER_DIST): player/package.json player/package-lock.json $(wildcard player/src/*.ts) player/build.mjs player/tsconfig.json
+# one npm build writes both bundles
+$(PLAYER_DIST) $(CONSOLE_DIST) &: player/package.json player/package-lock.json $(wildcard player/src/*.ts) $(wildcard player/src/console/*) player/build.mjs player/tsconfig.json
 	cd player && npm ci --no-audit --no-fund --loglevel=error && npm run build
 
 run: setup

@@ -1,4 +1,5 @@
-// Bundles src/player.ts and copies the Video.js live-skin stylesheet into the Python package.
+// Bundles src/player.ts (with the Video.js live-skin stylesheet) and the operator console
+// (src/console/main.ts and its stylesheet) into the Python package.
 import { copyFile, mkdir } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,4 +26,17 @@ await copyFile(
   resolve(here, "node_modules/@videojs/html/dist/default/define/live-video/skin.css"),
   resolve(outDir, "player.css"),
 );
+await build({
+  entryPoints: [resolve(here, "src/console/main.ts")],
+  outfile: resolve(outDir, "console.js"),
+  bundle: true,
+  format: "iife",
+  platform: "browser",
+  target: ["es2020"],
+  minify: true,
+  sourcemap: "linked",
+  legalComments: "eof",
+  logLevel: "warning",
+});
+await copyFile(resolve(here, "src/console/console.css"), resolve(outDir, "console.css"));
 console.log(`player built into ${outDir}`);

@@ -35,7 +35,7 @@ def test_player_plays_an_srt_publish(tmp_path: Path) -> None:
                 )
                 start = wait_for(lambda: current_time(page) > 0 and current_time(page), 30, "play")
                 wait_for(lambda: current_time(page) >= start + 3, 20, "playback advancing")
-                assert page.evaluate("window.senderPlayer.player.error()") is None
+                assert page.evaluate("window.senderPlayer.error") is None
                 assert errors == []
             finally:
                 browser.close()

@@ -67,7 +67,7 @@ class UpSettings(BaseSettings):
     data_dir: Path = Path("data")
     host: str = "127.0.0.1"
     rtmp_port: int = Field(default=1935, ge=1, le=65535)
-    srt_port: int = Field(default=8890, ge=1, le=65535)
+    srt_port: int = Field(default=8890, ge=0, le=65535)  # 0: any free port (tests)
     hls_segment_seconds: float = Field(default=2.0, ge=0.5, le=30)
     hls_window_segments: int = Field(default=6, ge=2, le=100)
     up_restart_budget: int = Field(default=5, ge=0)  # restarts of one role within 120 s

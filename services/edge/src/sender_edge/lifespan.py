@@ -49,6 +49,7 @@ class EdgeRuntime(RoleRuntimeBase):
         self.manager = EdgeManager(
             settings, self.db, self.cache, self.metrics, transport, resolver, parts=self.parts
         )
+        self.metrics.watch_lag(self.manager.lags)
         self.hls = HlsApp(
             self.cache,
             live=self.manager.live_playlist,
@@ -94,10 +95,11 @@ class EdgeRuntime(RoleRuntimeBase):
         app.include_router(self.viewers.router())
         app.mount("/sender/hls", self.hls, name="hls")
         try:
-            from sender_common.player import player_router
+            from sender_common.player import console_router, player_router
         except ImportError:  # pragma: no cover - the player ships with sender_common
             return
         app.include_router(player_router())
+        app.include_router(console_router())
 
     async def readiness(self) -> dict[str, bool]:
         return {"database": await asyncio.to_thread(self.db.ready)}

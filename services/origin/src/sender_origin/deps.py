@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from sender_origin.settings import OriginSettings
 from sender_origin.streams.manager import StreamManager
+from sender_origin.viewer_counts import ViewerCounts
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -27,6 +28,12 @@ def get_settings(request: Request) -> OriginSettings:
     return settings
 
 
+def get_viewer_counts(request: Request) -> ViewerCounts:
+    counts: ViewerCounts = request.app.state.viewer_counts
+    return counts
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
 ManagerDep = Annotated[StreamManager, Depends(get_manager)]
 SettingsDep = Annotated[OriginSettings, Depends(get_settings)]
+ViewerCountsDep = Annotated[ViewerCounts, Depends(get_viewer_counts)]

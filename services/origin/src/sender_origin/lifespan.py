@@ -30,6 +30,7 @@ from sender_origin.settings import OriginSettings
 from sender_origin.spool import spool_free_bytes, spool_writable
 from sender_origin.streams.manager import StreamManager
 from sender_origin.streams.retention import RetentionSweep
+from sender_origin.viewer_counts import ViewerCounts
 
 log = logging.getLogger(__name__)
 
@@ -128,23 +129,31 @@ class OriginRuntime(RoleRuntimeBase):
         app.state.settings = self.settings
         app.state.engine = self.db.engine
         app.state.manager = self.manager
+        app.state.viewer_counts = ViewerCounts(self.viewers, self.settings.api_token)
         install_error_handlers(app)
         app.include_router(api_router(self.settings.api_token, self.auth_failures))
         app.include_router(node_router(self.identity, "origin", self.manifest))
         app.include_router(self.viewers.router())
         app.mount("/sender/hls", self.hls, name="hls")
         try:
-            from sender_common.player import player_router
+            from sender_common.player import console_router, player_router
         except ImportError:  # pragma: no cover - the player package ships with sender_common
             return
         app.include_router(player_router())
+        app.include_router(console_router())
 
     def describe(self) -> dict[str, object]:
         return {
             "capabilities": ["rtmp_ingest", "srt_ingest", "hls", "renditions", "player"],
             "rtmp_port": self.settings.rtmp_port,
             "srt_port": self.srt.port,
-            "routes": ["/sender/hls", "/sender/player", "/sender/api/v1/events", "/api/v1"],
+            "routes": [
+                "/sender/hls",
+                "/sender/player",
+                "/sender/console",
+                "/sender/api/v1/events",
+                "/api/v1",
+            ],
             "hls": hls_manifest(self.settings.hls),
         }
 

@@ -29,6 +29,12 @@ class OriginMetrics:
             "Ended generations whose spool was removed after retention",
             registry=registry,
         )
+        self.ingest_bytes = Counter(
+            "sender_origin_ingest_bytes_total",
+            "Media bytes received from publishers",
+            ["endpoint"],
+            registry=registry,
+        )
         self.reconnects = Counter(
             "sender_origin_reconnects_total",
             "Publishers that came back inside the grace period and continued their generation",

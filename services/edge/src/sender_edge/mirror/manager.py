@@ -83,6 +83,11 @@ class EdgeManager:
         """An endpoint with a mirror worker on this edge."""
         return slug in self._workers
 
+    def lags(self) -> dict[str, float]:
+        """Each running mirror's seconds since its last progress (those that made any)."""
+        out = {slug: w.lag_seconds() for slug, w in self._workers.items()}
+        return {slug: lag for slug, lag in out.items() if lag is not None}
+
     @property
     def spool_dir(self) -> Path:
         return self.settings.spool_dir

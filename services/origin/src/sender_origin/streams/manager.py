@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import shutil
@@ -26,6 +27,7 @@ from sender_origin.metrics import OriginMetrics
 from sender_origin.settings import OriginSettings
 from sender_origin.streams import store
 from sender_origin.streams.dvr import DvrBook
+from sender_origin.streams.events import EventKind, StreamEvents
 from sender_origin.streams.live import LivePlaylists
 from sender_origin.streams.packager import packagers_for
 from sender_origin.streams.publish import LivePublish, PublishInfo
@@ -102,6 +104,7 @@ class StreamManager:
             self.slate, self.live, cache, settings.spool_dir, settings.hls.window_segments
         )
         self._rt: dict[str, EndpointRuntime] = {}
+        self.events = StreamEvents()
         self._unknown = RecentMisses(ttl=2.0)
         self._lock = asyncio.Lock()
 
@@ -183,6 +186,7 @@ class StreamManager:
             reason = _refusal(endpoint, rt.publish is not None, rt.desired)
             if reason is not None:
                 self.metrics.publish_refused.labels(reason=reason).inc()
+                self.events.record(endpoint.slug, EventKind.publish_refused, detail=reason)
                 raise PublishRefused(f"endpoint {endpoint.slug!r}: {reason}")
             if rt.in_grace and rt.generation is not None:
                 assert rt.grace is not None
@@ -190,6 +194,7 @@ class StreamManager:
                 rt.grace, rt.grace_until = None, None
                 number = rt.generation  # a reconnect inside the grace period continues it
                 self.metrics.reconnects.inc()
+                self.events.record(endpoint.slug, EventKind.reconnect, generation=number)
             else:
                 number = await asyncio.to_thread(
                     store.open_generation, self.engine, endpoint.id, rt.renditions
@@ -216,7 +221,8 @@ class StreamManager:
                 packagers=packagers,
                 restart_budget=self.settings.ffmpeg_restart_budget,
                 on_closed=self._publish_closed,
-                on_restart=lambda: self.metrics.ffmpeg_restarts.inc(),
+                on_restart=lambda: self._ffmpeg_restarted(endpoint.slug, number),
+                on_bytes=self.metrics.ingest_bytes.labels(endpoint=endpoint.slug).inc,
                 input_format=input_format,
             )
             rt.publish, rt.generation, rt.generation_live = publish, number, True
@@ -225,7 +231,14 @@ class StreamManager:
         self.metrics.publishes.inc()
         self.metrics.active_ingests.inc()
         log.info("%s: publish from %s accepted, generation %d", endpoint.slug, peer, number)
+        self.events.record(
+            endpoint.slug, EventKind.publish_accepted, generation=number, detail=f"from {peer}"
+        )
         return publish
+
+    def _ffmpeg_restarted(self, slug: str, generation: int) -> None:
+        self.metrics.ffmpeg_restarts.inc()
+        self.events.record(slug, EventKind.ffmpeg_restart, generation=generation)
 
     async def _publish_closed(self, publish: LivePublish) -> None:
         """The publisher left: hold the generation open for the grace period, then end it."""
@@ -233,6 +246,7 @@ class StreamManager:
         self.metrics.active_ingests.dec()
         rt = self._rt.get(info.slug)
         grace = self.settings.reconnect_grace_seconds
+        self.events.record(info.slug, EventKind.publisher_left, generation=info.generation)
         if rt is not None and rt.publish is publish:
             rt.publish = None
             if rt.desired and not publish.no_grace and grace > 0:
@@ -265,6 +279,7 @@ class StreamManager:
                 self.live.end(info.slug)
             self._report(rt)
         log.info("%s: generation %d ended", info.slug, info.generation)
+        self.events.record(info.slug, EventKind.generation_ended, generation=info.generation)
 
     # -- management ---------------------------------------------------------------------
 
@@ -275,12 +290,14 @@ class StreamManager:
             await asyncio.to_thread(store.set_desired, self.engine, slug, True)
             rt.desired = True
             self._report(rt)
+            self.events.record(slug, EventKind.started)
         return self.status_of(rt)
 
     async def stop(self, slug: str) -> StreamStatus:
         rt = await self._runtime(slug)
         await asyncio.to_thread(store.set_desired, self.engine, slug, False)
         rt.desired = False
+        self.events.record(slug, EventKind.stopped)
         await self._end_publish(rt)
         self._report(rt)
         return self.status_of(rt)
@@ -290,6 +307,8 @@ class StreamManager:
         rt = await self._runtime(slug)
         if block:
             await asyncio.to_thread(store.set_key_blocked, self.engine, slug, True)
+        if rt.publish is not None:
+            self.events.record(slug, EventKind.kicked, detail="key blocked" if block else "")
         await self._end_publish(rt, grace=not block)
         return self.status_of(rt)
 
@@ -344,6 +363,9 @@ class StreamManager:
             self._report(rt, SessionState.stopped)
         self.live.forget(slug)
         self.dvr.forget(slug)
+        self.events.forget(slug)
+        with contextlib.suppress(KeyError):  # no ingest series for a deleted endpoint
+            self.metrics.ingest_bytes.remove(slug)
         self.cache.forget_prefix(f"{slug}/")
         await asyncio.to_thread(shutil.rmtree, self.settings.spool_dir / slug, True)
 

@@ -24,6 +24,7 @@ from sender_origin.ingest.flv import (
     is_sequence_header,
 )
 from sender_origin.ingest.mpegts import TsResume
+from sender_origin.streams.bitrate import BitrateMeter
 from sender_origin.streams.packager import RenditionPackager
 
 log = logging.getLogger(__name__)
@@ -54,11 +55,14 @@ class LivePublish:
         restart_budget: int,
         on_closed: Callable[[LivePublish], Awaitable[None]],
         on_restart: Callable[[], None],
+        on_bytes: Callable[[int], None] | None = None,
         input_format: str = "flv",
     ) -> None:
         self.info = info
         self.started_at = time.time()
         self.bytes_in = 0
+        self.bitrate = BitrateMeter()
+        self._on_bytes = on_bytes
         self.keyframes = keyframes.KeyframeMonitor(out.hls.segment_seconds, info.slug)
         self._on_closed = on_closed
         self._on_restart = on_restart
@@ -128,8 +132,14 @@ class LivePublish:
         with contextlib.suppress(ConnectionError):
             await proc.stdin.drain()
 
+    def _count(self, nbytes: int) -> None:
+        self.bytes_in += nbytes
+        self.bitrate.add(nbytes)
+        if self._on_bytes is not None:
+            self._on_bytes(nbytes)
+
     async def write_tag(self, tag_type: int, timestamp: int, payload: bytes) -> None:
-        self.bytes_in += len(payload)
+        self._count(len(payload))
         self.keyframes.feed(tag_type, timestamp, payload)
         if tag_type == TAG_SCRIPT:
             self._meta = payload
@@ -157,7 +167,7 @@ class LivePublish:
 
     async def write_bytes(self, data: bytes) -> None:
         """MPEG-TS as received; a fresh ffmpeg gets it from a video keyframe on."""
-        self.bytes_in += len(data)
+        self._count(len(data))
         proc = self.ffmpeg.process
         if proc is None or proc.returncode is not None or proc.pid != self._ready_pid:
             return  # ffmpeg is (re)starting

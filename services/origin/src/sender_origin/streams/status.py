@@ -37,6 +37,7 @@ class StreamStatus(BaseModel):
     reconnect_deadline: float | None = None
     ffmpeg: FfmpegPublic | None = None
     keyframe_interval_seconds: float | None = None
+    ingest_bitrate_kbps: float | None = None
     warnings: list[str] = []
 
 
@@ -61,6 +62,7 @@ def status_of(
             bytes_in=publish.bytes_in,
         )
         status.keyframe_interval_seconds = publish.keyframes.interval_seconds
+        status.ingest_bitrate_kbps = publish.bitrate.kbps()
         status.warnings = publish.keyframes.warnings
         proc = publish.ffmpeg
         status.ffmpeg = FfmpegPublic(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
-from sender_origin.deps import ManagerDep
+from sender_origin.deps import ManagerDep, ViewerCountsDep
+from sender_origin.streams.events import EVENTS_PER_ENDPOINT, StreamEvent
 from sender_origin.streams.status import StreamStatus
+from sender_origin.viewer_counts import ViewersPublic
 
 router = APIRouter(prefix="/streams", tags=["streams"])
 
@@ -18,6 +20,29 @@ async def list_streams(manager: ManagerDep) -> list[StreamStatus]:
 @router.get("/{slug}")
 async def stream_status(manager: ManagerDep, slug: str) -> StreamStatus:
     return await manager.status(slug)
+
+
+@router.get("/{slug}/events")
+async def stream_events(
+    manager: ManagerDep,
+    slug: str,
+    limit: int = Query(default=EVENTS_PER_ENDPOINT, ge=1, le=EVENTS_PER_ENDPOINT),
+) -> list[StreamEvent]:
+    """Recent events of the session, newest first (kept in memory, lost on restart)."""
+    await manager.status(slug)  # 404 for an unknown endpoint
+    return manager.events.recent(slug, limit)
+
+
+@router.get("/{slug}/viewers")
+async def stream_viewers(
+    manager: ManagerDep,
+    counts: ViewerCountsDep,
+    slug: str,
+    since_seconds: float = Query(default=3600.0, gt=0, le=400 * 86400),
+) -> ViewersPublic:
+    """Viewers now and their history from the metrics role, or this node's own count."""
+    await manager.status(slug)
+    return await counts.of(slug, since_seconds)
 
 
 @router.post("/{slug}/start")

@@ -1,0 +1,74 @@
+"""The operator console's page and asset routes, on a bare FastAPI app."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+
+from sender_common.player import console_router, default_dist_dir
+
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    from fastapi.testclient import TestClient
+
+
+def _client(dist: Path) -> TestClient:
+    app = FastAPI()
+    app.include_router(console_router(dist))
+    return TestClient(app)
+
+
+@pytest.fixture
+def dist(tmp_path: Path) -> Path:
+    d = tmp_path / "dist"
+    d.mkdir()
+    (d / "console.js").write_text("window.consoleLoaded = true;\n")
+    (d / "console.css").write_text("body { color: #fff; }\n")
+    (tmp_path / "secret.txt").write_text("outside dist\n")
+    return d
+
+
+def test_page_is_a_static_shell_with_a_strict_policy(dist: Path) -> None:
+    r = _client(dist).get("/sender/console")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/html")
+    csp = r.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "default-src 'none'" in csp
+    assert "unsafe-inline" not in csp
+    assert r.headers["cache-control"] == "no-cache"
+    assert '<script src="/sender/console-assets/console.js" defer></script>' in r.text
+    assert "<script>" not in r.text and "style=" not in r.text  # nothing inline for the CSP
+
+
+def test_assets_are_served_from_dist_only(dist: Path) -> None:
+    client = _client(dist)
+    r = client.get("/sender/console-assets/console.js")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/javascript")
+    assert r.text == "window.consoleLoaded = true;\n"
+    assert client.head("/sender/console-assets/console.css").status_code == 200
+    for name in ("secret.txt", "..%2Fsecret.txt", "player.js"):
+        r = client.get(f"/sender/console-assets/{name}")
+        assert r.status_code == 404
+        assert r.json()["detail"]
+
+
+def test_not_built_says_how_to_build(tmp_path: Path) -> None:
+    client = _client(tmp_path / "empty")
+    page = client.get("/sender/console")
+    assert page.status_code == 200
+    assert "make player" in page.text and "console.js" not in page.text
+    r = client.get("/sender/console-assets/console.js")
+    assert r.status_code == 404
+    assert r.json() == {"detail": "console assets not built: run `make player`"}
+
+
+def test_the_real_bundle_is_built() -> None:
+    built = default_dist_dir()
+    if not (built / "console.js").is_file():
+        pytest.skip("console bundle not built (make player)")
+    assert (built / "console.css").is_file()
+    assert "sender.console.token" in (built / "console.js").read_text()
