@@ -5,22 +5,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
 import shutil
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
 from sender_common.errors import NotFoundError
-from sender_common.ffmpeg.command import SOURCE, CmafOutput
+from sender_common.ffmpeg.command import CmafOutput
 from sender_common.hls.parts import PartStore
 from sender_common.hls.serving import Blocking
 from sender_common.hls.spoolcache import SpoolCache
-from sender_common.models import Endpoint, RenditionSpec, SessionState
-from sender_common.process import ProcessState
+from sender_common.models import Endpoint, SessionState
 from sender_common.recent import RecentMisses
 from sender_origin.ingest.base import Admission, PublishRefused
 from sender_origin.metrics import OriginMetrics
@@ -31,53 +27,20 @@ from sender_origin.streams.events import EventKind, StreamEvents
 from sender_origin.streams.live import LivePlaylists
 from sender_origin.streams.packager import packagers_for
 from sender_origin.streams.publish import LivePublish, PublishInfo
+from sender_origin.streams.runtime import (
+    EndpointRuntime,
+    StateHook,
+    apply_endpoint,
+    keep_segments,
+    refusal,
+    renditions_of,
+    report,
+    session_state,
+)
 from sender_origin.streams.slate import SlateLoop, SlateMaker
 from sender_origin.streams.status import StreamStatus, status_of
 
 log = logging.getLogger(__name__)
-
-# on_state(slug, generation, state, generation_open): an endpoint's outside view changed
-StateHook = Callable[[str, int | None, SessionState, bool], None]
-STATE_RESEND_SECONDS = 30.0
-
-
-@dataclass(slots=True)
-class EndpointRuntime:
-    """What this process knows about one endpoint right now."""
-
-    slug: str
-    endpoint_id: int
-    renditions: list[RenditionSpec]
-    desired: bool = False
-    publish: LivePublish | None = None
-    generation: int | None = None
-    generation_live: bool = False
-    grace: asyncio.Task[None] | None = None
-    grace_until: float | None = None
-    slate: bool = False
-    slate_next: float = 0.0
-    slate_count: int = 0
-    reported: tuple[SessionState, int | None, bool] | None = None
-    reported_at: float = 0.0
-    dvr_seconds: float = 0.0
-    record: bool = False
-
-    @property
-    def in_grace(self) -> bool:
-        return self.grace is not None and not self.grace.done()
-
-
-def renditions_of(endpoint: Endpoint) -> list[RenditionSpec]:
-    specs = [RenditionSpec.model_validate(r) for r in endpoint.renditions or []]
-    return specs or [SOURCE]
-
-
-def _refusal(endpoint: Endpoint, live: bool, desired: bool) -> str | None:
-    if endpoint.key_blocked:
-        return "blocked"
-    if live:
-        return "already_live"
-    return None if desired else "stopped"
 
 
 class StreamManager:
@@ -126,22 +89,12 @@ class StreamManager:
         return rt
 
     def _apply(self, rt: EndpointRuntime, endpoint: Endpoint) -> None:
-        rt.slate = endpoint.offline_slate
-        dvr = endpoint.dvr_window_seconds
-        rt.dvr_seconds = float(self.settings.hls_dvr_seconds if dvr is None else dvr)
-        rt.record = endpoint.record
+        apply_endpoint(rt, endpoint, self.settings.hls_dvr_seconds)
 
     async def endpoint_updated(self, slug: str) -> None:
         """Settings of an endpoint changed: a known runtime takes them at once."""
         if slug in self._rt:
             await self._runtime(slug)
-
-    def _keep_segments(self, rt: EndpointRuntime) -> int | None:
-        """Segments a publish keeps on disk: the live window, the DVR window, or all."""
-        if rt.record:
-            return None
-        hls = self.settings.hls
-        return max(2 * hls.window_segments, math.ceil(rt.dvr_seconds / hls.segment_seconds)) + 2
 
     def endpoint_created(self, slug: str) -> None:
         """Forget a recent miss, so a new endpoint's playlist is found at once."""
@@ -165,7 +118,7 @@ class StreamManager:
                 live, desired = False, store.desired(self.engine, endpoint)
             else:
                 live, desired = rt.publish is not None, rt.desired
-            reason = _refusal(endpoint, live, desired)
+            reason = refusal(endpoint, live, desired)
         if reason is not None:
             self.metrics.publish_refused.labels(reason=reason).inc()
             return Admission(reason)
@@ -183,7 +136,7 @@ class StreamManager:
             raise PublishRefused(f"unknown stream key from {peer}")
         async with self._lock:
             rt = await self._runtime(endpoint.slug)
-            reason = _refusal(endpoint, rt.publish is not None, rt.desired)
+            reason = refusal(endpoint, rt.publish is not None, rt.desired)
             if reason is not None:
                 self.metrics.publish_refused.labels(reason=reason).inc()
                 self.events.record(endpoint.slug, EventKind.publish_refused, detail=reason)
@@ -212,7 +165,7 @@ class StreamManager:
                 self.settings.hls,
                 self.cache,
                 self.dvr.hook(endpoint.slug, number, self.metrics.segments_written.inc),
-                self._keep_segments(rt),
+                keep_segments(rt, self.settings.hls),
             )
             publish = LivePublish(
                 info,
@@ -332,28 +285,12 @@ class StreamManager:
         return [self.status_of(rt) for rt in self._rt.values()]
 
     def status_of(self, rt: EndpointRuntime) -> StreamStatus:
-        status = status_of(rt.slug, self._state(rt), rt.generation, rt.renditions, rt.publish)
+        status = status_of(rt.slug, session_state(rt), rt.generation, rt.renditions, rt.publish)
         status.reconnect_deadline = rt.grace_until if rt.in_grace else None
         return status
 
     def _report(self, rt: EndpointRuntime, state: SessionState | None = None) -> None:
-        """Call `on_state` when the endpoint's state, generation or its openness changed, and
-        again every `STATE_RESEND_SECONDS` (a restarted metrics role learns it back)."""
-        if self.on_state is None:
-            return
-        state = state or self._state(rt)
-        now = (state, rt.generation, rt.generation_live)
-        stale = time.monotonic() - rt.reported_at > STATE_RESEND_SECONDS
-        if now != rt.reported or stale:
-            rt.reported, rt.reported_at = now, time.monotonic()
-            self.on_state(rt.slug, rt.generation, state, rt.generation_live)
-
-    def _state(self, rt: EndpointRuntime) -> SessionState:
-        if rt.publish is not None:
-            if rt.publish.ffmpeg.state == ProcessState.failed:
-                return SessionState.error
-            return SessionState.live
-        return SessionState.waiting_source if rt.desired else SessionState.stopped
+        report(self.on_state, rt, state)
 
     async def forget(self, slug: str) -> None:
         """The endpoint was deleted: end its publish and drop its state and spool."""
