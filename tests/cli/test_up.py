@@ -104,3 +104,17 @@ def test_port_in_use_fails_fast_naming_the_flag(tmp_path: Path) -> None:
         )  # fmt: skip
     assert out.returncode == 2
     assert f"port {port}" in out.stderr and "--edge-port" in out.stderr
+
+
+def test_busy_srt_port_fails_fast_naming_the_flag(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as busy:
+        busy.bind(("127.0.0.1", 0))
+        port = busy.getsockname()[1]
+        out = subprocess.run(
+            sender_argv("up", "--data-dir", str(tmp_path), "--srt-port", str(port)),
+            capture_output=True, text=True, timeout=30, check=False,
+        )  # fmt: skip
+    assert out.returncode == 2
+    assert f"port {port}" in out.stderr and "--srt-port" in out.stderr

@@ -169,11 +169,12 @@ def role_specs(config: UpConfig, available: set[str]) -> list[RoleSpec]:
     return specs
 
 
-def _port_free(host: str, port: int) -> bool:
+def _port_free(host: str, port: int, kind: int = socket.SOCK_STREAM) -> bool:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as sock:
-        # uvicorn sets SO_REUSEADDR too, so a socket in TIME_WAIT does not count as busy
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    with socket.socket(family, kind) as sock:
+        if kind == socket.SOCK_STREAM:
+            # uvicorn sets SO_REUSEADDR too, so a socket in TIME_WAIT does not count as busy
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError as exc:
@@ -191,8 +192,10 @@ def check_ports(config: UpConfig, specs: list[RoleSpec]) -> None:
         if port in seen:
             raise PortBusyError(f"{flag} and {seen[port]} both ask for port {port}")
         seen[port] = flag
-    for port, flag in wanted:
-        if not _port_free(config.host, port):
+    udp = [(config.srt_port, "--srt-port")] if config.srt_port else []  # 0: any free port
+    for port, flag in wanted + udp:
+        kind = socket.SOCK_DGRAM if flag == "--srt-port" else socket.SOCK_STREAM
+        if not _port_free(config.host, port, kind):
             raise PortBusyError(
                 f"port {port} on {config.host} is already in use: "
                 f"stop what holds it or choose another with {flag}"
