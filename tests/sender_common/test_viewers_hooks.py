@@ -35,6 +35,7 @@ def build(tmp_path: Path, **settings: object) -> tuple[FastAPI, Viewers, Collect
         config=ViewerSettings(viewer_label_limit=2),
     )
     app = FastAPI()
+    install_error_handlers(app)  # one error model, as every role installs it
     app.mount("/sender/hls", HlsApp(SpoolCache(spool), observer=viewers.observe))
     app.include_router(viewers.router())
     return app, viewers, registry
@@ -191,6 +192,7 @@ def test_gauge_falls_to_zero_after_the_idle_timeout(tmp_path: Path) -> None:
         clock=lambda: now[0],
     )
     app = FastAPI()
+    install_error_handlers(app)  # one error model, as every role installs it
     app.mount("/sender/hls", HlsApp(SpoolCache(spool), observer=viewers.observe))
     client(app, "203.0.113.9").get(PLAYLIST, params={"vsid": "vsid-zzzzzzzz"})
     gauge = 'sender_origin_active_viewers{endpoint="ep"}'
@@ -222,6 +224,7 @@ def test_events_for_streams_this_node_does_not_serve_are_404(tmp_path: Path) -> 
         known_endpoint=lambda name: name == "ep",
     )
     app = FastAPI()
+    install_error_handlers(app)  # one error model, as every role installs it
     install_error_handlers(app)
     app.include_router(viewers.router())
     c = client(app, "203.0.113.60")

@@ -6,7 +6,8 @@ SenderError
 ├── InvalidInputError    -> 422
 ├── UnauthorizedError    -> 401
 ├── UpstreamError        -> 502
-├── UnavailableError     -> 503 with Retry-After
+├── TooManyRequestsError -> 429 with Retry-After
+├── UnavailableError     -> 503 with Retry-After (a capacity limit, a database not ready)
 └── ConfigurationError   (startup: names the offending variable)
 """
 
@@ -18,6 +19,7 @@ __all__ = [
     "InvalidInputError",
     "NotFoundError",
     "SenderError",
+    "TooManyRequestsError",
     "UnauthorizedError",
     "UnavailableError",
     "UpstreamError",
@@ -71,6 +73,12 @@ class UnavailableError(SenderError):
     def __init__(self, detail: str, retry_after: int = 5) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class TooManyRequestsError(UnavailableError):
+    """This client asks too often (`retry_after` seconds until it may again)."""
+
+    status_code = 429
 
 
 class ConfigurationError(SenderError):

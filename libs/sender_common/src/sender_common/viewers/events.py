@@ -8,9 +8,10 @@ import time
 from collections.abc import Callable
 from typing import Literal
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from sender_common.errors import TooManyRequestsError
 from sender_common.models import SLUG_PATTERN
 from sender_common.viewers.attribution import Attributor, RequestInfo
 
@@ -88,11 +89,7 @@ def events_router(
     async def post_event(event: PlayerEvent, request: Request) -> EventAccepted:
         if not limiter.allow(event.vsid):
             on_limited()
-            raise HTTPException(
-                status.HTTP_429_TOO_MANY_REQUESTS,
-                detail="too many events for this vsid",
-                headers={"Retry-After": "1"},
-            )
+            raise TooManyRequestsError("too many events for this vsid", retry_after=1)
         handle(event, attributor.from_scope(request.scope, event.vsid))
         return EventAccepted()
 

@@ -35,10 +35,6 @@ from sender_edge.settings import EdgeSettings
 log = logging.getLogger(__name__)
 
 
-class DatabaseUnavailableError(SenderError):
-    status_code = 503
-
-
 class EdgeManager:
     """Starts, stops and reports mirror workers; never two for one endpoint."""
 
@@ -180,7 +176,7 @@ class EdgeManager:
 
     async def _save(self, slug: str, desired: bool, options: dict[str, Any] | None) -> bool:
         if not self.db.schema_ready.is_set():
-            raise DatabaseUnavailableError("the edge database is not ready yet")
+            raise UnavailableError("the edge database is not ready yet", retry_after=2)
         saved = await asyncio.to_thread(
             store.save_session, self.db.engine, slug=slug, desired=desired, options=options
         )
