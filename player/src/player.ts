@@ -89,6 +89,8 @@ class SenderPlayer {
   );
   /** A rewind waiting for the DVR window to be known: seconds behind its end. */
   private pendingRewind: number | null = null;
+  /** The media element's source before the DVR engine attached (its seekable is not the DVR's). */
+  private staleSrc = "";
   private loadedGeneration: number | null | undefined = undefined;
   private lastPlayback: Playback | null = null;
   private reloadTimer: number | undefined = undefined;
@@ -234,6 +236,7 @@ class SenderPlayer {
     const dvr = mode === "dvr" && playback.dvr_url !== null;
     this.mode = dvr ? "dvr" : "live";
     this.pendingRewind = null;
+    this.staleSrc = this.video.currentSrc;
     this.loadedGeneration = playback.generation;
     this.lastProgressTime = -1;
     this.lastProgressAt = Date.now();
@@ -241,13 +244,20 @@ class SenderPlayer {
     this.media.src = withVsid(apiUrl(this.apiBase, url), this.vsid);
     this.media.config = engineConfig(this.vsid, dvr);
     this.video.play().catch(() => undefined); // autoplay (muted) also starts it when ready
+    this.updateBadge(); // the controls and the badge follow the mode at once
   }
 
   /** Seeks a fresh DVR engine to the wanted rewind once the window is known. */
   private seekPending(): void {
     const seconds = this.pendingRewind;
-    const range = lastRange(this.video.seekable);
-    if (this.mode !== "dvr" || seconds === null || range === null) {
+    if (this.mode !== "dvr" || seconds === null) {
+      return;
+    }
+    // Wait for the DVR engine's own media source (a new one per engine) and its metadata.
+    const src = this.video.currentSrc;
+    const attached = src !== "" && src !== this.staleSrc;
+    const range = attached && this.video.readyState >= 1 ? lastRange(this.video.seekable) : null;
+    if (range === null) {
       return;
     }
     this.pendingRewind = null;
