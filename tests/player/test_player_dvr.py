@@ -14,7 +14,7 @@ import pytest
 
 from sender_common.ffmpeg import resolve_ffmpeg
 from tests import procs
-from tests.player.test_player_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.player.test_player_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
@@ -131,6 +131,8 @@ def test_rewind_60_seconds_then_go_live(origin: procs.Proc, browser: Any) -> Non
         assert REWIND - 8 <= behind <= REWIND + 8, behind  # still playing behind live
         assert page.locator(".sender-golive").is_visible()
         assert page.locator(".sender-live").get_attribute("data-mode") == "dvr"
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "player-dvr.png"))
         assert any(urlsplit(u).path.endswith(f"/{SLUG}/dvr.m3u8") for u in requests)
 
         # Go live: the low-latency live playlist, near the live edge.
