@@ -13,6 +13,9 @@ export interface Playback {
   readonly live_url: string;
   readonly renditions: readonly Rendition[];
   readonly hls: { readonly segment_seconds: number; readonly window_segments: number };
+  /** The DVR window's playlist (`null`: DVR off, or not known where the metadata came from). */
+  readonly dvr_url: string | null;
+  readonly dvr_window_seconds: number | null;
 }
 
 export type EventType = "heartbeat" | "play" | "pause" | "ended" | "error";
@@ -84,6 +87,7 @@ export function parsePlayback(body: unknown): Playback | null {
     return null;
   }
   const { endpoint, state, generation, live_url: liveUrl, renditions, hls } = body;
+  const { dvr_url: dvrUrl, dvr_window_seconds: dvrWindow } = body;
   if (typeof endpoint !== "string" || typeof liveUrl !== "string") {
     return null;
   }
@@ -106,6 +110,8 @@ export function parsePlayback(body: unknown): Playback | null {
       segment_seconds: typeof segmentSeconds === "number" ? segmentSeconds : 2,
       window_segments: typeof windowSegments === "number" ? windowSegments : 6,
     },
+    dvr_url: typeof dvrUrl === "string" && dvrUrl !== "" ? dvrUrl : null,
+    dvr_window_seconds: typeof dvrWindow === "number" && dvrWindow > 0 ? dvrWindow : null,
   };
 }
 

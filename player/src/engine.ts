@@ -8,14 +8,19 @@ import { isPlaylistUrl, withVsid } from "./vsid";
 /** hls.js `lowLatencyMode`: follow EXT-X-PART, blocking reloads and preload hints. */
 export const LOW_LATENCY = true;
 
-/** The hls.js config for one engine instance (a fresh object: a new object means a new engine). */
-export function engineConfig(vsid: string): Partial<HlsConfig> {
+/**
+ * The hls.js config for one engine instance (a fresh object: a new object means a new engine).
+ * `dvr`: the engine plays the DVR window (a plain EVENT playlist, watched behind live on
+ * purpose): no low-latency mode and no catching up with the live edge.
+ */
+export function engineConfig(vsid: string, dvr = false): Partial<HlsConfig> {
   return {
-    lowLatencyMode: LOW_LATENCY,
+    lowLatencyMode: dvr ? false : LOW_LATENCY,
     // Catch up (up to 1.2x) when playback falls behind the target latency, e.g. after a stall.
-    maxLiveSyncPlaybackRate: 1.2,
+    maxLiveSyncPlaybackRate: dvr ? 1 : 1.2,
     backBufferLength: 30,
-    // Start at the live edge rather than wherever the last load stopped.
+    // Start at the live edge rather than wherever the last load stopped (the player seeks
+    // back in the DVR window once the window is known).
     startPosition: -1,
     xhrSetup: (xhr: XMLHttpRequest, url: string): void => {
       if (isPlaylistUrl(url)) {

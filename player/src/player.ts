@@ -4,7 +4,8 @@
 // polls playback metadata, plays the live HLS playlist with Video.js 10 (`<video-player>`,
 // the live skin and `<hls-video>`, i.e. hls.js in low-latency mode), tags every playlist
 // request with the viewer-session id, shows a LIVE badge with the latency behind live and
-// reports viewer events.
+// reports viewer events. With a DVR window it offers rewinding (the DVR playlist, watched
+// behind live) and going back live (the low-latency playlist again).
 import "@videojs/html/video/player";
 import "@videojs/html/live-video/skin";
 import "@videojs/html/media/hls-video";
@@ -15,11 +16,12 @@ import {
   type EventType,
   fetchPlayback,
   type Playback,
-  type PlaybackState,
   sendEvent,
 } from "./api";
+import { lastRange, rewindTarget } from "./dvr";
 import { engineConfig, LOW_LATENCY } from "./engine";
-import { injectStyles, LiveBadge, Overlay } from "./ui";
+import type { PlayerMode, PlayerState } from "./handle";
+import { DvrControls, injectStyles, LiveBadge, Overlay } from "./ui";
 import { loadVsid, withVsid } from "./vsid";
 
 const POLL_INTERVAL_MS = 3_000;
@@ -29,30 +31,6 @@ const RELOAD_MIN_DELAY_MS = 2_000;
 const RELOAD_MAX_DELAY_MS = 15_000;
 const STALL_TIMEOUT_MS = 20_000;
 const OFFLINE_TEXT = "Offline — waiting for stream";
-
-export type PlayerState = PlaybackState | "unknown" | "not_found";
-
-export interface SenderPlayerHandle {
-  readonly vsid: string;
-  readonly state: PlayerState;
-  readonly generation: number | null;
-  /** hls.js `config.lowLatencyMode` of the running engine (the configured value before one runs). */
-  readonly lowLatency: boolean;
-  /** hls.js `latency`: seconds behind the live edge (0 until known). */
-  readonly latency: number;
-  /** The running hls.js instance, if any. */
-  readonly hls: Hls | null;
-  readonly media: HlsVideoElement;
-  readonly video: HTMLVideoElement;
-  /** The last player error (`null` once playback runs again). */
-  readonly error: string | null;
-}
-
-declare global {
-  interface Window {
-    senderPlayer?: SenderPlayerHandle;
-  }
-}
 
 const TEMPLATE = `
 <video-player>
@@ -68,10 +46,19 @@ class SenderPlayer {
   state: PlayerState = "unknown";
   generation: number | null = null;
   error: string | null = null;
+  mode: PlayerMode = "live";
   readonly media: HlsVideoElement;
   readonly video: HTMLVideoElement;
   private readonly overlay = new Overlay("Connecting…");
   private readonly badge = new LiveBadge();
+  private readonly dvrControls = new DvrControls(
+    (seconds) => this.rewind(seconds),
+    () => this.goLive(),
+  );
+  /** A rewind waiting for the DVR window to be known: seconds behind its end. */
+  private pendingRewind: number | null = null;
+  /** The media element's source before the DVR engine attached (its seekable is not the DVR's). */
+  private staleSrc = "";
   private loadedGeneration: number | null | undefined = undefined;
   private lastPlayback: Playback | null = null;
   private reloadTimer: number | undefined = undefined;
@@ -95,7 +82,7 @@ class SenderPlayer {
     this.media = media;
     this.video = video;
     video.muted = true;
-    root.append(this.badge.el, this.overlay.el);
+    root.append(this.badge.el, this.dvrControls.el, this.overlay.el);
     this.bindMediaEvents();
   }
 
@@ -111,6 +98,29 @@ class SenderPlayer {
     return this.hls?.latency ?? 0;
   }
 
+  rewind(seconds: number): boolean {
+    const playback = this.lastPlayback;
+    if (this.state !== "live" || playback?.dvr_url == null || !(seconds > 0)) {
+      return false;
+    }
+    if (this.mode === "dvr" && this.pendingRewind === null) {
+      const range = lastRange(this.video.seekable);
+      if (range !== null) {
+        this.video.currentTime = rewindTarget(range, seconds, this.video.currentTime);
+        return true;
+      }
+    }
+    this.load(playback, "dvr");
+    this.pendingRewind = seconds;
+    return true;
+  }
+
+  goLive(): void {
+    if (this.state === "live" && this.lastPlayback !== null) {
+      this.load(this.lastPlayback, "live");
+    }
+  }
+
   start(): void {
     void this.poll();
     window.setInterval(() => this.report("heartbeat"), HEARTBEAT_INTERVAL_MS);
@@ -123,6 +133,8 @@ class SenderPlayer {
     const v = this.video;
     v.addEventListener("play", () => this.report("play"));
     v.addEventListener("pause", () => this.report("pause"));
+    v.addEventListener("loadedmetadata", () => this.seekPending());
+    v.addEventListener("durationchange", () => this.seekPending());
     v.addEventListener("playing", () => {
       this.reloadDelayMs = RELOAD_MIN_DELAY_MS;
       this.error = null;
@@ -169,6 +181,10 @@ class SenderPlayer {
       this.showOffline(OFFLINE_TEXT);
       return;
     }
+    if (playback.dvr_url === null && this.mode === "dvr") {
+      this.load(playback, "live"); // DVR was turned off: back to live
+      return;
+    }
     this.overlay.hide();
     const generationChanged =
       this.loadedGeneration !== undefined && this.loadedGeneration !== playback.generation;
@@ -179,16 +195,41 @@ class SenderPlayer {
     }
   }
 
-  /** Starts a fresh hls.js engine on the live playlist (a new config object = a new engine). */
-  private load(playback: Playback): void {
+  /** Starts a fresh hls.js engine (a new config object = a new engine) on the live playlist,
+   * or on the DVR playlist for `mode` "dvr"; anything else (new generation, errors, stalls)
+   * starts again live. */
+  private load(playback: Playback, mode: PlayerMode = "live"): void {
     window.clearTimeout(this.reloadTimer);
     this.reloadTimer = undefined;
+    const dvr = mode === "dvr" && playback.dvr_url !== null;
+    this.mode = dvr ? "dvr" : "live";
+    this.pendingRewind = null;
+    this.staleSrc = this.video.currentSrc;
     this.loadedGeneration = playback.generation;
     this.lastProgressTime = -1;
     this.lastProgressAt = Date.now();
-    this.media.src = withVsid(apiUrl(this.apiBase, playback.live_url), this.vsid);
-    this.media.config = engineConfig(this.vsid);
+    const url = dvr && playback.dvr_url !== null ? playback.dvr_url : playback.live_url;
+    this.media.src = withVsid(apiUrl(this.apiBase, url), this.vsid);
+    this.media.config = engineConfig(this.vsid, dvr);
     this.video.play().catch(() => undefined); // autoplay (muted) also starts it when ready
+    this.updateBadge(); // the controls and the badge follow the mode at once
+  }
+
+  /** Seeks a fresh DVR engine to the wanted rewind once the window is known. */
+  private seekPending(): void {
+    const seconds = this.pendingRewind;
+    if (this.mode !== "dvr" || seconds === null) {
+      return;
+    }
+    // Wait for the DVR engine's own media source (a new one per engine) and its metadata.
+    const src = this.video.currentSrc;
+    const attached = src !== "" && src !== this.staleSrc;
+    const range = attached && this.video.readyState >= 1 ? lastRange(this.video.seekable) : null;
+    if (range === null) {
+      return;
+    }
+    this.pendingRewind = null;
+    this.video.currentTime = rewindTarget(range, seconds, null);
   }
 
   private scheduleReload(): void {
@@ -225,11 +266,17 @@ class SenderPlayer {
   }
 
   private updateBadge(): void {
+    this.seekPending();
+    const live = this.state === "live" && !this.overlay.visible;
+    this.dvrControls.update(live && this.lastPlayback?.dvr_url != null, this.mode === "dvr");
     const playing = this.video.readyState >= 2 && this.video.currentTime > 0;
-    if (this.state === "live" && playing && !this.overlay.visible) {
-      this.badge.show(this.latency);
-    } else {
+    if (!live || !playing) {
       this.badge.hide();
+    } else if (this.mode === "dvr") {
+      const range = lastRange(this.video.seekable);
+      this.badge.showDvr(range === null ? null : range.end - this.video.currentTime);
+    } else {
+      this.badge.show(this.latency);
     }
   }
 

@@ -1,4 +1,5 @@
-// The player's own layer over the Video.js skin: the offline overlay and the LIVE badge.
+// The player's own layer over the Video.js skin: the offline overlay, the LIVE badge and the
+// DVR controls (rewind, go live).
 
 const STYLE_ID = "sender-player-style";
 
@@ -26,6 +27,20 @@ const CSS = `
   border-radius: 50%; background: #e5323a; vertical-align: 1px;
 }
 .sender-live-latency { font-weight: 500; letter-spacing: 0; }
+.sender-live[data-mode="dvr"]::before { background: #9a9aa2; }
+.sender-dvr {
+  position: absolute; top: 12px; right: 12px; z-index: 9;
+  display: flex; gap: 6px;
+}
+.sender-dvr[hidden] { display: none; }
+.sender-dvr button {
+  padding: 3px 10px; border: 0; border-radius: 4px; cursor: pointer;
+  background: rgba(10, 10, 12, 0.7); color: #fff;
+  font: 600 13px/1.6 system-ui, sans-serif;
+}
+.sender-dvr button:hover, .sender-dvr button:focus-visible { background: rgba(60, 60, 70, 0.9); }
+.sender-dvr button[hidden] { display: none; }
+.sender-dvr .sender-golive { background: #e5323a; }
 `;
 
 export function injectStyles(): void {
@@ -66,13 +81,16 @@ export class Overlay {
 /** "LIVE · 3.2 s behind live": the badge shown while the stream plays. */
 export class LiveBadge {
   readonly el: HTMLDivElement;
+  private readonly label: HTMLSpanElement;
   private readonly latencyEl: HTMLSpanElement;
 
   constructor() {
     this.el = document.createElement("div");
     this.el.className = "sender-live";
     this.el.hidden = true;
-    this.el.append("LIVE");
+    this.label = document.createElement("span");
+    this.label.textContent = "LIVE";
+    this.el.append(this.label);
     this.latencyEl = document.createElement("span");
     this.latencyEl.className = "sender-live-latency";
     this.el.append(this.latencyEl);
@@ -81,6 +99,8 @@ export class LiveBadge {
   /** Shows the badge with `latency` seconds behind live (`null`: not known yet). */
   show(latency: number | null): void {
     this.el.hidden = false;
+    this.el.dataset["mode"] = "live";
+    this.label.textContent = "LIVE";
     if (latency === null || !Number.isFinite(latency) || latency <= 0) {
       this.latencyEl.textContent = "";
       this.el.removeAttribute("data-latency");
@@ -93,7 +113,58 @@ export class LiveBadge {
     this.el.title = `${text} seconds behind live`;
   }
 
+  /** "DVR · 58 s behind live": playing the DVR window `behind` seconds before its end. */
+  showDvr(behind: number | null): void {
+    this.el.hidden = false;
+    this.el.dataset["mode"] = "dvr";
+    this.label.textContent = "DVR";
+    this.el.removeAttribute("data-latency");
+    const known = behind !== null && Number.isFinite(behind) && behind >= 0;
+    this.latencyEl.textContent = known ? ` · ${behind.toFixed(0)} s behind live` : "";
+    this.el.title = known ? `${behind.toFixed(0)} seconds behind live` : "DVR";
+  }
+
   hide(): void {
     this.el.hidden = true;
   }
+}
+
+/** "−60 s", "−10 s" and "Go live": shown when the endpoint has a DVR window. */
+export class DvrControls {
+  readonly el: HTMLDivElement;
+  private readonly goLiveButton: HTMLButtonElement;
+
+  constructor(rewind: (seconds: number) => void, goLive: () => void) {
+    this.el = document.createElement("div");
+    this.el.className = "sender-dvr";
+    this.el.hidden = true;
+    this.el.setAttribute("role", "group");
+    this.el.setAttribute("aria-label", "Rewind");
+    for (const seconds of [60, 10]) {
+      const b = button(`−${seconds} s`, `Rewind ${seconds} seconds`, () => rewind(seconds));
+      b.className = "sender-rewind";
+      b.dataset["seconds"] = String(seconds);
+      this.el.append(b);
+    }
+    this.goLiveButton = button("Go live", "Back to the live edge", goLive);
+    this.goLiveButton.className = "sender-golive";
+    this.goLiveButton.hidden = true;
+    this.el.append(this.goLiveButton);
+  }
+
+  /** `available`: the stream is live with a DVR window; `dvr`: playing behind live. */
+  update(available: boolean, dvr: boolean): void {
+    this.el.hidden = !available;
+    this.goLiveButton.hidden = !dvr;
+  }
+}
+
+function button(text: string, label: string, onClick: () => void): HTMLButtonElement {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.textContent = text;
+  b.title = label;
+  b.setAttribute("aria-label", label);
+  b.addEventListener("click", onClick);
+  return b;
 }

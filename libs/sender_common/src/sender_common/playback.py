@@ -24,6 +24,8 @@ class Playback(BaseModel):
     live_url: str
     renditions: list[str]
     hls: HlsTiming
+    dvr_url: str | None = None  # the DVR window's playlist (None when DVR is off or unknown)
+    dvr_window_seconds: float | None = None
 
 
 def playback_of(
@@ -34,7 +36,11 @@ def playback_of(
     live_url: str,
     renditions: list[str],
     hls: HlsConfig,
+    dvr_window_seconds: float | None = None,
 ) -> Playback:
+    """`dvr_window_seconds`: the endpoint's DVR window; 0 (off) or None (not known here)
+    give no `dvr_url`."""
+    dvr = dvr_window_seconds if dvr_window_seconds else None
     return Playback(
         endpoint=endpoint,
         state=state,
@@ -47,4 +53,6 @@ def playback_of(
             low_latency=hls.low_latency,
             part_seconds=hls.part_seconds if hls.low_latency else None,
         ),
+        dvr_url=f"/sender/hls/{endpoint}/dvr.m3u8" if dvr else None,
+        dvr_window_seconds=dvr,
     )

@@ -284,6 +284,11 @@ class StreamManager:
     async def statuses(self) -> list[StreamStatus]:
         return [self.status_of(rt) for rt in self._rt.values()]
 
+    def dvr_seconds(self, slug: str) -> float:
+        """The DVR window of a known endpoint (0: off, or not looked up yet)."""
+        rt = self._rt.get(slug)
+        return rt.dvr_seconds if rt is not None else 0.0
+
     def status_of(self, rt: EndpointRuntime) -> StreamStatus:
         status = status_of(rt.slug, session_state(rt), rt.generation, rt.renditions, rt.publish)
         status.reconnect_deadline = rt.grace_until if rt.in_grace else None

@@ -1,4 +1,7 @@
-"""/api/v1/playback/{endpoint}: what a player needs to start (public, same shape as origin)."""
+"""/api/v1/playback/{endpoint}: what a player needs to start (public, same shape as origin).
+
+The edge does not know an endpoint's DVR window, so `dvr_url` and `dvr_window_seconds` are null
+(players offer no rewind here)."""
 
 from __future__ import annotations
 

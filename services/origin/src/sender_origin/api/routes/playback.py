@@ -20,4 +20,5 @@ async def playback(manager: ManagerDep, slug: str) -> Playback:
         live_url=status.live_url,
         renditions=status.renditions,
         hls=manager.settings.hls,
+        dvr_window_seconds=manager.dvr_seconds(slug),
     )
