@@ -99,7 +99,7 @@ class DvrPullThrough:
         except (FetchError, httpx.HTTPError) as exc:
             raise UnavailableError(f"the upstream DVR playlist failed: {exc}", 2) from exc
         try:
-            _validate(body.decode("utf-8"), url, root)
+            validate_dvr_playlist(body.decode("utf-8"), url, root)
         except (UnicodeDecodeError, PlaylistError, FetchError) as exc:
             log.warning("unusable upstream DVR playlist %s: %s", url, exc)
             raise UnavailableError("the upstream's DVR playlist is unusable", 5) from exc
@@ -184,7 +184,7 @@ class DvrPullThrough:
                 await task
 
 
-def _validate(text: str, url: str, root: str) -> None:
+def validate_dvr_playlist(text: str, url: str, root: str) -> None:
     """A DVR playlist the edge may serve as is: parseable, every URI inside the endpoint."""
     if is_master_playlist(text):
         master = parse_master_playlist(text)
