@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sender_common.hls.llparse import parse_ll_playlist
+from sender_common.hls.llparse import LLSegment, parse_ll_playlist
 from tests.edge.helpers import sequences, start_edge, start_session
 from tests.procs import Proc, create_endpoint, publish, rtmp_url, start_origin, wait_for
 
@@ -48,14 +48,10 @@ async def _get_many(url: str, n: int) -> list[httpx.Response]:
         return list(await asyncio.gather(*(client.get(url) for _ in range(n))))
 
 
-def test_edge_serves_dvr_by_pull_through(origin: Proc, edge: Proc) -> None:
+@pytest.fixture(scope="module")
+def recorded(origin: Proc) -> str:
+    """`SLUG` published for 12 s on the origin (DVR on); returns its ended DVR playlist."""
     key = create_endpoint(origin.url, SLUG, dvr_window_seconds=600)
-    hls = f"{edge.url}/sender/hls/{SLUG}"
-    # no session on the edge yet: 404, and nothing asked upstream
-    assert httpx.get(f"{hls}/dvr.m3u8", timeout=5).status_code == 404
-    assert httpx.get(f"{hls}/1/src/seg0.m4s", timeout=5).status_code == 404
-    assert upstream_requests(edge, "dvr_playlist") == upstream_requests(edge, "dvr_file") == 0
-
     pub = publish(rtmp_url(origin, key), duration=12)
     assert pub.wait(60) == 0
 
@@ -63,19 +59,33 @@ def test_edge_serves_dvr_by_pull_through(origin: Proc, edge: Proc) -> None:
         text = dvr_text(origin.url)
         return text if text and "#EXT-X-ENDLIST" in text else None
 
-    origin_dvr = wait_for(ended, 30, "the origin's DVR playlist to end")
+    found: str = wait_for(ended, 30, "the origin's DVR playlist to end")
+    return found
+
+
+def old_segments(edge: Proc, dvr_text_: str) -> list[LLSegment]:
+    """The DVR window's segments that are not in the edge's live window."""
+    live = wait_for(lambda: sequences(edge.url, SLUG), 20, "the edge's live window")
+    return [s for s in parse_ll_playlist(dvr_text_).segments if s.uri not in live]
+
+
+def test_edge_serves_dvr_by_pull_through(origin: Proc, edge: Proc, recorded: str) -> None:
+    hls = f"{edge.url}/sender/hls/{SLUG}"
+    # no session on the edge yet: 404, and nothing asked upstream
+    assert httpx.get(f"{hls}/dvr.m3u8", timeout=5).status_code == 404
+    assert httpx.get(f"{hls}/1/src/seg0.m4s", timeout=5).status_code == 404
+    assert upstream_requests(edge, "dvr_playlist") == upstream_requests(edge, "dvr_file") == 0
+
+    origin_dvr = recorded
     start_session(edge, SLUG, upstream_url=origin.url)
-    wait_for(lambda: sequences(edge.url, SLUG), 20, "the edge's live window")
+    old = old_segments(edge, origin_dvr)
     assert dvr_text(edge.url) == origin_dvr  # passed through as is
     assert upstream_requests(edge, "dvr_playlist") == 1
     burst = asyncio.run(_get_many(f"{hls}/dvr.m3u8", 10))  # cached: ~1 upstream request
     assert all(r.status_code == 200 and r.text == origin_dvr for r in burst)
     assert upstream_requests(edge, "dvr_playlist") <= 2
 
-    dvr = parse_ll_playlist(origin_dvr)
-    live = set(sequences(edge.url, SLUG))
-    old = [s for s in dvr.segments if s.uri not in live]
-    assert len(old) >= 3, (len(dvr.segments), live)
+    assert len(old) >= 3, old
     spool = edge.data_dir / "spool" / SLUG
     first, second = old[0], old[1]
     assert not (spool / first.uri).exists()
@@ -131,3 +141,22 @@ def test_edge_dvr_refuses_bad_paths_without_asking_upstream(origin: Proc, edge: 
     assert httpx.get(f"{hls}/dvr.m3u8", timeout=5).status_code == 404
     assert upstream_requests(edge, "dvr_file") == 1
     assert upstream_requests(edge, "dvr_playlist") == 1
+
+
+def test_pulled_files_leave_the_spool_after_retention(
+    origin: Proc, recorded: str, tmp_path: Path
+) -> None:
+    env = {"SENDER_HLS_RETENTION_SECONDS": "2", "SENDER_RETENTION_CHECK_SECONDS": "0.3"}
+    edge = start_edge(tmp_path / "edge", None, env=env)
+    try:
+        start_session(edge, SLUG, upstream_url=origin.url)
+        first = old_segments(edge, recorded)[0]
+        url = f"{edge.url}/sender/hls/{SLUG}/{first.uri}"
+        kept = edge.data_dir / "spool" / SLUG / first.uri
+        assert httpx.get(url, timeout=5).status_code == 200 and kept.is_file()
+        wait_for(lambda: not kept.exists(), 10, "the pulled segment to pass its retention")
+        assert sequences(edge.url, SLUG)  # the live window is untouched
+        assert httpx.get(url, timeout=5).status_code == 200  # pulled through again
+        assert upstream_requests(edge, "dvr_file") == 2
+    finally:
+        edge.stop()

@@ -1,4 +1,4 @@
-"""The edge serves an upstream's DVR playlist as is only when every URI stays inside the endpoint."""
+"""An upstream DVR playlist is served as is only when every URI stays inside the endpoint."""
 
 from __future__ import annotations
 
