@@ -29,7 +29,7 @@ import httpx
 from sender_common.errors import UnavailableError
 from sender_common.hls.llparse import parse_ll_playlist
 from sender_common.hls.playlist import PlaylistError, is_master_playlist, parse_master_playlist
-from sender_common.hls.spoolcache import CachedFile, SpoolCache
+from sender_common.hls.spoolcache import CachedFile, SpoolCache, content_type_for
 from sender_edge.metrics import EdgeMetrics
 from sender_edge.mirror.fetch import (
     MAX_PLAYLIST_BYTES,
@@ -97,7 +97,8 @@ class DvrPullThrough:
         except UpstreamNotLive:
             return None
         except (FetchError, httpx.HTTPError) as exc:
-            raise UnavailableError(f"the upstream DVR playlist failed: {exc}", 2) from exc
+            log.warning("DVR playlist %s failed: %s", url, exc)
+            raise UnavailableError("the upstream failed to send the DVR playlist", 2) from exc
         try:
             validate_dvr_playlist(body.decode("utf-8"), url, root)
         except (UnicodeDecodeError, PlaylistError, FetchError) as exc:
@@ -123,7 +124,7 @@ class DvrPullThrough:
         if found is not None:  # written meanwhile (by the follower or an earlier pull)
             return found
         try:
-            url, path = segment_target(root, rel, root)
+            url, _ = segment_target(root, rel, root)
         except FetchError:
             return None
         async with self._slots:
@@ -133,13 +134,16 @@ class DvrPullThrough:
             except UpstreamNotLive:
                 return None
             except (FetchError, httpx.HTTPError) as exc:
-                raise UnavailableError(f"the upstream DVR media failed: {exc}", 2) from exc
-        mtime_ns = await asyncio.to_thread(
-            write_atomic, self._spool / key.split("/")[0] / path, body
-        )
+                log.warning("%s: DVR pull-through failed: %s", key, exc)
+                raise UnavailableError("the upstream failed to send this file", 2) from exc
+        try:
+            mtime_ns = await asyncio.to_thread(write_atomic, self._spool / key, body)
+        except OSError as exc:  # e.g. a full disk: this viewer still gets the bytes
+            log.warning("%s: pulled file not kept: %s", key, exc)
+            return CachedFile(body, content_type_for(key) or "", "", 0, immutable=True)
         self._written[key] = time.monotonic()
         self._cache.put_bytes(key, body, mtime_ns)
-        return self._cache.lookup(key)
+        return self._cache.lookup(key) or self._cache.load(key)
 
     # -- shared fetches, retention, stop -------------------------------------------------
 
