@@ -9,8 +9,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from sender_common.hls.parts import PartStore
 from sender_common.hls.serving import HlsApp
-from sender_common.hls.spoolcache import SpoolCache
+from sender_common.hls.spoolcache import CachedFile, SpoolCache
 
 
 @pytest.fixture
@@ -97,3 +98,35 @@ def test_nothing_escapes_the_spool(client: TestClient, path: str) -> None:
 def test_other_methods_refused(client: TestClient) -> None:
     assert client.post("/sender/hls/ep/1/src/seg_00001.ts").status_code == 405
     assert client.options("/sender/hls/ep/live.m3u8").status_code == 204
+
+
+def test_file_miss_hook_only_after_a_miss_of_media(spool: Path) -> None:
+    """`on_file_miss` (an edge's DVR pull-through) sees media the spool and parts lack, only."""
+    asked: list[tuple[str, str]] = []
+
+    async def on_file_miss(endpoint: str, rel: str) -> CachedFile | None:
+        asked.append((endpoint, rel))
+        if rel == "1/src/seg9.m4s":
+            return CachedFile(b"pulled", "video/iso.segment", '"x"', 0, immutable=True)
+        return None
+
+    async def live(endpoint: str, name: str, block: object = None) -> bytes | None:
+        return None
+
+    parts = PartStore()
+    parts.put("ep/1/src/part1.0.m4s", b"part")
+    app = FastAPI()
+    app.mount(
+        "/sender/hls",
+        HlsApp(SpoolCache(spool), live=live, parts=parts, on_file_miss=on_file_miss),
+    )
+    client = TestClient(app)
+    assert client.get("/sender/hls/ep/1/src/seg9.m4s").content == b"pulled"
+    assert client.get("/sender/hls/ep/1/src/seg_00001.ts").status_code == 200  # in the spool
+    assert client.get("/sender/hls/ep/1/src/part1.0.m4s").content == b"part"  # a part
+    assert client.get("/sender/hls/ep/1/src/other.m3u8").status_code == 404  # a playlist
+    assert client.get("/sender/hls/ep/dvr.m3u8").status_code == 404  # the live resolver's
+    missing = client.get("/sender/hls/ep/1/src/seg8.m4s")
+    assert missing.status_code == 404 and missing.json() == {"detail": "not found"}
+    assert asked == [("ep", "1/src/seg9.m4s"), ("ep", "1/src/seg8.m4s")]
+    parts.close()

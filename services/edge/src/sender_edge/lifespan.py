@@ -57,6 +57,7 @@ class EdgeRuntime(RoleRuntimeBase):
             observer=self.viewers.observe,
             parts=self.parts,
             part_wait=settings.hls.block_seconds,
+            on_file_miss=self.manager.dvr_file,
         )
         self.reconciler = Periodic("reconcile", settings.reconcile_seconds, self.manager.reconcile)
         self.retention = Periodic("retention", settings.retention_check_seconds, self.manager.sweep)

@@ -52,7 +52,8 @@ class EdgeMetrics:
         )
         self.upstream_requests = Counter(
             "sender_edge_upstream_requests_total",
-            "Requests sent upstream, by kind (playlist, part, segment, init)",
+            "Requests sent upstream,"
+            " by kind (playlist, part, segment, init, dvr_playlist, dvr_file)",
             ["kind"],
             registry=registry,
         )

@@ -55,6 +55,7 @@ class HlsHit:
 
 LiveResolver = Callable[[str, str, Blocking | None], Awaitable[bytes | None]]
 MissHandler = Callable[[str], Awaitable[bool]]
+FileMissHandler = Callable[[str, str], Awaitable[CachedFile | None]]
 Observer = Callable[[HlsHit], None]
 
 
@@ -70,6 +71,7 @@ class HlsApp:
         observer: Observer | None = None,
         parts: PartStore | None = None,
         part_wait: float = 6.0,
+        on_file_miss: FileMissHandler | None = None,
     ) -> None:
         self.cache = cache
         self.live = live
@@ -77,6 +79,7 @@ class HlsApp:
         self.observer = observer
         self.parts = parts
         self.part_wait = part_wait
+        self.on_file_miss = on_file_miss  # (endpoint, path below it): e.g. an edge's DVR
 
     async def __call__(self, scope: Scope, _receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -140,7 +143,10 @@ class HlsApp:
                 return part
             if self.parts.hinted(rel):  # the preload-hinted part: wait until it is complete
                 return await self.parts.wait(rel, self.part_wait)
-        return self.cache.lookup(rel) or self.cache.load(rel)
+        found = self.cache.lookup(rel) or self.cache.load(rel)
+        if found is None and self.on_file_miss is not None and not rel.endswith(".m3u8"):
+            return await self.on_file_miss(endpoint, "/".join(parts[1:]))
+        return found
 
     def _observe(
         self,

@@ -20,10 +20,11 @@ from sender_common.errors import (
 )
 from sender_common.hls.parts import PartStore
 from sender_common.hls.serving import Blocking
-from sender_common.hls.spoolcache import SpoolCache
+from sender_common.hls.spoolcache import CachedFile, SpoolCache
 from sender_common.recent import RecentMisses
 from sender_edge.metrics import EdgeMetrics
 from sender_edge.mirror import store
+from sender_edge.mirror.dvr import DvrPullThrough
 from sender_edge.mirror.fetch import make_client
 from sender_edge.mirror.models import EdgeSessionCreate, EdgeSessionStatus, SessionOptions
 from sender_edge.mirror.ondemand import ON_DEMAND_KEY, OnDemandSessions
@@ -64,6 +65,13 @@ class EdgeManager:
         self._unknown = RecentMisses(ttl=5.0)
         self._lock = asyncio.Lock()
         self._slots = asyncio.Semaphore(settings.fetch_concurrency)
+        self.dvr = DvrPullThrough(
+            cache=cache,
+            spool_dir=settings.spool_dir,
+            metrics=metrics,
+            retention_seconds=settings.hls.retention_seconds,
+            concurrency=settings.fetch_concurrency,
+        )
         hls = settings.hls
         self.timing = Timing(
             hls.window_segments,
@@ -105,6 +113,7 @@ class EdgeManager:
             await asyncio.gather(*(w.stop() for w in self._workers.values()))
             self._workers.clear()
             self.metrics.sessions.set(0)
+        await self.dvr.close()
         for client in self._clients.values():
             await client.aclose()
         self._clients.clear()
@@ -139,6 +148,7 @@ class EdgeManager:
         removed = 0
         for worker in list(self._workers.values()):
             removed += await asyncio.to_thread(worker.sweep)
+        removed += await self.dvr.sweep()
         self.cache.sweep()
         return removed
 
@@ -267,7 +277,14 @@ class EdgeManager:
         if worker is None:
             return None
         self.on_demand.touch(slug)  # a viewer keeps a viewer-started mirror alive
+        if name.startswith("dvr"):
+            return await self.dvr.playlist(*worker.upstream, slug, name)
         return await worker.render(name, block)
+
+    async def dvr_file(self, slug: str, rel: str) -> CachedFile | None:
+        """A DVR segment or init section the spool lacks, pulled through from the upstream."""
+        worker = self._workers.get(slug)
+        return None if worker is None else await self.dvr.file(*worker.upstream, slug, rel)
 
     async def on_miss(self, slug: str) -> bool:
         """A viewer asked for a live playlist we lack: pull through from the default upstream."""

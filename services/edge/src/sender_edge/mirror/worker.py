@@ -240,6 +240,11 @@ class MirrorWorker:
 
     # -- what it serves and reports -----------------------------------------------------
 
+    @property
+    def upstream(self) -> tuple[httpx.AsyncClient, str]:
+        """The client and `{upstream}/sender/hls/{slug}/` root this worker fetches with."""
+        return self._client, self._root
+
     def frozen(self) -> bool:
         """The upstream stalled past stale plus the grace period: never serve that as live."""
         lag = self.lag_seconds()

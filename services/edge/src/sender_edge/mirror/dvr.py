@@ -1,0 +1,207 @@
+"""DVR on the edge by pull-through: the upstream's DVR playlists, and older media on demand.
+
+`dvr.m3u8` and `dvr/{rendition}.m3u8` come from the session's upstream, validated and kept
+for `playlist_ttl` seconds, so many viewers make one upstream request per name. A segment
+or init section of the DVR window that is not in the spool is fetched once (concurrent
+requests share the fetch), written temp-then-rename into the spool and cached; later
+requests are served from the spool.
+
+Retention: the live window's pruning never touches pull-through files (it only deletes
+what the follower added itself). They go with their generation (the retention sweep of
+ended generations), and within the current generation once older than the retention
+period (`SENDER_HLS_RETENTION_SECONDS`), so the spool stays bounded however long a
+generation runs. A file pulled again after that is simply fetched again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+import httpx
+
+from sender_common.errors import UnavailableError
+from sender_common.hls.llparse import parse_ll_playlist
+from sender_common.hls.playlist import PlaylistError, is_master_playlist, parse_master_playlist
+from sender_common.hls.spoolcache import CachedFile, SpoolCache, content_type_for
+from sender_edge.metrics import EdgeMetrics
+from sender_edge.mirror.fetch import (
+    MAX_PLAYLIST_BYTES,
+    MAX_SEGMENT_BYTES,
+    FetchError,
+    UpstreamNotLive,
+    get_bytes,
+    segment_target,
+)
+from sender_edge.mirror.spool import write_atomic
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+_NAME = re.compile(r"^dvr(?:/[A-Za-z0-9_][A-Za-z0-9_.-]{0,63})?\.m3u8$")
+_VARIANT = re.compile(r"^dvr/[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}\.m3u8$")
+_FILE = re.compile(
+    r"^\d{1,12}/[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}/(?:seg\d{1,12}\.m4s|init\d{1,12}\.mp4)$"
+)
+
+
+class DvrPullThrough:
+    """The edge's DVR: upstream playlists (briefly cached) and media fetched on first request."""
+
+    def __init__(
+        self,
+        *,
+        cache: SpoolCache,
+        spool_dir: Path,
+        metrics: EdgeMetrics,
+        retention_seconds: float,
+        concurrency: int = 4,
+        playlist_ttl: float = 1.0,
+    ) -> None:
+        self._cache = cache
+        self._spool = spool_dir
+        self._metrics = metrics
+        self._retention = retention_seconds
+        self._ttl = playlist_ttl
+        self._slots = asyncio.Semaphore(concurrency)
+        self._playlists: dict[str, tuple[float, bytes | None]] = {}  # slug/name -> (at, body)
+        self._flights: dict[str, asyncio.Task[Any]] = {}
+        self._written: dict[str, float] = {}  # slug/rel of pull-through files -> written at
+
+    # -- playlists ----------------------------------------------------------------------
+
+    async def playlist(
+        self, client: httpx.AsyncClient, root: str, slug: str, name: str
+    ) -> bytes | None:
+        """`dvr.m3u8` or `dvr/{rendition}.m3u8` of the upstream at `root`; None: 404."""
+        if not _NAME.match(name):
+            return None
+        key = f"{slug}/{name}"
+        held = self._playlists.get(key)
+        if held is not None and time.monotonic() - held[0] < self._ttl:
+            return held[1]
+        body = await self._once(f"playlist:{key}", lambda: self._get_playlist(client, root, name))
+        self._playlists[key] = (time.monotonic(), body)
+        return body
+
+    async def _get_playlist(self, client: httpx.AsyncClient, root: str, name: str) -> bytes | None:
+        url = root + name
+        self._metrics.upstream_requests.labels(kind="dvr_playlist").inc()
+        try:
+            body = await get_bytes(client, url, limit=MAX_PLAYLIST_BYTES, attempts=2)
+        except UpstreamNotLive:
+            return None
+        except (FetchError, httpx.HTTPError) as exc:
+            log.warning("DVR playlist %s failed: %s", url, exc)
+            raise UnavailableError("the upstream failed to send the DVR playlist", 2) from exc
+        try:
+            validate_dvr_playlist(body.decode("utf-8"), url, root)
+        except (UnicodeDecodeError, PlaylistError, FetchError) as exc:
+            log.warning("unusable upstream DVR playlist %s: %s", url, exc)
+            raise UnavailableError("the upstream's DVR playlist is unusable", 5) from exc
+        return body
+
+    # -- media --------------------------------------------------------------------------
+
+    async def file(
+        self, client: httpx.AsyncClient, root: str, slug: str, rel: str
+    ) -> CachedFile | None:
+        """A DVR segment or init section `{gen}/{rendition}/{file}`: spool, else upstream."""
+        if not _FILE.match(rel):
+            return None
+        key = f"{slug}/{rel}"
+        return await self._once(f"file:{key}", lambda: self._pull(client, root, key, rel))
+
+    async def _pull(
+        self, client: httpx.AsyncClient, root: str, key: str, rel: str
+    ) -> CachedFile | None:
+        found = self._cache.lookup(key) or self._cache.load(key)
+        if found is not None:  # written meanwhile (by the follower or an earlier pull)
+            return found
+        try:
+            url, _ = segment_target(root, rel, root)
+        except FetchError:
+            return None
+        async with self._slots:
+            self._metrics.upstream_requests.labels(kind="dvr_file").inc()
+            try:
+                body = await get_bytes(client, url, limit=MAX_SEGMENT_BYTES)
+            except UpstreamNotLive:
+                return None
+            except (FetchError, httpx.HTTPError) as exc:
+                log.warning("%s: DVR pull-through failed: %s", key, exc)
+                raise UnavailableError("the upstream failed to send this file", 2) from exc
+        try:
+            mtime_ns = await asyncio.to_thread(write_atomic, self._spool / key, body)
+        except OSError as exc:  # e.g. a full disk: this viewer still gets the bytes
+            log.warning("%s: pulled file not kept: %s", key, exc)
+            return CachedFile(body, content_type_for(key) or "", "", 0, immutable=True)
+        self._written[key] = time.monotonic()
+        self._cache.put_bytes(key, body, mtime_ns)
+        return self._cache.lookup(key) or self._cache.load(key)
+
+    # -- shared fetches, retention, stop -------------------------------------------------
+
+    async def _once(self, key: str, make: Callable[[], Awaitable[T]]) -> T:
+        """Run `make()` once for concurrent callers of `key`; a caller's cancel spares the rest."""
+        task = self._flights.get(key)
+        if task is None:
+
+            async def run() -> Any:
+                return await make()
+
+            task = asyncio.create_task(run(), name=f"dvr-{key}")
+            self._flights[key] = task
+            task.add_done_callback(lambda t: self._done(key, t))
+        return cast(T, await asyncio.shield(task))
+
+    def _done(self, key: str, task: asyncio.Task[Any]) -> None:
+        if self._flights.get(key) is task:
+            del self._flights[key]
+        if not task.cancelled():
+            task.exception()  # retrieved here too: every caller may have gone away
+
+    async def sweep(self) -> int:
+        """Delete pull-through files older than the retention period; returns the count."""
+        now = time.monotonic()
+        old = [k for k, at in self._written.items() if at < now - self._retention]
+        for key in old:
+            del self._written[key]
+            self._cache.forget(key)
+        await asyncio.to_thread(_unlink, [self._spool / k for k in old])
+        for key in [k for k, (at, _) in self._playlists.items() if now - at > self._ttl]:
+            del self._playlists[key]
+        return len(old)
+
+    async def close(self) -> None:
+        tasks = list(self._flights.values())
+        self._flights.clear()
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+
+def validate_dvr_playlist(text: str, url: str, root: str) -> None:
+    """A DVR playlist the edge may serve as is: parseable, every URI inside the endpoint."""
+    if is_master_playlist(text):
+        master = parse_master_playlist(text)
+        if not master.variants or not all(_VARIANT.match(v.uri) for v in master.variants):
+            raise PlaylistError("a DVR master playlist names unexpected variants")
+        return
+    pl = parse_ll_playlist(text)
+    for seg in pl.segments:
+        segment_target(url, seg.uri, root)
+        if seg.map_uri:
+            segment_target(url, seg.map_uri, root)
+
+
+def _unlink(paths: list[Path]) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
