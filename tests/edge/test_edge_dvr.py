@@ -84,6 +84,10 @@ def test_edge_serves_dvr_by_pull_through(origin: Proc, edge: Proc, recorded: str
     burst = asyncio.run(_get_many(f"{hls}/dvr.m3u8", 10))  # cached: ~1 upstream request
     assert all(r.status_code == 200 and r.text == origin_dvr for r in burst)
     assert upstream_requests(edge, "dvr_playlist") <= 2
+    # the edge's player metadata offers the rewind the upstream keeps
+    playback = httpx.get(f"{edge.url}/api/v1/playback/{SLUG}", timeout=5).json()
+    assert playback["dvr_url"] == f"/sender/hls/{SLUG}/dvr.m3u8"
+    assert playback["dvr_window_seconds"] > 5
 
     assert len(old) >= 3, old
     spool = edge.data_dir / "spool" / SLUG

@@ -286,6 +286,11 @@ class EdgeManager:
         worker = self._workers.get(slug)
         return None if worker is None else await self.dvr.file(*worker.upstream, slug, rel)
 
+    async def dvr_seconds(self, slug: str) -> float | None:
+        """The upstream's DVR window for this endpoint (None: no session or no DVR)."""
+        worker = self._workers.get(slug)
+        return None if worker is None else await self.dvr.window_seconds(*worker.upstream, slug)
+
     async def on_miss(self, slug: str) -> bool:
         """A viewer asked for a live playlist we lack: pull through from the default upstream."""
         upstream = self.settings.upstream_url

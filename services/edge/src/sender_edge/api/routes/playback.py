@@ -28,4 +28,5 @@ async def playback(
         live_url=status.live_url,
         renditions=status.renditions,
         hls=manager.settings.hls,
+        dvr_window_seconds=await manager.dvr_seconds(endpoint),
     )
