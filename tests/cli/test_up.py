@@ -11,7 +11,8 @@ import httpx
 import pytest
 
 from tests.cli.stack import SenderUp, live_segments, sender_argv, start_sender_up
-from tests.procs import children_of, pid_alive, wait_for
+from tests.origin.srt_caller import free_udp_port
+from tests.procs import children_of, free_port, pid_alive, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -91,6 +92,13 @@ def test_sigint_stops_every_child(stack: SenderUp) -> None:
     assert not (stack.data_dir / "sender-up.pids").exists()
 
 
+def _other_ports(busy_flag: str) -> list[str]:
+    """Free ports for every other flag, so a node running here does not decide the test."""
+    flags = ["--origin-port", "--edge-port", "--metrics-port", "--rtmp-port"]
+    args = [a for f in flags if f != busy_flag for a in (f, str(free_port()))]
+    return args if busy_flag == "--srt-port" else [*args, "--srt-port", str(free_udp_port())]
+
+
 def test_port_in_use_fails_fast_naming_the_flag(tmp_path: Path) -> None:
     import socket
 
@@ -99,7 +107,8 @@ def test_port_in_use_fails_fast_naming_the_flag(tmp_path: Path) -> None:
         busy.listen()
         port = busy.getsockname()[1]
         out = subprocess.run(
-            sender_argv("up", "--data-dir", str(tmp_path), "--edge-port", str(port)),
+            sender_argv("up", "--data-dir", str(tmp_path), *_other_ports("--edge-port"),
+                        "--edge-port", str(port)),
             capture_output=True, text=True, timeout=30, check=False,
         )  # fmt: skip
     assert out.returncode == 2
@@ -113,7 +122,8 @@ def test_busy_srt_port_fails_fast_naming_the_flag(tmp_path: Path) -> None:
         busy.bind(("127.0.0.1", 0))
         port = busy.getsockname()[1]
         out = subprocess.run(
-            sender_argv("up", "--data-dir", str(tmp_path), "--srt-port", str(port)),
+            sender_argv("up", "--data-dir", str(tmp_path), *_other_ports("--srt-port"),
+                        "--srt-port", str(port)),
             capture_output=True, text=True, timeout=30, check=False,
         )  # fmt: skip
     assert out.returncode == 2
