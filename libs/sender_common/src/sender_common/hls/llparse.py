@@ -16,7 +16,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sender_common.hls.playlist import MAX_PLAYLIST_BYTES, MAX_SEGMENTS, PlaylistError
+from sender_common.hls.lowlatency import LiveSegment as LLSegment
+from sender_common.hls.lowlatency import Part as LLPart
+from sender_common.hls.lowlatency import RenditionReport as Report
+from sender_common.hls.playlist import MAX_SEGMENTS, PlaylistError, playlist_lines
 
 __all__ = [
     "LLPart",
@@ -31,33 +34,6 @@ MAX_URI = 2048
 MAX_DURATION = 3600.0
 MAX_NUMBER = 10**15
 _ATTR = re.compile(r'([A-Z0-9-]+)=("[^"]*"|[^,]*)')
-
-
-@dataclass(frozen=True, slots=True)
-class LLPart:
-    uri: str
-    duration: float
-    independent: bool = False
-
-
-@dataclass(slots=True)
-class LLSegment:
-    """A complete segment; `map_uri` is the EXT-X-MAP in effect, `pdt` seconds since epoch."""
-
-    msn: int
-    uri: str
-    duration: float
-    map_uri: str | None = None
-    discontinuity: bool = False
-    pdt: float | None = None
-    parts: list[LLPart] = field(default_factory=list)
-
-
-@dataclass(frozen=True, slots=True)
-class Report:
-    uri: str
-    last_msn: int
-    last_part: int | None
 
 
 @dataclass(slots=True)
@@ -126,16 +102,6 @@ def _pdt(value: str) -> float:
     if when.tzinfo is None:
         raise PlaylistError("EXT-X-PROGRAM-DATE-TIME without a time zone")
     return when.timestamp()
-
-
-def _lines(text: str) -> list[str]:
-    if len(text) > MAX_PLAYLIST_BYTES:
-        raise PlaylistError("playlist too large")
-    lines = [ln.strip() for ln in text.splitlines()]
-    lines = [ln for ln in lines if ln]
-    if not lines or lines[0] != "#EXTM3U":
-        raise PlaylistError("missing #EXTM3U header (RFC 8216 4.3.1.1)")
-    return lines
 
 
 class _Builder:
@@ -234,7 +200,7 @@ class _Builder:
 def parse_ll_playlist(text: str) -> LLPlaylist:
     """Parse a (possibly low-latency) media playlist; PlaylistError on anything malformed."""
     builder = _Builder()
-    for line in _lines(text)[1:]:
+    for line in playlist_lines(text)[1:]:
         if line.startswith("#"):
             builder.tag(line)
         else:

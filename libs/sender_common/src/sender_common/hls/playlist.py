@@ -59,7 +59,8 @@ class MasterPlaylist:
     independent_segments: bool = False
 
 
-def _lines(text: str) -> list[str]:
+def playlist_lines(text: str) -> list[str]:
+    """The non-empty, stripped lines of a bounded playlist that starts with #EXTM3U."""
     if len(text) > MAX_PLAYLIST_BYTES:
         raise PlaylistError("playlist too large")
     lines = [ln.strip() for ln in text.splitlines()]
@@ -87,7 +88,7 @@ def _check_uri(uri: str) -> str:
 
 def parse_media_playlist(text: str) -> MediaPlaylist:
     """Parse a media playlist; raises PlaylistError on anything malformed."""
-    lines = _lines(text)
+    lines = playlist_lines(text)
     pl = MediaPlaylist(target_duration=-1)
     pending: Segment | None = None
     disc = False
@@ -144,7 +145,7 @@ def _attrs(text: str) -> dict[str, str]:
 
 def parse_master_playlist(text: str) -> MasterPlaylist:
     """Parse a master playlist (EXT-X-STREAM-INF entries and their URIs)."""
-    lines = _lines(text)
+    lines = playlist_lines(text)
     master = MasterPlaylist()
     pending: dict[str, str] | None = None
     for line in lines[1:]:
