@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from sender_common.db import create_db_engine, init_schema
+from sender_common.database import create_db_engine, init_schema
 from sender_common.models import Endpoint
 from sender_common.settings import CommonSettings
 

@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from sender_cli.local.banner import banner
-from sender_cli.local.children import RoleProcess, RoleStartError, wait_all_ready
+from sender_cli.local.processes import RoleProcess, RoleStartError, wait_all_ready
 from sender_cli.local.restarts import RestartBudget
 from sender_cli.local.roles import PortBusyError, UpConfig, check_ports, role_available, role_specs
 from sender_cli.output import err_console

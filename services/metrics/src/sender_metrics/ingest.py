@@ -36,11 +36,11 @@ from sender_common.viewers.batch import (
     ViewerBatch,
     node_id_for,
 )
-from sender_metrics.book import ViewerState
 from sender_metrics.metrics import ServiceMetrics
 from sender_metrics.nodes import REPLAY, NodeRegistry
 from sender_metrics.settings import MetricsSettings
 from sender_metrics.streams import StreamBook, StreamStore
+from sender_metrics.viewers import ViewerState
 
 KNOWN_ROLES = frozenset({"origin", "edge"})
 BATCHES = "batches"

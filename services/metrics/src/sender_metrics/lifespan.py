@@ -19,7 +19,6 @@ from sender_common.errors import install_error_handlers
 from sender_common.node import NodeIdentity, node_router
 from sender_common.roles import RoleRuntimeBase
 from sender_common.viewers.labels import LabelCap
-from sender_metrics.book import ViewerBook, ViewerState
 from sender_metrics.ingest import IngestService
 from sender_metrics.metrics import ServiceMetrics
 from sender_metrics.nodes import DatabaseNodes, NodeRegistry
@@ -27,6 +26,7 @@ from sender_metrics.replicas.shared import SharedState
 from sender_metrics.settings import MetricsSettings
 from sender_metrics.snapshots import SnapshotWorker
 from sender_metrics.streams import StreamBook, StreamStore
+from sender_metrics.viewers import ViewerBook, ViewerState
 
 ROLE = "metrics"
 

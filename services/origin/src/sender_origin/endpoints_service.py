@@ -8,7 +8,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
 
 from sender_common.errors import ConflictError, NotFoundError
-from sender_common.keys import generate_stream_key, hash_stream_key
 from sender_common.models import (
     Endpoint,
     EndpointCreate,
@@ -20,6 +19,7 @@ from sender_common.models import (
     MediaSession,
     Rendition,
 )
+from sender_common.stream_keys import generate_stream_key, hash_stream_key
 
 SrtUrl = Callable[[str, str | None], str]
 """(stream key, passphrase) -> the SRT publish URL."""

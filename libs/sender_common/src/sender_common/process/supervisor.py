@@ -27,8 +27,8 @@ from tenacity import (
     wait_exponential,
 )
 
-from sender_common.keys import mask_key
 from sender_common.process.pdeathsig import child_setup
+from sender_common.stream_keys import mask_key
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ import time
 from collections.abc import Callable
 
 from sender_common.viewers.batch import ViewerBatch
-from sender_metrics.book import EndpointInterval
 from sender_metrics.replicas.connection import RedisConnection
+from sender_metrics.viewers import EndpointInterval
 
 # KEYS endpoints set, viewers zset, traffic hash; ARGV endpoint, cutoff. An endpoint leaves
 # the set only when it has no viewers and no traffic to hand over, checked atomically with

@@ -7,7 +7,6 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from sender_common.keys import hash_stream_key
 from sender_common.models import (
     Endpoint,
     EndpointType,
@@ -19,6 +18,7 @@ from sender_common.models import (
     SessionMode,
     utcnow,
 )
+from sender_common.stream_keys import hash_stream_key
 
 
 def endpoint_by_key(engine: Engine, key: str) -> Endpoint | None:

@@ -1,4 +1,9 @@
-from sender_common.keys import generate_stream_key, hash_stream_key, mask_key, verify_stream_key
+from sender_common.stream_keys import (
+    generate_stream_key,
+    hash_stream_key,
+    mask_key,
+    verify_stream_key,
+)
 
 
 def test_keys() -> None:

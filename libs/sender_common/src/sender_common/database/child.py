@@ -10,7 +10,7 @@ import logging
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
 
 from sender_common.children import Child
-from sender_common.db import create_db_engine, database_ready, init_schema
+from sender_common.database.engine import create_db_engine, database_ready, init_schema
 from sender_common.settings import CommonSettings
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel, create_engine
 
-from sender_common.migrate import add_missing_columns
+from sender_common.database.migrate import add_missing_columns
 from sender_common.settings import CommonSettings
 
 log = logging.getLogger(__name__)
