@@ -4,9 +4,11 @@ from __future__ import annotations
 
 __all__ = [
     "SLUG_PATTERN",
+    "SLUG_RE",
     "Endpoint",
     "EndpointCreate",
     "EndpointPublic",
+    "EndpointSlug",
     "EndpointType",
     "EndpointWithKey",
     "EndpointsPublic",
@@ -24,15 +26,18 @@ __all__ = [
 import enum
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Path
 from pydantic import BaseModel, field_validator
 from pydantic import Field as PField
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62})$"
-_SLUG_RE = re.compile(SLUG_PATTERN)
+SLUG_RE = re.compile(SLUG_PATTERN)
+EndpointSlug = Annotated[str, Path(pattern=SLUG_PATTERN, description="the endpoint's slug")]
+"""An endpoint slug in a route path: anything else is a 422 JSON answer before a handler runs."""
 
 
 def utcnow() -> datetime:
@@ -115,7 +120,7 @@ class EndpointCreate(SQLModel):
     @field_validator("slug")
     @classmethod
     def _valid_slug(cls, value: str) -> str:
-        if not _SLUG_RE.match(value):
+        if not SLUG_RE.match(value):
             raise ValueError(
                 "slug: lowercase letters, digits and '-', starting with a letter or digit"
             )

@@ -18,9 +18,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from sender_common.errors import UnavailableError
 from sender_common.hls.parts import PartStore
 from sender_common.hls.spoolcache import PLAYLIST_TYPE, CachedFile, SpoolCache
+from sender_common.models import SLUG_RE
 
 _PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _VSID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _UINT = re.compile(r"^\d{1,12}$")
@@ -171,7 +171,7 @@ def _split(scope: Scope) -> list[str] | None:
     if root and path.startswith(root):
         path = path[len(root) :]
     parts = path.strip("/").split("/")
-    if len(parts) < 2 or len(parts) > 5 or not _SLUG.match(parts[0]):
+    if len(parts) < 2 or len(parts) > 5 or not SLUG_RE.match(parts[0]):
         return None
     if not all(_PART.match(p) and ".." not in p for p in parts[1:]):
         return None

@@ -8,18 +8,16 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 from fastapi.responses import FileResponse
 
+from sender_common.models import EndpointSlug
 from sender_origin import recordings
 from sender_origin.deps import ManagerDep
 from sender_origin.recordings import RecordingPublic
 
 router = APIRouter(prefix="/endpoints", tags=["recordings"])
-SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
 
 
 @router.get("/{slug}/recordings")
-async def list_recordings(
-    manager: ManagerDep, slug: Annotated[str, Path(pattern=SLUG)]
-) -> list[RecordingPublic]:
+async def list_recordings(manager: ManagerDep, slug: EndpointSlug) -> list[RecordingPublic]:
     """Generations kept in the spool, oldest first (start, end, duration, size)."""
     return await asyncio.to_thread(
         recordings.list_recordings, manager.engine, manager.settings.spool_dir, slug
@@ -33,7 +31,7 @@ async def list_recordings(
 )
 async def export_recording(
     manager: ManagerDep,
-    slug: Annotated[str, Path(pattern=SLUG)],
+    slug: EndpointSlug,
     generation: Annotated[int, Path(ge=1, le=10**9)],
     rendition: Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")] = None,
 ) -> FileResponse:
@@ -49,7 +47,7 @@ async def export_recording(
 @router.delete("/{slug}/recordings/{generation}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_recording(
     manager: ManagerDep,
-    slug: Annotated[str, Path(pattern=SLUG)],
+    slug: EndpointSlug,
     generation: Annotated[int, Path(ge=1, le=10**9)],
 ) -> None:
     """Remove one ended generation's spool (`409` while live)."""
