@@ -1,24 +1,30 @@
-"""FastAPI dependencies every role shares (Annotated aliases over what the skeleton installs
-in `app.state`); a role's own `deps.py` adds its parts."""
+"""FastAPI dependencies every role shares: what the skeleton installs in `app.state` (the
+engine, a session over it) and `from_state`, with which a role's `deps.py` declares its own."""
 
 from __future__ import annotations
 
-__all__ = ["EngineDep", "SessionDep", "get_engine", "get_session"]
+__all__ = ["EngineDep", "SessionDep", "from_state", "get_session"]
 
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 
-def get_engine(request: Request) -> Engine:
-    engine: Engine = request.app.state.engine
-    return engine
+def from_state(name: str) -> Callable[[Request], Any]:
+    """A dependency giving `app.state.<name>`, which the role's runtime installed
+    (`RoleRoutes.state`); type it with `Annotated[T, Depends(from_state(name))]`."""
+
+    def get(request: Request) -> Any:
+        return getattr(request.app.state, name)
+
+    get.__name__ = f"get_{name}"
+    return get
 
 
-EngineDep = Annotated[Engine, Depends(get_engine)]
+EngineDep = Annotated[Engine, Depends(from_state("engine"))]
 
 
 def get_session(engine: EngineDep) -> Iterator[Session]:

@@ -5,7 +5,7 @@
      └─ mount(host, settings)  the role's routes in `host`, its children in `host`'s lifespan
           RoleRuntime(settings, registry)                   sender_<role>/lifespan.py
            ├─ children()   the long-lived workers, started in order, stopped in reverse
-           ├─ routes()     RoleRoutes: /api/v1 routers (guarded or public), other routers
+           ├─ routes()     RoleRoutes: /api/v1 routers (guarded or public), viewers' pages
            ├─ hls          the HLS app mounted at /sender/hls (None: the role serves no HLS)
            ├─ describe()   the role's entries in the /api/v1/node manifest
            └─ readiness()  the /readyz checks
@@ -48,6 +48,7 @@ from sender_common.logs import setup_logging
 from sender_common.node import VERSION, NodeIdentity, node_router
 from sender_common.player import console_router, player_router
 from sender_common.settings import CommonSettings, HlsConfig
+from sender_common.viewers import Viewers
 
 S = TypeVar("S", bound=CommonSettings)
 R = TypeVar("R", bound="RoleRuntime[Any]")
@@ -60,8 +61,9 @@ class RoleRoutes:
 
     guarded: Sequence[APIRouter] = ()  # under /api/v1, behind SENDER_API_TOKEN
     public: Sequence[APIRouter] = ()  # under /api/v1, open (players; nodes sign their messages)
-    routers: Sequence[APIRouter] = ()  # at their own paths (e.g. /sender/api/v1/events)
-    player: bool = False  # the web player (/sender/player) and the console (/sender/console)
+    routers: Sequence[APIRouter] = ()  # at their own paths
+    # a role viewers watch: their events (/sender/api/v1/events), the web player, the console
+    viewers: Viewers | None = None
     state: Mapping[str, object] = field(default_factory=dict)  # app.state that the deps read
     errors: Mapping[type[Exception], ErrorHandler] = field(default_factory=dict)
 
@@ -127,7 +129,8 @@ class RoleRuntime(ABC, Generic[S]):
             app.include_router(router)
         if self.hls is not None:
             app.mount("/sender/hls", self.hls, name="hls")
-        if routes.player:
+        if routes.viewers is not None:
+            app.include_router(routes.viewers.router())
             app.include_router(player_router())
             app.include_router(console_router())
 

@@ -81,7 +81,6 @@ class EdgeRuntime(RoleRuntime[EdgeSettings]):
         return RoleRoutes(
             guarded=GUARDED,
             public=public_routers(self.manager),
-            routers=[self.viewers.router()],
-            player=True,
+            viewers=self.viewers,
             state={"manager": self.manager},
         )

@@ -7,22 +7,11 @@ __all__ = ["EngineDep", "IngestDep", "ViewersDep"]
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
-from sender_common.deps import EngineDep
+from sender_common.deps import EngineDep, from_state
 from sender_metrics.ingest import IngestService
 from sender_metrics.viewers import ViewerState
 
-
-def get_ingest(request: Request) -> IngestService:
-    ingest: IngestService = request.app.state.ingest
-    return ingest
-
-
-def get_viewers(request: Request) -> ViewerState:
-    viewers: ViewerState = request.app.state.viewers
-    return viewers
-
-
-IngestDep = Annotated[IngestService, Depends(get_ingest)]
-ViewersDep = Annotated[ViewerState, Depends(get_viewers)]
+IngestDep = Annotated[IngestService, Depends(from_state("ingest"))]
+ViewersDep = Annotated[ViewerState, Depends(from_state("viewers"))]

@@ -121,8 +121,7 @@ class OriginRuntime(RoleRuntime[OriginSettings]):
         return RoleRoutes(
             guarded=GUARDED,
             public=public_routers(self.manager),
-            routers=[self.viewers.router()],
-            player=True,
+            viewers=self.viewers,
             state={
                 "manager": self.manager,
                 "viewer_counts": ViewerCounts(self.viewers, self.settings.api_token),
