@@ -43,7 +43,6 @@ class ToyRuntime(RoleRuntime[CommonSettings]):
     def routes(self) -> RoleRoutes:
         guarded = APIRouter(prefix="/secrets")
         public = APIRouter(prefix="/open")
-        outside = APIRouter()
 
         @guarded.get("")
         async def secrets() -> dict[str, str]:
@@ -61,14 +60,9 @@ class ToyRuntime(RoleRuntime[CommonSettings]):
         async def busy() -> dict[str, str]:
             raise TimeoutError("toy store slow")
 
-        @outside.get("/toy/page")
-        async def page() -> dict[str, str]:
-            return {"page": "toy"}
-
         return RoleRoutes(
             guarded=[guarded],
             public=[public],
-            routers=[outside],
             state={"toy": "here"},
             errors={TimeoutError: _busy},
         )
@@ -112,7 +106,6 @@ def test_standalone_app_has_the_skeleton_and_the_role_routes(tmp_path: Path) -> 
         assert client.get("/api/v1/open").json() == {"state": "here"}
         busy = client.get("/api/v1/open/busy")
         assert (busy.status_code, busy.json()) == (503, {"detail": "busy: toy store slow"})
-        assert client.get("/toy/page").json() == {"page": "toy"}
 
         assert client.get("/sender/player/cam").status_code == 404  # not declared
         assert client.get("/sender/hls/cam/live.m3u8").status_code == 404  # no HLS app

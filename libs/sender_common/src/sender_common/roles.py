@@ -61,7 +61,6 @@ class RoleRoutes:
 
     guarded: Sequence[APIRouter] = ()  # under /api/v1, behind SENDER_API_TOKEN
     public: Sequence[APIRouter] = ()  # under /api/v1, open (players; nodes sign their messages)
-    routers: Sequence[APIRouter] = ()  # at their own paths
     # a role viewers watch: their events (/sender/api/v1/events), the web player, the console
     viewers: Viewers | None = None
     state: Mapping[str, object] = field(default_factory=dict)  # app.state that the deps read
@@ -125,8 +124,6 @@ class RoleRuntime(ABC, Generic[S]):
             app.add_exception_handler(exc_type, handler)
         app.include_router(self._api_router(routes))
         app.include_router(node_router(self.identity, self.role, self.manifest))
-        for router in routes.routers:
-            app.include_router(router)
         if self.hls is not None:
             app.mount("/sender/hls", self.hls, name="hls")
         if routes.viewers is not None:
