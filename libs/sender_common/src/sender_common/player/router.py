@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import logging
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
@@ -16,9 +15,9 @@ from typing import Final
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
-log = logging.getLogger(__name__)
+from sender_common.models import SLUG_RE
 
-ENDPOINT_RE: Final = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+log = logging.getLogger(__name__)
 
 # The only files ever served from static/dist/, with their content types.
 ASSET_TYPES: Final[dict[str, str]] = {
@@ -140,7 +139,7 @@ def player_router(dist_dir: Path | None = None) -> APIRouter:
 
     @router.get(f"{PAGE_PREFIX}/{{endpoint}}", response_class=HTMLResponse, response_model=None)
     def player_page(endpoint: str) -> HTMLResponse | JSONResponse:
-        if not ENDPOINT_RE.fullmatch(endpoint):
+        if not SLUG_RE.fullmatch(endpoint):
             return _not_found("invalid endpoint name")
         built = _assets_built(assets_dir)
         if not built:
