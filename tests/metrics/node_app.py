@@ -8,11 +8,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
-from sender_common.api import health_router, instrument
 from sender_common.children import run_children
 from sender_common.hls.serving import HlsApp
 from sender_common.hls.spoolcache import SpoolCache
 from sender_common.node import NodeIdentity
+from sender_common.roles import health_router, instrument
 from sender_common.settings import CommonSettings
 from sender_common.viewers import Viewers
 

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
+from sender_common.deps import from_state
 from sender_edge.mirror.manager import EdgeManager
 
-
-def get_manager(request: Request) -> EdgeManager:
-    manager: EdgeManager = request.app.state.manager
-    return manager
-
-
-ManagerDep = Annotated[EdgeManager, Depends(get_manager)]
+ManagerDep = Annotated[EdgeManager, Depends(from_state("manager"))]

@@ -2,31 +2,26 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
-from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
-from sender_common.auth import AuthFailures
 from sender_common.children import Child, Periodic
-from sender_common.database import DatabaseChild
-from sender_common.errors import install_error_handlers
 from sender_common.hls.parts import PartStore
 from sender_common.hls.serving import HlsApp
 from sender_common.hls.spoolcache import SpoolCache
-from sender_common.node import NodeIdentity, node_router
-from sender_common.roles import RoleRuntimeBase, hls_manifest
+from sender_common.roles import RoleRoutes, RoleRuntime, hls_manifest
 from sender_common.viewers import Viewers
-from sender_edge.api.main import api_router
+from sender_edge.api.main import GUARDED, public_routers
 from sender_edge.metrics import EdgeMetrics
 from sender_edge.mirror.manager import EdgeManager
 from sender_edge.mirror.upstreams import Resolver
 from sender_edge.settings import EdgeSettings
 
 
-class EdgeRuntime(RoleRuntimeBase):
+class EdgeRuntime(RoleRuntime[EdgeSettings]):
     """The edge's parts; `children()` is the one list its lifespan runs."""
+
+    role = "edge"
 
     def __init__(
         self,
@@ -35,12 +30,9 @@ class EdgeRuntime(RoleRuntimeBase):
         transport: httpx.AsyncBaseTransport | None = None,
         resolver: Resolver | None = None,
     ) -> None:
-        self.settings = settings
-        self.auth_failures = AuthFailures(registry, "edge")
-        self.db = DatabaseChild(settings)
-        self.identity = NodeIdentity.load_or_create(settings.data_dir, settings.node_name)
+        super().__init__(settings, registry)
         self.viewers = Viewers(
-            settings, "edge", registry, self.identity, known_endpoint=self._serves
+            settings, self.role, registry, self.identity, known_endpoint=self._serves
         )
         self.metrics = EdgeMetrics(registry)
         settings.spool_dir.mkdir(parents=True, exist_ok=True)
@@ -63,7 +55,6 @@ class EdgeRuntime(RoleRuntimeBase):
         self.retention = Periodic("retention", settings.retention_check_seconds, self.manager.sweep)
         idle_check = min(5.0, max(0.2, settings.on_demand_idle_seconds / 4))
         self.idle = Periodic("on-demand-idle", idle_check, self.manager.stop_idle)
-        self.started: list[str] = []
 
     def _serves(self, slug: str) -> bool:
         return self.manager.serves(slug)
@@ -86,21 +77,10 @@ class EdgeRuntime(RoleRuntimeBase):
             "hls": hls_manifest(self.settings.hls),
         }
 
-    def install(self, app: FastAPI) -> None:
-        """Add the edge's routes and mounted apps to `app` (its own or a host's)."""
-        app.state.settings = self.settings
-        app.state.manager = self.manager
-        install_error_handlers(app)
-        app.include_router(api_router(self.settings.api_token, self.auth_failures))
-        app.include_router(node_router(self.identity, "edge", self.manifest))
-        app.include_router(self.viewers.router())
-        app.mount("/sender/hls", self.hls, name="hls")
-        try:
-            from sender_common.player import console_router, player_router
-        except ImportError:  # pragma: no cover - the player ships with sender_common
-            return
-        app.include_router(player_router())
-        app.include_router(console_router())
-
-    async def readiness(self) -> dict[str, bool]:
-        return {"database": await asyncio.to_thread(self.db.ready)}
+    def routes(self) -> RoleRoutes:
+        return RoleRoutes(
+            guarded=GUARDED,
+            public=public_routers(self.manager),
+            viewers=self.viewers,
+            state={"manager": self.manager},
+        )

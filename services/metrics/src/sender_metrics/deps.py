@@ -1,25 +1,17 @@
-"""FastAPI dependencies of the metrics role (Annotated aliases)."""
+"""FastAPI dependencies of the metrics role (Annotated aliases over the parts its runtime
+puts in `app.state`; the engine's is the shared `EngineDep`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+__all__ = ["EngineDep", "IngestDep", "ViewersDep"]
+
 from typing import Annotated
 
-from fastapi import Depends, Request
-from sqlmodel import Session
+from fastapi import Depends
 
-from sender_metrics.lifespan import MetricsRuntime
+from sender_common.deps import EngineDep, from_state
+from sender_metrics.ingest import IngestService
+from sender_metrics.viewers import ViewerState
 
-
-def get_session(request: Request) -> Iterator[Session]:
-    with Session(request.app.state.engine) as session:
-        yield session
-
-
-def get_runtime(request: Request) -> MetricsRuntime:
-    runtime: MetricsRuntime = request.app.state.runtime
-    return runtime
-
-
-SessionDep = Annotated[Session, Depends(get_session)]
-RuntimeDep = Annotated[MetricsRuntime, Depends(get_runtime)]
+IngestDep = Annotated[IngestService, Depends(from_state("ingest"))]
+ViewersDep = Annotated[ViewerState, Depends(from_state("viewers"))]

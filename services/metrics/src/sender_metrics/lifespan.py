@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 
-from fastapi import FastAPI, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 import sender_metrics.models  # noqa: F401  (registers the tables before the schema is made)
-from sender_common.auth import AuthFailures
 from sender_common.children import Child, Periodic
-from sender_common.database import DatabaseChild
-from sender_common.errors import install_error_handlers
-from sender_common.node import NodeIdentity, node_router
-from sender_common.roles import RoleRuntimeBase
+from sender_common.roles import RoleRoutes, RoleRuntime
 from sender_common.viewers.labels import LabelCap
+from sender_metrics.api.main import GUARDED, PUBLIC
 from sender_metrics.ingest import IngestService
 from sender_metrics.metrics import ServiceMetrics
 from sender_metrics.nodes import DatabaseNodes, NodeRegistry
@@ -28,17 +24,14 @@ from sender_metrics.snapshots import SnapshotWorker
 from sender_metrics.streams import StreamBook, StreamStore
 from sender_metrics.viewers import ViewerBook, ViewerState
 
-ROLE = "metrics"
 
-
-class MetricsRuntime(RoleRuntimeBase):
+class MetricsRuntime(RoleRuntime[MetricsSettings]):
     """The metrics role's parts; `children()` is the one list its lifespan runs."""
 
+    role = "metrics"
+
     def __init__(self, settings: MetricsSettings, registry: CollectorRegistry) -> None:
-        self.settings = settings
-        self.auth_failures = AuthFailures(registry, "metrics")
-        self.db = DatabaseChild(settings)
-        self.identity = NodeIdentity.load_or_create(settings.data_dir, settings.node_name)
+        super().__init__(settings, registry)
         self.streams = StreamBook()
         self.shared: SharedState | None = None
         book: ViewerState
@@ -83,24 +76,18 @@ class MetricsRuntime(RoleRuntimeBase):
         tick = self.shared.tick if self.shared else book.sweep
         self.sweeper = Periodic("viewers-sweep", sweep_every, tick)
         self.snapshotter = Periodic("snapshots", settings.snapshot_seconds, self.snapshots.tick)
-        self.started: list[str] = []
 
     def children(self) -> list[Child]:
         shared = self.shared.children() if self.shared else []
         return [self.db.child(), *shared, self.sweeper.child(), self.snapshotter.child()]
 
-    def install(self, app: FastAPI) -> None:
-        """Add the metrics role's routes to `app` (its own or a host's)."""
-        from sender_metrics.api.main import api_router  # the routes' deps import this module
-
-        app.state.settings = self.settings
-        app.state.engine = self.db.engine
-        app.state.runtime = self
-        install_error_handlers(app)
-        app.add_exception_handler(RedisConnectionError, _redis_down)
-        app.add_exception_handler(RedisTimeoutError, _redis_down)
-        app.include_router(api_router(self.settings.api_token, self.auth_failures))
-        app.include_router(node_router(self.identity, ROLE, self.manifest))
+    def routes(self) -> RoleRoutes:
+        return RoleRoutes(
+            guarded=GUARDED,
+            public=PUBLIC,
+            state={"ingest": self.ingest, "viewers": self.book},
+            errors={RedisConnectionError: _redis_down, RedisTimeoutError: _redis_down},
+        )
 
     def describe(self) -> dict[str, object]:
         return {
@@ -116,10 +103,7 @@ class MetricsRuntime(RoleRuntimeBase):
         }
 
     async def readiness(self) -> dict[str, bool]:
-        checks = {
-            "database": await asyncio.to_thread(self.db.ready),
-            "workers": "snapshots" in self.started,
-        }
+        checks = {**await super().readiness(), "workers": "snapshots" in self.started}
         if self.shared is not None:
             checks["redis"] = await self.shared.conn.ready()
         return checks

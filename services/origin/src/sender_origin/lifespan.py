@@ -7,22 +7,17 @@ import functools
 import logging
 import time
 
-from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
-from sender_common.auth import AuthFailures
 from sender_common.children import Child, Periodic
-from sender_common.database import DatabaseChild
-from sender_common.errors import install_error_handlers
 from sender_common.ffmpeg import resolve_ffmpeg
 from sender_common.hls.serving import HlsApp
 from sender_common.hls.spoolcache import SpoolCache
 from sender_common.models import SessionState
-from sender_common.node import NodeIdentity, node_router
-from sender_common.roles import RoleRuntimeBase, hls_manifest
+from sender_common.roles import RoleRoutes, RoleRuntime, hls_manifest
 from sender_common.viewers import Viewers
 from sender_common.viewers.batch import StreamStateData
-from sender_origin.api.main import api_router
+from sender_origin.api.main import GUARDED, public_routers
 from sender_origin.ingest.rtmp import RtmpIngest
 from sender_origin.ingest.srt import SrtIngest
 from sender_origin.metrics import OriginMetrics
@@ -35,17 +30,16 @@ from sender_origin.viewer_counts import ViewerCounts
 log = logging.getLogger(__name__)
 
 
-class OriginRuntime(RoleRuntimeBase):
+class OriginRuntime(RoleRuntime[OriginSettings]):
     """The origin's parts; `children()` is the one list its lifespan runs."""
 
+    role = "origin"
+
     def __init__(self, settings: OriginSettings, registry: CollectorRegistry) -> None:
-        self.settings = settings
-        self.auth_failures = AuthFailures(registry, "origin")
-        self.ffmpeg = resolve_ffmpeg(settings.ffmpeg_executable)
-        self.db = DatabaseChild(settings)
-        self.identity = NodeIdentity.load_or_create(settings.data_dir, settings.node_name)
+        self.ffmpeg = resolve_ffmpeg(settings.ffmpeg_executable)  # before the data dir is touched
+        super().__init__(settings, registry)
         self.viewers = Viewers(
-            settings, "origin", registry, self.identity, known_endpoint=self._serves
+            settings, self.role, registry, self.identity, known_endpoint=self._serves
         )
         self.metrics = OriginMetrics(registry)
         settings.spool_dir.mkdir(parents=True, exist_ok=True)
@@ -85,7 +79,6 @@ class OriginRuntime(RoleRuntimeBase):
         self.retention = Periodic(
             "retention", settings.retention_check_seconds, RetentionSweep(self.manager)
         )
-        self.started: list[str] = []
         self._recover_task: asyncio.Task[None] | None = None
 
     def _serves(self, slug: str) -> bool:
@@ -124,23 +117,16 @@ class OriginRuntime(RoleRuntimeBase):
 
         self._recover_task = asyncio.create_task(_recover(), name="recover")
 
-    def install(self, app: FastAPI) -> None:
-        """Add the origin's routes and mounted apps to `app` (its own or a host's)."""
-        app.state.settings = self.settings
-        app.state.engine = self.db.engine
-        app.state.manager = self.manager
-        app.state.viewer_counts = ViewerCounts(self.viewers, self.settings.api_token)
-        install_error_handlers(app)
-        app.include_router(api_router(self.settings.api_token, self.auth_failures))
-        app.include_router(node_router(self.identity, "origin", self.manifest))
-        app.include_router(self.viewers.router())
-        app.mount("/sender/hls", self.hls, name="hls")
-        try:
-            from sender_common.player import console_router, player_router
-        except ImportError:  # pragma: no cover - the player package ships with sender_common
-            return
-        app.include_router(player_router())
-        app.include_router(console_router())
+    def routes(self) -> RoleRoutes:
+        return RoleRoutes(
+            guarded=GUARDED,
+            public=public_routers(self.manager),
+            viewers=self.viewers,
+            state={
+                "manager": self.manager,
+                "viewer_counts": ViewerCounts(self.viewers, self.settings.api_token),
+            },
+        )
 
     def describe(self) -> dict[str, object]:
         return {
@@ -159,7 +145,7 @@ class OriginRuntime(RoleRuntimeBase):
 
     async def readiness(self) -> dict[str, bool]:
         return {
-            "database": await asyncio.to_thread(self.db.ready),
+            **await super().readiness(),
             "ffmpeg": bool(self.ffmpeg),
             "ingest": "ingest" in self.started and self.srt.running,
             "spool_writable": await asyncio.to_thread(

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Final
 
 from fastapi import APIRouter
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse
 
-from sender_common.player.router import ASSET_CACHE_CONTROL, default_dist_dir
+from sender_common.player.router import add_asset_route, default_dist_dir, not_built
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ CONSOLE_ASSETS: Final[dict[str, str]] = {
     "console.css": "text/css; charset=utf-8",
     "console.js.map": "application/json",
 }
-NOT_BUILT_MESSAGE: Final = "console assets not built: run `make player`"
+NOT_BUILT_MESSAGE: Final = not_built("console")
 CSP: Final = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'none'; "
@@ -78,21 +78,6 @@ def console_router(dist_dir: Path | None = None) -> APIRouter:
             log.warning("%s (looked in %s)", NOT_BUILT_MESSAGE, assets_dir)
         return HTMLResponse(render_console(built=built), headers=PAGE_HEADERS)
 
-    @router.api_route(
-        f"{ASSETS_PREFIX}/{{name}}",
-        methods=["GET", "HEAD"],
-        response_model=None,
-        include_in_schema=False,
-    )
-    def console_asset(name: str) -> Response:
-        media_type = CONSOLE_ASSETS.get(name)
-        if media_type is None:
-            return JSONResponse(status_code=404, content={"detail": "unknown console asset"})
-        path = assets_dir / name
-        if not path.is_file():
-            return JSONResponse(status_code=404, content={"detail": NOT_BUILT_MESSAGE})
-        return FileResponse(
-            path, media_type=media_type, headers={"Cache-Control": ASSET_CACHE_CONTROL}
-        )
+    add_asset_route(router, "console", ASSETS_PREFIX, CONSOLE_ASSETS, assets_dir)
 
     return router

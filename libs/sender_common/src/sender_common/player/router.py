@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import html
 import logging
-import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
 
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
-log = logging.getLogger(__name__)
+from sender_common.models import SLUG_RE
 
-ENDPOINT_RE: Final = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+log = logging.getLogger(__name__)
 
 # The only files ever served from static/dist/, with their content types.
 ASSET_TYPES: Final[dict[str, str]] = {
@@ -29,7 +29,14 @@ REQUIRED_ASSETS: Final = ("player.js", "player.css")
 ASSET_CACHE_CONTROL: Final = "public, max-age=300"
 PAGE_PREFIX: Final = "/sender/player"
 ASSETS_PREFIX: Final = "/sender/player-assets"
-NOT_BUILT_MESSAGE: Final = "player assets not built: run `make player`"
+
+
+def not_built(what: str) -> str:
+    """The message when `what`'s bundle is missing (a 404's detail, a warning's text)."""
+    return f"{what} assets not built: run `make player`"
+
+
+NOT_BUILT_MESSAGE: Final = not_built("player")
 
 
 def default_dist_dir() -> Path:
@@ -96,6 +103,31 @@ def render_page(endpoint: str, *, built: bool) -> str:
 """
 
 
+def add_asset_route(
+    router: APIRouter, what: str, prefix: str, assets: Mapping[str, str], assets_dir: Path
+) -> None:
+    """`GET|HEAD {prefix}/{name}`: only the listed files of `assets_dir`, with their types
+    (`what`: whose assets, for the route's name and the errors)."""
+
+    @router.api_route(
+        f"{prefix}/{{name}}",
+        methods=["GET", "HEAD"],
+        response_model=None,
+        include_in_schema=False,
+        name=f"{what}_asset",
+    )
+    def asset(name: str) -> Response:
+        media_type = assets.get(name)
+        if media_type is None:
+            return _not_found(f"unknown {what} asset")
+        path = assets_dir / name
+        if not path.is_file():
+            return _not_found(not_built(what))
+        return FileResponse(
+            path, media_type=media_type, headers={"Cache-Control": ASSET_CACHE_CONTROL}
+        )
+
+
 def player_router(dist_dir: Path | None = None) -> APIRouter:
     """Routes for the player page and its assets.
 
@@ -107,7 +139,7 @@ def player_router(dist_dir: Path | None = None) -> APIRouter:
 
     @router.get(f"{PAGE_PREFIX}/{{endpoint}}", response_class=HTMLResponse, response_model=None)
     def player_page(endpoint: str) -> HTMLResponse | JSONResponse:
-        if not ENDPOINT_RE.fullmatch(endpoint):
+        if not SLUG_RE.fullmatch(endpoint):
             return _not_found("invalid endpoint name")
         built = _assets_built(assets_dir)
         if not built:
@@ -116,21 +148,6 @@ def player_router(dist_dir: Path | None = None) -> APIRouter:
             render_page(endpoint, built=built), headers={"Cache-Control": "no-cache"}
         )
 
-    @router.api_route(
-        f"{ASSETS_PREFIX}/{{name}}",
-        methods=["GET", "HEAD"],
-        response_model=None,
-        include_in_schema=False,
-    )
-    def player_asset(name: str) -> Response:
-        media_type = ASSET_TYPES.get(name)
-        if media_type is None:
-            return _not_found("unknown player asset")
-        path = assets_dir / name
-        if not path.is_file():
-            return _not_found(NOT_BUILT_MESSAGE)
-        return FileResponse(
-            path, media_type=media_type, headers={"Cache-Control": ASSET_CACHE_CONTROL}
-        )
+    add_asset_route(router, "player", ASSETS_PREFIX, ASSET_TYPES, assets_dir)
 
     return router

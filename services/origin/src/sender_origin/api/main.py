@@ -1,20 +1,14 @@
-"""The origin's /api/v1 router."""
+"""The origin's /api/v1 routers: management behind the token, playback public."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Depends
-
-from sender_common.auth import bearer_guard
 from sender_origin.api.routes import endpoints, playback, recordings, streams
+from sender_origin.streams.manager import StreamManager
+
+GUARDED = (endpoints.router, recordings.router, streams.router)
 
 
-def api_router(api_token: str | None, on_failure: Callable[[], None] | None = None) -> APIRouter:
-    router = APIRouter(prefix="/api/v1")
-    guard = [Depends(bearer_guard(api_token, on_failure))]
-    router.include_router(endpoints.router, dependencies=guard)
-    router.include_router(recordings.router, dependencies=guard)
-    router.include_router(streams.router, dependencies=guard)
-    router.include_router(playback.router)
-    return router
+def public_routers(manager: StreamManager) -> list[APIRouter]:
+    return [playback.router(manager)]

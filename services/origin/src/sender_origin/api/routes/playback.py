@@ -1,24 +1,15 @@
-"""/api/v1/playback/{endpoint}: what a player needs to start (public)."""
+"""/api/v1/playback/{endpoint} on the origin: the shared route over the origin's streams."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from sender_common.playback import Playback, playback_of
-from sender_origin.deps import ManagerDep
-
-router = APIRouter(prefix="/playback", tags=["playback"])
+from sender_common.playback import LiveStatus, playback_router
+from sender_origin.streams.manager import StreamManager
 
 
-@router.get("/{slug}")
-async def playback(manager: ManagerDep, slug: str) -> Playback:
-    status = await manager.status(slug)
-    return playback_of(
-        slug,
-        state=status.state.value,
-        generation=status.generation,
-        live_url=status.live_url,
-        renditions=status.renditions,
-        hls=manager.settings.hls,
-        dvr_window_seconds=manager.dvr_seconds(slug),
-    )
+def router(manager: StreamManager) -> APIRouter:
+    async def find(endpoint: str) -> tuple[LiveStatus, float]:
+        return await manager.status(endpoint), manager.dvr_seconds(endpoint)
+
+    return playback_router(find, manager.settings.hls)
