@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import time
@@ -102,7 +103,7 @@ class OriginRuntime(RoleRuntime[OriginSettings]):
         return [
             self.db.child(),
             *self.viewers.delivery_children(),
-            Child("media_sessions", self._recover_when_db_ready, self.manager.shutdown),
+            Child("media_sessions", self._recover_when_db_ready, self._stop_sessions),
             Child("ingest", self.ingest.start, self.ingest.stop),
             Child("srt_ingest", self.srt.start, self.srt.stop),
             self.ticker.child(),
@@ -116,6 +117,14 @@ class OriginRuntime(RoleRuntime[OriginSettings]):
             await self.manager.recover()
 
         self._recover_task = asyncio.create_task(_recover(), name="recover")
+
+    async def _stop_sessions(self) -> None:
+        """A recovery still waiting for the database is cancelled before the sessions stop."""
+        if self._recover_task is not None and not self._recover_task.done():
+            self._recover_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._recover_task
+        await self.manager.shutdown()
 
     def routes(self) -> RoleRoutes:
         return RoleRoutes(
