@@ -3,16 +3,13 @@ signed control messages (a stream's state) on the control lane when the node has
 
 from __future__ import annotations
 
-__all__ = ["Reporter", "ViewerSettings"]
+__all__ = ["Reporter"]
 
 import json
 import secrets
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
-
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sender_common.node import NodeIdentity
 from sender_common.viewers.batch import (
@@ -23,26 +20,6 @@ from sender_common.viewers.batch import (
 )
 from sender_common.viewers.lanes import Envelope, Lane, Lanes
 from sender_common.viewers.tracker import ViewerTracker
-
-
-class ViewerSettings(BaseSettings):
-    """Viewer-counting knobs (env prefix `SENDER_`), beyond `CommonSettings`."""
-
-    model_config = SettingsConfigDict(env_prefix="SENDER_", extra="ignore")
-
-    viewer_salt: str = ""
-    viewer_idle_seconds: float | None = Field(default=None, gt=0)
-    viewer_report_seconds: float = Field(default=2.0, gt=0)
-    # on shutdown: how long the final batch (and the rest of the bulk queue) may take
-    viewer_final_flush_seconds: float = Field(default=2.0, ge=0)
-    viewer_retry_max_seconds: float = Field(default=5.0, gt=0)
-    viewer_bulk_max_batches: int = Field(default=1000, ge=1)
-    viewer_bulk_max_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
-    viewer_events_rate: float = Field(default=5.0, gt=0)
-    viewer_events_burst: int = Field(default=10, ge=1)
-    viewer_label_limit: int = Field(default=100, ge=1)
-    viewer_max_per_client: int = Field(default=50, ge=1)
-    metrics_ingest_token: str | None = None
 
 
 class Reporter:
