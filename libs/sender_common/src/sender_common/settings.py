@@ -235,7 +235,9 @@ def _env_value(value: object) -> str:
         return ",".join(_env_value(item) for item in value)
     if isinstance(value, BaseModel):
         return value.model_dump_json()
-    return str(value)  # str() of a float is exact (shortest round-tripping repr)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # "2", as people write it
+    return str(value)  # str() of a float is exact (its shortest round-tripping form)
 
 
 def settings_env(settings: BaseSettings) -> dict[str, str]:
