@@ -24,7 +24,7 @@ from typing import Any
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from sender_common.settings import given, role_settings, settings_env
+from sender_common.settings import role_env
 
 
 class PortBusyError(Exception):
@@ -131,8 +131,8 @@ def role_available(name: str) -> bool:
 
 def _role_env(config: UpConfig, name: str, port: int, **values: Any) -> dict[str, str]:
     """The role's SENDER_* variables, built from its settings model."""
-    settings = given(
-        role_settings(name),
+    return role_env(
+        name,
         data_dir=(config.data_dir / name).resolve(),
         host=config.host,
         http_port=port,
@@ -141,7 +141,6 @@ def _role_env(config: UpConfig, name: str, port: int, **values: Any) -> dict[str
         hls_window_segments=config.window_segments,
         **values,
     )
-    return settings_env(settings)
 
 
 def role_specs(config: UpConfig, available: set[str]) -> list[RoleSpec]:

@@ -13,9 +13,11 @@ __all__ = [
     "CommonSettings",
     "HlsConfig",
     "ViewerSettings",
+    "check_env_names",
     "default_data_dir",
     "env_name",
     "given",
+    "role_env",
     "role_settings",
     "settings_env",
     "settings_from_env",
@@ -24,7 +26,7 @@ __all__ = [
 import dataclasses
 import importlib
 import ipaddress
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -117,7 +119,6 @@ class CommonSettings(BaseSettings, ViewerSettings):
     database_url: str | None = None
     host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)
-    public_url: str | None = None
     ffmpeg_executable: str | None = None
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     count_localhost: bool = False
@@ -217,14 +218,19 @@ class _GivenEnv(EnvSettingsSource):
         return {key.lower(): value for key, value in self._given.items()}
 
 
-def settings_from_env(model: type[S], env: Mapping[str, str]) -> S:
-    """`model` as a child process given exactly `env` reads it (not `os.environ`). A
-    variable with the model's prefix that sets none of its fields is refused."""
+def check_env_names(model: type[BaseSettings], names: Iterable[str]) -> None:
+    """Refuse a variable with the model's prefix (`SENDER_`) that sets none of its fields."""
     prefix = str(model.model_config.get("env_prefix", "")).upper()
     known = {env_name(model, field) for field in model.model_fields}
-    unknown = sorted(k for k in env if k.upper().startswith(prefix) and k.upper() not in known)
+    unknown = sorted(n for n in names if n.upper().startswith(prefix) and n.upper() not in known)
     if unknown:
         raise ValueError(f"{model.__name__} has no variable {', '.join(unknown)}")
+
+
+def settings_from_env(model: type[S], env: Mapping[str, str]) -> S:
+    """`model` as a child process given exactly `env` reads it (not `os.environ`); see
+    `check_env_names`."""
+    check_env_names(model, env)
     return model(_build_sources=((_GivenEnv(model, env),), {}))
 
 
@@ -258,3 +264,8 @@ def settings_env(settings: BaseSettings) -> dict[str, str]:
     if lost:
         raise ValueError(f"{model.__name__}: the environment cannot carry {', '.join(lost)}")
     return env
+
+
+def role_env(role: str, /, **values: Any) -> dict[str, str]:
+    """The variables giving a child `role` process these field values (see `given`)."""
+    return settings_env(given(role_settings(role), **values))
