@@ -79,16 +79,16 @@ class UpSettings(BaseSettings):
         return cls(**{name: value for name, value in flags.items() if value is not None})
 
     def config(self, **rest: Any) -> UpConfig:
-        return UpConfig(
-            data_dir=self.data_dir.resolve(),
-            host=self.host,
-            rtmp_port=self.rtmp_port,
-            srt_port=self.srt_port,
-            segment_seconds=self.hls_segment_seconds,
-            window_segments=self.hls_window_segments,
-            restart_budget=self.up_restart_budget,
-            **rest,
-        )
+        values = {_CONFIG_NAMES.get(name, name): v for name, v in self.model_dump().items()}
+        return UpConfig(**{**values, "data_dir": self.data_dir.resolve(), **rest})
+
+
+# UpSettings field -> UpConfig field, where the names differ
+_CONFIG_NAMES = {
+    "hls_segment_seconds": "segment_seconds",
+    "hls_window_segments": "window_segments",
+    "up_restart_budget": "restart_budget",
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 __all__ = [
     "ROLE_SETTINGS",
+    "CommaList",
     "CommonSettings",
     "HlsConfig",
     "ViewerSettings",
@@ -31,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -85,6 +86,16 @@ class HlsConfig:
         return max(self.window_seconds, 15.0)
 
 
+def split_commas(value: object) -> object:
+    """`a, b,c` -> ["a", "b", "c"]: how a list setting is written in one variable."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+# a list setting: comma-separated in its variable (not JSON)
+CommaList = Annotated[list[str], NoDecode, BeforeValidator(split_commas)]
+
 # HlsConfig's env form: the `hls_<name>` field of CommonSettings for each of its fields
 HLS_FIELDS = tuple(f.name for f in dataclasses.fields(HlsConfig))
 
@@ -120,7 +131,7 @@ class CommonSettings(BaseSettings, ViewerSettings):
     host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)
     ffmpeg_executable: str | None = None
-    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    trusted_proxies: CommaList = Field(default_factory=list)
     count_localhost: bool = False
     api_token: str | None = None
     metrics_url: str | None = None
@@ -136,13 +147,6 @@ class CommonSettings(BaseSettings, ViewerSettings):
     # Off a loopback bind a role refuses to start without SENDER_API_TOKEN, unless the
     # operator says their own auth sits in front (logged as a warning at every start).
     insecure_no_token: bool = False
-
-    @field_validator("trusted_proxies", mode="before")
-    @classmethod
-    def _split_proxies(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from pydantic import Field, field_validator
-from pydantic_settings import NoDecode
 
-from sender_common.settings import CommonSettings
+from sender_common.settings import CommaList, CommonSettings
 
 
 class MetricsSettings(CommonSettings):
     http_port: int = Field(default=8082, ge=0, le=65535)
     # public keys (base64url ed25519) of nodes accepted without a token: SENDER_METRICS_NODE_KEYS
-    metrics_node_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    metrics_node_keys: CommaList = Field(default_factory=list)
     snapshot_seconds: float = Field(default=60.0, gt=0)
     snapshot_retention_seconds: float = Field(default=7 * 86400.0, gt=0)
     history_retention_days: int = Field(default=400, ge=1)
@@ -22,13 +19,6 @@ class MetricsSettings(CommonSettings):
     endpoint_label_limit: int = Field(default=100, ge=1)
     # replicas share viewers, pins and sequences here (SENDER_METRICS_REDIS_URL); unset: in-process
     metrics_redis_url: str | None = None
-
-    @field_validator("metrics_node_keys", mode="before")
-    @classmethod
-    def _split_keys(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
 
     @field_validator("metrics_redis_url")
     @classmethod

@@ -9,6 +9,7 @@ import json
 import secrets
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
 
 from sender_common.node import NodeIdentity
@@ -22,32 +23,26 @@ from sender_common.viewers.lanes import Envelope, Lane, Lanes
 from sender_common.viewers.tracker import ViewerTracker
 
 
+@dataclass(eq=False)
 class Reporter:
     """Drains the tracker into one signed batch per tick and queues it on the bulk lane;
     signs control messages, numbered in their own sequence, for the control lane."""
 
-    def __init__(
-        self,
-        tracker: ViewerTracker,
-        identity: NodeIdentity,
-        role: str,
-        lanes: Lanes,
-        *,
-        token: str | None = None,
-        max_viewers: int = 10_000,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self.max_viewers = max_viewers
-        self.tracker = tracker
-        self.identity = identity
-        self.role = role
-        self.lanes = lanes
-        self.token = token
-        self.clock = clock
-        self.boot_id = secrets.token_urlsafe(12)
-        self.boot_at = clock()
-        self.seq = 0
-        self.control_seq = 0
+    tracker: ViewerTracker
+    identity: NodeIdentity
+    role: str
+    lanes: Lanes
+    _: KW_ONLY
+    token: str | None = None
+    max_viewers: int = 10_000
+    clock: Callable[[], float] = time.time
+    boot_id: str = field(init=False, default_factory=lambda: secrets.token_urlsafe(12))
+    boot_at: float = field(init=False)
+    seq: int = field(init=False, default=0)
+    control_seq: int = field(init=False, default=0)
+
+    def __post_init__(self) -> None:
+        self.boot_at = self.clock()
 
     def _header(self, seq: int) -> dict[str, Any]:
         return {

@@ -13,7 +13,7 @@ __all__ = ["EndpointCounters", "ViewerTracker", "client_key", "vsid_key"]
 import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 
 
 def vsid_key(vsid: str) -> str:
@@ -48,24 +48,18 @@ class _Endpoint:
     pending: EndpointCounters = field(default_factory=EndpointCounters)
 
 
+@dataclass(eq=False)
 class ViewerTracker:
     """Active sessions per endpoint, plus counter deltas not yet reported."""
 
-    def __init__(
-        self,
-        idle_seconds: float,
-        *,
-        max_sessions: int = 200_000,
-        max_per_client: int = 50,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self.idle_seconds = idle_seconds
-        self.max_sessions = max_sessions
-        self.max_per_client = max_per_client
-        self.clock = clock
-        self._endpoints: dict[str, _Endpoint] = {}
-        self._total = 0
-        self.refused = 0
+    idle_seconds: float
+    _: KW_ONLY
+    max_sessions: int = 200_000
+    max_per_client: int = 50
+    clock: Callable[[], float] = time.time
+    _endpoints: dict[str, _Endpoint] = field(init=False, default_factory=dict)
+    _total: int = field(init=False, default=0)
+    refused: int = field(init=False, default=0)
 
     def _ep(self, endpoint: str) -> _Endpoint:
         ep = self._endpoints.get(endpoint)
