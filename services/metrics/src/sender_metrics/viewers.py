@@ -122,9 +122,7 @@ class ViewerBook:
 
     def active(self, endpoint: str) -> int:
         ep = self._endpoints.get(endpoint)
-        if ep is None:
-            return 0
-        return seen_since(ep.viewers, self.clock() - self.idle_seconds)
+        return 0 if ep is None else seen_since(ep.viewers, self.clock() - self.idle_seconds)
 
     def counts(self) -> dict[str, int]:
         return {name: self.active(name) for name in self._endpoints}

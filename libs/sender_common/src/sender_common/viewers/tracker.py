@@ -129,9 +129,7 @@ class ViewerTracker:
     def active(self, endpoint: str) -> int:
         """Sessions of `endpoint` seen within the idle timeout."""
         ep = self._endpoints.get(endpoint)
-        if ep is None:
-            return 0
-        return seen_since(ep.sessions, self.clock() - self.idle_seconds)
+        return 0 if ep is None else seen_since(ep.sessions, self.clock() - self.idle_seconds)
 
     def counts(self) -> dict[str, int]:
         """Active sessions of every endpoint that has any."""
