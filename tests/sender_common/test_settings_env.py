@@ -20,6 +20,7 @@ from sender_common.settings import (
     settings_env,
     settings_from_env,
 )
+from tests.procs import start_role
 
 EDGE_ENV = {
     "SENDER_DATA_DIR": "/srv/sender/edge",
@@ -132,3 +133,12 @@ def test_viewer_settings_are_read_with_the_role(monkeypatch: pytest.MonkeyPatch)
         assert (settings.viewer_label_limit, settings.metrics_ingest_token) == (7, "shared")
     assert CommonSettings(hls_window_segments=2, hls_segment_seconds=1).idle_seconds == 15.0
     assert CommonSettings(viewer_idle_seconds=4).idle_seconds == 4.0
+
+
+def test_test_processes_refuse_a_misspelled_variable(tmp_path: Path) -> None:
+    """`tests.procs.start_role` fails before starting anything on a typo."""
+    with pytest.raises(ValueError, match="OriginSettings has no variable SENDER_RTMP_PROT"):
+        start_role("origin", tmp_path, env={"SENDER_RTMP_PROT": "1935"}, ready=False)
+    with pytest.raises(ValueError, match="EdgeSettings has no field upstream_ur"):
+        start_role("edge", tmp_path, settings={"upstream_ur": "http://127.0.0.2"}, ready=False)
+    assert not list(tmp_path.glob("*.log"))  # no process was started

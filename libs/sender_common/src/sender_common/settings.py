@@ -1,9 +1,11 @@
 """Settings shared by every role (env prefix `SENDER_`), and the environment of a child role.
 
 Each role has one settings model (`OriginSettings`, `EdgeSettings`, `MetricsSettings`, all
-`CommonSettings`), read once when the role starts and passed down. Whoever starts a role
-process (`sender up`, tests, the e2e harness) builds its environment from that model with
-`settings_env(given(Model, field=value, ...))`, so a misspelled or renamed field fails there.
+`CommonSettings`, which includes `ViewerSettings`), read once when the role starts and passed
+down. Whoever starts a role process (`sender up`, tests, the e2e harness) builds its
+environment from that model, `role_env("edge", upstream_url=...)` or
+`settings_env(given(Model, ...))`, so a misspelled or renamed field fails there, not silently
+in the child. Names and defaults are the README's configuration table (tests/docs checks it).
 """
 
 from __future__ import annotations
@@ -200,8 +202,7 @@ def env_name(model: type[BaseSettings], field: str) -> str:
 def given(model: type[S], /, **values: Any) -> S:
     """`model` validated from these field values and its defaults only (not the environment);
     `hls=HlsConfig(...)` stands for the `hls_*` fields. An unknown field is refused."""
-    hls = values.pop("hls", None)
-    if isinstance(hls, HlsConfig):
+    if (hls := values.pop("hls", None)) is not None:
         values |= {f"hls_{name}": getattr(hls, name) for name in HLS_FIELDS}
     unknown = sorted(set(values) - set(model.model_fields))
     if unknown:

@@ -4,7 +4,8 @@
 app's observer), `router()` (player events) and `children()` (the lifespan's workers).
 Without `SENDER_METRICS_URL` the node counts itself (`sender_<role>_active_viewers`); with it,
 the node also sends signed batches to the metrics role on the bulk lane, control messages
-(`send_control`) on the control lane, and one final batch when it stops.
+(`send_control`) on the control lane, and one final batch when it stops. Its knobs are the
+`ViewerSettings` fields of the role's settings, read with them once.
 """
 
 from __future__ import annotations
