@@ -8,10 +8,10 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 
@@ -92,7 +92,7 @@ def start_role(
     port: int | None = None,
     host: str = "127.0.0.1",
     env: dict[str, str] | None = None,
-    settings: dict[str, object] | None = None,
+    settings: Mapping[str, object] | None = None,
     ready: bool = True,
     timeout: float = 30,
     ssl: tuple[Path, Path] | None = None,
@@ -134,7 +134,7 @@ def start_role(
 
 
 def role_env_for_tests(
-    role: str, data_dir: Path, host: str, port: int, settings: dict[str, object] | None = None
+    role: str, data_dir: Path, host: str, port: int, settings: Mapping[str, object] | None = None
 ) -> dict[str, str]:
     """The SENDER_* variables of a role process in tests: fast HLS timing, then `settings`."""
     # upstreams in tests are on other loopback addresses and ports
@@ -162,15 +162,10 @@ def wait_ready(proc: Proc, timeout: float = 30) -> None:
     wait_for(_ready, timeout, f"{proc.role} ready")
 
 
-def start_origin(data_dir: Path, *, env: dict[str, str] | None = None, **kw: object) -> Proc:
+def start_origin(data_dir: Path, *, env: dict[str, str] | None = None, **kw: Any) -> Proc:
     rtmp_port = free_port()
-    proc = start_role(
-        "origin",
-        data_dir,
-        env=env,
-        settings={"rtmp_port": rtmp_port, "reconnect_grace_seconds": 1},
-        **kw,
-    )  # type: ignore[arg-type]
+    settings = {"rtmp_port": rtmp_port, "reconnect_grace_seconds": 1}
+    proc = start_role("origin", data_dir, env=env, settings=settings, **kw)
     proc.extra["rtmp_port"] = rtmp_port
     return proc
 

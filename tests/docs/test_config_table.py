@@ -80,9 +80,8 @@ def test_the_table_states_the_models_defaults() -> None:
         if len(per_role) > 1:  # one default per role: origin / edge / metrics
             (name,) = names
             for role, text in zip(ROLE_SETTINGS, per_role, strict=True):
-                model = role_settings(role)
-                field = model.model_fields[name.removeprefix("SENDER_").lower()]
-                assert field.default == parse_default(text), (name, role)
+                info = role_settings(role).model_fields[name.removeprefix("SENDER_").lower()]
+                assert info.default == parse_default(text), (name, role)
                 checked += 1
             continue
         parts = [p.strip() for p in cell.split(",")]

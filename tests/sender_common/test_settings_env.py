@@ -20,6 +20,8 @@ from sender_common.settings import (
     settings_env,
     settings_from_env,
 )
+from sender_edge.settings import EdgeSettings
+from sender_origin.settings import OriginSettings
 from tests.procs import start_role
 
 EDGE_ENV = {
@@ -69,7 +71,7 @@ def test_names_come_from_the_model() -> None:
 
 
 def test_round_trip_env_model_env_model_is_identical() -> None:
-    model = role_settings("edge")
+    model = EdgeSettings
     first = settings_from_env(model, EDGE_ENV)
     assert first.hls == HlsConfig(1.5, 4, 60.0, 0.3, False)
     assert first.upstream_allow == ["127.0.0.0/8", "origin.internal"]
@@ -92,9 +94,9 @@ def test_from_env_reads_like_the_child(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_from_env_ignores_the_parents_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SENDER_HTTP_PORT", "1")
     monkeypatch.setenv("SENDER_VIEWER_SALT", "parent")
-    settings = settings_from_env(role_settings("origin"), {"SENDER_RTMP_PORT": "2000"})
+    settings = settings_from_env(OriginSettings, {"SENDER_RTMP_PORT": "2000"})
     assert (settings.http_port, settings.viewer_salt, settings.rtmp_port) == (8080, "", 2000)
-    assert given(role_settings("origin"), rtmp_port=2000) == settings
+    assert given(OriginSettings, rtmp_port=2000) == settings
 
 
 def test_hls_config_has_an_env_form() -> None:
