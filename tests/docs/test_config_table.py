@@ -104,3 +104,23 @@ def test_the_table_states_the_models_defaults() -> None:
 @pytest.mark.parametrize("text", ["2", "5 s", "16 MiB", "5/s", "true", "none", "empty", "`x`"])
 def test_defaults_in_words_parse(text: str) -> None:
     assert parse_default(text) is not UNSTATED
+
+
+# variables the test suite reads (not settings of any role)
+TEST_SWITCHES = {"SENDER_E2E_CONTAINERS"}
+
+
+def test_docs_and_manifests_name_only_real_variables() -> None:
+    """A renamed field leaves no stale `SENDER_*` name in the docs or the deploy manifests."""
+    root = README.parent
+    files = [README, *root.glob("docs/**/*.md"), *root.glob("*/README.md")]
+    files += [p for p in (root / "deploy").rglob("*") if p.is_file()]
+    fields = model_fields()
+    stale = {
+        f"{path.relative_to(root)}: {name}"
+        for path in files
+        for name in re.findall(r"SENDER_[A-Z0-9_]+", path.read_text(errors="replace"))
+        if name not in fields and name not in TEST_SWITCHES
+    }
+    assert len(files) > 10
+    assert not stale, sorted(stale)
