@@ -25,6 +25,7 @@ import httpx
 
 from e2e.front import RoundRobinFront
 from e2e.vm import ScrapeTarget, VictoriaMetrics
+from sender_common.settings import CommonSettings, given, role_env, settings_env
 from tests.procs import (
     Proc,
     children_of,
@@ -43,23 +44,23 @@ VM_HOST = "127.0.0.6"
 INGEST_TOKEN = "e2e-ingest-token"
 
 # Short enough to watch viewers come and go within a test; shared by nodes and metrics.
-VIEWER_ENV = {
-    "SENDER_VIEWER_IDLE_SECONDS": "6",
-    "SENDER_VIEWER_REPORT_SECONDS": "1",
-    "SENDER_METRICS_INGEST_TOKEN": INGEST_TOKEN,
-}
-ORIGIN_ENV = {
-    "SENDER_RECONNECT_GRACE_SECONDS": "1",
-    "SENDER_SRT_PORT": "0",  # several origins share a host: each takes a free UDP port
+VIEWER_ENV = settings_env(
+    given(
+        CommonSettings,
+        viewer_idle_seconds=6,
+        viewer_report_seconds=1,
+        metrics_ingest_token=INGEST_TOKEN,
+    )
+)
+ORIGIN_ENV = role_env(
+    "origin",
+    reconnect_grace_seconds=1,
+    srt_port=0,  # several origins share a host: each takes a free UDP port
     # the edges' own fetches are relayed traffic, not viewers
-    "SENDER_TRUSTED_PROXIES": ",".join(f"{h}/32" for h in EDGE_HOSTS),
-}
-EDGE_ENV = {
-    "SENDER_RECONCILE_SECONDS": "1",
-    "SENDER_UPSTREAM_TIMEOUT": "2",
-    "SENDER_STALE_AFTER_TARGETS": "3",
-}
-METRICS_ENV = {"SENDER_SNAPSHOT_SECONDS": "2"}
+    trusted_proxies=[f"{h}/32" for h in EDGE_HOSTS],
+)
+EDGE_ENV = role_env("edge", reconcile_seconds=1, upstream_timeout=2, stale_after_targets=3)
+METRICS_ENV = role_env("metrics", snapshot_seconds=2)
 
 
 def metrics_role_available() -> bool:
@@ -186,7 +187,7 @@ class Cluster:
         if self.with_metrics and metrics_role_available():
             self._launch_metrics(launched)
         self.rtmp_port = free_port(ORIGIN_HOST)
-        origin_env = {**ORIGIN_ENV, "SENDER_RTMP_PORT": str(self.rtmp_port)}
+        origin_env = {**ORIGIN_ENV, **role_env("origin", rtmp_port=self.rtmp_port)}
         launched.append(("origin", self.launch("origin", ORIGIN_HOST, "origin", origin_env)))
         self.origin_url = launched[-1][1].url
         for i, host in enumerate(EDGE_HOSTS[: self.edges_count]):
@@ -205,9 +206,8 @@ class Cluster:
 
     def _launch_metrics(self, launched: list[tuple[str, Proc]]) -> None:
         """One metrics process, or replicas sharing Redis behind a round-robin front."""
-        env = dict(METRICS_ENV)
-        if self.metrics_redis_url:
-            env["SENDER_METRICS_REDIS_URL"] = self.metrics_redis_url
+        redis = role_env("metrics", metrics_redis_url=self.metrics_redis_url or None)
+        env = {**METRICS_ENV, **redis}
         for i in range(self.metrics_replicas):
             name = "metrics" if i == 0 else f"metrics{i}"
             launched.append(("metrics", self.launch("metrics", METRICS_HOST, name, env)))
@@ -222,7 +222,7 @@ class Cluster:
         """Another origin on the origin address (own HTTP and RTMP ports and data dir)."""
         rtmp_port = free_port(ORIGIN_HOST)
         node = self.spawn(
-            "origin", ORIGIN_HOST, name, {**ORIGIN_ENV, "SENDER_RTMP_PORT": str(rtmp_port)}
+            "origin", ORIGIN_HOST, name, {**ORIGIN_ENV, **role_env("origin", rtmp_port=rtmp_port)}
         )
         self.more_origins.append((node, rtmp_port))
         if self.vm is not None:  # picked up within -promscrape.configCheckInterval
@@ -242,15 +242,13 @@ class Cluster:
 
     def _edge_env(self, host: str) -> dict[str, str]:
         # upstream fetches leave from the edge's own address, as they would across machines
-        return {**EDGE_ENV, "SENDER_UPSTREAM_URL": self.origin_url, "SENDER_UPSTREAM_BIND": host}
+        return {**EDGE_ENV, **role_env("edge", upstream_url=self.origin_url, upstream_bind=host)}
 
     def _common_env(self, role: str) -> dict[str, str]:
-        env = dict(VIEWER_ENV)
-        if self.metrics_url and role != "metrics":
-            env["SENDER_METRICS_URL"] = self.metrics_url
-        if role in self.database_urls:
-            env["SENDER_DATABASE_URL"] = self.database_urls[role]
-        return env
+        report = self.metrics_url if role != "metrics" else ""
+        database_url = self.database_urls.get(role)
+        node = role_env(role, metrics_url=report or None, database_url=database_url)
+        return {**VIEWER_ENV, **node}
 
     def launch(
         self, role: str, host: str, name: str, env: dict[str, str], port: int | None = None

@@ -8,14 +8,15 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 
 from sender_common.ffmpeg import build_test_publisher_command, resolve_ffmpeg
+from sender_common.settings import check_env_names, role_env, role_settings
 
 T = TypeVar("T")
 SEGMENT_SECONDS = "1"
@@ -91,24 +92,21 @@ def start_role(
     port: int | None = None,
     host: str = "127.0.0.1",
     env: dict[str, str] | None = None,
+    settings: Mapping[str, object] | None = None,
     ready: bool = True,
     timeout: float = 30,
     ssl: tuple[Path, Path] | None = None,
 ) -> Proc:
-    """Start `uvicorn --factory sender_<role>.main:create_app` and wait for /readyz."""
+    """Start `uvicorn --factory sender_<role>.main:create_app` and wait for /readyz.
+
+    Its environment: test defaults and `settings` (field values of the role's settings
+    model), then `env` (SENDER_* variables, each of which must name a field of the role)."""
     port = port or free_port(host)
     data_dir.mkdir(parents=True, exist_ok=True)
-    full_env = {
-        **os.environ,
-        "SENDER_DATA_DIR": str(data_dir),
-        "SENDER_HOST": host,
-        "SENDER_HTTP_PORT": str(port),
-        "SENDER_HLS_SEGMENT_SECONDS": SEGMENT_SECONDS,
-        "SENDER_HLS_WINDOW_SEGMENTS": "6",
-        # upstreams in tests are on other loopback addresses and ports
-        **({"SENDER_UPSTREAM_ALLOW": "127.0.0.0/8"} if role == "edge" else {}),
-        **(env or {}),
-    }
+    full_env = {**os.environ, **role_env_for_tests(role, data_dir, host, port, settings)}
+    if env:
+        check_env_names(role_settings(role), set(env) - set(os.environ))
+        full_env |= env
     argv = [
         sys.executable,
         "-m",
@@ -135,6 +133,26 @@ def start_role(
     return proc
 
 
+def role_env_for_tests(
+    role: str, data_dir: Path, host: str, port: int, settings: Mapping[str, object] | None = None
+) -> dict[str, str]:
+    """The SENDER_* variables of a role process in tests: fast HLS timing, then `settings`."""
+    # upstreams in tests are on other loopback addresses and ports
+    upstreams = {"upstream_allow": ["127.0.0.0/8"]} if role == "edge" else {}
+    return role_env(
+        role,
+        **{
+            "data_dir": data_dir,
+            "host": host,
+            "http_port": port,
+            "hls_segment_seconds": SEGMENT_SECONDS,
+            "hls_window_segments": 6,
+            **upstreams,
+            **(settings or {}),
+        },
+    )
+
+
 def wait_ready(proc: Proc, timeout: float = 30) -> None:
     def _ready() -> bool:
         if proc.popen.poll() is not None:
@@ -144,18 +162,10 @@ def wait_ready(proc: Proc, timeout: float = 30) -> None:
     wait_for(_ready, timeout, f"{proc.role} ready")
 
 
-def start_origin(data_dir: Path, *, env: dict[str, str] | None = None, **kw: object) -> Proc:
+def start_origin(data_dir: Path, *, env: dict[str, str] | None = None, **kw: Any) -> Proc:
     rtmp_port = free_port()
-    proc = start_role(
-        "origin",
-        data_dir,
-        env={
-            "SENDER_RTMP_PORT": str(rtmp_port),
-            "SENDER_RECONNECT_GRACE_SECONDS": "1",
-            **(env or {}),
-        },
-        **kw,
-    )  # type: ignore[arg-type]
+    settings = {"rtmp_port": rtmp_port, "reconnect_grace_seconds": 1}
+    proc = start_role("origin", data_dir, env=env, settings=settings, **kw)
     proc.extra["rtmp_port"] = rtmp_port
     return proc
 

@@ -14,12 +14,16 @@ import pytest
 from e2e.containers.engine import Container, ContainerEngine, find_engine
 from e2e.harness import EDGE_ENV, ORIGIN_ENV, VIEWER_ENV
 from e2e.vm import ScrapeTarget, VictoriaMetrics
+from sender_common.settings import CommonSettings, given, role_env, settings_env
 from tests.procs import free_port, stop_publisher
 
 ROLES = ("origin", "edge", "metrics")
 ORIGIN_HOST, EDGE_HOST, METRICS_HOST = "127.0.0.2", "127.0.0.3", "127.0.0.5"
 TOKEN = "e2e-containers-token"
-COMMON_ENV = {**VIEWER_ENV, "SENDER_API_TOKEN": TOKEN, "SENDER_HLS_SEGMENT_SECONDS": "1"}
+COMMON_ENV = {
+    **VIEWER_ENV,
+    **settings_env(given(CommonSettings, api_token=TOKEN, hls_segment_seconds=1)),
+}
 
 
 @dataclass
@@ -61,30 +65,36 @@ def engine() -> Iterator[ContainerEngine]:
 def stack(engine: ContainerEngine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     metrics_port = free_port(METRICS_HOST)
     metrics_url = f"http://{METRICS_HOST}:{metrics_port}"
-    node_env = {**COMMON_ENV, "SENDER_METRICS_URL": metrics_url}
+    node_env = {**COMMON_ENV, **role_env("origin", metrics_url=metrics_url)}
     rtmp_port = free_port(ORIGIN_HOST)
     srt_port = free_udp_port(ORIGIN_HOST)
     origin_port = free_port(ORIGIN_HOST)
     origin_env = {
         **node_env,
         **ORIGIN_ENV,
-        "SENDER_TRUSTED_PROXIES": f"{EDGE_HOST}/32",
-        "SENDER_RTMP_PORT": str(rtmp_port),
-        "SENDER_SRT_PORT": str(srt_port),
+        **role_env(
+            "origin",
+            trusted_proxies=[f"{EDGE_HOST}/32"],
+            rtmp_port=rtmp_port,
+            srt_port=srt_port,
+        ),
     }
     edge_env = {
         **node_env,
         **EDGE_ENV,
-        "SENDER_UPSTREAM_URL": f"http://{ORIGIN_HOST}:{origin_port}",
-        "SENDER_UPSTREAM_ALLOW": "127.0.0.0/8",
-        "SENDER_UPSTREAM_BIND": EDGE_HOST,
+        **role_env(
+            "edge",
+            upstream_url=f"http://{ORIGIN_HOST}:{origin_port}",
+            upstream_allow=["127.0.0.0/8"],
+            upstream_bind=EDGE_HOST,
+        ),
     }
     metrics = engine.start(
         "metrics",
         "metrics",
         METRICS_HOST,
         metrics_port,
-        {**COMMON_ENV, "SENDER_SNAPSHOT_SECONDS": "2"},
+        {**COMMON_ENV, **role_env("metrics", snapshot_seconds=2)},
     )
     origin = engine.start("origin", "origin", ORIGIN_HOST, origin_port, origin_env)
     edge = engine.start("edge", "edge", EDGE_HOST, free_port(EDGE_HOST), edge_env)

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from sender_common.settings import role_env, role_settings, settings_from_env
 from tests.procs import wait_for
 
 DATA_DIR = "/var/lib/sender"
@@ -44,7 +45,8 @@ class Container:
         return self.url.split("://", 1)[1]
 
     def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.env['SENDER_API_TOKEN']}"}
+        settings = settings_from_env(role_settings(self.role), self.env)
+        return {"Authorization": f"Bearer {settings.api_token}"}
 
     def get(self, path: str, **kw: Any) -> httpx.Response:
         return httpx.get(f"{self.url}{path}", timeout=kw.pop("timeout", 5), **kw)
@@ -134,7 +136,7 @@ class ContainerEngine:
         full_name = f"{self.prefix}-{name}"
         volume = volume or f"{full_name}-data"
         self.volumes.add(volume)
-        full_env = {"SENDER_HOST": host, "SENDER_HTTP_PORT": str(port), **env}
+        full_env = {**role_env(role, host=host, http_port=port), **env}
         args = ["run", "--detach", "--name", full_name, "--network", "host", "--read-only"]
         if self.is_docker:  # podman's --read-only keeps a tmpfs /tmp by itself
             args += ["--tmpfs", "/tmp"]
@@ -151,7 +153,8 @@ class ContainerEngine:
         old.remove()
         self.containers.remove(old)
         host, port = old.address.rsplit(":", 1)
-        env = {k: v for k, v in old.env.items() if k not in {"SENDER_HOST", "SENDER_HTTP_PORT"}}
+        bind = role_env(old.role, host=host, http_port=int(port))
+        env = {k: v for k, v in old.env.items() if k not in bind}
         name = old.name.removeprefix(f"{self.prefix}-")
         return self.start(old.role, name, host, int(port), env, volume=old.volume)
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import httpx
 
+from sender_cli.local.roles import UpSettings
+from sender_common.settings import env_name
 from tests.origin.srt_caller import free_udp_port
 from tests.procs import free_port, pid_alive, signal_and_wait, wait_for
 
@@ -68,8 +70,9 @@ def start_sender_up(
     The data directory is `--data-dir tmp/data`, or SENDER_DATA_DIR when `env` sets it."""
     ports = {name: free_port() for name in ("origin", "edge", "metrics", "rtmp")}
     env = env or {}
-    if "SENDER_DATA_DIR" in env:
-        data_dir = Path(env["SENDER_DATA_DIR"])
+    data_dir_var = env_name(UpSettings, "data_dir")
+    if data_dir_var in env:
+        data_dir = Path(env[data_dir_var])
         argv = sender_argv("up", "--segment-seconds", "1")
     else:
         data_dir = tmp / "data"

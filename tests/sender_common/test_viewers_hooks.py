@@ -15,7 +15,7 @@ from sender_common.hls.serving import HlsApp
 from sender_common.hls.spoolcache import SpoolCache
 from sender_common.node import NodeIdentity
 from sender_common.settings import CommonSettings
-from sender_common.viewers import Viewers, ViewerSettings
+from sender_common.viewers import Viewers
 
 PLAYLIST = "/sender/hls/ep/1/src/index.m3u8"
 SEGMENT = "/sender/hls/ep/1/src/seg_00001.ts"
@@ -28,11 +28,10 @@ def build(tmp_path: Path, **settings: object) -> tuple[FastAPI, Viewers, Collect
     (spool / "ep/1/src/seg_00001.ts").write_bytes(b"\x47" * 1880)
     registry = CollectorRegistry()
     viewers = Viewers(
-        CommonSettings(data_dir=tmp_path, **settings),  # type: ignore[arg-type]
+        CommonSettings(data_dir=tmp_path, viewer_label_limit=2, **settings),  # type: ignore[arg-type]
         "edge",
         registry,
         NodeIdentity(Ed25519PrivateKey.generate()),
-        config=ViewerSettings(viewer_label_limit=2),
     )
     app = FastAPI()
     install_error_handlers(app)  # one error model, as every role installs it
@@ -184,11 +183,10 @@ def test_gauge_falls_to_zero_after_the_idle_timeout(tmp_path: Path) -> None:
     (spool / "ep/1/src/index.m3u8").write_text("#EXTM3U\n#EXT-X-TARGETDURATION:2\n")
     registry = CollectorRegistry()
     viewers = Viewers(
-        CommonSettings(data_dir=tmp_path),
+        CommonSettings(data_dir=tmp_path, viewer_idle_seconds=5),
         "origin",
         registry,
         NodeIdentity(Ed25519PrivateKey.generate()),
-        config=ViewerSettings(viewer_idle_seconds=5),
         clock=lambda: now[0],
     )
     app = FastAPI()

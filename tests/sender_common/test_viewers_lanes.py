@@ -23,7 +23,7 @@ from sender_common.children import run_children
 from sender_common.models import SessionState
 from sender_common.node import NodeIdentity
 from sender_common.settings import CommonSettings
-from sender_common.viewers import Viewers, ViewerSettings
+from sender_common.viewers import Viewers
 from sender_common.viewers.batch import CONTROL_PATH, INGEST_PATH, StreamStateData
 from sender_common.viewers.lanes import (
     Envelope,
@@ -141,11 +141,12 @@ async def test_rejected_messages_are_dropped_and_counted() -> None:
 def test_bulk_queue_bounded_oldest_dropped_and_counted(tmp_path: Path) -> None:
     registry = CollectorRegistry()
     viewers = Viewers(
-        CommonSettings(data_dir=tmp_path, metrics_url="http://127.0.0.1:9"),
+        CommonSettings(
+            data_dir=tmp_path, metrics_url="http://127.0.0.1:9", viewer_bulk_max_batches=3
+        ),
         "edge",
         registry,
         NodeIdentity(Ed25519PrivateKey.generate()),
-        config=ViewerSettings(viewer_bulk_max_batches=3),
     )
     assert viewers.reporter is not None and viewers.lanes is not None
     for i in range(5):
@@ -214,11 +215,15 @@ def reporting_viewers(
     tmp_path: Path, url: str, transport: httpx.AsyncBaseTransport, **config: float
 ) -> Viewers:
     return Viewers(
-        CommonSettings(data_dir=tmp_path, metrics_url=url),
+        CommonSettings(
+            data_dir=tmp_path,
+            metrics_url=url,
+            metrics_ingest_token=TOKEN,
+            **config,  # type: ignore[arg-type]
+        ),
         "origin",
         CollectorRegistry(),
         NodeIdentity(Ed25519PrivateKey.generate()),
-        config=ViewerSettings(metrics_ingest_token=TOKEN, **config),
         transport=transport,
     )
 

@@ -7,32 +7,26 @@ __all__ = ["RestartBudget"]
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 
+@dataclass
 class RestartBudget:
     """At most `budget` restarts of one role within `window` seconds; each waits longer.
 
     Delays double from `initial` up to `maximum`; restarts older than `window` no longer
     count, so a role that crashes once a day is restarted every time."""
 
-    def __init__(
-        self,
-        budget: int = 5,
-        window: float = 120.0,
-        initial: float = 0.5,
-        maximum: float = 10.0,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.budget = budget
-        self.window = window
-        self.initial = initial
-        self.maximum = maximum
-        self._clock = clock
-        self._recent: dict[str, deque[float]] = {}
+    budget: int = 5
+    window: float = 120.0
+    initial: float = 0.5
+    maximum: float = 10.0
+    clock: Callable[[], float] = time.monotonic
+    _recent: dict[str, deque[float]] = field(default_factory=dict, init=False, repr=False)
 
     def next_delay(self, role: str) -> float | None:
         """Seconds to wait before restarting `role`, or None when its budget is spent."""
-        now = self._clock()
+        now = self.clock()
         recent = self._recent.setdefault(role, deque())
         while recent and recent[0] <= now - self.window:
             recent.popleft()

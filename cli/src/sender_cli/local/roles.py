@@ -14,7 +14,6 @@ __all__ = [
 
 import errno
 import importlib.util
-import os
 import secrets
 import socket
 import sys
@@ -24,6 +23,8 @@ from typing import Any
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from sender_common.settings import role_env
 
 
 class PortBusyError(Exception):
@@ -78,16 +79,16 @@ class UpSettings(BaseSettings):
         return cls(**{name: value for name, value in flags.items() if value is not None})
 
     def config(self, **rest: Any) -> UpConfig:
-        return UpConfig(
-            data_dir=self.data_dir.resolve(),
-            host=self.host,
-            rtmp_port=self.rtmp_port,
-            srt_port=self.srt_port,
-            segment_seconds=self.hls_segment_seconds,
-            window_segments=self.hls_window_segments,
-            restart_budget=self.up_restart_budget,
-            **rest,
-        )
+        values = {_CONFIG_NAMES.get(name, name): v for name, v in self.model_dump().items()}
+        return UpConfig(**{**values, "data_dir": self.data_dir.resolve(), **rest})
+
+
+# UpSettings field -> UpConfig field, where the names differ
+_CONFIG_NAMES = {
+    "hls_segment_seconds": "segment_seconds",
+    "hls_window_segments": "window_segments",
+    "up_restart_budget": "restart_budget",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,45 +129,37 @@ def role_available(name: str) -> bool:
         return False
 
 
-def _shared_env(config: UpConfig, name: str, port: int) -> dict[str, str]:
-    return {
-        "SENDER_DATA_DIR": str((config.data_dir / name).resolve()),
-        "SENDER_HOST": config.host,
-        "SENDER_HTTP_PORT": str(port),
-        "SENDER_COUNT_LOCALHOST": "true",
-        "SENDER_HLS_SEGMENT_SECONDS": f"{config.segment_seconds:g}",
-        "SENDER_HLS_WINDOW_SEGMENTS": str(config.window_segments),
-    }
+def _role_env(config: UpConfig, name: str, port: int, **values: Any) -> dict[str, str]:
+    """The role's SENDER_* variables, built from its settings model."""
+    return role_env(
+        name,
+        data_dir=(config.data_dir / name).resolve(),
+        host=config.host,
+        http_port=port,
+        count_localhost=True,
+        hls_segment_seconds=config.segment_seconds,
+        hls_window_segments=config.window_segments,
+        **values,
+    )
 
 
 def role_specs(config: UpConfig, available: set[str]) -> list[RoleSpec]:
     """The roles to start, in start order (metrics first: the others report to it)."""
-    origin_url = config.url(config.origin_port)
-    metrics_url = config.url(config.metrics_port) if "metrics" in available else None
-    token = os.environ.get("SENDER_METRICS_INGEST_TOKEN") or config.ingest_token
-    admit = {"SENDER_METRICS_INGEST_TOKEN": token}
-    extra: dict[str, str] = {}
-    if metrics_url is not None:
-        extra = {"SENDER_METRICS_URL": metrics_url, **admit}
-    specs = []
+    admit = {"metrics_ingest_token": config.ingest_token}
+    report: dict[str, Any] = {}
     if "metrics" in available:
-        env = {**_shared_env(config, "metrics", config.metrics_port), **admit}
-        specs.append(RoleSpec("metrics", config.metrics_port, "--metrics-port", env))
-    env = {
-        **_shared_env(config, "origin", config.origin_port),
-        "SENDER_RTMP_PORT": str(config.rtmp_port),
-        "SENDER_SRT_PORT": str(config.srt_port),
-        **extra,
-    }
-    specs.append(RoleSpec("origin", config.origin_port, "--origin-port", env))
-    if "edge" in available:
-        env = {
-            **_shared_env(config, "edge", config.edge_port),
-            "SENDER_UPSTREAM_URL": origin_url,
-            **extra,
-        }
-        specs.append(RoleSpec("edge", config.edge_port, "--edge-port", env))
-    return specs
+        report = {"metrics_url": config.url(config.metrics_port), **admit}
+    ingest = {"rtmp_port": config.rtmp_port, "srt_port": config.srt_port}
+    roles: list[tuple[str, int, dict[str, Any]]] = [
+        ("metrics", config.metrics_port, admit),
+        ("origin", config.origin_port, {**ingest, **report}),
+        ("edge", config.edge_port, {"upstream_url": config.url(config.origin_port), **report}),
+    ]
+    return [
+        RoleSpec(name, port, f"--{name}-port", _role_env(config, name, port, **values))
+        for name, port, values in roles
+        if name == "origin" or name in available
+    ]
 
 
 def _port_free(host: str, port: int, kind: int = socket.SOCK_STREAM) -> bool:

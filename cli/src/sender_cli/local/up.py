@@ -11,6 +11,7 @@ __all__ = ["DEMO_SLUG", "PIDS_FILE", "run_up"]
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -44,8 +45,9 @@ OPTIONAL_ROLES = ("metrics", "edge")
 class LocalStack:
     """The running roles and the demo publisher of one `sender up`."""
 
-    def __init__(self, config: UpConfig, console: Console) -> None:
+    def __init__(self, config: UpConfig, console: Console, common: CommonSettings) -> None:
         self.config = config
+        self.common = common
         self.console = console
         self.skipped = {
             name: f"sender_{name}.main is not installed"
@@ -59,9 +61,8 @@ class LocalStack:
         self.stop = asyncio.Event()
         self.restarts = RestartBudget(budget=config.restart_budget, window=config.restart_window)
         self.pids_path = config.data_dir / PIDS_FILE
-        headers = (
-            {"Authorization": f"Bearer {t}"} if (t := os.environ.get("SENDER_API_TOKEN")) else {}
-        )
+        token = common.api_token
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.http = httpx.AsyncClient(timeout=API_TIMEOUT, headers=headers)
 
     def role(self, name: str) -> RoleProcess | None:
@@ -114,7 +115,7 @@ class LocalStack:
             self.write_pids()
 
         self.publisher = pattern_publisher(
-            resolve_ffmpeg(os.environ.get("SENDER_FFMPEG_EXECUTABLE")),
+            resolve_ffmpeg(self.common.ffmpeg_executable),
             str(self.endpoint["publish_url"]),
             gop_seconds=self.config.segment_seconds,
             on_spawn=spawned,
@@ -216,13 +217,17 @@ async def _serve(stack: LocalStack) -> int:
 async def run_up(config: UpConfig, console: Console) -> int:
     """Run the local stack until SIGINT/SIGTERM; the process exit code."""
     config.data_dir.mkdir(parents=True, exist_ok=True)
-    stack = LocalStack(config, console)
+    # what the roles share, read from the environment once for the CLI's own use
+    common = CommonSettings(host=config.host, data_dir=config.data_dir)
+    if common.metrics_ingest_token:
+        config = dataclasses.replace(config, ingest_token=common.metrics_ingest_token)
+    stack = LocalStack(config, console, common)
     try:
         # the roles would refuse one by one; say it once, before anything is bound
-        require_credentials(CommonSettings(host=config.host, data_dir=config.data_dir), "sender up")
+        require_credentials(common, "sender up")
         check_ports(config, [r.spec for r in stack.roles])
         if config.demo:
-            resolve_ffmpeg(os.environ.get("SENDER_FFMPEG_EXECUTABLE"))
+            resolve_ffmpeg(common.ffmpeg_executable)
     except (PortBusyError, SenderError) as exc:
         await stack.http.aclose()
         err_console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)

@@ -1,16 +1,56 @@
-"""Settings shared by every role (env prefix `SENDER_`)."""
+"""Settings shared by every role (env prefix `SENDER_`), and the environment of a child role.
+
+Each role has one settings model (`OriginSettings`, `EdgeSettings`, `MetricsSettings`, all
+`CommonSettings`, which includes `ViewerSettings`), read once when the role starts and passed
+down. Whoever starts a role process (`sender up`, tests, the e2e harness) builds its
+environment from that model, `role_env("edge", upstream_url=...)` or
+`settings_env(given(Model, ...))`, so a misspelled or renamed field fails there, not silently
+in the child. Names and defaults are the README's configuration table (tests/docs checks it).
+"""
 
 from __future__ import annotations
 
-__all__ = ["CommonSettings", "HlsConfig", "default_data_dir"]
+__all__ = [
+    "ROLE_SETTINGS",
+    "CommaList",
+    "CommonSettings",
+    "HlsConfig",
+    "ViewerSettings",
+    "check_env_names",
+    "default_data_dir",
+    "env_name",
+    "given",
+    "role_env",
+    "role_settings",
+    "settings_env",
+    "settings_from_env",
+]
 
+import dataclasses
+import importlib
 import ipaddress
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import BaseModel, BeforeValidator, Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    InitSettingsSource,
+    NoDecode,
+    SettingsConfigDict,
+)
+
+S = TypeVar("S", bound=BaseSettings)
+
+# the module and class of each role's settings model (a role package may not be installed)
+ROLE_SETTINGS = {
+    "origin": ("sender_origin.settings", "OriginSettings"),
+    "edge": ("sender_edge.settings", "EdgeSettings"),
+    "metrics": ("sender_metrics.settings", "MetricsSettings"),
+}
 
 
 def default_data_dir() -> Path:
@@ -48,7 +88,42 @@ class HlsConfig:
         return max(self.window_seconds, 15.0)
 
 
-class CommonSettings(BaseSettings):
+def split_commas(value: object) -> object:
+    """`a, b,c` -> ["a", "b", "c"]: how a list setting is written in one variable."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+# a list setting: comma-separated in its variable (not JSON)
+CommaList = Annotated[list[str], NoDecode, BeforeValidator(split_commas)]
+
+# HlsConfig's env form: the `hls_<name>` field of CommonSettings for each of its fields
+HLS_FIELDS = tuple(f.name for f in dataclasses.fields(HlsConfig))
+
+
+class ViewerSettings(BaseModel):
+    """Viewer counting and reporting (`sender_common.viewers`), part of `CommonSettings`.
+
+    The token and the idle time are shared: nodes present the token and metrics checks it;
+    nodes and metrics end a silent viewer after the same idle time."""
+
+    viewer_salt: str = ""
+    viewer_idle_seconds: float | None = Field(default=None, gt=0)
+    viewer_report_seconds: float = Field(default=2.0, gt=0)
+    # on shutdown: how long the final batch (and the rest of the bulk queue) may take
+    viewer_final_flush_seconds: float = Field(default=2.0, ge=0)
+    viewer_retry_max_seconds: float = Field(default=5.0, gt=0)
+    viewer_bulk_max_batches: int = Field(default=1000, ge=1)
+    viewer_bulk_max_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    viewer_events_rate: float = Field(default=5.0, gt=0)
+    viewer_events_burst: int = Field(default=10, ge=1)
+    viewer_label_limit: int = Field(default=100, ge=1)
+    viewer_max_per_client: int = Field(default=50, ge=1)
+    metrics_ingest_token: str | None = None
+
+
+class CommonSettings(BaseSettings, ViewerSettings):
     """What every role reads from the environment."""
 
     model_config = SettingsConfigDict(env_prefix="SENDER_", extra="ignore")
@@ -57,9 +132,8 @@ class CommonSettings(BaseSettings):
     database_url: str | None = None
     host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)
-    public_url: str | None = None
     ffmpeg_executable: str | None = None
-    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    trusted_proxies: CommaList = Field(default_factory=list)
     count_localhost: bool = False
     api_token: str | None = None
     metrics_url: str | None = None
@@ -76,13 +150,6 @@ class CommonSettings(BaseSettings):
     # operator says their own auth sits in front (logged as a warning at every start).
     insecure_no_token: bool = False
 
-    @field_validator("trusted_proxies", mode="before")
-    @classmethod
-    def _split_proxies(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
-
     @field_validator("trusted_proxies")
     @classmethod
     def _check_proxies(cls, value: list[str]) -> list[str]:
@@ -95,13 +162,12 @@ class CommonSettings(BaseSettings):
 
     @property
     def hls(self) -> HlsConfig:
-        return HlsConfig(
-            segment_seconds=self.hls_segment_seconds,
-            window_segments=self.hls_window_segments,
-            retention_seconds=self.hls_retention_seconds,
-            part_seconds=self.hls_part_seconds,
-            low_latency=self.hls_low_latency,
-        )
+        return HlsConfig(**{name: getattr(self, f"hls_{name}") for name in HLS_FIELDS})
+
+    @property
+    def idle_seconds(self) -> float:
+        """When a silent viewer has gone: `SENDER_VIEWER_IDLE_SECONDS` or from HLS timing."""
+        return self.viewer_idle_seconds or self.hls.viewer_idle_seconds
 
     @property
     def spool_dir(self) -> Path:
@@ -112,3 +178,99 @@ class CommonSettings(BaseSettings):
 
     def effective_database_url(self) -> str:
         return self.database_url or self.sqlite_url()
+
+
+# -- a child role's environment, from its settings model ---------------------------------------
+
+
+def role_settings(role: str) -> type[CommonSettings]:
+    """The settings model of `role` ("origin", "edge", "metrics")."""
+    module, name = ROLE_SETTINGS[role]
+    model: type[CommonSettings] = getattr(importlib.import_module(module), name)
+    return model
+
+
+def env_name(model: type[BaseSettings], field: str) -> str:
+    """The variable that sets `field` of `model`: its alias, or env prefix and name."""
+    info = model.model_fields[field]
+    alias = info.validation_alias if isinstance(info.validation_alias, str) else info.alias
+    if alias:
+        return alias.upper()
+    return f"{model.model_config.get('env_prefix', '')}{field}".upper()
+
+
+def given(model: type[S], /, **values: Any) -> S:
+    """`model` validated from these field values and its defaults only (not the environment);
+    `hls=HlsConfig(...)` stands for the `hls_*` fields. An unknown field is refused."""
+    if (hls := values.pop("hls", None)) is not None:
+        values |= {f"hls_{name}": getattr(hls, name) for name in HLS_FIELDS}
+    unknown = sorted(set(values) - set(model.model_fields))
+    if unknown:
+        raise ValueError(f"{model.__name__} has no field {', '.join(unknown)}")
+    return model(_build_sources=((InitSettingsSource(model, values),), {}))
+
+
+class _GivenEnv(EnvSettingsSource):
+    """The env source reading a given mapping instead of `os.environ`."""
+
+    def __init__(self, model: type[BaseSettings], env: Mapping[str, str]) -> None:
+        self._given = dict(env)
+        super().__init__(model)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        if self.case_sensitive:
+            return self._given
+        return {key.lower(): value for key, value in self._given.items()}
+
+
+def check_env_names(model: type[BaseSettings], names: Iterable[str]) -> None:
+    """Refuse a variable with the model's prefix (`SENDER_`) that sets none of its fields."""
+    prefix = str(model.model_config.get("env_prefix", "")).upper()
+    known = {env_name(model, field) for field in model.model_fields}
+    unknown = sorted(n for n in names if n.upper().startswith(prefix) and n.upper() not in known)
+    if unknown:
+        raise ValueError(f"{model.__name__} has no variable {', '.join(unknown)}")
+
+
+def settings_from_env(model: type[S], env: Mapping[str, str]) -> S:
+    """`model` as a child process given exactly `env` reads it (not `os.environ`); see
+    `check_env_names`."""
+    check_env_names(model, env)
+    return model(_build_sources=((_GivenEnv(model, env),), {}))
+
+
+def _env_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):  # NoDecode lists, split on commas by their validators
+        return ",".join(_env_value(item) for item in value)
+    if isinstance(value, BaseModel):
+        return value.model_dump_json()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # "2", as people write it
+    return str(value)  # str() of a float is exact (its shortest round-tripping form)
+
+
+def settings_env(settings: BaseSettings) -> dict[str, str]:
+    """The variables that give a child process `settings`: each field set explicitly and not
+    None (an unset variable means the default). Checked by reading them back."""
+    model = type(settings)
+    env = {
+        env_name(model, name): _env_value(value)
+        for name in sorted(settings.model_fields_set)
+        if (value := getattr(settings, name)) is not None
+    }
+    back = settings_from_env(model, env)
+    lost = sorted(
+        name
+        for name in settings.model_fields_set
+        if getattr(settings, name) is not None and getattr(back, name) != getattr(settings, name)
+    )
+    if lost:
+        raise ValueError(f"{model.__name__}: the environment cannot carry {', '.join(lost)}")
+    return env
+
+
+def role_env(role: str, /, **values: Any) -> dict[str, str]:
+    """The variables giving a child `role` process these field values (see `given`)."""
+    return settings_env(given(role_settings(role), **values))

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
-from pydantic_settings import NoDecode
 
-from sender_common.settings import CommonSettings
+from sender_common.settings import CommaList, CommonSettings
 from sender_edge.mirror.upstreams import parse_entry
 
 
@@ -35,16 +33,9 @@ class EdgeSettings(CommonSettings):
     retention_check_seconds: float = Field(default=30.0, gt=0)
 
     # -- secure by default: allowlisted upstreams, bounded sessions ------------------------
-    upstream_allow: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    upstream_allow: CommaList = Field(default_factory=list)
     on_demand_idle_seconds: float = Field(default=60.0, gt=0)
     edge_max_sessions: int = Field(default=100, ge=1)
-
-    @field_validator("upstream_allow", mode="before")
-    @classmethod
-    def _split_allow(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
 
     @field_validator("upstream_allow")
     @classmethod

@@ -2,36 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from pydantic import Field, field_validator
-from pydantic_settings import NoDecode
 
-from sender_common.settings import CommonSettings
+from sender_common.settings import CommaList, CommonSettings
 
 
 class MetricsSettings(CommonSettings):
     http_port: int = Field(default=8082, ge=0, le=65535)
     # public keys (base64url ed25519) of nodes accepted without a token: SENDER_METRICS_NODE_KEYS
-    metrics_node_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
-    # a node presenting this bearer token on first contact gets its key pinned
-    metrics_ingest_token: str | None = None
+    metrics_node_keys: CommaList = Field(default_factory=list)
     snapshot_seconds: float = Field(default=60.0, gt=0)
     snapshot_retention_seconds: float = Field(default=7 * 86400.0, gt=0)
     history_retention_days: int = Field(default=400, ge=1)
-    viewer_idle_seconds: float | None = Field(default=None, gt=0)
     max_batch_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     max_batch_age_seconds: float = Field(default=3600.0, gt=0)
     endpoint_label_limit: int = Field(default=100, ge=1)
     # replicas share viewers, pins and sequences here (SENDER_METRICS_REDIS_URL); unset: in-process
     metrics_redis_url: str | None = None
-
-    @field_validator("metrics_node_keys", mode="before")
-    @classmethod
-    def _split_keys(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
 
     @field_validator("metrics_redis_url")
     @classmethod
@@ -41,7 +28,3 @@ class MetricsSettings(CommonSettings):
                 "SENDER_METRICS_REDIS_URL must be a redis://, rediss:// or unix:// URL"
             )
         return value or None
-
-    @property
-    def idle_seconds(self) -> float:
-        return self.viewer_idle_seconds or self.hls.viewer_idle_seconds

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from sender_common.viewers.batch import CounterEntry, ViewerBatch, ViewerEntry
+from sender_common.viewers.tracker import expire, seen_since
 
 
 @dataclass(slots=True)
@@ -113,9 +114,7 @@ class ViewerBook:
         """Expire idle viewers and take one sample of each endpoint's count for the snapshot."""
         cutoff = self.clock() - self.idle_seconds
         for ep in self._endpoints.values():
-            stale = [k for k, seen in ep.viewers.items() if seen <= cutoff]
-            for k in stale:
-                del ep.viewers[k]
+            expire(ep.viewers, cutoff)
             n = len(ep.viewers)
             ep.interval.peak = max(ep.interval.peak, n)
             ep.interval.total += n
@@ -123,10 +122,7 @@ class ViewerBook:
 
     def active(self, endpoint: str) -> int:
         ep = self._endpoints.get(endpoint)
-        if ep is None:
-            return 0
-        cutoff = self.clock() - self.idle_seconds
-        return sum(1 for seen in ep.viewers.values() if seen > cutoff)
+        return 0 if ep is None else seen_since(ep.viewers, self.clock() - self.idle_seconds)
 
     def counts(self) -> dict[str, int]:
         return {name: self.active(name) for name in self._endpoints}

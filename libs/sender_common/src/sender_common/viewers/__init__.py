@@ -4,12 +4,13 @@
 app's observer), `router()` (player events) and `children()` (the lifespan's workers).
 Without `SENDER_METRICS_URL` the node counts itself (`sender_<role>_active_viewers`); with it,
 the node also sends signed batches to the metrics role on the bulk lane, control messages
-(`send_control`) on the control lane, and one final batch when it stops.
+(`send_control`) on the control lane, and one final batch when it stops. Its knobs are the
+`ViewerSettings` fields of the role's settings, read with them once.
 """
 
 from __future__ import annotations
 
-__all__ = ["Attributor", "RequestInfo", "ViewerSettings", "ViewerTracker", "Viewers"]
+__all__ = ["Attributor", "RequestInfo", "ViewerTracker", "Viewers"]
 
 import logging
 import time
@@ -38,7 +39,7 @@ from sender_common.viewers.lanes import (
     http_deliver,
 )
 from sender_common.viewers.metrics import NodeViewerMetrics
-from sender_common.viewers.reporter import Reporter, ViewerSettings
+from sender_common.viewers.reporter import Reporter
 from sender_common.viewers.tracker import ViewerTracker, client_key, vsid_key
 
 HTTP_TIMEOUT = httpx.Timeout(10.0, connect=3.0)
@@ -55,22 +56,21 @@ class Viewers:
         registry: CollectorRegistry,
         identity: NodeIdentity,
         *,
-        config: ViewerSettings | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], float] = time.time,
         known_endpoint: Callable[[str], bool] | None = None,
     ) -> None:
         self.settings = settings
         self.role = role
-        self.config = config = config or ViewerSettings()
-        idle = config.viewer_idle_seconds or settings.hls.viewer_idle_seconds
         self.attributor = Attributor(
             settings.trusted_proxies, count_localhost=settings.count_localhost
         )
-        self.tracker = ViewerTracker(idle, max_per_client=config.viewer_max_per_client, clock=clock)
+        self.tracker = ViewerTracker(
+            settings.idle_seconds, max_per_client=settings.viewer_max_per_client, clock=clock
+        )
         self.known_endpoint = known_endpoint
-        self.limiter = RateLimiter(config.viewer_events_rate, config.viewer_events_burst)
-        self.cap = LabelCap(config.viewer_label_limit)
+        self.limiter = RateLimiter(settings.viewer_events_rate, settings.viewer_events_burst)
+        self.cap = LabelCap(settings.viewer_label_limit)
         self.metrics = NodeViewerMetrics(registry, role, self.tracker.counts, self.cap)
         self.sweeper = Periodic("viewers-sweep", 1.0, self.sweep)
         self._transport = transport
@@ -78,22 +78,22 @@ class Viewers:
         self._post: Deliver | None = None
         self.lanes: Lanes | None = None
         self.reporter: Reporter | None = None
-        self.report = Periodic("viewers-report", config.viewer_report_seconds, self._tick)
+        self.report = Periodic("viewers-report", settings.viewer_report_seconds, self._tick)
         if settings.metrics_url:
             self.lanes = Lanes(
                 self._deliver,
                 limits={
                     Lane.bulk: LaneLimits(
-                        config.viewer_bulk_max_batches, config.viewer_bulk_max_bytes
+                        settings.viewer_bulk_max_batches, settings.viewer_bulk_max_bytes
                     )
                 },
-                max_backoff=config.viewer_retry_max_seconds,
+                max_backoff=settings.viewer_retry_max_seconds,
                 on_drop=self._dropped,
             )
             lanes = self.lanes
             self.metrics.bulk_pending.set_function(lambda: lanes.pending(Lane.bulk))
             self.reporter = Reporter(
-                self.tracker, identity, role, self.lanes, token=config.metrics_ingest_token
+                self.tracker, identity, role, self.lanes, token=settings.metrics_ingest_token
             )
 
     # -- the hooks -------------------------------------------------------------------------
@@ -175,7 +175,7 @@ class Viewers:
             self._touch(event.endpoint, info)
 
     def _touch(self, endpoint: str, info: RequestInfo) -> None:
-        ip_key = client_key(info.client_ip, self.config.viewer_salt)
+        ip_key = client_key(info.client_ip, self.settings.viewer_salt)
         if info.vsid is not None:
             new = self.tracker.touch(endpoint, vsid_key(info.vsid), via=ip_key)
         else:
@@ -194,7 +194,7 @@ class Viewers:
     async def _stop_report(self) -> None:
         await self.report.stop()
         assert self.reporter is not None
-        timeout = self.config.viewer_final_flush_seconds
+        timeout = self.settings.viewer_final_flush_seconds
         if not await self.reporter.final(timeout):
             log.warning("viewer batches still queued after %.1fs at shutdown", timeout)
 

@@ -3,16 +3,14 @@ signed control messages (a stream's state) on the control lane when the node has
 
 from __future__ import annotations
 
-__all__ = ["Reporter", "ViewerSettings"]
+__all__ = ["Reporter"]
 
 import json
 import secrets
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
-
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sender_common.node import NodeIdentity
 from sender_common.viewers.batch import (
@@ -25,52 +23,26 @@ from sender_common.viewers.lanes import Envelope, Lane, Lanes
 from sender_common.viewers.tracker import ViewerTracker
 
 
-class ViewerSettings(BaseSettings):
-    """Viewer-counting knobs (env prefix `SENDER_`), beyond `CommonSettings`."""
-
-    model_config = SettingsConfigDict(env_prefix="SENDER_", extra="ignore")
-
-    viewer_salt: str = ""
-    viewer_idle_seconds: float | None = Field(default=None, gt=0)
-    viewer_report_seconds: float = Field(default=2.0, gt=0)
-    # on shutdown: how long the final batch (and the rest of the bulk queue) may take
-    viewer_final_flush_seconds: float = Field(default=2.0, ge=0)
-    viewer_retry_max_seconds: float = Field(default=5.0, gt=0)
-    viewer_bulk_max_batches: int = Field(default=1000, ge=1)
-    viewer_bulk_max_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
-    viewer_events_rate: float = Field(default=5.0, gt=0)
-    viewer_events_burst: int = Field(default=10, ge=1)
-    viewer_label_limit: int = Field(default=100, ge=1)
-    viewer_max_per_client: int = Field(default=50, ge=1)
-    metrics_ingest_token: str | None = None
-
-
+@dataclass(eq=False)
 class Reporter:
     """Drains the tracker into one signed batch per tick and queues it on the bulk lane;
     signs control messages, numbered in their own sequence, for the control lane."""
 
-    def __init__(
-        self,
-        tracker: ViewerTracker,
-        identity: NodeIdentity,
-        role: str,
-        lanes: Lanes,
-        *,
-        token: str | None = None,
-        max_viewers: int = 10_000,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self.max_viewers = max_viewers
-        self.tracker = tracker
-        self.identity = identity
-        self.role = role
-        self.lanes = lanes
-        self.token = token
-        self.clock = clock
-        self.boot_id = secrets.token_urlsafe(12)
-        self.boot_at = clock()
-        self.seq = 0
-        self.control_seq = 0
+    tracker: ViewerTracker
+    identity: NodeIdentity
+    role: str
+    lanes: Lanes
+    _: KW_ONLY
+    token: str | None = None
+    max_viewers: int = 10_000
+    clock: Callable[[], float] = time.time
+    boot_id: str = field(init=False, default_factory=lambda: secrets.token_urlsafe(12))
+    boot_at: float = field(init=False)
+    seq: int = field(init=False, default=0)
+    control_seq: int = field(init=False, default=0)
+
+    def __post_init__(self) -> None:
+        self.boot_at = self.clock()
 
     def _header(self, seq: int) -> dict[str, Any]:
         return {

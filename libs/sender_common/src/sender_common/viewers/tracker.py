@@ -8,12 +8,12 @@ after `idle_seconds` of silence.
 
 from __future__ import annotations
 
-__all__ = ["EndpointCounters", "ViewerTracker", "client_key", "vsid_key"]
+__all__ = ["EndpointCounters", "ViewerTracker", "client_key", "expire", "seen_since", "vsid_key"]
 
 import hashlib
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import KW_ONLY, dataclass, field
 
 
 def vsid_key(vsid: str) -> str:
@@ -24,6 +24,19 @@ def client_key(ip: str, salt: str) -> str:
     """A per-deployment salted hash of a client address; the address itself never leaves."""
     digest = hashlib.sha256(f"sender-viewer\x00{salt}\x00{ip}".encode()).hexdigest()
     return "h:" + digest[:32]
+
+
+def seen_since(seen: Mapping[str, float], cutoff: float) -> int:
+    """How many keys of `seen` (key -> when last seen) were seen after `cutoff`."""
+    return sum(1 for when in seen.values() if when > cutoff)
+
+
+def expire(seen: dict[str, float], cutoff: float) -> list[str]:
+    """Remove the keys of `seen` last seen at or before `cutoff`; returns them."""
+    gone = [key for key, when in seen.items() if when <= cutoff]
+    for key in gone:
+        del seen[key]
+    return gone
 
 
 @dataclass(slots=True)
@@ -48,24 +61,18 @@ class _Endpoint:
     pending: EndpointCounters = field(default_factory=EndpointCounters)
 
 
+@dataclass(eq=False)
 class ViewerTracker:
     """Active sessions per endpoint, plus counter deltas not yet reported."""
 
-    def __init__(
-        self,
-        idle_seconds: float,
-        *,
-        max_sessions: int = 200_000,
-        max_per_client: int = 50,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self.idle_seconds = idle_seconds
-        self.max_sessions = max_sessions
-        self.max_per_client = max_per_client
-        self.clock = clock
-        self._endpoints: dict[str, _Endpoint] = {}
-        self._total = 0
-        self.refused = 0
+    idle_seconds: float
+    _: KW_ONLY
+    max_sessions: int = 200_000
+    max_per_client: int = 50
+    clock: Callable[[], float] = time.time
+    _endpoints: dict[str, _Endpoint] = field(init=False, default_factory=dict)
+    _total: int = field(init=False, default=0)
+    refused: int = field(init=False, default=0)
 
     def _ep(self, endpoint: str) -> _Endpoint:
         ep = self._endpoints.get(endpoint)
@@ -122,10 +129,7 @@ class ViewerTracker:
     def active(self, endpoint: str) -> int:
         """Sessions of `endpoint` seen within the idle timeout."""
         ep = self._endpoints.get(endpoint)
-        if ep is None:
-            return 0
-        cutoff = self.clock() - self.idle_seconds
-        return sum(1 for seen in ep.sessions.values() if seen > cutoff)
+        return 0 if ep is None else seen_since(ep.sessions, self.clock() - self.idle_seconds)
 
     def counts(self) -> dict[str, int]:
         """Active sessions of every endpoint that has any."""
@@ -138,10 +142,8 @@ class ViewerTracker:
         expired = 0
         for name in list(self._endpoints):
             ep = self._endpoints[name]
-            gone = [key for key, seen in ep.sessions.items() if seen <= cutoff]
-            for key in gone:
-                del ep.sessions[key]
-                ep.dirty.discard(key)
+            gone = expire(ep.sessions, cutoff)
+            ep.dirty.difference_update(gone)
             expired += len(gone)
             ep.vsid_clients = {k: t for k, t in ep.vsid_clients.items() if t > cutoff}
             for client, keys in list(ep.client_vsids.items()):
