@@ -42,4 +42,3 @@ class StreamSink(Protocol):
 
 Authorize = Callable[[str, str, str], Awaitable[PublishSink]]
 """(app, stream key, peer) -> sink, or raises PublishRefused."""
-
