@@ -14,7 +14,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from e2e.pg import Postgres, find_pg_bin
+from e2e.conftest import postgres  # noqa: F401  (the throwaway PostgreSQL server)
+from e2e.pg import Postgres
 from sender_common import media_sessions
 from sender_common.database import create_db_engine, init_schema
 from sender_common.models import MediaSession, SessionMode
@@ -23,19 +24,6 @@ from tests.procs import wait_for
 
 SLUG = "cam"
 WRITERS = 8
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[Postgres]:
-    bin_dir = find_pg_bin()
-    if bin_dir is None:
-        pytest.skip("PostgreSQL server binaries not installed (scripts/install-system-deps)")
-    pg = Postgres(bin_dir)
-    try:
-        pg.start()
-        yield pg
-    finally:
-        pg.stop()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

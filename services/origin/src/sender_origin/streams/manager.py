@@ -50,7 +50,6 @@ class StreamManager:
         on_state: StateHook | None = None,
     ) -> None:
         self.settings = settings
-        self.on_state = on_state
         self.engine = engine
         self.ffmpeg = ffmpeg
         self.cache = cache
@@ -63,6 +62,7 @@ class StreamManager:
         )
         self.runtimes = RuntimeLookup(engine, settings.hls_dvr_seconds)
         self.events = StreamEvents()
+        self.on_state = on_state
         self.publishes = PublishFactory(
             settings, ffmpeg, (self.live, cache, self.dvr), metrics, self.events
         )
