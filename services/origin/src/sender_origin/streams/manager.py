@@ -279,7 +279,8 @@ class StreamManager:
 
     async def shutdown(self) -> None:
         for rt in self.runtimes.all():
-            rt.cancel_grace()
+            if rt.grace is not None:
+                rt.grace.cancel()  # kept: `_end_publish` still ends its generation
         await asyncio.gather(*(self._end_publish(rt) for rt in self.runtimes.all()))
         self.live.close()
 
