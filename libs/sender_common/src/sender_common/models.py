@@ -44,30 +44,6 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class EndpointType(enum.StrEnum):
-    origin = "origin"
-    edge = "edge"
-
-
-class GenerationState(enum.StrEnum):
-    live = "live"
-    ended = "ended"
-
-
-class SessionMode(enum.StrEnum):
-    origin = "origin"
-    hls_edge = "hls_edge"
-
-
-class SessionState(enum.StrEnum):
-    idle = "idle"
-    waiting_source = "waiting_source"
-    live = "live"
-    stale = "stale"
-    error = "error"
-    stopped = "stopped"
-
-
 class RenditionSpec(BaseModel):
     """One rung of a rendition ladder; height None means the source passed through."""
 
@@ -78,6 +54,13 @@ class RenditionSpec(BaseModel):
 
 
 MAX_DVR_SECONDS = 7 * 86400
+
+
+class EndpointType(enum.StrEnum):
+    """Where an endpoint's media comes from: published to an origin, or mirrored by an edge."""
+
+    origin = "origin"
+    edge = "edge"
 
 
 class EndpointBase(SQLModel):
@@ -102,15 +85,8 @@ class Endpoint(EndpointBase, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class EndpointCreate(SQLModel):
+class EndpointCreate(EndpointBase):
     slug: str = Field(max_length=63, schema_extra={"pattern": SLUG_PATTERN})
-    type: EndpointType = EndpointType.origin
-    title: str = Field(default="", max_length=200)
-    source_url: str | None = Field(default=None, max_length=2000)
-    auto_start: bool = True
-    offline_slate: bool = False
-    dvr_window_seconds: int | None = Field(default=None, ge=0, le=MAX_DVR_SECONDS)
-    record: bool = False
     renditions: list[RenditionSpec] = Field(default_factory=list, max_length=6)
     # SRT's 10-79 characters; none that would break the `srt://...&passphrase=` URL
     passphrase: str | None = Field(
@@ -166,6 +142,13 @@ class EndpointsPublic(SQLModel):
     count: int
 
 
+class GenerationState(enum.StrEnum):
+    """A generation is live while its publish (or reconnect grace) lasts, then ended."""
+
+    live = "live"
+    ended = "ended"
+
+
 class Generation(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("endpoint_id", "number"),)
 
@@ -194,6 +177,24 @@ class Rendition(SQLModel, table=True):
     name: str
     height: int | None = None
     bandwidth: int | None = None
+
+
+class SessionMode(enum.StrEnum):
+    """Which worker a media session row is for: an origin's publish or an edge's mirror."""
+
+    origin = "origin"
+    hls_edge = "hls_edge"
+
+
+class SessionState(enum.StrEnum):
+    """A media session as an operator sees it."""
+
+    idle = "idle"
+    waiting_source = "waiting_source"
+    live = "live"
+    stale = "stale"
+    error = "error"
+    stopped = "stopped"
 
 
 class MediaSession(SQLModel, table=True):

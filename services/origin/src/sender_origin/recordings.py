@@ -16,11 +16,12 @@ from pathlib import Path
 
 from pydantic import BaseModel
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from sender_common.errors import ConflictError, NotFoundError
 from sender_common.hls.dvr import DvrEntry, read_entries
-from sender_common.models import Endpoint, Generation, GenerationState, Rendition
+from sender_common.models import Generation, GenerationState
+from sender_origin.database import endpoints, generations
 
 log = logging.getLogger(__name__)
 EXPORT_TIMEOUT = 600.0
@@ -39,20 +40,8 @@ class RecordingPublic(BaseModel):
 
 def _rows(engine: Engine, slug: str) -> list[tuple[Generation, list[str]]]:
     with Session(engine) as s:
-        endpoint = s.exec(select(Endpoint).where(Endpoint.slug == slug)).first()
-        if endpoint is None:
-            raise NotFoundError(f"no endpoint {slug!r}")
-        gens = s.exec(
-            select(Generation)
-            .where(Generation.endpoint_id == endpoint.id)
-            .where(Generation.spool_removed == False)  # noqa: E712
-            .order_by(col(Generation.number))
-        ).all()
-        out = []
-        for gen in gens:
-            names = s.exec(select(Rendition.name).where(Rendition.generation_id == gen.id)).all()
-            out.append((gen, list(names)))
-        return out
+        endpoint_id = endpoints.endpoint_id(s, slug=slug)
+        return generations.kept_generations_of(s, endpoint_id=endpoint_id)
 
 
 def list_recordings(engine: Engine, spool_dir: Path, slug: str) -> list[RecordingPublic]:
@@ -66,10 +55,8 @@ def list_recordings(engine: Engine, spool_dir: Path, slug: str) -> list[Recordin
             continue
         out.append(
             RecordingPublic(
+                **gen.model_dump(include={"state", "started_at", "stopped_at"}),
                 generation=gen.number,
-                state=gen.state,
-                started_at=gen.started_at,
-                stopped_at=gen.stopped_at,
                 duration_seconds=round(sum(e.duration for e in entries), 3),
                 size_bytes=dir_size(spool_dir / slug / str(gen.number)),
                 renditions=names,
@@ -161,12 +148,9 @@ def delete_recording(engine: Engine, spool_dir: Path, slug: str, number: int) ->
     if gen.state != GenerationState.ended:
         raise ConflictError(f"generation {number} of {slug!r} is still live")
     shutil.rmtree(spool_dir / slug / str(number), ignore_errors=True)
+    assert gen.id is not None
     with Session(engine) as s:
-        row = s.get(Generation, gen.id)
-        if row is not None:
-            row.spool_removed = True
-            s.add(row)
-            s.commit()
+        generations.mark_spool_removed(s, generation_id=gen.id)
 
 
 def dir_size(folder: Path) -> int:
@@ -178,18 +162,6 @@ def dir_size(folder: Path) -> int:
             except OSError:
                 continue
     return total
-
-
-def kept_generations(engine: Engine) -> list[tuple[str, int, int, bool]]:
-    """(slug, number, id, ended) of every generation with spool, oldest first."""
-    with Session(engine) as s:
-        rows = s.exec(
-            select(Endpoint.slug, Generation.number, Generation.id, Generation.state)
-            .join(Endpoint, Endpoint.id == Generation.endpoint_id)  # type: ignore[arg-type]
-            .where(Generation.spool_removed == False)  # noqa: E712
-            .order_by(col(Generation.started_at))
-        ).all()
-    return [(slug, n, gid or 0, state == GenerationState.ended) for slug, n, gid, state in rows]
 
 
 def over_budget(

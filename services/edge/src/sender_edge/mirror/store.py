@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from sender_common.models import MediaSession, SessionMode, utcnow
+from sender_common import media_sessions
+from sender_common.models import MediaSession, SessionMode
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,28 +30,15 @@ def save_session(
     engine: Engine, *, slug: str, desired: bool, options: dict[str, Any] | None = None
 ) -> bool:
     """Upsert a session row; `options=None` keeps the stored ones. False: no row to update."""
-    for _ in range(3):
-        with Session(engine) as s:
-            row = s.exec(
-                select(MediaSession).where(
-                    MediaSession.endpoint_slug == slug, MediaSession.mode == SessionMode.hls_edge
-                )
-            ).first()
-            if row is None:
-                if options is None:
-                    return False
-                row = MediaSession(endpoint_slug=slug, mode=SessionMode.hls_edge)
-            row.desired = desired
-            if options is not None:
-                row.options = options
-            row.updated_at = utcnow()
-            s.add(row)
-            try:
-                s.commit()
-                return True
-            except IntegrityError:  # another process created it first: update theirs
-                s.rollback()
-    return False
+    with Session(engine) as s:
+        if options is None:
+            return media_sessions.set_desired(
+                s, slug=slug, mode=SessionMode.hls_edge, desired=desired
+            )
+        media_sessions.upsert(
+            s, slug=slug, mode=SessionMode.hls_edge, desired=desired, options=options
+        )
+        return True
 
 
 def delete_session(engine: Engine, *, slug: str) -> None:

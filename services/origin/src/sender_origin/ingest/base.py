@@ -42,12 +42,3 @@ class StreamSink(Protocol):
 
 Authorize = Callable[[str, str, str], Awaitable[PublishSink]]
 """(app, stream key, peer) -> sink, or raises PublishRefused."""
-
-
-class IngestServer(Protocol):
-    async def start(self) -> None: ...
-
-    async def stop(self) -> None: ...
-
-    @property
-    def port(self) -> int: ...

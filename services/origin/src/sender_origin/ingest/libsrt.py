@@ -29,7 +29,6 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 # SRT_SOCKOPT values (srt.h; stable since 1.3)
-SRTO_SNDSYN = 1
 SRTO_RCVSYN = 2
 SRTO_LATENCY = 23
 SRTO_PASSPHRASE = 26
@@ -37,7 +36,6 @@ SRTO_CONNTIMEO = 36
 SRTO_RCVLATENCY = 43
 SRTO_PEERLATENCY = 44
 SRTO_STREAMID = 46
-SRTO_PAYLOADSIZE = 49
 SRTO_PEERIDLETIMEO = 55
 LOG_ERR = 3  # syslog levels
 EPOLL_IN = 0x1

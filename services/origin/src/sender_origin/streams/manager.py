@@ -11,29 +11,24 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from sender_common.errors import NotFoundError
-from sender_common.ffmpeg.command import CmafOutput
 from sender_common.hls.parts import PartStore
 from sender_common.hls.serving import Blocking
 from sender_common.hls.spoolcache import SpoolCache
-from sender_common.models import Endpoint, SessionState
-from sender_common.recent import RecentMisses
+from sender_common.models import SessionState
+from sender_origin.database import endpoints, generations, in_session, media_sessions
 from sender_origin.ingest.base import Admission, PublishRefused
 from sender_origin.metrics import OriginMetrics
 from sender_origin.settings import OriginSettings
-from sender_origin.streams import store
 from sender_origin.streams.dvr import DvrBook
 from sender_origin.streams.events import EventKind, StreamEvents
 from sender_origin.streams.live import LivePlaylists
-from sender_origin.streams.packager import packagers_for
+from sender_origin.streams.lookup import RuntimeLookup
 from sender_origin.streams.publish import LivePublish, PublishInfo
+from sender_origin.streams.publish_factory import PublishFactory
 from sender_origin.streams.runtime import (
     EndpointRuntime,
     StateHook,
-    apply_endpoint,
-    keep_segments,
     refusal,
-    renditions_of,
     report,
     session_state,
 )
@@ -55,7 +50,6 @@ class StreamManager:
         on_state: StateHook | None = None,
     ) -> None:
         self.settings = settings
-        self.on_state = on_state
         self.engine = engine
         self.ffmpeg = ffmpeg
         self.cache = cache
@@ -66,59 +60,34 @@ class StreamManager:
         self.slate_loop = SlateLoop(
             self.slate, self.live, cache, settings.spool_dir, settings.hls.window_segments
         )
-        self._rt: dict[str, EndpointRuntime] = {}
+        self.runtimes = RuntimeLookup(engine, settings.hls_dvr_seconds)
         self.events = StreamEvents()
-        self._unknown = RecentMisses(ttl=2.0)
+        self.on_state = on_state
+        self.publishes = PublishFactory(
+            settings, ffmpeg, (self.live, cache, self.dvr), metrics, self.events
+        )
         self._lock = asyncio.Lock()
-
-    async def _runtime(self, slug: str) -> EndpointRuntime:
-        rt = self._rt.get(slug)
-        endpoint = await asyncio.to_thread(store.endpoint_by_slug, self.engine, slug)
-        if endpoint is None or endpoint.id is None:
-            raise NotFoundError(f"no endpoint {slug!r}")
-        if rt is None or rt.endpoint_id != endpoint.id:
-            rt = EndpointRuntime(slug, endpoint.id, renditions_of(endpoint))
-            self._apply(rt, endpoint)
-            rt.desired = await asyncio.to_thread(store.desired, self.engine, endpoint)
-            latest = await asyncio.to_thread(store.latest_generation, self.engine, endpoint.id)
-            rt.generation = latest.number if latest else None
-            self._rt[slug] = rt
-        else:
-            rt.renditions = renditions_of(endpoint)
-            self._apply(rt, endpoint)
-        return rt
-
-    def _apply(self, rt: EndpointRuntime, endpoint: Endpoint) -> None:
-        apply_endpoint(rt, endpoint, self.settings.hls_dvr_seconds)
 
     async def endpoint_updated(self, slug: str) -> None:
         """Settings of an endpoint changed: a known runtime takes them at once."""
-        if slug in self._rt:
-            await self._runtime(slug)
+        if slug in self.runtimes:
+            await self.runtimes.load(slug)
 
     def endpoint_created(self, slug: str) -> None:
         """Forget a recent miss, so a new endpoint's playlist is found at once."""
-        self._unknown.discard(slug)
+        self.runtimes.created(slug)
 
     def serves(self, slug: str) -> bool:
         """An endpoint this process has looked up (a player loads playback metadata first)."""
-        return slug in self._rt
+        return slug in self.runtimes
 
     # -- ingest -------------------------------------------------------------------------
 
     def admission(self, key: str) -> Admission:
         """A first, synchronous look at a publish for an ingest that must answer during its
         handshake (SRT, on libsrt's thread); `authorize` decides again once connected."""
-        endpoint = store.endpoint_by_key(self.engine, key)
-        if endpoint is None or endpoint.id is None:
-            reason: str | None = "unknown_key"
-        else:
-            rt = self._rt.get(endpoint.slug)
-            if rt is None or rt.endpoint_id != endpoint.id:
-                live, desired = False, store.desired(self.engine, endpoint)
-            else:
-                live, desired = rt.publish is not None, rt.desired
-            reason = refusal(endpoint, live, desired)
+        endpoint, live, desired = self.runtimes.by_key(key)
+        reason = "unknown_key" if endpoint is None else refusal(endpoint, live, desired)
         if reason is not None:
             self.metrics.publish_refused.labels(reason=reason).inc()
             return Admission(reason)
@@ -130,53 +99,31 @@ class StreamManager:
     ) -> LivePublish:
         """Accept a publish for the endpoint owning `key`, starting a new generation."""
         del app
-        endpoint = await asyncio.to_thread(store.endpoint_by_key, self.engine, key)
+        endpoint = await in_session(self.engine, endpoints.find_by_key, key=key)
         if endpoint is None or endpoint.id is None:
             self.metrics.publish_refused.labels(reason="unknown_key").inc()
             raise PublishRefused(f"unknown stream key from {peer}")
         async with self._lock:
-            rt = await self._runtime(endpoint.slug)
+            rt = await self.runtimes.load(endpoint.slug)
             reason = refusal(endpoint, rt.publish is not None, rt.desired)
             if reason is not None:
                 self.metrics.publish_refused.labels(reason=reason).inc()
                 self.events.record(endpoint.slug, EventKind.publish_refused, detail=reason)
                 raise PublishRefused(f"endpoint {endpoint.slug!r}: {reason}")
             if rt.in_grace and rt.generation is not None:
-                assert rt.grace is not None
-                rt.grace.cancel()
-                rt.grace, rt.grace_until = None, None
+                rt.cancel_grace()
                 number = rt.generation  # a reconnect inside the grace period continues it
                 self.metrics.reconnects.inc()
                 self.events.record(endpoint.slug, EventKind.reconnect, generation=number)
             else:
-                number = await asyncio.to_thread(
-                    store.open_generation, self.engine, endpoint.id, rt.renditions
+                number = await in_session(
+                    self.engine,
+                    generations.open_generation,
+                    endpoint_id=endpoint.id,
+                    renditions=rt.renditions,
                 )
-            gen_dir = self.settings.spool_dir / endpoint.slug / str(number)
-            for r in rt.renditions:
-                (gen_dir / r.name).mkdir(parents=True, exist_ok=True)
-            info = PublishInfo(endpoint.slug, endpoint.id, number, peer, gen_dir)
-            packagers = packagers_for(
-                endpoint.slug,
-                number,
-                gen_dir,
-                [r.name for r in rt.renditions],
-                self.live,
-                self.settings.hls,
-                self.cache,
-                self.dvr.hook(endpoint.slug, number, self.metrics.segments_written.inc),
-                keep_segments(rt, self.settings.hls),
-            )
-            publish = LivePublish(
-                info,
-                self.ffmpeg,
-                CmafOutput(self.settings.hls, rt.renditions),
-                packagers=packagers,
-                restart_budget=self.settings.ffmpeg_restart_budget,
-                on_closed=self._publish_closed,
-                on_restart=lambda: self._ffmpeg_restarted(endpoint.slug, number),
-                on_bytes=self.metrics.ingest_bytes.labels(endpoint=endpoint.slug).inc,
-                input_format=input_format,
+            publish = self.publishes.make(
+                rt, number, peer, on_closed=self._publish_closed, input_format=input_format
             )
             rt.publish, rt.generation, rt.generation_live = publish, number, True
             publish.start()
@@ -189,15 +136,11 @@ class StreamManager:
         )
         return publish
 
-    def _ffmpeg_restarted(self, slug: str, generation: int) -> None:
-        self.metrics.ffmpeg_restarts.inc()
-        self.events.record(slug, EventKind.ffmpeg_restart, generation=generation)
-
     async def _publish_closed(self, publish: LivePublish) -> None:
         """The publisher left: hold the generation open for the grace period, then end it."""
         info = publish.info
         self.metrics.active_ingests.dec()
-        rt = self._rt.get(info.slug)
+        rt = self.runtimes.get(info.slug)
         grace = self.settings.reconnect_grace_seconds
         self.events.record(info.slug, EventKind.publisher_left, generation=info.generation)
         if rt is not None and rt.publish is publish:
@@ -223,8 +166,11 @@ class StreamManager:
         await self._end_generation(rt, info)
 
     async def _end_generation(self, rt: EndpointRuntime | None, info: PublishInfo) -> None:
-        await asyncio.to_thread(
-            store.close_generation, self.engine, info.endpoint_id, info.generation
+        await in_session(
+            self.engine,
+            generations.close_generation,
+            endpoint_id=info.endpoint_id,
+            number=info.generation,
         )
         if rt is not None and rt.generation == info.generation:
             rt.generation_live = False
@@ -238,17 +184,17 @@ class StreamManager:
 
     async def start(self, slug: str) -> StreamStatus:
         """Want the stream; idempotent: a running session is reported as it is."""
-        rt = await self._runtime(slug)
+        rt = await self.runtimes.load(slug)
         if not rt.desired:
-            await asyncio.to_thread(store.set_desired, self.engine, slug, True)
+            await in_session(self.engine, media_sessions.set_desired, slug=slug, desired=True)
             rt.desired = True
             self._report(rt)
             self.events.record(slug, EventKind.started)
         return self.status_of(rt)
 
     async def stop(self, slug: str) -> StreamStatus:
-        rt = await self._runtime(slug)
-        await asyncio.to_thread(store.set_desired, self.engine, slug, False)
+        rt = await self.runtimes.load(slug)
+        await in_session(self.engine, media_sessions.set_desired, slug=slug, desired=False)
         rt.desired = False
         self.events.record(slug, EventKind.stopped)
         await self._end_publish(rt)
@@ -257,9 +203,9 @@ class StreamManager:
 
     async def kick(self, slug: str, *, block: bool = False) -> StreamStatus:
         """Disconnect the publisher; with `block`, its key is refused until rotated."""
-        rt = await self._runtime(slug)
+        rt = await self.runtimes.load(slug)
         if block:
-            await asyncio.to_thread(store.set_key_blocked, self.engine, slug, True)
+            await in_session(self.engine, endpoints.set_key_blocked, slug=slug, blocked=True)
         if rt.publish is not None:
             self.events.record(slug, EventKind.kicked, detail="key blocked" if block else "")
         await self._end_publish(rt, grace=not block)
@@ -271,22 +217,20 @@ class StreamManager:
             publish.no_grace = not grace
             publish.kick()
             await publish.close()
-        if not grace and rt.grace is not None:
-            rt.grace.cancel()
-            rt.grace, rt.grace_until = None, None
+        if not grace and rt.cancel_grace():
             if rt.generation is not None and rt.generation_live:
                 info = PublishInfo(rt.slug, rt.endpoint_id, rt.generation, "", Path())
                 await self._end_generation(rt, info)
 
     async def status(self, slug: str) -> StreamStatus:
-        return self.status_of(await self._runtime(slug))
+        return self.status_of(await self.runtimes.load(slug))
 
     async def statuses(self) -> list[StreamStatus]:
-        return [self.status_of(rt) for rt in self._rt.values()]
+        return [self.status_of(rt) for rt in self.runtimes.all()]
 
     def dvr_seconds(self, slug: str) -> float:
         """The DVR window of a known endpoint (0: off, or not looked up yet)."""
-        rt = self._rt.get(slug)
+        rt = self.runtimes.get(slug)
         return rt.dvr_seconds if rt is not None else 0.0
 
     def status_of(self, rt: EndpointRuntime) -> StreamStatus:
@@ -299,7 +243,7 @@ class StreamManager:
 
     async def forget(self, slug: str) -> None:
         """The endpoint was deleted: end its publish and drop its state and spool."""
-        rt = self._rt.pop(slug, None)
+        rt = self.runtimes.pop(slug)
         if rt is not None:
             await self._end_publish(rt)
             self._report(rt, SessionState.stopped)
@@ -312,15 +256,9 @@ class StreamManager:
         await asyncio.to_thread(shutil.rmtree, self.settings.spool_dir / slug, True)
 
     async def live_playlist(self, slug: str, name: str, block: Blocking | None) -> bytes | None:
-        rt = self._rt.get(slug)
+        rt = await self.runtimes.find(slug)
         if rt is None:
-            if slug in self._unknown:
-                return None  # a recent miss: no database lookup per request for unknown names
-            try:
-                rt = await self._runtime(slug)
-            except NotFoundError:
-                self._unknown.add(slug)
-                return None
+            return None  # unknown (a recent miss costs no database lookup)
         offline = rt.publish is None and not rt.in_grace
         if name.startswith("dvr"):
             return self.dvr.render(slug, name, rt.renditions, rt.dvr_seconds, ended=offline)
@@ -335,21 +273,21 @@ class StreamManager:
     # -- lifecycle ----------------------------------------------------------------------
 
     async def recover(self) -> None:
-        closed = await asyncio.to_thread(store.close_stale_generations, self.engine)
+        closed = await in_session(self.engine, generations.close_stale_generations)
         if closed:
             log.info("closed %d generation(s) left live by a previous run", closed)
 
     async def shutdown(self) -> None:
-        for rt in self._rt.values():
+        for rt in self.runtimes.all():
             if rt.grace is not None:
-                rt.grace.cancel()
-        await asyncio.gather(*(self._end_publish(rt) for rt in list(self._rt.values())))
+                rt.grace.cancel()  # kept: `_end_publish` still ends its generation
+        await asyncio.gather(*(self._end_publish(rt) for rt in self.runtimes.all()))
         self.live.close()
 
     async def tick(self) -> None:
         """Report state changes no call site sees (such as ffmpeg failing); loop the offline
         slate where an endpoint wants one and no one publishes."""
-        for rt in list(self._rt.values()):
+        for rt in self.runtimes.all():
             self._report(rt)
             if rt.publish is None and rt.slate and rt.desired and not rt.in_grace:
                 await self._slate_tick(rt)

@@ -8,7 +8,7 @@ import logging
 import shutil
 
 from sender_origin import recordings
-from sender_origin.streams import store
+from sender_origin.database import generations, in_session
 from sender_origin.streams.manager import StreamManager
 
 log = logging.getLogger(__name__)
@@ -21,13 +21,15 @@ class RetentionSweep:
     async def __call__(self) -> int:
         m = self.manager
         settings = m.settings
-        rows = await asyncio.to_thread(
-            store.expired_generations, m.engine, settings.hls.retention_seconds
+        rows = await in_session(
+            m.engine,
+            generations.expired_generations,
+            retention_seconds=settings.hls.retention_seconds,
         )
         for slug, number, gid in rows:
             await self._remove(slug, number, gid)
             log.info("%s: generation %d spool removed after retention", slug, number)
-        kept = await asyncio.to_thread(recordings.kept_generations, m.engine)
+        kept = await in_session(m.engine, generations.kept_generations)
         total, over = await asyncio.to_thread(
             recordings.over_budget, settings.spool_dir, kept, settings.recordings_max_bytes
         )
@@ -43,5 +45,5 @@ class RetentionSweep:
         await asyncio.to_thread(shutil.rmtree, m.settings.spool_dir / slug / str(number), True)
         m.cache.forget_prefix(f"{slug}/{number}/")
         m.dvr.forget(slug, number)
-        await asyncio.to_thread(store.mark_spool_removed, m.engine, gid)
+        await in_session(m.engine, generations.mark_spool_removed, generation_id=gid)
         m.metrics.generations_cleaned.inc()

@@ -44,6 +44,14 @@ class EndpointRuntime:
     def in_grace(self) -> bool:
         return self.grace is not None and not self.grace.done()
 
+    def cancel_grace(self) -> bool:
+        """End the reconnect grace period now; False when none was held."""
+        if self.grace is None:
+            return False
+        self.grace.cancel()
+        self.grace, self.grace_until = None, None
+        return True
+
 
 def renditions_of(endpoint: Endpoint) -> list[RenditionSpec]:
     specs = [RenditionSpec.model_validate(r) for r in endpoint.renditions or []]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
+from sender_common.models import EndpointSlug
 from sender_origin.deps import ManagerDep, ViewerCountsDep
 from sender_origin.streams.events import EVENTS_PER_ENDPOINT, StreamEvent
 from sender_origin.streams.status import StreamStatus
@@ -18,14 +19,14 @@ async def list_streams(manager: ManagerDep) -> list[StreamStatus]:
 
 
 @router.get("/{slug}")
-async def stream_status(manager: ManagerDep, slug: str) -> StreamStatus:
+async def stream_status(manager: ManagerDep, slug: EndpointSlug) -> StreamStatus:
     return await manager.status(slug)
 
 
 @router.get("/{slug}/events")
 async def stream_events(
     manager: ManagerDep,
-    slug: str,
+    slug: EndpointSlug,
     limit: int = Query(default=EVENTS_PER_ENDPOINT, ge=1, le=EVENTS_PER_ENDPOINT),
 ) -> list[StreamEvent]:
     """Recent events of the session, newest first (kept in memory, lost on restart)."""
@@ -37,7 +38,7 @@ async def stream_events(
 async def stream_viewers(
     manager: ManagerDep,
     counts: ViewerCountsDep,
-    slug: str,
+    slug: EndpointSlug,
     since_seconds: float = Query(default=3600.0, gt=0, le=400 * 86400),
 ) -> ViewersPublic:
     """Viewers now and their history from the metrics role, or this node's own count."""
@@ -46,20 +47,22 @@ async def stream_viewers(
 
 
 @router.post("/{slug}/start")
-async def start_stream(manager: ManagerDep, slug: str) -> StreamStatus:
+async def start_stream(manager: ManagerDep, slug: EndpointSlug) -> StreamStatus:
     """Idempotent: a running session is a success with its current state; before a publisher
     is live the state is `waiting_source`."""
     return await manager.start(slug)
 
 
 @router.post("/{slug}/stop")
-async def stop_stream(manager: ManagerDep, slug: str) -> StreamStatus:
+async def stop_stream(manager: ManagerDep, slug: EndpointSlug) -> StreamStatus:
     """Stop the session: the publisher is disconnected and the generation ends."""
     return await manager.stop(slug)
 
 
 @router.post("/{slug}/kick")
-async def kick_publisher(manager: ManagerDep, slug: str, block: bool = False) -> StreamStatus:
+async def kick_publisher(
+    manager: ManagerDep, slug: EndpointSlug, block: bool = False
+) -> StreamStatus:
     """Disconnect the current publisher (its peer is in the status). With `block=true` its key
     is refused until the next rotate-key; otherwise it may reconnect within the grace period."""
     return await manager.kick(slug, block=block)

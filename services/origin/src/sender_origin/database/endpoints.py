@@ -1,12 +1,13 @@
-"""Endpoint CRUD and key rotation (sync; keyword-only, session first)."""
+"""Endpoints: CRUD, lookup by stream key, key rotation and blocking."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, select
 
+from sender_common import media_sessions
 from sender_common.errors import ConflictError, NotFoundError
 from sender_common.models import (
     Endpoint,
@@ -15,15 +16,14 @@ from sender_common.models import (
     EndpointType,
     EndpointUpdate,
     EndpointWithKey,
-    Generation,
-    MediaSession,
-    Rendition,
 )
 from sender_common.stream_keys import generate_stream_key, hash_stream_key
+from sender_origin.database import generations
 
 SrtUrl = Callable[[str, str | None], str]
 """(stream key, passphrase) -> the SRT publish URL."""
 KEY_PLACEHOLDER = "{stream_key}"
+MAX_KEY_LENGTH = 200
 
 
 def to_public(endpoint: Endpoint, srt_url: SrtUrl | None = None) -> EndpointPublic:
@@ -48,18 +48,9 @@ def create_endpoint(
     session: Session, *, data: EndpointCreate, publish_base: str, srt_url: SrtUrl | None = None
 ) -> EndpointWithKey:
     key = generate_stream_key()
-    endpoint = Endpoint(
-        slug=data.slug,
-        type=data.type,
-        title=data.title,
-        source_url=data.source_url,
-        auto_start=data.auto_start,
-        offline_slate=data.offline_slate,
-        dvr_window_seconds=data.dvr_window_seconds,
-        record=data.record,
-        renditions=[r.model_dump() for r in data.renditions],
-        key_hash=hash_stream_key(key),
-        passphrase=data.passphrase,
+    renditions = [r.model_dump() for r in data.renditions]
+    endpoint = Endpoint.model_validate(
+        data, update={"renditions": renditions, "key_hash": hash_stream_key(key)}
     )
     session.add(endpoint)
     try:
@@ -76,17 +67,30 @@ def update_endpoint(session: Session, *, slug: str, data: EndpointUpdate) -> End
     for name, value in data.model_dump(exclude_unset=True).items():
         if value is not None or name == "dvr_window_seconds":
             setattr(endpoint, name, value)
-    session.add(endpoint)
-    session.commit()
-    session.refresh(endpoint)
+    _save(session, endpoint)
     return to_public(endpoint)
 
 
+def find_endpoint(session: Session, *, slug: str) -> Endpoint | None:
+    return session.exec(select(Endpoint).where(Endpoint.slug == slug)).first()
+
+
 def get_endpoint(session: Session, *, slug: str) -> Endpoint:
-    endpoint = session.exec(select(Endpoint).where(Endpoint.slug == slug)).first()
+    endpoint = find_endpoint(session, slug=slug)
     if endpoint is None:
         raise NotFoundError(f"no endpoint {slug!r}")
     return endpoint
+
+
+def find_by_key(session: Session, *, key: str) -> Endpoint | None:
+    """The origin endpoint publishing with `key` (None for an empty or oversized key)."""
+    if not key or len(key) > MAX_KEY_LENGTH:
+        return None
+    return session.exec(
+        select(Endpoint).where(
+            Endpoint.key_hash == hash_stream_key(key), Endpoint.type == EndpointType.origin
+        )
+    ).first()
 
 
 def list_endpoints(session: Session, *, offset: int, limit: int) -> list[Endpoint]:
@@ -101,26 +105,36 @@ def rotate_key(
     key = generate_stream_key()
     endpoint.key_hash = hash_stream_key(key)
     endpoint.key_blocked = False
-    session.add(endpoint)
-    session.commit()
-    session.refresh(endpoint)
+    _save(session, endpoint)
     return with_key(endpoint, key, publish_base, srt_url)
 
 
-def set_key_blocked(session: Session, *, slug: str, blocked: bool) -> Endpoint:
-    endpoint = get_endpoint(session, slug=slug)
-    endpoint.key_blocked = blocked
-    session.add(endpoint)
-    session.commit()
-    session.refresh(endpoint)
-    return endpoint
+def set_key_blocked(session: Session, *, slug: str, blocked: bool) -> None:
+    """Refuse (or accept again) the endpoint's key; an unknown slug is a no-op."""
+    endpoint = find_endpoint(session, slug=slug)
+    if endpoint is not None:
+        endpoint.key_blocked = blocked
+        _save(session, endpoint)
 
 
 def delete_endpoint(session: Session, *, slug: str) -> None:
+    """The endpoint, its media sessions, generations and their renditions."""
     endpoint = get_endpoint(session, slug=slug)
-    session.exec(delete(MediaSession).where(col(MediaSession.endpoint_slug) == slug))
-    gens = select(Generation.id).where(Generation.endpoint_id == endpoint.id)
-    session.exec(delete(Rendition).where(col(Rendition.generation_id).in_(gens)))
-    session.exec(delete(Generation).where(col(Generation.endpoint_id) == endpoint.id))
+    assert endpoint.id is not None
+    media_sessions.delete(session, slug=slug)
+    generations.delete_generations(session, endpoint_id=endpoint.id)
     session.delete(endpoint)
     session.commit()
+
+
+def _save(session: Session, endpoint: Endpoint) -> None:
+    session.add(endpoint)
+    session.commit()
+    session.refresh(endpoint)
+
+
+def endpoint_id(session: Session, *, slug: str) -> int:
+    """The endpoint's id (404 for an unknown slug)."""
+    found = get_endpoint(session, slug=slug).id
+    assert found is not None
+    return found
