@@ -58,6 +58,9 @@ def default_data_dir() -> Path:
     return Path.cwd() / "data"
 
 
+DATABASE_SCHEMES = ("sqlite", "postgresql", "postgres")
+
+
 @dataclass(frozen=True, slots=True)
 class HlsConfig:
     """HLS timing and retention, one definition for every role."""
@@ -160,6 +163,19 @@ class CommonSettings(BaseSettings, ViewerSettings):
                 raise ValueError(f"SENDER_TRUSTED_PROXIES: {cidr!r} is not a CIDR") from exc
         return value
 
+    @field_validator("database_url")
+    @classmethod
+    def _check_database(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        scheme = value.split("://", 1)[0].split("+", 1)[0]
+        if scheme not in DATABASE_SCHEMES:
+            raise ValueError(
+                "SENDER_DATABASE_URL: Sender stores its state in SQLite or PostgreSQL "
+                "(sqlite:///path or postgresql://user:pass@host/db)"
+            )
+        return value
+
     @property
     def hls(self) -> HlsConfig:
         return HlsConfig(**{name: getattr(self, f"hls_{name}") for name in HLS_FIELDS})
@@ -177,7 +193,13 @@ class CommonSettings(BaseSettings, ViewerSettings):
         return f"sqlite:///{self.data_dir / 'sender.db'}"
 
     def effective_database_url(self) -> str:
-        return self.database_url or self.sqlite_url()
+        """The configured URL, PostgreSQL through psycopg 3 (the driver that ships) unless the
+        URL names another driver."""
+        url = self.database_url or self.sqlite_url()
+        scheme, rest = url.split("://", 1)
+        if scheme in ("postgresql", "postgres"):
+            return f"postgresql+psycopg://{rest}"
+        return url
 
 
 # -- a child role's environment, from its settings model ---------------------------------------
