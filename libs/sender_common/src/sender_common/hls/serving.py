@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from sender_common.errors import UnavailableError
+from sender_common.errors import SenderError, UnavailableError
 from sender_common.hls.parts import PartStore
 from sender_common.hls.spoolcache import PLAYLIST_TYPE, CachedFile, SpoolCache
 from sender_common.models import SLUG_RE
@@ -112,9 +112,12 @@ class HlsApp:
             await _error(send, 400, str(exc))
             self._observe(endpoint, rel, True, 400, 0, vsid, scope)
             return
-        except UnavailableError as exc:  # e.g. an edge at its session limit
-            await _error(send, 503, exc.detail, [(b"retry-after", str(exc.retry_after).encode())])
-            self._observe(endpoint, rel, False, 503, 0, vsid, scope)
+        except SenderError as exc:  # e.g. an edge at its session limit, or its upstream failing
+            extra = None
+            if isinstance(exc, UnavailableError):
+                extra = [(b"retry-after", str(exc.retry_after).encode())]
+            await _error(send, exc.status_code, exc.detail, extra)
+            self._observe(endpoint, rel, False, exc.status_code, 0, vsid, scope)
             return
         if entry is None:
             await _error(send, 404, "not found")

@@ -26,7 +26,7 @@ from typing import Any, TypeVar, cast
 
 import httpx
 
-from sender_common.errors import SenderError, UnavailableError
+from sender_common.errors import SenderError, UpstreamError
 from sender_common.hls.llparse import parse_ll_playlist
 from sender_common.hls.playlist import PlaylistError, is_master_playlist, parse_master_playlist
 from sender_common.hls.spoolcache import CachedFile, SpoolCache, content_type_for
@@ -98,12 +98,12 @@ class DvrPullThrough:
             return None
         except (FetchError, httpx.HTTPError) as exc:
             log.warning("DVR playlist %s failed: %s", url, exc)
-            raise UnavailableError("the upstream failed to send the DVR playlist", 2) from exc
+            raise UpstreamError("the upstream failed to send the DVR playlist") from exc
         try:
             validate_dvr_playlist(body.decode("utf-8"), url, root)
         except (UnicodeDecodeError, PlaylistError, FetchError) as exc:
             log.warning("unusable upstream DVR playlist %s: %s", url, exc)
-            raise UnavailableError("the upstream's DVR playlist is unusable", 5) from exc
+            raise UpstreamError("the upstream's DVR playlist is unusable") from exc
         return body
 
     async def window_seconds(self, client: httpx.AsyncClient, root: str, slug: str) -> float | None:
@@ -153,7 +153,7 @@ class DvrPullThrough:
                 return None
             except (FetchError, httpx.HTTPError) as exc:
                 log.warning("%s: DVR pull-through failed: %s", key, exc)
-                raise UnavailableError("the upstream failed to send this file", 2) from exc
+                raise UpstreamError("the upstream failed to send this file") from exc
         try:
             mtime_ns = await asyncio.to_thread(write_atomic, self._spool / key, body)
         except OSError as exc:  # e.g. a full disk: this viewer still gets the bytes
