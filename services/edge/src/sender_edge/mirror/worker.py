@@ -18,7 +18,7 @@ from sender_common.hls.parts import PartStore
 from sender_common.hls.playlist import MasterPlaylist
 from sender_common.hls.serving import Blocking
 from sender_common.hls.spoolcache import SpoolCache
-from sender_common.models import SessionState, utcnow
+from sender_common.models import utcnow
 from sender_edge.metrics import EdgeMetrics
 from sender_edge.mirror import render
 from sender_edge.mirror.downloader import Downloader, Tally
@@ -73,7 +73,7 @@ class MirrorWorker:
         self._client = client
         self._cache = cache
         self._dir = spool_dir / slug
-        self._timing = timing
+        self.timing = timing
         self._metrics = metrics
         self._slots = fetch_slots
         self._parts = parts if parts is not None else PartStore()
@@ -129,7 +129,7 @@ class MirrorWorker:
     @property
     def target(self) -> float:
         targets = [f.target for f in self.followers.values() if f.started]
-        return float(max(targets)) if targets else self._timing.segment_seconds
+        return float(max(targets)) if targets else self.timing.segment_seconds
 
     @property
     def reload_interval(self) -> float:
@@ -149,7 +149,7 @@ class MirrorWorker:
         returns the least delay before the next one."""
         if isinstance(exc, MasterSeenError):
             self._rediscover.set()
-        failure = classify(exc, self.reload_interval, self._timing.segment_seconds)
+        failure = classify(exc, self.reload_interval, self.timing.segment_seconds)
         if failure.kind == "internal":
             log.error("%s: mirror reload crashed", self.slug, exc_info=exc)
         if failure.message != self.last_error:
@@ -189,7 +189,7 @@ class MirrorWorker:
         self._ok(None)
 
     def _follow(self, name: str, url: str) -> None:
-        t = self._timing
+        t = self.timing
         playlist = LivePlaylist(
             window=t.window,
             segment_target=t.segment_seconds,
@@ -248,7 +248,7 @@ class MirrorWorker:
     def frozen(self) -> bool:
         """The upstream stalled past stale plus the grace period: never serve that as live."""
         lag = self.lag_seconds()
-        limit = self._timing.stale_after_targets * self.target + self._timing.end_after_seconds
+        limit = self.timing.stale_after_targets * self.target + self.timing.end_after_seconds
         return lag is not None and lag > limit
 
     def check_frozen(self) -> None:
@@ -261,7 +261,7 @@ class MirrorWorker:
     async def render(self, name: str, block: Blocking | None = None) -> bytes | None:
         """`live.m3u8` or `live/{rendition}.m3u8`, only over media the edge holds."""
         self.check_frozen()
-        low_latency = self._timing.low_latency
+        low_latency = self.timing.low_latency
         if self.master is None:
             single = self.followers.get(SINGLE)
             if name != "live.m3u8" or single is None:
@@ -276,11 +276,6 @@ class MirrorWorker:
         others = [(n, f) for n, f in self.followers.items() if f is not follower]
         return await render.media(follower, "../", block, low_latency=low_latency, others=others)
 
-    def _primary(self) -> Follower | None:
-        if self.master is not None and self.master.variants:
-            return self.followers.get(render.rendition_of(self.master.variants[0].uri) or "")
-        return self.followers.get(SINGLE)
-
     @property
     def generation(self) -> int | None:
         gens: list[int] = []
@@ -291,46 +286,14 @@ class MirrorWorker:
                 gens.append(int(newest.split("/", 1)[0]))
         return max(gens) if gens else None
 
-    @property
-    def media_sequence(self) -> int | None:
-        primary = self._primary()
-        if primary is None or not render.has_content(primary):
-            return None
-        pl = primary.playlist
-        return pl.segments[0].msn if pl.segments else pl.next_msn
-
-    @property
-    def segments_mirrored(self) -> int:
-        return self.tally.segments
-
-    @property
-    def bytes_mirrored(self) -> int:
-        return self.tally.bytes
-
-    @property
-    def rendition_names(self) -> list[str]:
-        names = [n for n, f in self.followers.items() if render.has_content(f)]
-        return sorted(n for n in names if n != SINGLE) or (["src"] if SINGLE in names else [])
-
     def lag_seconds(self) -> float | None:
         if self._last_progress is None:
             return None
         return round(time.monotonic() - self._last_progress, 3)
 
-    def state(self) -> SessionState:
-        if self.fatal:
-            return SessionState.error
-        live = [f for f in self.followers.values() if render.has_content(f)]
-        if not live or all(f.playlist.ended for f in live):
-            return SessionState.waiting_source
-        lag = self.lag_seconds()
-        if lag is None or lag > self._timing.stale_after_targets * self.target:
-            return SessionState.stale
-        return SessionState.live
-
     def sweep(self) -> int:
         """Remove generations other than the current one untouched for the retention period."""
-        gone = sweep_generations(self._dir, self.generation, self._timing.retention_seconds)
+        gone = sweep_generations(self._dir, self.generation, self.timing.retention_seconds)
         for number in gone:
             self._cache.forget_prefix(f"{self.slug}/{number}/")
         return len(gone)
