@@ -12,7 +12,7 @@ from sender_edge.mirror.worker import MirrorWorker
 
 def session_state(worker: MirrorWorker) -> SessionState:
     """error (a fatal upstream failure), waiting_source, stale or live."""
-    if worker.fatal:
+    if worker.failures.fatal:
         return SessionState.error
     live = [f for f in worker.followers.values() if render.has_content(f)]
     if not live or all(f.playlist.ended for f in live):
@@ -56,7 +56,7 @@ def session_status(worker: MirrorWorker, *, desired: bool) -> EdgeSessionStatus:
         renditions=_rendition_names(worker),
         generation=worker.generation,
         live_url=f"/sender/hls/{worker.slug}/live.m3u8",
-        last_error=worker.last_error,
+        last_error=worker.failures.last_error,
         media_sequence=_media_sequence(worker),
         segments_mirrored=worker.tally.segments,
         bytes_mirrored=worker.tally.bytes,

@@ -22,18 +22,12 @@ from sender_common.models import utcnow
 from sender_edge.metrics import EdgeMetrics
 from sender_edge.mirror import render
 from sender_edge.mirror.downloader import Downloader, Tally
+from sender_edge.mirror.failures import MAX_BACKOFF, Failures, MasterSeenError, classify
 from sender_edge.mirror.fetch import hls_root
-from sender_edge.mirror.follower import Follower, Hooks, MasterSeenError
+from sender_edge.mirror.follower import Follower, Hooks
 from sender_edge.mirror.models import SessionOptions
 from sender_edge.mirror.spool import sweep_generations
-from sender_edge.mirror.upstream import (
-    MAX_BACKOFF,
-    SINGLE,
-    VARIANT,
-    Failure,
-    classify,
-    discover,
-)
+from sender_edge.mirror.upstream import SINGLE, VARIANT, discover
 
 log = logging.getLogger(__name__)
 REDISCOVER_SECONDS = 10.0  # how often the upstream's variants are checked again
@@ -81,7 +75,7 @@ class MirrorWorker:
         self.followers: dict[str, Follower] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self.master: MasterPlaylist | None = None
-        self._errors: dict[str, Failure] = {}  # by source: discovery or one rendition
+        self.failures = Failures()
         self.tally = Tally()
         self.last_fetch_at: datetime | None = None
         self._last_progress: float | None = None
@@ -136,14 +130,6 @@ class MirrorWorker:
         """About half the target duration (RFC 8216 6.3.4)."""
         return max(0.25, self.target / 2)
 
-    @property
-    def last_error(self) -> str | None:
-        return next((f.message for f in self._errors.values()), None)
-
-    @property
-    def fatal(self) -> bool:
-        return any(f.fatal for f in self._errors.values())
-
     def _failed(self, exc: BaseException, rendition: str | None) -> float:
         """Record a failed upstream request (of discovery, or of a rendition's follower);
         returns the least delay before the next one."""
@@ -152,14 +138,14 @@ class MirrorWorker:
         failure = classify(exc, self.reload_interval, self.timing.segment_seconds)
         if failure.kind == "internal":
             log.error("%s: mirror reload crashed", self.slug, exc_info=exc)
-        if failure.message != self.last_error:
+        if failure.message != self.failures.last_error:
             log.warning("%s: %s", self.slug, failure.message)
-        self._errors[_source(rendition)] = failure
+        self.failures.record(rendition, failure)
         self._metrics.upstream_errors.labels(kind=failure.kind).inc()
         return failure.least
 
     def _ok(self, rendition: str | None) -> None:
-        self._errors.pop(_source(rendition), None)
+        self.failures.clear(rendition)
         self.last_fetch_at = utcnow()
 
     def _progress(self) -> None:
@@ -230,7 +216,7 @@ class MirrorWorker:
     async def _drop(self, name: str) -> None:
         task = self._tasks.pop(name, None)
         follower = self.followers.pop(name, None)
-        self._errors.pop(_source(name), None)
+        self.failures.clear(name)
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -297,7 +283,3 @@ class MirrorWorker:
         for number in gone:
             self._cache.forget_prefix(f"{self.slug}/{number}/")
         return len(gone)
-
-
-def _source(rendition: str | None) -> str:
-    return "discovery" if rendition is None else f"rendition:{rendition}"
