@@ -16,7 +16,6 @@ generation runs. A file pulled again after that is simply fetched again.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 import time
@@ -30,6 +29,7 @@ from sender_common.errors import SenderError, UpstreamError
 from sender_common.hls.llparse import parse_ll_playlist
 from sender_common.hls.playlist import PlaylistError, is_master_playlist, parse_master_playlist
 from sender_common.hls.spoolcache import CachedFile, SpoolCache, content_type_for
+from sender_common.tasks import cancel_and_wait
 from sender_edge.metrics import EdgeMetrics
 from sender_edge.mirror.fetch import (
     MAX_PLAYLIST_BYTES,
@@ -199,11 +199,7 @@ class DvrPullThrough:
     async def close(self) -> None:
         tasks = list(self._flights.values())
         self._flights.clear()
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_and_wait(*tasks)
 
 
 def validate_dvr_playlist(text: str, url: str, root: str) -> None:

@@ -19,6 +19,7 @@ from sender_common.hls.playlist import MasterPlaylist
 from sender_common.hls.serving import Blocking
 from sender_common.hls.spoolcache import SpoolCache
 from sender_common.models import utcnow
+from sender_common.tasks import cancel_and_wait, wait_set
 from sender_edge.metrics import EdgeMetrics
 from sender_edge.mirror import render
 from sender_edge.mirror.downloader import Downloader, Tally
@@ -90,18 +91,13 @@ class MirrorWorker:
         self._task = asyncio.create_task(self._run(), name=f"mirror-{self.slug}")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         for name in list(self.followers):
             await self._drop(name)
 
     async def wait_ready(self, timeout: float) -> bool:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.first_ready.wait(), timeout)
-        return self.first_ready.is_set()
+        return await wait_set(self.first_ready, timeout)
 
     async def _run(self) -> None:
         failures = 0
@@ -217,10 +213,7 @@ class MirrorWorker:
         task = self._tasks.pop(name, None)
         follower = self.followers.pop(name, None)
         self.failures.clear(name)
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
         if follower is not None:
             await follower.close()
 
