@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import KW_ONLY, dataclass
+from dataclasses import dataclass
 from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -59,21 +59,27 @@ FileMissHandler = Callable[[str, str], Awaitable[CachedFile | None]]
 Observer = Callable[[HlsHit], None]
 
 
-@dataclass(eq=False)
 class HlsApp:
-    """Serves `{endpoint}/{...}` from the spool; `live*` names come from `live`.
+    """Serves `{endpoint}/{...}` from the spool; `live*` names come from `live`."""
 
-    `on_miss`: a live playlist is missing (e.g. an edge may start an on-demand mirror);
-    `on_file_miss`: (endpoint, path below it) of a missing file, e.g. an edge's DVR."""
-
-    cache: SpoolCache
-    _: KW_ONLY
-    live: LiveResolver | None = None
-    on_miss: MissHandler | None = None
-    observer: Observer | None = None
-    parts: PartStore | None = None
-    part_wait: float = 6.0
-    on_file_miss: FileMissHandler | None = None
+    def __init__(
+        self,
+        cache: SpoolCache,
+        *,
+        live: LiveResolver | None = None,
+        on_miss: MissHandler | None = None,
+        observer: Observer | None = None,
+        parts: PartStore | None = None,
+        part_wait: float = 6.0,
+        on_file_miss: FileMissHandler | None = None,
+    ) -> None:
+        self.cache = cache
+        self.live = live
+        self.on_miss = on_miss
+        self.observer = observer
+        self.parts = parts
+        self.part_wait = part_wait
+        self.on_file_miss = on_file_miss  # (endpoint, path below it): e.g. an edge's DVR
 
     async def __call__(self, scope: Scope, _receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
