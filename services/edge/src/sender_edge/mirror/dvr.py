@@ -34,6 +34,7 @@ from sender_edge.metrics import EdgeMetrics
 from sender_edge.mirror.fetch import (
     MAX_PLAYLIST_BYTES,
     MAX_SEGMENT_BYTES,
+    EndpointSource,
     FetchError,
     UpstreamNotLive,
     get_bytes,
@@ -75,21 +76,20 @@ class DvrPullThrough:
 
     # -- playlists ----------------------------------------------------------------------
 
-    async def playlist(
-        self, client: httpx.AsyncClient, root: str, slug: str, name: str
-    ) -> bytes | None:
-        """`dvr.m3u8` or `dvr/{rendition}.m3u8` of the upstream at `root`; None: 404."""
+    async def playlist(self, up: EndpointSource, slug: str, name: str) -> bytes | None:
+        """`dvr.m3u8` or `dvr/{rendition}.m3u8` of the endpoint's upstream; None: 404."""
         if not _NAME.match(name):
             return None
         key = f"{slug}/{name}"
         held = self._playlists.get(key)
         if held is not None and time.monotonic() - held[0] < self._ttl:
             return held[1]
-        body = await self._once(f"playlist:{key}", lambda: self._get_playlist(client, root, name))
+        body = await self._once(f"playlist:{key}", lambda: self._get_playlist(up, name))
         self._playlists[key] = (time.monotonic(), body)
         return body
 
-    async def _get_playlist(self, client: httpx.AsyncClient, root: str, name: str) -> bytes | None:
+    async def _get_playlist(self, up: EndpointSource, name: str) -> bytes | None:
+        client, root = up
         url = root + name
         self._metrics.upstream_requests.labels(kind="dvr_playlist").inc()
         try:
@@ -106,14 +106,14 @@ class DvrPullThrough:
             raise UpstreamError("the upstream's DVR playlist is unusable") from exc
         return body
 
-    async def window_seconds(self, client: httpx.AsyncClient, root: str, slug: str) -> float | None:
+    async def window_seconds(self, up: EndpointSource, slug: str) -> float | None:
         """What the upstream's DVR window holds now (first rendition); None without DVR."""
         try:
-            body = await self.playlist(client, root, slug, "dvr.m3u8")
+            body = await self.playlist(up, slug, "dvr.m3u8")
             text = body.decode("utf-8", "replace") if body is not None else ""
             if "#EXT-X-STREAM-INF" in text:  # a ladder: its first variant's window
                 first = next(ln for ln in text.splitlines() if ln and not ln.startswith("#"))
-                body = await self.playlist(client, root, slug, first)
+                body = await self.playlist(up, slug, first)
                 text = body.decode("utf-8", "replace") if body is not None else ""
         except (SenderError, StopIteration):
             return None
@@ -126,18 +126,15 @@ class DvrPullThrough:
 
     # -- media --------------------------------------------------------------------------
 
-    async def file(
-        self, client: httpx.AsyncClient, root: str, slug: str, rel: str
-    ) -> CachedFile | None:
+    async def file(self, up: EndpointSource, slug: str, rel: str) -> CachedFile | None:
         """A DVR segment or init section `{gen}/{rendition}/{file}`: spool, else upstream."""
         if not _FILE.match(rel):
             return None
         key = f"{slug}/{rel}"
-        return await self._once(f"file:{key}", lambda: self._pull(client, root, key, rel))
+        return await self._once(f"file:{key}", lambda: self._pull(up, key, rel))
 
-    async def _pull(
-        self, client: httpx.AsyncClient, root: str, key: str, rel: str
-    ) -> CachedFile | None:
+    async def _pull(self, up: EndpointSource, key: str, rel: str) -> CachedFile | None:
+        client, root = up
         found = self._cache.lookup(key) or self._cache.load(key)
         if found is not None:  # written meanwhile (by the follower or an earlier pull)
             return found

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import ssl
+from typing import NamedTuple
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -145,6 +146,13 @@ async def get_bytes(
             raise UpstreamTlsError(f"upstream TLS verification failed: {exc}") from exc
         raise
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+class EndpointSource(NamedTuple):
+    """Where one endpoint's media comes from: the client and `{upstream}/sender/hls/{slug}/`."""
+
+    client: httpx.AsyncClient
+    root: str
 
 
 def hls_root(upstream_url: str, slug: str) -> str:

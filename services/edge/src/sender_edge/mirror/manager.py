@@ -223,18 +223,18 @@ class EdgeManager:
             return None
         self.on_demand.touch(slug)  # a viewer keeps a viewer-started mirror alive
         if name.startswith("dvr"):
-            return await self.dvr.playlist(*worker.upstream, slug, name)
+            return await self.dvr.playlist(worker.upstream, slug, name)
         return await worker.render(name, block)
 
     async def dvr_file(self, slug: str, rel: str) -> CachedFile | None:
         """A DVR segment or init section the spool lacks, pulled through from the upstream."""
         worker = self.running.get(slug)
-        return None if worker is None else await self.dvr.file(*worker.upstream, slug, rel)
+        return None if worker is None else await self.dvr.file(worker.upstream, slug, rel)
 
     async def dvr_seconds(self, slug: str) -> float | None:
         """The upstream's DVR window for this endpoint (None: no session or no DVR)."""
         worker = self.running.get(slug)
-        return None if worker is None else await self.dvr.window_seconds(*worker.upstream, slug)
+        return None if worker is None else await self.dvr.window_seconds(worker.upstream, slug)
 
     async def on_miss(self, slug: str) -> bool:
         """A viewer asked for a live playlist we lack: pull through from the default upstream."""

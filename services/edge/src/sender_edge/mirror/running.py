@@ -5,34 +5,20 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 
 from sender_common.hls.parts import PartStore
 from sender_common.hls.spoolcache import SpoolCache
 from sender_edge.metrics import EdgeMetrics
+from sender_edge.mirror.context import MirrorContext, Timing
 from sender_edge.mirror.fetch import make_client
 from sender_edge.mirror.models import SessionOptions
 from sender_edge.mirror.upstreams import UpstreamPolicy
-from sender_edge.mirror.worker import MirrorWorker, Timing
+from sender_edge.mirror.worker import MirrorWorker
 from sender_edge.settings import EdgeSettings
 
 log = logging.getLogger(__name__)
-
-
-def timing_of(settings: EdgeSettings) -> Timing:
-    """The knobs every mirror worker of this edge runs by."""
-    hls = settings.hls
-    return Timing(
-        hls.window_segments,
-        hls.segment_seconds,
-        settings.stale_after_targets,
-        hls.retention_seconds,
-        settings.upstream_grace_seconds,
-        low_latency=hls.low_latency,
-        part_seconds=hls.part_seconds,
-    )
 
 
 class RunningMirrors:
@@ -49,15 +35,20 @@ class RunningMirrors:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.settings = settings
-        self.timing = timing_of(settings)
-        self._cache = cache
+        self.timing = Timing.of(settings)
         self._metrics = metrics
-        self._parts = parts
+        self._context = MirrorContext(
+            cache,
+            settings.spool_dir,
+            self.timing,
+            metrics,
+            asyncio.Semaphore(settings.fetch_concurrency),
+            parts,
+        )
         self._policy = policy
         self._transport = transport
         self._clients: dict[bool, httpx.AsyncClient] = {}  # by TLS verification
         self._workers: dict[str, MirrorWorker] = {}
-        self._slots = asyncio.Semaphore(settings.fetch_concurrency)
 
     def __contains__(self, slug: str) -> bool:
         return slug in self._workers
@@ -73,10 +64,6 @@ class RunningMirrors:
 
     def client(self, *, verify: bool = True) -> httpx.AsyncClient:
         return self._clients[verify]
-
-    @property
-    def spool_dir(self) -> Path:
-        return self.settings.spool_dir
 
     def lags(self) -> dict[str, float]:
         """Each running mirror's seconds since its last progress (those that made any)."""
@@ -108,17 +95,8 @@ class RunningMirrors:
             return worker
         if worker is not None:
             raise RuntimeError("options changed: stop the old worker first")
-        worker = MirrorWorker(
-            slug,
-            options,
-            client=self._clients[options.verify_tls],
-            cache=self._cache,
-            spool_dir=self.spool_dir,
-            timing=self.timing,
-            metrics=self._metrics,
-            fetch_slots=self._slots,
-            parts=self._parts,
-        )
+        client = self._clients[options.verify_tls]
+        worker = MirrorWorker(slug, options, client=client, context=self._context)
         self._workers[slug] = worker
         worker.start()
         self._metrics.sessions.set(len(self._workers))

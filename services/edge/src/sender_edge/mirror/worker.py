@@ -7,24 +7,20 @@ import asyncio
 import contextlib
 import logging
 import time
-from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 import httpx
 
 from sender_common.hls.lowlatency import LivePlaylist
-from sender_common.hls.parts import PartStore
 from sender_common.hls.playlist import MasterPlaylist
 from sender_common.hls.serving import Blocking
-from sender_common.hls.spoolcache import SpoolCache
 from sender_common.models import utcnow
 from sender_common.tasks import cancel_and_wait, wait_set
-from sender_edge.metrics import EdgeMetrics
 from sender_edge.mirror import render
+from sender_edge.mirror.context import MirrorContext
 from sender_edge.mirror.downloader import Downloader, Tally
 from sender_edge.mirror.failures import MAX_BACKOFF, Failures, MasterSeenError, classify
-from sender_edge.mirror.fetch import hls_root
+from sender_edge.mirror.fetch import EndpointSource, hls_root
 from sender_edge.mirror.follower import Follower, Hooks
 from sender_edge.mirror.models import SessionOptions
 from sender_edge.mirror.spool import sweep_generations
@@ -32,19 +28,6 @@ from sender_edge.mirror.upstream import SINGLE, VARIANT, discover
 
 log = logging.getLogger(__name__)
 REDISCOVER_SECONDS = 10.0  # how often the upstream's variants are checked again
-
-
-@dataclass(frozen=True, slots=True)
-class Timing:
-    """The knobs a worker runs by."""
-
-    window: int
-    segment_seconds: float
-    stale_after_targets: float
-    retention_seconds: float
-    end_after_seconds: float = 10.0  # stale this much longer: the live window ends (ENDLIST)
-    low_latency: bool = True  # serve LL-HLS when the upstream does
-    part_seconds: float = 0.5
 
 
 class MirrorWorker:
@@ -56,22 +39,16 @@ class MirrorWorker:
         options: SessionOptions,
         *,
         client: httpx.AsyncClient,
-        cache: SpoolCache,
-        spool_dir: Path,
-        timing: Timing,
-        metrics: EdgeMetrics,
-        fetch_slots: asyncio.Semaphore,
-        parts: PartStore | None = None,
+        context: MirrorContext,
     ) -> None:
         self.slug = slug
         self.options = options
         self._client = client
-        self._cache = cache
-        self._dir = spool_dir / slug
-        self.timing = timing
-        self._metrics = metrics
-        self._slots = fetch_slots
-        self._parts = parts if parts is not None else PartStore()
+        self._ctx = context
+        self.timing = context.timing
+        self._cache = context.cache
+        self._metrics = context.metrics
+        self._dir = context.spool_dir / slug
         self._root = hls_root(options.upstream_url, slug)
         self.followers: dict[str, Follower] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
@@ -176,7 +153,7 @@ class MirrorWorker:
             window=t.window,
             segment_target=t.segment_seconds,
             part_target=t.part_seconds,
-            store=self._parts,
+            store=self._ctx.parts,
             store_prefix=f"{self.slug}/",
         )
         downloader = Downloader(
@@ -185,7 +162,7 @@ class MirrorWorker:
             cache=self._cache,
             endpoint_dir=self._dir,
             metrics=self._metrics,
-            slots=self._slots,
+            slots=self._ctx.fetch_slots,
             tally=self.tally,
             timeout=self._client.timeout.read or 5.0,
         )
@@ -220,9 +197,9 @@ class MirrorWorker:
     # -- what it serves and reports -----------------------------------------------------
 
     @property
-    def upstream(self) -> tuple[httpx.AsyncClient, str]:
+    def upstream(self) -> EndpointSource:
         """The client and `{upstream}/sender/hls/{slug}/` root this worker fetches with."""
-        return self._client, self._root
+        return EndpointSource(self._client, self._root)
 
     def frozen(self) -> bool:
         """The upstream stalled past stale plus the grace period: never serve that as live."""
