@@ -26,16 +26,11 @@ class Timing:
 
     @classmethod
     def of(cls, settings: EdgeSettings) -> Timing:
+        """The knobs of an edge's settings (its HLS settings and its upstream tolerances)."""
         hls = settings.hls
-        return cls(
-            hls.window_segments,
-            hls.segment_seconds,
-            settings.stale_after_targets,
-            hls.retention_seconds,
-            settings.upstream_grace_seconds,
-            low_latency=hls.low_latency,
-            part_seconds=hls.part_seconds,
-        )
+        window, segment, retention = hls.window_segments, hls.segment_seconds, hls.retention_seconds
+        stale, grace = settings.stale_after_targets, settings.upstream_grace_seconds
+        return cls(window, segment, stale, retention, grace, hls.low_latency, hls.part_seconds)
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,19 +88,27 @@ class DvrPullThrough:
         self._playlists[key] = (time.monotonic(), body)
         return body
 
-    async def _get_playlist(self, up: EndpointSource, name: str) -> bytes | None:
-        client, root = up
-        url = root + name
-        self._metrics.upstream_requests.labels(kind="dvr_playlist").inc()
+    async def _get(
+        self, client: httpx.AsyncClient, url: str, kind: str, limit: int, attempts: int
+    ) -> bytes | None:
+        """GET `url` from the upstream; None when it has no such file (404)."""
+        self._metrics.upstream_requests.labels(kind=kind).inc()
         try:
-            body = await get_bytes(client, url, limit=MAX_PLAYLIST_BYTES, attempts=2)
+            return await get_bytes(client, url, limit=limit, attempts=attempts)
         except UpstreamNotLive:
             return None
         except (FetchError, httpx.HTTPError) as exc:
-            log.warning("DVR playlist %s failed: %s", url, exc)
-            raise UpstreamError("the upstream failed to send the DVR playlist") from exc
+            log.warning("%s %s failed: %s", kind, url, exc)
+            what = "the DVR playlist" if kind == "dvr_playlist" else "this file"
+            raise UpstreamError(f"the upstream failed to send {what}") from exc
+
+    async def _get_playlist(self, up: EndpointSource, name: str) -> bytes | None:
+        url = up.root + name
+        body = await self._get(up.client, url, "dvr_playlist", MAX_PLAYLIST_BYTES, 2)
+        if body is None:
+            return None
         try:
-            validate_dvr_playlist(body.decode("utf-8"), url, root)
+            validate_dvr_playlist(body.decode("utf-8"), url, up.root)
         except (UnicodeDecodeError, PlaylistError, FetchError) as exc:
             log.warning("unusable upstream DVR playlist %s: %s", url, exc)
             raise UpstreamError("the upstream's DVR playlist is unusable") from exc
@@ -134,23 +142,17 @@ class DvrPullThrough:
         return await self._once(f"file:{key}", lambda: self._pull(up, key, rel))
 
     async def _pull(self, up: EndpointSource, key: str, rel: str) -> CachedFile | None:
-        client, root = up
         found = self._cache.lookup(key) or self._cache.load(key)
         if found is not None:  # written meanwhile (by the follower or an earlier pull)
             return found
         try:
-            url, _ = segment_target(root, rel, root)
+            url, _ = segment_target(up.root, rel, up.root)
         except FetchError:
             return None
         async with self._slots:
-            self._metrics.upstream_requests.labels(kind="dvr_file").inc()
-            try:
-                body = await get_bytes(client, url, limit=MAX_SEGMENT_BYTES)
-            except UpstreamNotLive:
-                return None
-            except (FetchError, httpx.HTTPError) as exc:
-                log.warning("%s: DVR pull-through failed: %s", key, exc)
-                raise UpstreamError("the upstream failed to send this file") from exc
+            body = await self._get(up.client, url, "dvr_file", MAX_SEGMENT_BYTES, 3)
+        if body is None:
+            return None
         try:
             mtime_ns = await asyncio.to_thread(write_atomic, self._spool / key, body)
         except OSError as exc:  # e.g. a full disk: this viewer still gets the bytes
