@@ -62,10 +62,6 @@ class _Endpoint:
     viewers: dict[str, float] = field(default_factory=dict)
     interval: EndpointInterval = field(default_factory=EndpointInterval)
 
-    def active_since(self, cutoff: float) -> int:
-        """Viewers last seen after `cutoff`."""
-        return sum(1 for seen in self.viewers.values() if seen > cutoff)
-
 
 class ViewerBook:
     """Viewer key -> last seen (unix seconds), per endpoint."""
@@ -127,11 +123,13 @@ class ViewerBook:
 
     def active(self, endpoint: str) -> int:
         ep = self._endpoints.get(endpoint)
-        return 0 if ep is None else ep.active_since(self.clock() - self.idle_seconds)
+        if ep is None:
+            return 0
+        cutoff = self.clock() - self.idle_seconds
+        return sum(1 for seen in ep.viewers.values() if seen > cutoff)
 
     def counts(self) -> dict[str, int]:
-        cutoff = self.clock() - self.idle_seconds
-        return {name: ep.active_since(cutoff) for name, ep in self._endpoints.items()}
+        return {name: self.active(name) for name in self._endpoints}
 
     async def take_intervals(self) -> dict[str, EndpointInterval]:
         """Hand over every endpoint's interval and start new ones; drop endpoints gone quiet."""
