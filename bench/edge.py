@@ -229,43 +229,41 @@ def main() -> None:
     procs.SEGMENT_SECONDS = "2"
     args.part_seconds = 0.5
     have_nginx = shutil.which("nginx") is not None and shutil.which("wrk") is not None
-    with (
-        tempfile.TemporaryDirectory() as tmp,
-        live_origin_and_edge(Path(tmp), "bench") as (origin, edge),
-    ):
-        start_session(edge, "bench", upstream_url=origin.url)
-        procs.wait_for(lambda: len(uris(edge.url, "bench")) >= 1, 30, "edge mirroring")
-        lags = sorted(measure_lag(origin, edge, "bench", args.segments))
-        print(
-            f"edge lag over {len(lags)} segments: median {statistics.median(lags):.3f} s,"
-            f" p95 {_pct(lags, 0.95):.3f} s (goal: median <= 1 s)"
-        )
-        plags = asyncio.run(_part_lag(origin.url, edge.url, "bench", args.parts))
-        print(
-            f"LL-HLS part lag (edge answer after origin answer) over {len(plags)} parts:"
-            f" median {statistics.median(plags) * 1000:.0f} ms,"
-            f" p95 {_pct(plags, 0.95) * 1000:.0f} ms (parts of {args.part_seconds} s)"
-        )
-        print(f"LL-HLS viewers, {args.ll_seconds:g} s per count, {args.procs} load processes:")
-        ll_viewers(edge, args)
-        if have_nginx:
-            print(f"LL-HLS viewers as wrk connections, {args.ll_seconds:g} s per count:")
-            ll_wrk(edge, args)
-        text = httpx.get(f"{edge.url}/sender/hls/bench/live.m3u8", timeout=5).text
-        _, _, part = ll_load.position(text)
-        assert part is not None
-        if not have_nginx:
-            print("nginx or wrk missing: reference runs skipped")
-            return
-        root = Path(tmp) / "ref"
-        dest = root / "sender" / "hls" / "bench"
-        (dest / part).parent.mkdir(parents=True, exist_ok=True)
-        (dest / part).write_bytes(httpx.get(f"{edge.url}/sender/hls/bench/{part}").content)
-        (dest / "live.m3u8").write_text(text)
-        print("nginx reference (playlist and part every part duration, no blocking):")
-        nginx_viewers(root, args, "/sender/hls/bench/live.m3u8", f"/sender/hls/bench/{part}")
-        print("throughput, wrk 32 connections (the stream still live):")
-        throughput(Path(tmp), edge, args.seconds)
+    with tempfile.TemporaryDirectory() as tmp:
+        with live_origin_and_edge(Path(tmp), "bench") as (origin, edge):
+            start_session(edge, "bench", upstream_url=origin.url)
+            procs.wait_for(lambda: len(uris(edge.url, "bench")) >= 1, 30, "edge mirroring")
+            lags = sorted(measure_lag(origin, edge, "bench", args.segments))
+            print(
+                f"edge lag over {len(lags)} segments: median {statistics.median(lags):.3f} s,"
+                f" p95 {_pct(lags, 0.95):.3f} s (goal: median <= 1 s)"
+            )
+            plags = asyncio.run(_part_lag(origin.url, edge.url, "bench", args.parts))
+            print(
+                f"LL-HLS part lag (edge answer after origin answer) over {len(plags)} parts:"
+                f" median {statistics.median(plags) * 1000:.0f} ms,"
+                f" p95 {_pct(plags, 0.95) * 1000:.0f} ms (parts of {args.part_seconds} s)"
+            )
+            print(f"LL-HLS viewers, {args.ll_seconds:g} s per count, {args.procs} load processes:")
+            ll_viewers(edge, args)
+            if have_nginx:
+                print(f"LL-HLS viewers as wrk connections, {args.ll_seconds:g} s per count:")
+                ll_wrk(edge, args)
+            text = httpx.get(f"{edge.url}/sender/hls/bench/live.m3u8", timeout=5).text
+            _, _, part = ll_load.position(text)
+            assert part is not None
+            if not have_nginx:
+                print("nginx or wrk missing: reference runs skipped")
+                return
+            root = Path(tmp) / "ref"
+            dest = root / "sender" / "hls" / "bench"
+            (dest / part).parent.mkdir(parents=True, exist_ok=True)
+            (dest / part).write_bytes(httpx.get(f"{edge.url}/sender/hls/bench/{part}").content)
+            (dest / "live.m3u8").write_text(text)
+            print("nginx reference (playlist and part every part duration, no blocking):")
+            nginx_viewers(root, args, "/sender/hls/bench/live.m3u8", f"/sender/hls/bench/{part}")
+            print("throughput, wrk 32 connections (the stream still live):")
+            throughput(Path(tmp), edge, args.seconds)
 
 
 if __name__ == "__main__":

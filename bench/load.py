@@ -259,44 +259,42 @@ def main() -> None:
     ap.add_argument("--no-ref", action="store_true", help="skip the nginx reference run")
     args = ap.parse_args()
     procs.SEGMENT_SECONDS = f"{SEGMENT_SECONDS:g}"
-    with (
-        tempfile.TemporaryDirectory() as tmp,
-        live_origin_and_edge(Path(tmp), SLUG) as (_, edge),
-    ):
-        start_session(edge, SLUG)
-        procs.wait_for(
-            lambda: httpx.get(f"{edge.url}/sender/hls/{SLUG}/live.m3u8").status_code == 200,
-            30,
-            "the edge serving the stream",
-        )
-        print(
-            f"{args.viewers} viewers, {args.procs} processes, {args.connections} connections,"
-            f" reload every {SEGMENT_SECONDS:g} s, {args.seconds:g} s"
-        )
-        cpu0 = _cpu_seconds(edge.pid)
-        edge_stats = run_load(edge.url, args)
-        cpu = _cpu_seconds(edge.pid) - cpu0
-        report("edge", edge_stats, args.seconds)
-        reqs = sum(edge_stats.requests.values())
-        print(
-            f"  edge CPU {cpu:.1f} s ({cpu / args.seconds * 100:.0f}% of a core,"
-            f" {cpu / max(reqs, 1) * 1e6:.0f} us/request);"
-            f" peak RSS (VmHWM) {_proc_status(edge.pid, 'VmHWM')}"
-        )
-        if args.no_ref or shutil.which("nginx") is None:
-            print("nginx reference skipped")
-            return
-        root = Path(tmp) / "ref"
-        _copy_for_nginx(edge, root)
-        with nginx_serving(root) as ngx:
-            ref = run_load(ngx, args, refetch_newest=True)
-        report("nginx", ref, args.seconds)
-        for kind in ("playlist", "segment"):
-            ours, theirs = edge_stats.latency_ms[kind], ref.latency_ms[kind]
-            print(
-                f"  ratio edge/nginx {kind}: p50 {_pct(ours, 50) / _pct(theirs, 50):.2f},"
-                f" p99 {_pct(ours, 99) / _pct(theirs, 99):.2f}"
+    with tempfile.TemporaryDirectory() as tmp:
+        with live_origin_and_edge(Path(tmp), SLUG) as (_, edge):
+            start_session(edge, SLUG)
+            procs.wait_for(
+                lambda: httpx.get(f"{edge.url}/sender/hls/{SLUG}/live.m3u8").status_code == 200,
+                30,
+                "the edge serving the stream",
             )
+            print(
+                f"{args.viewers} viewers, {args.procs} processes, {args.connections} connections,"
+                f" reload every {SEGMENT_SECONDS:g} s, {args.seconds:g} s"
+            )
+            cpu0 = _cpu_seconds(edge.pid)
+            edge_stats = run_load(edge.url, args)
+            cpu = _cpu_seconds(edge.pid) - cpu0
+            report("edge", edge_stats, args.seconds)
+            reqs = sum(edge_stats.requests.values())
+            print(
+                f"  edge CPU {cpu:.1f} s ({cpu / args.seconds * 100:.0f}% of a core,"
+                f" {cpu / max(reqs, 1) * 1e6:.0f} us/request);"
+                f" peak RSS (VmHWM) {_proc_status(edge.pid, 'VmHWM')}"
+            )
+            if args.no_ref or shutil.which("nginx") is None:
+                print("nginx reference skipped")
+                return
+            root = Path(tmp) / "ref"
+            _copy_for_nginx(edge, root)
+            with nginx_serving(root) as ngx:
+                ref = run_load(ngx, args, refetch_newest=True)
+            report("nginx", ref, args.seconds)
+            for kind in ("playlist", "segment"):
+                ours, theirs = edge_stats.latency_ms[kind], ref.latency_ms[kind]
+                print(
+                    f"  ratio edge/nginx {kind}: p50 {_pct(ours, 50) / _pct(theirs, 50):.2f},"
+                    f" p99 {_pct(ours, 99) / _pct(theirs, 99):.2f}"
+                )
 
 
 if __name__ == "__main__":

@@ -43,13 +43,9 @@ LIVE = {
     "#EXT-X-STREAM-INF:BANDWIDTH=900000\nlive/high.m3u8\n",
 }
 
-FAILING: dict[str, tuple[int, bytes]] = {}  # path -> the upstream's answer, set by a test
-
 
 def upstream(request: httpx.Request) -> httpx.Response:
     path = request.url.path
-    if path in FAILING:
-        return httpx.Response(FAILING[path][0], content=FAILING[path][1])
     if path.startswith("/api/v1/playback/"):
         slug = path.rsplit("/", 1)[1]
         return httpx.Response(200 if slug in LIVE else 404, json={"state": "live"})
