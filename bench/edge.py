@@ -46,8 +46,9 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import ll_load
 from bench.nginx_ref import nginx_serving, wrk_rate
+from bench.stack import live_origin_and_edge
 from tests import procs
-from tests.edge.helpers import start_edge, start_live_endpoint, start_session
+from tests.edge.helpers import start_session
 
 
 def uris(base: str, slug: str) -> list[str]:
@@ -229,10 +230,7 @@ def main() -> None:
     args.part_seconds = 0.5
     have_nginx = shutil.which("nginx") is not None and shutil.which("wrk") is not None
     with tempfile.TemporaryDirectory() as tmp:
-        origin = procs.start_origin(Path(tmp) / "origin")
-        edge = start_edge(Path(tmp) / "edge", origin.url, env={"SENDER_COUNT_LOCALHOST": "1"})
-        pub = start_live_endpoint(origin, "bench")
-        try:
+        with live_origin_and_edge(Path(tmp), "bench") as (origin, edge):
             start_session(edge, "bench", upstream_url=origin.url)
             procs.wait_for(lambda: len(uris(edge.url, "bench")) >= 1, 30, "edge mirroring")
             lags = sorted(measure_lag(origin, edge, "bench", args.segments))
@@ -266,10 +264,6 @@ def main() -> None:
             nginx_viewers(root, args, "/sender/hls/bench/live.m3u8", f"/sender/hls/bench/{part}")
             print("throughput, wrk 32 connections (the stream still live):")
             throughput(Path(tmp), edge, args.seconds)
-        finally:
-            procs.stop_publisher(pub)
-            edge.stop()
-            origin.stop()
 
 
 if __name__ == "__main__":

@@ -37,8 +37,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.nginx_ref import nginx_serving
+from bench.stack import live_origin_and_edge
 from tests import procs
-from tests.edge.helpers import start_edge, start_live_endpoint, start_session
+from tests.edge.helpers import start_session
 
 SLUG = "load"
 SEGMENT_SECONDS = 2.0
@@ -259,10 +260,7 @@ def main() -> None:
     args = ap.parse_args()
     procs.SEGMENT_SECONDS = f"{SEGMENT_SECONDS:g}"
     with tempfile.TemporaryDirectory() as tmp:
-        origin = procs.start_origin(Path(tmp) / "origin")
-        edge = start_edge(Path(tmp) / "edge", origin.url, env={"SENDER_COUNT_LOCALHOST": "1"})
-        pub = start_live_endpoint(origin, SLUG)
-        try:
+        with live_origin_and_edge(Path(tmp), SLUG) as (_, edge):
             start_session(edge, SLUG)
             procs.wait_for(
                 lambda: httpx.get(f"{edge.url}/sender/hls/{SLUG}/live.m3u8").status_code == 200,
@@ -297,10 +295,6 @@ def main() -> None:
                     f"  ratio edge/nginx {kind}: p50 {_pct(ours, 50) / _pct(theirs, 50):.2f},"
                     f" p99 {_pct(ours, 99) / _pct(theirs, 99):.2f}"
                 )
-        finally:
-            procs.stop_publisher(pub)
-            edge.stop()
-            origin.stop()
 
 
 if __name__ == "__main__":

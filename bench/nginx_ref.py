@@ -38,6 +38,7 @@ http {{ access_log off; sendfile on; tcp_nopush on;
 
 
 def _wait_http(base: str) -> None:
+    """Until `base` answers (at most 10 s)."""
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         try:
@@ -97,13 +98,7 @@ def nginx_serving(root: Path, connections: int = 1024) -> Iterator[str]:
         ngx = subprocess.Popen([shutil.which("nginx") or "nginx", "-p", work, "-c", str(conf)])
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline:
-                try:
-                    httpx.get(base, timeout=1)
-                    break
-                except httpx.HTTPError:
-                    time.sleep(0.05)
+            _wait_http(base)
             yield base
         finally:
             ngx.terminate()

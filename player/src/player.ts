@@ -21,25 +21,14 @@ import {
 import { lastRange, rewindTarget } from "./dvr";
 import { engineConfig, LOW_LATENCY } from "./engine";
 import type { PlayerMode, PlayerState } from "./handle";
-import { DvrControls, injectStyles, LiveBadge, Overlay } from "./ui";
+import { Recovery } from "./recovery";
+import { DvrControls, LiveBadge, Overlay, renderPlayer } from "./ui";
 import { loadVsid, withVsid } from "./vsid";
 
 const POLL_INTERVAL_MS = 3_000;
 const HEARTBEAT_INTERVAL_MS = 10_000;
 const BADGE_INTERVAL_MS = 500;
-const RELOAD_MIN_DELAY_MS = 2_000;
-const RELOAD_MAX_DELAY_MS = 15_000;
-const STALL_TIMEOUT_MS = 20_000;
 const OFFLINE_TEXT = "Offline — waiting for stream";
-
-const TEMPLATE = `
-<video-player>
-  <live-video-skin>
-    <hls-video preload="auto">
-      <video slot="media" muted autoplay playsinline></video>
-    </hls-video>
-  </live-video-skin>
-</video-player>`;
 
 class SenderPlayer {
   readonly vsid: string;
@@ -61,10 +50,7 @@ class SenderPlayer {
   private staleSrc = "";
   private loadedGeneration: number | null | undefined = undefined;
   private lastPlayback: Playback | null = null;
-  private reloadTimer: number | undefined = undefined;
-  private reloadDelayMs = RELOAD_MIN_DELAY_MS;
-  private lastProgressTime = -1;
-  private lastProgressAt = Date.now();
+  private readonly recovery = new Recovery(() => this.reload());
 
   constructor(
     root: HTMLElement,
@@ -72,16 +58,7 @@ class SenderPlayer {
     private readonly apiBase: string,
   ) {
     this.vsid = loadVsid();
-    injectStyles();
-    root.innerHTML = TEMPLATE;
-    const media = root.querySelector("hls-video");
-    const video = root.querySelector("video");
-    if (media === null || video === null) {
-      throw new Error("sender player: the player template did not render");
-    }
-    this.media = media;
-    this.video = video;
-    video.muted = true;
+    [this.media, this.video] = renderPlayer(root);
     root.append(this.badge.el, this.dvrControls.el, this.overlay.el);
     this.bindMediaEvents();
   }
@@ -136,14 +113,14 @@ class SenderPlayer {
     v.addEventListener("loadedmetadata", () => this.seekPending());
     v.addEventListener("durationchange", () => this.seekPending());
     v.addEventListener("playing", () => {
-      this.reloadDelayMs = RELOAD_MIN_DELAY_MS;
+      this.recovery.playing();
       this.error = null;
     });
     v.addEventListener("ended", () => {
       this.report("ended");
       // A live playlist that ended while the endpoint is still live: pick it up again.
       if (this.state === "live") {
-        this.scheduleReload();
+        this.recovery.schedule();
       }
     });
     // Fatal hls.js errors and media element errors, both dispatched on <hls-video>.
@@ -152,7 +129,7 @@ class SenderPlayer {
       const media = this.video.error;
       this.error = err || (media ? `code ${media.code}: ${media.message}` : "playback error");
       this.report("error", this.error);
-      this.scheduleReload();
+      this.recovery.schedule();
     });
   }
 
@@ -199,15 +176,12 @@ class SenderPlayer {
    * or on the DVR playlist for `mode` "dvr"; anything else (new generation, errors, stalls)
    * starts again live. */
   private load(playback: Playback, mode: PlayerMode = "live"): void {
-    window.clearTimeout(this.reloadTimer);
-    this.reloadTimer = undefined;
+    this.recovery.loaded();
     const dvr = mode === "dvr" && playback.dvr_url !== null;
     this.mode = dvr ? "dvr" : "live";
     this.pendingRewind = null;
     this.staleSrc = this.video.currentSrc;
     this.loadedGeneration = playback.generation;
-    this.lastProgressTime = -1;
-    this.lastProgressAt = Date.now();
     const url = dvr && playback.dvr_url !== null ? playback.dvr_url : playback.live_url;
     this.media.src = withVsid(apiUrl(this.apiBase, url), this.vsid);
     this.media.config = engineConfig(this.vsid, dvr);
@@ -232,34 +206,18 @@ class SenderPlayer {
     this.video.currentTime = rewindTarget(range, seconds, null);
   }
 
-  private scheduleReload(): void {
-    if (this.reloadTimer !== undefined) {
-      return;
+  /** A scheduled reload is due: the live source again, or once the endpoint is live. */
+  private reload(): void {
+    if (this.state === "live" && this.lastPlayback !== null) {
+      this.load(this.lastPlayback);
+    } else {
+      this.loadedGeneration = undefined; // not live any more: load again when it is
     }
-    const delay = this.reloadDelayMs;
-    this.reloadDelayMs = Math.min(this.reloadDelayMs * 2, RELOAD_MAX_DELAY_MS);
-    this.reloadTimer = window.setTimeout(() => {
-      this.reloadTimer = undefined;
-      if (this.state === "live" && this.lastPlayback !== null) {
-        this.load(this.lastPlayback);
-      } else {
-        // Not live any more: load again when it is.
-        this.loadedGeneration = undefined;
-      }
-    }, delay);
   }
 
   /** Reloads a live source whose playback has not advanced for a while. */
   private checkStall(playback: Playback): void {
-    if (this.video.paused || this.reloadTimer !== undefined) {
-      this.lastProgressAt = Date.now();
-      return;
-    }
-    const now = this.video.currentTime;
-    if (now !== this.lastProgressTime) {
-      this.lastProgressTime = now;
-      this.lastProgressAt = Date.now();
-    } else if (Date.now() - this.lastProgressAt > STALL_TIMEOUT_MS) {
+    if (this.recovery.stalled(this.video)) {
       this.report("error", "stalled: playback did not advance");
       this.load(playback);
     }

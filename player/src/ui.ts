@@ -1,5 +1,6 @@
-// The player's own layer over the Video.js skin: the offline overlay, the LIVE badge and the
-// DVR controls (rewind, go live).
+// The player's DOM: the Video.js player (live skin, `<hls-video>`) and its own layer over the
+// skin: the offline overlay, the LIVE badge and the DVR controls (rewind, go live).
+import type { HlsVideoElement } from "@videojs/html/media/hls-video";
 
 const STYLE_ID = "sender-player-style";
 
@@ -43,7 +44,29 @@ const CSS = `
 .sender-dvr .sender-golive { background: #e5323a; }
 `;
 
-export function injectStyles(): void {
+const TEMPLATE = `
+<video-player>
+  <live-video-skin>
+    <hls-video preload="auto">
+      <video slot="media" muted autoplay playsinline></video>
+    </hls-video>
+  </live-video-skin>
+</video-player>`;
+
+/** Renders the Video.js player into `root` (styles injected once); its media elements. */
+export function renderPlayer(root: HTMLElement): [HlsVideoElement, HTMLVideoElement] {
+  injectStyles();
+  root.innerHTML = TEMPLATE;
+  const media = root.querySelector("hls-video");
+  const video = root.querySelector("video");
+  if (media === null || video === null) {
+    throw new Error("sender player: the player template did not render");
+  }
+  video.muted = true;
+  return [media, video];
+}
+
+function injectStyles(): void {
   if (document.getElementById(STYLE_ID) !== null) {
     return;
   }

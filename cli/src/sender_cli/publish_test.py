@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import os
 import signal
+from typing import Any
 from urllib.parse import urlsplit
 
 from rich.console import Console
@@ -26,30 +27,41 @@ def _rtmp_base(client: ApiClient, rtmp: str | None) -> str:
     return f"rtmp://{host}:{port}/live"
 
 
-def publish_target(
-    client: ApiClient, slug: str, *, key: str | None, rtmp: str | None, console: Console
-) -> str:
-    """The full publish URL: a new endpoint is created (its key printed), an existing one
-    needs `--key`."""
+def _shown_or_created(
+    client: ApiClient, slug: str, *, key: str | None, console: Console
+) -> tuple[dict[str, Any], str, bool]:
+    """The endpoint `slug` as shown (an existing one needs `key`), or created now with its
+    stream key printed once; its stream key; whether it was created."""
     try:
-        client.get(f"/api/v1/endpoints/{slug}")
+        shown: dict[str, Any] = client.get(f"/api/v1/endpoints/{slug}")
     except ApiError as exc:
         if exc.status_code != 404:
             raise
-        created = client.post("/api/v1/endpoints", {"slug": slug, "title": "test publisher"})
+        created: dict[str, Any] = client.post(
+            "/api/v1/endpoints", {"slug": slug, "title": "test publisher"}
+        )
         console.print(
             f"created endpoint [bold]{slug}[/bold], stream key "
             f"[bold green]{created['stream_key']}[/bold green] (shown once)"
         )
-        if rtmp:
-            return f"{rtmp.rstrip('/')}/{created['stream_key']}"
-        return str(created["publish_url"])
+        return created, str(created["stream_key"]), True
     if not key:
         raise SenderCliError(
             f"endpoint {slug!r} exists: pass its stream key with --key "
             f"(or `sender endpoints rotate-key {slug}` for a new one)"
         )
-    return f"{_rtmp_base(client, rtmp)}/{key}"
+    return shown, key, False
+
+
+def publish_target(
+    client: ApiClient, slug: str, *, key: str | None, rtmp: str | None, console: Console
+) -> str:
+    """The full publish URL: a new endpoint is created (its key printed), an existing one
+    needs `--key`."""
+    endpoint, stream_key, created = _shown_or_created(client, slug, key=key, console=console)
+    if created and not rtmp:
+        return str(endpoint["publish_url"])
+    return f"{_rtmp_base(client, rtmp)}/{stream_key}"
 
 
 def srt_target(
@@ -61,26 +73,13 @@ def srt_target(
     console: Console,
 ) -> str:
     """The SRT publish URL (MPEG-TS): a new endpoint is created, an existing one needs `--key`."""
-    try:
-        shown = client.get(f"/api/v1/endpoints/{slug}")
-    except ApiError as exc:
-        if exc.status_code != 404:
-            raise
-        created = client.post("/api/v1/endpoints", {"slug": slug, "title": "test publisher"})
-        console.print(
-            f"created endpoint [bold]{slug}[/bold], stream key "
-            f"[bold green]{created['stream_key']}[/bold green] (shown once)"
-        )
-        return str(created["srt_url"])
-    if not key:
-        raise SenderCliError(
-            f"endpoint {slug!r} exists: pass its stream key with --key "
-            f"(or `sender endpoints rotate-key {slug}` for a new one)"
-        )
+    shown, stream_key, created = _shown_or_created(client, slug, key=key, console=console)
+    if created:
+        return str(shown["srt_url"])
     template = shown.get("srt_url")
     if not template:
         raise SenderCliError(f"endpoint {slug!r} takes no SRT publish (is it an origin endpoint?)")
-    url = str(template).replace("{stream_key}", key)
+    url = str(template).replace("{stream_key}", stream_key)
     return f"{url}&passphrase={passphrase}" if passphrase else url
 
 

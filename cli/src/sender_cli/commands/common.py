@@ -61,3 +61,16 @@ class Node:
             print_json(data)
         else:
             show(data)
+
+    def one_or_all(
+        self,
+        collection: str,
+        slug: str | None,
+        show_one: Callable[[Any], None],
+        show_all: Callable[[Any], None],
+    ) -> None:
+        """`GET {collection}/{slug}`, or the whole collection when no slug is given."""
+        if slug:
+            self.call("get", f"{collection}/{slug}", show_one)
+        else:
+            self.call("get", collection, show_all)

@@ -54,9 +54,9 @@ def status(
     as_json: JsonOpt = False,
 ) -> None:
     """Report one mirror session, or all of them."""
-    if slug:
-        Node("edge", edge, token, as_json).call("get", f"/api/v1/edge/sessions/{slug}", _show)
-        return
-    Node("edge", edge, token, as_json).call(
-        "get", "/api/v1/edge/sessions", lambda d: print_rows("edge sessions", d["data"], COLUMNS)
+    Node("edge", edge, token, as_json).one_or_all(
+        "/api/v1/edge/sessions",
+        slug,
+        _show,
+        lambda d: print_rows("edge sessions", d["data"], COLUMNS),
     )

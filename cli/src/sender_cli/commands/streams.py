@@ -50,11 +50,9 @@ def status(
     as_json: JsonOpt = False,
 ) -> None:
     """Report one stream, or every stream the origin knows."""
-    if slug:
-        Node("origin", origin, token, as_json).call("get", f"/api/v1/streams/{slug}", _show)
-        return
-    Node("origin", origin, token, as_json).call(
-        "get",
+    Node("origin", origin, token, as_json).one_or_all(
         "/api/v1/streams",
+        slug,
+        _show,
         lambda rows: print_rows("streams", [_flatten(r) for r in rows], COLUMNS),
     )

@@ -4,7 +4,6 @@ so a role starts (not ready) while its database is still coming up."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
@@ -12,6 +11,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
 from sender_common.children import Child
 from sender_common.database.engine import create_db_engine, database_ready, init_schema
 from sender_common.settings import CommonSettings
+from sender_common.tasks import cancel_and_wait, wait_set
 
 log = logging.getLogger(__name__)
 
@@ -47,13 +47,8 @@ class DatabaseChild:
         log.info("database ready")
 
     async def wait_ready(self, timeout: float) -> bool:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.schema_ready.wait(), timeout)
-        return self.schema_ready.is_set()
+        return await wait_set(self.schema_ready, timeout)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait(self._task)
         self.engine.dispose()

@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import OrderedDict
 
-from sender_common.hls.spoolcache import CachedFile, content_type_for
+from sender_common.hls.spoolcache import CachedFile, SizedFiles, content_type_for
 
 
 class PartStore:
     """Bytes of recent parts by path, bounded in total size (oldest first out)."""
 
     def __init__(self, max_bytes: int = 256 * 1024 * 1024) -> None:
-        self._parts: OrderedDict[str, CachedFile] = OrderedDict()
-        self._bytes = 0
-        self._max = max_bytes
+        self._parts = SizedFiles(max_bytes, keep_newest=True)
         self._hints: dict[str, asyncio.Future[CachedFile | None]] = {}
 
     def __len__(self) -> int:
@@ -28,31 +25,23 @@ class PartStore:
 
     @property
     def nbytes(self) -> int:
-        return self._bytes
+        return self._parts.nbytes
 
     def get(self, rel: str) -> CachedFile | None:
         return self._parts.get(rel)
 
     def put(self, rel: str, body: bytes) -> None:
-        self.drop(rel)
         entry = CachedFile(body, content_type_for(rel) or "video/iso.segment", "", 0, True)
-        self._parts[rel] = entry
-        self._bytes += len(body)
-        while self._bytes > self._max and len(self._parts) > 1:
-            _, gone = self._parts.popitem(last=False)
-            self._bytes -= len(gone.body)
+        self._parts.put(rel, entry)
         fut = self._hints.pop(rel, None)
         if fut is not None and not fut.done():
             fut.set_result(entry)
 
     def drop(self, rel: str) -> None:
-        entry = self._parts.pop(rel, None)
-        if entry is not None:
-            self._bytes -= len(entry.body)
+        self._parts.drop(rel)
 
     def drop_prefix(self, prefix: str) -> None:
-        for rel in [r for r in self._parts if r.startswith(prefix)]:
-            self.drop(rel)
+        self._parts.drop_prefix(prefix)
         for rel in [r for r in self._hints if r.startswith(prefix)]:
             self.unhint(rel)
 

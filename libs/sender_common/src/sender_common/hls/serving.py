@@ -7,7 +7,6 @@ escapes) and resolved files must stay inside the spool, so nothing can escape it
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -15,14 +14,14 @@ from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from sender_common.errors import UnavailableError
+from sender_common.errors import SenderError, UnavailableError
 from sender_common.hls.parts import PartStore
+from sender_common.hls.responses import respond, send_bytes, send_error
 from sender_common.hls.spoolcache import PLAYLIST_TYPE, CachedFile, SpoolCache
 from sender_common.models import SLUG_RE
 
 _PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 _VSID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _UINT = re.compile(r"^\d{1,12}$")
 MAX_PART_INDEX = 10_000
 
@@ -86,7 +85,7 @@ class HlsApp:
             return
         method = scope["method"]
         if method == "OPTIONS":
-            await _send(
+            await send_bytes(
                 send,
                 204,
                 b"",
@@ -98,29 +97,32 @@ class HlsApp:
             )
             return
         if method not in ("GET", "HEAD"):
-            await _error(send, 405, "method not allowed")
+            await send_error(send, 405, "method not allowed")
             return
         parts = _split(scope)
         if parts is None:
-            await _error(send, 400, "invalid path")
+            await send_error(send, 400, "invalid path")
             return
         endpoint, rel = parts[0], "/".join(parts)
         vsid = _vsid(scope)
         try:
             entry = await self._find(endpoint, parts, rel, scope)
         except BlockingRequestError as exc:
-            await _error(send, 400, str(exc))
+            await send_error(send, 400, str(exc))
             self._observe(endpoint, rel, True, 400, 0, vsid, scope)
             return
-        except UnavailableError as exc:  # e.g. an edge at its session limit
-            await _error(send, 503, exc.detail, [(b"retry-after", str(exc.retry_after).encode())])
-            self._observe(endpoint, rel, False, 503, 0, vsid, scope)
+        except SenderError as exc:  # e.g. an edge at its session limit, or its upstream failing
+            extra = None
+            if isinstance(exc, UnavailableError):
+                extra = [(b"retry-after", str(exc.retry_after).encode())]
+            await send_error(send, exc.status_code, exc.detail, extra)
+            self._observe(endpoint, rel, False, exc.status_code, 0, vsid, scope)
             return
         if entry is None:
-            await _error(send, 404, "not found")
+            await send_error(send, 404, "not found")
             self._observe(endpoint, rel, False, 404, 0, vsid, scope)
             return
-        status, nbytes = await _respond(scope, send, entry, method == "HEAD")
+        status, nbytes = await respond(scope, send, entry, method == "HEAD")
         self._observe(
             endpoint, rel, entry.content_type == PLAYLIST_TYPE, status, nbytes, vsid, scope
         )
@@ -207,84 +209,6 @@ def _vsid(scope: Scope) -> str | None:
     if values and _VSID.match(values[0]):
         return str(values[0])
     return None
-
-
-async def _respond(scope: Scope, send: Send, entry: CachedFile, head: bool) -> tuple[int, int]:
-    rng: bytes | None = None
-    inm: bytes | None = None
-    for key, value in scope.get("headers", ()):
-        if key == b"range":
-            rng = bytes(value)
-        elif key == b"if-none-match":
-            inm = bytes(value)
-    body = entry.body
-    if rng is None and (inm is None or not entry.etag or inm != entry.etag.encode()):
-        # the common case: whole file, headers prepared once per cached file
-        await send(
-            {"type": "http.response.start", "status": 200, "headers": entry.full_response_headers()}
-        )
-        await send({"type": "http.response.body", "body": b"" if head else body})
-        return 200, 0 if head else len(body)
-    headers = list(entry.headers)
-    if inm is not None and entry.etag and inm == entry.etag.encode():
-        await _send(send, 304, b"", headers, cors=False)
-        return 304, 0
-    assert rng is not None
-    span = _parse_range(rng.decode("latin-1"), len(body))
-    if span is None:
-        headers.append((b"content-range", f"bytes */{len(body)}".encode()))
-        await _send(send, 416, b"", headers, cors=False)
-        return 416, 0
-    start, end = span
-    headers.append((b"content-range", f"bytes {start}-{end}/{len(body)}".encode()))
-    part = body[start : end + 1]
-    await _send(send, 206, b"" if head else part, headers, length=len(part), cors=False)
-    return 206, 0 if head else len(part)
-
-
-def _parse_range(value: str, size: int) -> tuple[int, int] | None:
-    m = _RANGE.match(value.strip())
-    if m is None or size == 0:
-        return None
-    first, last = m.group(1), m.group(2)
-    if first == "" and last == "":
-        return None
-    if first == "":
-        n = int(last)
-        if n == 0:
-            return None
-        return max(0, size - n), size - 1
-    start = int(first)
-    end = min(int(last), size - 1) if last else size - 1
-    if start > end or start >= size:
-        return None
-    return start, end
-
-
-async def _send(
-    send: Send,
-    status: int,
-    body: bytes,
-    headers: list[tuple[bytes, bytes]],
-    length: int | None = None,
-    cors: bool = True,
-) -> None:
-    extra = [(b"access-control-allow-origin", b"*")] if cors else []
-    headers = [
-        *headers,
-        *extra,
-        (b"content-length", str(len(body) if length is None else length).encode()),
-    ]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
-async def _error(
-    send: Send, status: int, detail: str, extra: list[tuple[bytes, bytes]] | None = None
-) -> None:
-    body = json.dumps({"detail": detail}).encode()
-    headers = [(b"content-type", b"application/json"), (b"cache-control", b"no-cache")]
-    await _send(send, status, body, headers + (extra or []))
 
 
 class HlsFastPath:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,25 +59,72 @@ def content_type_for(name: str) -> str | None:
     return SEGMENT_SUFFIXES.get(os.path.splitext(name)[1])
 
 
+class SizedFiles:
+    """Files by path, bounded in total bytes: the oldest (or least recently used) go first.
+
+    `keep_newest`: the file just put stays even when it alone is over the bound."""
+
+    def __init__(self, max_bytes: int, *, keep_newest: bool = False) -> None:
+        self.max_bytes = max_bytes
+        self.nbytes = 0
+        self._files: OrderedDict[str, CachedFile] = OrderedDict()
+        self._keep = 1 if keep_newest else 0
+
+    def __len__(self) -> int:
+        return len(self._files)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._files))
+
+    def __contains__(self, rel: object) -> bool:
+        return rel in self._files
+
+    def get(self, rel: str) -> CachedFile | None:
+        return self._files.get(rel)
+
+    def touch(self, rel: str) -> None:
+        """`rel` was used: it goes out last."""
+        self._files.move_to_end(rel)
+
+    def put(self, rel: str, entry: CachedFile) -> None:
+        self.drop(rel)
+        self._files[rel] = entry
+        self.nbytes += len(entry.body)
+        while self.nbytes > self.max_bytes and len(self._files) > self._keep:
+            _, old = self._files.popitem(last=False)
+            self.nbytes -= len(old.body)
+
+    def drop(self, rel: str) -> None:
+        old = self._files.pop(rel, None)
+        if old is not None:
+            self.nbytes -= len(old.body)
+
+    def drop_prefix(self, prefix: str) -> None:
+        for rel in [r for r in self._files if r.startswith(prefix)]:
+            self.drop(rel)
+
+
 class SpoolCache:
     """Bounded LRU of spool files keyed by their path."""
 
     def __init__(self, root: Path, max_bytes: int = 256 * 1024 * 1024) -> None:
         self.root = root
-        self.max_bytes = max_bytes
-        self._entries: OrderedDict[str, CachedFile] = OrderedDict()
-        self._bytes = 0
+        self._entries = SizedFiles(max_bytes)
         self._real_root = os.path.realpath(root)
 
     @property
+    def max_bytes(self) -> int:
+        return self._entries.max_bytes
+
+    @property
     def size_bytes(self) -> int:
-        return self._bytes
+        return self._entries.nbytes
 
     def lookup(self, rel: str) -> CachedFile | None:
         """A cached immutable file, without any system call."""
         entry = self._entries.get(rel)
         if entry is not None and entry.immutable:
-            self._entries.move_to_end(rel)
+            self._entries.touch(rel)
             return entry
         return None
 
@@ -93,7 +141,7 @@ class SpoolCache:
             return None
         entry = self._entries.get(rel)
         if entry is not None and entry.mtime_ns == st.st_mtime_ns and len(entry.body) == st.st_size:
-            self._entries.move_to_end(rel)
+            self._entries.touch(rel)
             return entry
         if st.st_size > MAX_CACHED_FILE or not self._inside(path):
             return None
@@ -109,12 +157,7 @@ class SpoolCache:
         return entry
 
     def put(self, rel: str, entry: CachedFile) -> None:
-        self.forget(rel)
-        self._entries[rel] = entry
-        self._bytes += len(entry.body)
-        while self._bytes > self.max_bytes and self._entries:
-            _, old = self._entries.popitem(last=False)
-            self._bytes -= len(old.body)
+        self._entries.put(rel, entry)
 
     def put_bytes(self, rel: str, body: bytes, mtime_ns: int) -> None:
         """Insert a file the caller just wrote (the edge's mirror)."""
@@ -123,13 +166,10 @@ class SpoolCache:
         self.put(rel, CachedFile(body, ctype, etag, mtime_ns, ctype != PLAYLIST_TYPE))
 
     def forget(self, rel: str) -> None:
-        old = self._entries.pop(rel, None)
-        if old is not None:
-            self._bytes -= len(old.body)
+        self._entries.drop(rel)
 
     def forget_prefix(self, prefix: str) -> None:
-        for key in [k for k in self._entries if k.startswith(prefix)]:
-            self.forget(key)
+        self._entries.drop_prefix(prefix)
 
     def sweep(self) -> int:
         """Drop entries whose file is gone (pruned from the live window); returns the count."""

@@ -29,6 +29,7 @@ from tenacity import (
 
 from sender_common.process.pdeathsig import child_setup
 from sender_common.stream_keys import mask_key
+from sender_common.tasks import cancel_and_wait, wait_set
 
 log = logging.getLogger(__name__)
 
@@ -113,9 +114,7 @@ class SupervisedProcess:
             self._task = asyncio.create_task(self._supervise(), name=f"supervise:{self.name}")
 
     async def wait_started(self, timeout: float) -> bool:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._started.wait(), timeout)
-        return self._started.is_set()
+        return await wait_set(self._started, timeout)
 
     async def wait(self) -> None:
         """Until supervision ends (clean exit, budget spent, or stop)."""
@@ -131,10 +130,7 @@ class SupervisedProcess:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(graceful(), self._stop_timeout)
             await self._terminate(proc)
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait(self._task)
         if self.state != ProcessState.failed:
             self.state = ProcessState.stopped
 

@@ -10,7 +10,6 @@ with the playlist that lists it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 import httpx
 
 from sender_common.hls.spoolcache import SpoolCache
+from sender_common.tasks import cancel_and_wait
 from sender_edge.metrics import EdgeMetrics
 from sender_edge.mirror.fetch import MAX_SEGMENT_BYTES, FetchError, get_bytes
 from sender_edge.mirror.spool import write_atomic
@@ -118,8 +118,4 @@ class Downloader:
     async def close(self) -> None:
         tasks = list(self._hinted.values())
         self._hinted.clear()
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(*tasks)

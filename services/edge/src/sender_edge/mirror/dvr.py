@@ -16,7 +16,6 @@ generation runs. A file pulled again after that is simply fetched again.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 import time
@@ -26,14 +25,16 @@ from typing import Any, TypeVar, cast
 
 import httpx
 
-from sender_common.errors import SenderError, UnavailableError
+from sender_common.errors import SenderError, UpstreamError
 from sender_common.hls.llparse import parse_ll_playlist
 from sender_common.hls.playlist import PlaylistError, is_master_playlist, parse_master_playlist
 from sender_common.hls.spoolcache import CachedFile, SpoolCache, content_type_for
+from sender_common.tasks import cancel_and_wait
 from sender_edge.metrics import EdgeMetrics
 from sender_edge.mirror.fetch import (
     MAX_PLAYLIST_BYTES,
     MAX_SEGMENT_BYTES,
+    EndpointSource,
     FetchError,
     UpstreamNotLive,
     get_bytes,
@@ -75,45 +76,52 @@ class DvrPullThrough:
 
     # -- playlists ----------------------------------------------------------------------
 
-    async def playlist(
-        self, client: httpx.AsyncClient, root: str, slug: str, name: str
-    ) -> bytes | None:
-        """`dvr.m3u8` or `dvr/{rendition}.m3u8` of the upstream at `root`; None: 404."""
+    async def playlist(self, up: EndpointSource, slug: str, name: str) -> bytes | None:
+        """`dvr.m3u8` or `dvr/{rendition}.m3u8` of the endpoint's upstream; None: 404."""
         if not _NAME.match(name):
             return None
         key = f"{slug}/{name}"
         held = self._playlists.get(key)
         if held is not None and time.monotonic() - held[0] < self._ttl:
             return held[1]
-        body = await self._once(f"playlist:{key}", lambda: self._get_playlist(client, root, name))
+        body = await self._once(f"playlist:{key}", lambda: self._get_playlist(up, name))
         self._playlists[key] = (time.monotonic(), body)
         return body
 
-    async def _get_playlist(self, client: httpx.AsyncClient, root: str, name: str) -> bytes | None:
-        url = root + name
-        self._metrics.upstream_requests.labels(kind="dvr_playlist").inc()
+    async def _get(
+        self, client: httpx.AsyncClient, url: str, kind: str, limit: int, attempts: int
+    ) -> bytes | None:
+        """GET `url` from the upstream; None when it has no such file (404)."""
+        self._metrics.upstream_requests.labels(kind=kind).inc()
         try:
-            body = await get_bytes(client, url, limit=MAX_PLAYLIST_BYTES, attempts=2)
+            return await get_bytes(client, url, limit=limit, attempts=attempts)
         except UpstreamNotLive:
             return None
         except (FetchError, httpx.HTTPError) as exc:
-            log.warning("DVR playlist %s failed: %s", url, exc)
-            raise UnavailableError("the upstream failed to send the DVR playlist", 2) from exc
+            log.warning("%s %s failed: %s", kind, url, exc)
+            what = "the DVR playlist" if kind == "dvr_playlist" else "this file"
+            raise UpstreamError(f"the upstream failed to send {what}") from exc
+
+    async def _get_playlist(self, up: EndpointSource, name: str) -> bytes | None:
+        url = up.root + name
+        body = await self._get(up.client, url, "dvr_playlist", MAX_PLAYLIST_BYTES, 2)
+        if body is None:
+            return None
         try:
-            validate_dvr_playlist(body.decode("utf-8"), url, root)
+            validate_dvr_playlist(body.decode("utf-8"), url, up.root)
         except (UnicodeDecodeError, PlaylistError, FetchError) as exc:
             log.warning("unusable upstream DVR playlist %s: %s", url, exc)
-            raise UnavailableError("the upstream's DVR playlist is unusable", 5) from exc
+            raise UpstreamError("the upstream's DVR playlist is unusable") from exc
         return body
 
-    async def window_seconds(self, client: httpx.AsyncClient, root: str, slug: str) -> float | None:
+    async def window_seconds(self, up: EndpointSource, slug: str) -> float | None:
         """What the upstream's DVR window holds now (first rendition); None without DVR."""
         try:
-            body = await self.playlist(client, root, slug, "dvr.m3u8")
+            body = await self.playlist(up, slug, "dvr.m3u8")
             text = body.decode("utf-8", "replace") if body is not None else ""
             if "#EXT-X-STREAM-INF" in text:  # a ladder: its first variant's window
                 first = next(ln for ln in text.splitlines() if ln and not ln.startswith("#"))
-                body = await self.playlist(client, root, slug, first)
+                body = await self.playlist(up, slug, first)
                 text = body.decode("utf-8", "replace") if body is not None else ""
         except (SenderError, StopIteration):
             return None
@@ -126,34 +134,25 @@ class DvrPullThrough:
 
     # -- media --------------------------------------------------------------------------
 
-    async def file(
-        self, client: httpx.AsyncClient, root: str, slug: str, rel: str
-    ) -> CachedFile | None:
+    async def file(self, up: EndpointSource, slug: str, rel: str) -> CachedFile | None:
         """A DVR segment or init section `{gen}/{rendition}/{file}`: spool, else upstream."""
         if not _FILE.match(rel):
             return None
         key = f"{slug}/{rel}"
-        return await self._once(f"file:{key}", lambda: self._pull(client, root, key, rel))
+        return await self._once(f"file:{key}", lambda: self._pull(up, key, rel))
 
-    async def _pull(
-        self, client: httpx.AsyncClient, root: str, key: str, rel: str
-    ) -> CachedFile | None:
+    async def _pull(self, up: EndpointSource, key: str, rel: str) -> CachedFile | None:
         found = self._cache.lookup(key) or self._cache.load(key)
         if found is not None:  # written meanwhile (by the follower or an earlier pull)
             return found
         try:
-            url, _ = segment_target(root, rel, root)
+            url, _ = segment_target(up.root, rel, up.root)
         except FetchError:
             return None
         async with self._slots:
-            self._metrics.upstream_requests.labels(kind="dvr_file").inc()
-            try:
-                body = await get_bytes(client, url, limit=MAX_SEGMENT_BYTES)
-            except UpstreamNotLive:
-                return None
-            except (FetchError, httpx.HTTPError) as exc:
-                log.warning("%s: DVR pull-through failed: %s", key, exc)
-                raise UnavailableError("the upstream failed to send this file", 2) from exc
+            body = await self._get(up.client, url, "dvr_file", MAX_SEGMENT_BYTES, 3)
+        if body is None:
+            return None
         try:
             mtime_ns = await asyncio.to_thread(write_atomic, self._spool / key, body)
         except OSError as exc:  # e.g. a full disk: this viewer still gets the bytes
@@ -199,11 +198,7 @@ class DvrPullThrough:
     async def close(self) -> None:
         tasks = list(self._flights.values())
         self._flights.clear()
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_and_wait(*tasks)
 
 
 def validate_dvr_playlist(text: str, url: str, root: str) -> None:

@@ -1,18 +1,20 @@
 """Talking to the upstream: bounded reads, retries, TLS diagnosis, safe segment URIs.
 
-Errors raised here::
+Errors raised here (all `sender_common.errors.UpstreamError`, 502 where they reach a client)::
 
-    FetchError
-    ├── UpstreamTlsError     certificate verification failed (no retry helps)
-    ├── UpstreamNotLive      404: the upstream has no live playlist for the endpoint
-    ├── UnsafeSegmentUri     a URI resolving outside the upstream's /sender/hls/{endpoint}/
-    └── TooLargeError        a body over its cap
+    UpstreamError
+    └── FetchError
+        ├── UpstreamTlsError     certificate verification failed (no retry helps)
+        ├── UpstreamNotLive      404: the upstream has no live playlist for the endpoint
+        ├── UnsafeSegmentUri     a URI resolving outside the upstream's /sender/hls/{endpoint}/
+        └── TooLargeError        a body over its cap
 """
 
 from __future__ import annotations
 
 import re
 import ssl
+from typing import NamedTuple
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -23,6 +25,7 @@ from tenacity import (
     wait_exponential,
 )
 
+from sender_common.errors import UpstreamError
 from sender_edge.mirror.upstreams import GuardedBackend, UpstreamPolicy
 
 MAX_PLAYLIST_BYTES = 1_000_000
@@ -31,7 +34,7 @@ SEGMENT_SUFFIXES = (".ts", ".m4s", ".mp4", ".aac", ".vtt")
 _PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 
 
-class FetchError(Exception):
+class FetchError(UpstreamError):
     """Anything that kept a fetch from producing a usable body."""
 
 
@@ -143,6 +146,13 @@ async def get_bytes(
             raise UpstreamTlsError(f"upstream TLS verification failed: {exc}") from exc
         raise
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+class EndpointSource(NamedTuple):
+    """Where one endpoint's media comes from: the client and `{upstream}/sender/hls/{slug}/`."""
+
+    client: httpx.AsyncClient
+    root: str
 
 
 def hls_root(upstream_url: str, slug: str) -> str:

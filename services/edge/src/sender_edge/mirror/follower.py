@@ -21,19 +21,15 @@ import httpx
 
 from sender_common.hls.llparse import LLPart, LLPlaylist, LLSegment, parse_ll_playlist
 from sender_common.hls.lowlatency import LivePlaylist, Part
-from sender_common.hls.playlist import PlaylistError, is_master_playlist
+from sender_common.hls.playlist import is_master_playlist
 from sender_common.hls.spoolcache import SpoolCache
 from sender_edge.mirror.downloader import Downloader
+from sender_edge.mirror.failures import MAX_BACKOFF, MasterSeenError
 from sender_edge.mirror.fetch import MAX_PLAYLIST_BYTES, UpstreamNotLive, segment_target
 from sender_edge.mirror.rendition import SpoolWindow
 from sender_edge.mirror.spool import older_files
 
 log = logging.getLogger(__name__)
-MAX_BACKOFF = 10.0
-
-
-class MasterSeenError(PlaylistError):
-    """The upstream now serves a master playlist where a media playlist was followed."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -25,12 +24,12 @@ from sender_common.recent import RecentMisses
 from sender_edge.metrics import EdgeMetrics
 from sender_edge.mirror import store
 from sender_edge.mirror.dvr import DvrPullThrough
-from sender_edge.mirror.fetch import make_client
 from sender_edge.mirror.models import EdgeSessionCreate, EdgeSessionStatus, SessionOptions
 from sender_edge.mirror.ondemand import ON_DEMAND_KEY, OnDemandSessions
+from sender_edge.mirror.running import RunningMirrors
 from sender_edge.mirror.status import session_status, stored_status
 from sender_edge.mirror.upstreams import Resolver, UpstreamPolicy
-from sender_edge.mirror.worker import MirrorWorker, Timing
+from sender_edge.mirror.worker import MirrorWorker
 from sender_edge.settings import EdgeSettings
 
 log = logging.getLogger(__name__)
@@ -57,14 +56,18 @@ class EdgeManager:
         self.db = db
         self.cache = cache
         self.metrics = metrics
-        self._transport = transport
         self.parts = parts if parts is not None else PartStore()
-        self._clients: dict[bool, httpx.AsyncClient] = {}
-        self._workers: dict[str, MirrorWorker] = {}
+        self.running = RunningMirrors(
+            settings,
+            cache=cache,
+            metrics=metrics,
+            parts=self.parts,
+            policy=self.policy,
+            transport=transport,
+        )
         self._stored: dict[str, store.StoredSession] = {}
         self._unknown = RecentMisses(ttl=5.0)
         self._lock = asyncio.Lock()
-        self._slots = asyncio.Semaphore(settings.fetch_concurrency)
         self.dvr = DvrPullThrough(
             cache=cache,
             spool_dir=settings.spool_dir,
@@ -72,51 +75,25 @@ class EdgeManager:
             retention_seconds=settings.hls.retention_seconds,
             concurrency=settings.fetch_concurrency,
         )
-        hls = settings.hls
-        self.timing = Timing(
-            hls.window_segments,
-            hls.segment_seconds,
-            settings.stale_after_targets,
-            hls.retention_seconds,
-            settings.upstream_grace_seconds,
-            low_latency=hls.low_latency,
-            part_seconds=hls.part_seconds,
-        )
+        self.timing = self.running.timing
 
     def serves(self, slug: str) -> bool:
         """An endpoint with a mirror worker on this edge."""
-        return slug in self._workers
+        return slug in self.running
 
     def lags(self) -> dict[str, float]:
         """Each running mirror's seconds since its last progress (those that made any)."""
-        out = {slug: w.lag_seconds() for slug, w in self._workers.items()}
-        return {slug: lag for slug, lag in out.items() if lag is not None}
-
-    @property
-    def spool_dir(self) -> Path:
-        return self.settings.spool_dir
+        return self.running.lags()
 
     # -- lifecycle ----------------------------------------------------------------------
 
     async def start(self) -> None:
-        for verify in (True, False):
-            self._clients[verify] = make_client(
-                verify=verify,
-                timeout=self.settings.upstream_timeout,
-                transport=self._transport,
-                bind=self.settings.upstream_bind,
-                policy=self.policy,
-            )
+        self.running.open()
 
     async def stop(self) -> None:
         async with self._lock:
-            await asyncio.gather(*(w.stop() for w in self._workers.values()))
-            self._workers.clear()
-            self.metrics.sessions.set(0)
+            await self.running.close()
         await self.dvr.close()
-        for client in self._clients.values():
-            await client.aclose()
-        self._clients.clear()
 
     async def reconcile(self) -> None:
         """Run a worker for every wanted session, none for the others (also after a reboot)."""
@@ -127,7 +104,7 @@ class EdgeManager:
             self._stored = {r.slug: r for r in rows}
             for row in rows:
                 if not row.desired:
-                    await self._stop_worker(row.slug)
+                    await self.running.stop(row.slug)
                     continue
                 if row.options.get(ON_DEMAND_KEY):
                     self.on_demand.adopt(row.slug)
@@ -138,51 +115,19 @@ class EdgeManager:
                 except ValidationError:
                     log.warning("%s: stored session options are unusable; skipped", row.slug)
                     continue
-                running = self._workers.get(row.slug)
+                running = self.running.get(row.slug)
                 if running is not None and running.options != options:
-                    await self._stop_worker(row.slug)  # changed elsewhere (a shared database)
-                self._ensure_worker(row.slug, options)
+                    await self.running.stop(row.slug)  # changed elsewhere (a shared database)
+                self.running.ensure(row.slug, options)
 
     async def sweep(self) -> int:
         """Retention: old generations' spool of the running sessions."""
-        removed = 0
-        for worker in list(self._workers.values()):
-            removed += await asyncio.to_thread(worker.sweep)
+        removed = await self.running.sweep()
         removed += await self.dvr.sweep()
         self.cache.sweep()
         return removed
 
-    # -- workers (call with the lock held) ---------------------------------------------
-
-    def _ensure_worker(self, slug: str, options: SessionOptions) -> MirrorWorker:
-        worker = self._workers.get(slug)
-        if worker is not None and worker.options == options:
-            return worker
-        if worker is not None:
-            raise RuntimeError("options changed: stop the old worker first")
-        worker = MirrorWorker(
-            slug,
-            options,
-            client=self._clients[options.verify_tls],
-            cache=self.cache,
-            spool_dir=self.spool_dir,
-            timing=self.timing,
-            metrics=self.metrics,
-            fetch_slots=self._slots,
-            parts=self.parts,
-        )
-        self._workers[slug] = worker
-        worker.start()
-        self.metrics.sessions.set(len(self._workers))
-        log.info("%s: mirroring %s", slug, options.upstream_url)
-        return worker
-
-    async def _stop_worker(self, slug: str) -> None:
-        worker = self._workers.pop(slug, None)
-        if worker is not None:
-            await worker.stop()
-            self.metrics.sessions.set(len(self._workers))
-            log.info("%s: mirror stopped", slug)
+    # -- persistence (call with the lock held) -----------------------------------------
 
     async def _save(self, slug: str, desired: bool, options: dict[str, Any] | None) -> bool:
         if not self.db.schema_ready.is_set():
@@ -200,13 +145,13 @@ class EdgeManager:
 
     def _count(self) -> int:
         wanted = {slug for slug, row in self._stored.items() if row.desired}
-        return len(wanted | set(self._workers))
+        return len(wanted | set(self.running))
 
     def _check_room(self, slug: str, *, on_demand: bool) -> None:
         """At most SENDER_EDGE_MAX_SESSIONS sessions: viewers get 503, operators 409."""
         row = self._stored.get(slug)
         limit = self.settings.edge_max_sessions
-        if slug in self._workers or (row is not None and row.desired) or self._count() < limit:
+        if slug in self.running or (row is not None and row.desired) or self._count() < limit:
             return
         reason = f"this edge runs its maximum of {limit} sessions (SENDER_EDGE_MAX_SESSIONS)"
         if on_demand:
@@ -237,23 +182,23 @@ class EdgeManager:
                 self.on_demand.started(data.endpoint)
             else:
                 self.on_demand.forget(data.endpoint)
-            current = self._workers.get(data.endpoint)
+            current = self.running.get(data.endpoint)
             if current is not None and current.options != options:
-                await self._stop_worker(data.endpoint)
-            worker = self._ensure_worker(data.endpoint, options)
+                await self.running.stop(data.endpoint)
+            worker = self.running.ensure(data.endpoint, options)
         return self.status_of(worker, desired=True)
 
     async def stop_session(self, slug: str) -> EdgeSessionStatus:
         async with self._lock:
             self.on_demand.forget(slug)
-            worker = self._workers.get(slug)
+            worker = self.running.get(slug)
             if not await self._save(slug, False, None) and worker is None:
                 raise NotFoundError(f"no edge session {slug!r}")
-            await self._stop_worker(slug)
+            await self.running.stop(slug)
         return self._stored_status(slug)
 
     def status(self, slug: str) -> EdgeSessionStatus:
-        worker = self._workers.get(slug)
+        worker = self.running.get(slug)
         if worker is not None:
             return self.status_of(worker, desired=True)
         if slug in self._stored:
@@ -261,7 +206,7 @@ class EdgeManager:
         raise NotFoundError(f"no edge session {slug!r}")
 
     def statuses(self) -> list[EdgeSessionStatus]:
-        slugs = sorted(set(self._workers) | set(self._stored))
+        slugs = sorted(set(self.running) | set(self._stored))
         return [self.status(slug) for slug in slugs]
 
     def status_of(self, worker: MirrorWorker, *, desired: bool) -> EdgeSessionStatus:
@@ -273,28 +218,28 @@ class EdgeManager:
     # -- serving ------------------------------------------------------------------------
 
     async def live_playlist(self, slug: str, name: str, block: Blocking | None) -> bytes | None:
-        worker = self._workers.get(slug)
+        worker = self.running.get(slug)
         if worker is None:
             return None
         self.on_demand.touch(slug)  # a viewer keeps a viewer-started mirror alive
         if name.startswith("dvr"):
-            return await self.dvr.playlist(*worker.upstream, slug, name)
+            return await self.dvr.playlist(worker.upstream, slug, name)
         return await worker.render(name, block)
 
     async def dvr_file(self, slug: str, rel: str) -> CachedFile | None:
         """A DVR segment or init section the spool lacks, pulled through from the upstream."""
-        worker = self._workers.get(slug)
-        return None if worker is None else await self.dvr.file(*worker.upstream, slug, rel)
+        worker = self.running.get(slug)
+        return None if worker is None else await self.dvr.file(worker.upstream, slug, rel)
 
     async def dvr_seconds(self, slug: str) -> float | None:
         """The upstream's DVR window for this endpoint (None: no session or no DVR)."""
-        worker = self._workers.get(slug)
-        return None if worker is None else await self.dvr.window_seconds(*worker.upstream, slug)
+        worker = self.running.get(slug)
+        return None if worker is None else await self.dvr.window_seconds(worker.upstream, slug)
 
     async def on_miss(self, slug: str) -> bool:
         """A viewer asked for a live playlist we lack: pull through from the default upstream."""
         upstream = self.settings.upstream_url
-        worker = self._workers.get(slug)
+        worker = self.running.get(slug)
         if worker is None:
             row = self._stored.get(slug)
             if not self.settings.on_demand or upstream is None or row is not None:
@@ -311,7 +256,7 @@ class EdgeManager:
                 raise  # the viewer gets 503 with Retry-After
             except SenderError:
                 return False
-            worker = self._workers.get(slug)
+            worker = self.running.get(slug)
             if worker is None:
                 return False
         return await worker.wait_ready(self.timing.segment_seconds)
@@ -321,7 +266,7 @@ class EdgeManager:
         assert self.settings.upstream_url is not None
         url = f"{self.settings.upstream_url}/api/v1/playback/{slug}"
         try:
-            resp = await self._clients[True].get(url)
+            resp = await self.running.client().get(url)
         except httpx.HTTPError as exc:
             log.info("%s: on-demand check failed: %s", slug, exc)
             return False
@@ -335,7 +280,7 @@ class EdgeManager:
                 if not self.on_demand.is_idle(slug):
                     continue  # a viewer came back, or an operator took it over
                 self.on_demand.forget(slug)
-                await self._stop_worker(slug)
+                await self.running.stop(slug)
                 if self.db.schema_ready.is_set():
                     await asyncio.to_thread(store.delete_session, self.db.engine, slug=slug)
                 self._stored.pop(slug, None)

@@ -3,9 +3,44 @@
 from __future__ import annotations
 
 from sender_common.models import SessionState
-from sender_edge.mirror import store
+from sender_edge.mirror import render, store
+from sender_edge.mirror.follower import Follower
 from sender_edge.mirror.models import EdgeSessionStatus
+from sender_edge.mirror.upstream import SINGLE
 from sender_edge.mirror.worker import MirrorWorker
+
+
+def session_state(worker: MirrorWorker) -> SessionState:
+    """error (a fatal upstream failure), waiting_source, stale or live."""
+    if worker.failures.fatal:
+        return SessionState.error
+    live = [f for f in worker.followers.values() if render.has_content(f)]
+    if not live or all(f.playlist.ended for f in live):
+        return SessionState.waiting_source
+    lag = worker.lag_seconds()
+    if lag is None or lag > worker.timing.stale_after_targets * worker.target:
+        return SessionState.stale
+    return SessionState.live
+
+
+def _primary(worker: MirrorWorker) -> Follower | None:
+    master = worker.master
+    if master is not None and master.variants:
+        return worker.followers.get(render.rendition_of(master.variants[0].uri) or "")
+    return worker.followers.get(SINGLE)
+
+
+def _media_sequence(worker: MirrorWorker) -> int | None:
+    primary = _primary(worker)
+    if primary is None or not render.has_content(primary):
+        return None
+    pl = primary.playlist
+    return pl.segments[0].msn if pl.segments else pl.next_msn
+
+
+def _rendition_names(worker: MirrorWorker) -> list[str]:
+    names = [n for n, f in worker.followers.items() if render.has_content(f)]
+    return sorted(n for n in names if n != SINGLE) or (["src"] if SINGLE in names else [])
 
 
 def session_status(worker: MirrorWorker, *, desired: bool) -> EdgeSessionStatus:
@@ -13,18 +48,18 @@ def session_status(worker: MirrorWorker, *, desired: bool) -> EdgeSessionStatus:
     opts = worker.options
     return EdgeSessionStatus(
         endpoint=worker.slug,
-        state=worker.state(),
+        state=session_state(worker),
         desired=desired,
         upstream_url=opts.upstream_url,
         verify_tls=opts.verify_tls,
         follow_generations=opts.follow_generations,
-        renditions=worker.rendition_names,
+        renditions=_rendition_names(worker),
         generation=worker.generation,
         live_url=f"/sender/hls/{worker.slug}/live.m3u8",
-        last_error=worker.last_error,
-        media_sequence=worker.media_sequence,
-        segments_mirrored=worker.segments_mirrored,
-        bytes_mirrored=worker.bytes_mirrored,
+        last_error=worker.failures.last_error,
+        media_sequence=_media_sequence(worker),
+        segments_mirrored=worker.tally.segments,
+        bytes_mirrored=worker.tally.bytes,
         last_fetch_at=worker.last_fetch_at,
         lag_seconds=worker.lag_seconds(),
     )

@@ -1,9 +1,8 @@
-"""What an upstream offers (its entry point) and what its failures mean for a session."""
+"""What an upstream offers: its entry point, and the renditions a session follows."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from urllib.parse import urljoin
 
 import httpx
@@ -18,43 +17,11 @@ from sender_common.hls.playlist import (
 )
 from sender_edge.mirror.fetch import (
     MAX_PLAYLIST_BYTES,
-    FetchError,
-    UpstreamNotLive,
-    UpstreamTlsError,
     get_bytes,
 )
-from sender_edge.mirror.follower import MasterSeenError
 
 VARIANT = re.compile(r"^live/([a-z0-9][a-z0-9_-]{0,31})\.m3u8$")
 SINGLE = ""  # the rendition key of an upstream serving one media playlist
-MAX_BACKOFF = 10.0
-
-
-@dataclass(frozen=True, slots=True)
-class Failure:
-    kind: str  # the `kind` label of sender_edge_upstream_errors_total
-    message: str
-    fatal: bool  # the session is in `error` until a request succeeds
-    least: float  # the least delay before the next request
-
-
-def classify(exc: BaseException, reload_interval: float, segment_seconds: float) -> Failure:
-    """What a failed upstream request means."""
-    if isinstance(exc, MasterSeenError):
-        return Failure("invalid", str(exc), False, 0.0)
-    if isinstance(exc, UpstreamNotLive):
-        least = max(reload_interval, segment_seconds)
-        return Failure("not_live", f"upstream not live: {exc}", False, least)
-    if isinstance(exc, UpstreamTlsError):
-        return Failure("tls", str(exc), True, 0.0)
-    if isinstance(exc, PlaylistError | FetchError):
-        return Failure("invalid", f"upstream refused: {exc}", True, 0.0)
-    if isinstance(exc, httpx.HTTPStatusError):
-        return Failure("http", f"upstream HTTP {exc.response.status_code}", False, 0.0)
-    if isinstance(exc, httpx.TransportError | OSError):
-        message = f"upstream unreachable: {type(exc).__name__}: {exc}"
-        return Failure("transport", message, False, 0.0)
-    return Failure("internal", f"internal error: {exc!r}", False, MAX_BACKOFF)
 
 
 async def discover(

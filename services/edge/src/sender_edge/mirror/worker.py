@@ -7,49 +7,27 @@ import asyncio
 import contextlib
 import logging
 import time
-from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 import httpx
 
 from sender_common.hls.lowlatency import LivePlaylist
-from sender_common.hls.parts import PartStore
 from sender_common.hls.playlist import MasterPlaylist
 from sender_common.hls.serving import Blocking
-from sender_common.hls.spoolcache import SpoolCache
-from sender_common.models import SessionState, utcnow
-from sender_edge.metrics import EdgeMetrics
+from sender_common.models import utcnow
+from sender_common.tasks import cancel_and_wait, wait_set
 from sender_edge.mirror import render
+from sender_edge.mirror.context import MirrorContext
 from sender_edge.mirror.downloader import Downloader, Tally
-from sender_edge.mirror.fetch import hls_root
-from sender_edge.mirror.follower import Follower, Hooks, MasterSeenError
+from sender_edge.mirror.failures import MAX_BACKOFF, Failures, MasterSeenError, classify
+from sender_edge.mirror.fetch import EndpointSource, hls_root
+from sender_edge.mirror.follower import Follower, Hooks
 from sender_edge.mirror.models import SessionOptions
 from sender_edge.mirror.spool import sweep_generations
-from sender_edge.mirror.upstream import (
-    MAX_BACKOFF,
-    SINGLE,
-    VARIANT,
-    Failure,
-    classify,
-    discover,
-)
+from sender_edge.mirror.upstream import SINGLE, VARIANT, discover
 
 log = logging.getLogger(__name__)
 REDISCOVER_SECONDS = 10.0  # how often the upstream's variants are checked again
-
-
-@dataclass(frozen=True, slots=True)
-class Timing:
-    """The knobs a worker runs by."""
-
-    window: int
-    segment_seconds: float
-    stale_after_targets: float
-    retention_seconds: float
-    end_after_seconds: float = 10.0  # stale this much longer: the live window ends (ENDLIST)
-    low_latency: bool = True  # serve LL-HLS when the upstream does
-    part_seconds: float = 0.5
 
 
 class MirrorWorker:
@@ -61,27 +39,21 @@ class MirrorWorker:
         options: SessionOptions,
         *,
         client: httpx.AsyncClient,
-        cache: SpoolCache,
-        spool_dir: Path,
-        timing: Timing,
-        metrics: EdgeMetrics,
-        fetch_slots: asyncio.Semaphore,
-        parts: PartStore | None = None,
+        context: MirrorContext,
     ) -> None:
         self.slug = slug
         self.options = options
         self._client = client
-        self._cache = cache
-        self._dir = spool_dir / slug
-        self._timing = timing
-        self._metrics = metrics
-        self._slots = fetch_slots
-        self._parts = parts if parts is not None else PartStore()
+        self._ctx = context
+        self.timing = context.timing
+        self._cache = context.cache
+        self._metrics = context.metrics
+        self._dir = context.spool_dir / slug
         self._root = hls_root(options.upstream_url, slug)
         self.followers: dict[str, Follower] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self.master: MasterPlaylist | None = None
-        self._errors: dict[str, Failure] = {}  # by source: discovery or one rendition
+        self.failures = Failures()
         self.tally = Tally()
         self.last_fetch_at: datetime | None = None
         self._last_progress: float | None = None
@@ -96,18 +68,13 @@ class MirrorWorker:
         self._task = asyncio.create_task(self._run(), name=f"mirror-{self.slug}")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         for name in list(self.followers):
             await self._drop(name)
 
     async def wait_ready(self, timeout: float) -> bool:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.first_ready.wait(), timeout)
-        return self.first_ready.is_set()
+        return await wait_set(self.first_ready, timeout)
 
     async def _run(self) -> None:
         failures = 0
@@ -129,37 +96,29 @@ class MirrorWorker:
     @property
     def target(self) -> float:
         targets = [f.target for f in self.followers.values() if f.started]
-        return float(max(targets)) if targets else self._timing.segment_seconds
+        return float(max(targets)) if targets else self.timing.segment_seconds
 
     @property
     def reload_interval(self) -> float:
         """About half the target duration (RFC 8216 6.3.4)."""
         return max(0.25, self.target / 2)
 
-    @property
-    def last_error(self) -> str | None:
-        return next((f.message for f in self._errors.values()), None)
-
-    @property
-    def fatal(self) -> bool:
-        return any(f.fatal for f in self._errors.values())
-
     def _failed(self, exc: BaseException, rendition: str | None) -> float:
         """Record a failed upstream request (of discovery, or of a rendition's follower);
         returns the least delay before the next one."""
         if isinstance(exc, MasterSeenError):
             self._rediscover.set()
-        failure = classify(exc, self.reload_interval, self._timing.segment_seconds)
+        failure = classify(exc, self.reload_interval, self.timing.segment_seconds)
         if failure.kind == "internal":
             log.error("%s: mirror reload crashed", self.slug, exc_info=exc)
-        if failure.message != self.last_error:
+        if failure.message != self.failures.last_error:
             log.warning("%s: %s", self.slug, failure.message)
-        self._errors[_source(rendition)] = failure
+        self.failures.record(rendition, failure)
         self._metrics.upstream_errors.labels(kind=failure.kind).inc()
         return failure.least
 
     def _ok(self, rendition: str | None) -> None:
-        self._errors.pop(_source(rendition), None)
+        self.failures.clear(rendition)
         self.last_fetch_at = utcnow()
 
     def _progress(self) -> None:
@@ -189,12 +148,12 @@ class MirrorWorker:
         self._ok(None)
 
     def _follow(self, name: str, url: str) -> None:
-        t = self._timing
+        t = self.timing
         playlist = LivePlaylist(
             window=t.window,
             segment_target=t.segment_seconds,
             part_target=t.part_seconds,
-            store=self._parts,
+            store=self._ctx.parts,
             store_prefix=f"{self.slug}/",
         )
         downloader = Downloader(
@@ -203,7 +162,7 @@ class MirrorWorker:
             cache=self._cache,
             endpoint_dir=self._dir,
             metrics=self._metrics,
-            slots=self._slots,
+            slots=self._ctx.fetch_slots,
             tally=self.tally,
             timeout=self._client.timeout.read or 5.0,
         )
@@ -230,25 +189,22 @@ class MirrorWorker:
     async def _drop(self, name: str) -> None:
         task = self._tasks.pop(name, None)
         follower = self.followers.pop(name, None)
-        self._errors.pop(_source(name), None)
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        self.failures.clear(name)
+        await cancel_and_wait(task)
         if follower is not None:
             await follower.close()
 
     # -- what it serves and reports -----------------------------------------------------
 
     @property
-    def upstream(self) -> tuple[httpx.AsyncClient, str]:
+    def upstream(self) -> EndpointSource:
         """The client and `{upstream}/sender/hls/{slug}/` root this worker fetches with."""
-        return self._client, self._root
+        return EndpointSource(self._client, self._root)
 
     def frozen(self) -> bool:
         """The upstream stalled past stale plus the grace period: never serve that as live."""
         lag = self.lag_seconds()
-        limit = self._timing.stale_after_targets * self.target + self._timing.end_after_seconds
+        limit = self.timing.stale_after_targets * self.target + self.timing.end_after_seconds
         return lag is not None and lag > limit
 
     def check_frozen(self) -> None:
@@ -261,7 +217,7 @@ class MirrorWorker:
     async def render(self, name: str, block: Blocking | None = None) -> bytes | None:
         """`live.m3u8` or `live/{rendition}.m3u8`, only over media the edge holds."""
         self.check_frozen()
-        low_latency = self._timing.low_latency
+        low_latency = self.timing.low_latency
         if self.master is None:
             single = self.followers.get(SINGLE)
             if name != "live.m3u8" or single is None:
@@ -276,11 +232,6 @@ class MirrorWorker:
         others = [(n, f) for n, f in self.followers.items() if f is not follower]
         return await render.media(follower, "../", block, low_latency=low_latency, others=others)
 
-    def _primary(self) -> Follower | None:
-        if self.master is not None and self.master.variants:
-            return self.followers.get(render.rendition_of(self.master.variants[0].uri) or "")
-        return self.followers.get(SINGLE)
-
     @property
     def generation(self) -> int | None:
         gens: list[int] = []
@@ -291,50 +242,14 @@ class MirrorWorker:
                 gens.append(int(newest.split("/", 1)[0]))
         return max(gens) if gens else None
 
-    @property
-    def media_sequence(self) -> int | None:
-        primary = self._primary()
-        if primary is None or not render.has_content(primary):
-            return None
-        pl = primary.playlist
-        return pl.segments[0].msn if pl.segments else pl.next_msn
-
-    @property
-    def segments_mirrored(self) -> int:
-        return self.tally.segments
-
-    @property
-    def bytes_mirrored(self) -> int:
-        return self.tally.bytes
-
-    @property
-    def rendition_names(self) -> list[str]:
-        names = [n for n, f in self.followers.items() if render.has_content(f)]
-        return sorted(n for n in names if n != SINGLE) or (["src"] if SINGLE in names else [])
-
     def lag_seconds(self) -> float | None:
         if self._last_progress is None:
             return None
         return round(time.monotonic() - self._last_progress, 3)
 
-    def state(self) -> SessionState:
-        if self.fatal:
-            return SessionState.error
-        live = [f for f in self.followers.values() if render.has_content(f)]
-        if not live or all(f.playlist.ended for f in live):
-            return SessionState.waiting_source
-        lag = self.lag_seconds()
-        if lag is None or lag > self._timing.stale_after_targets * self.target:
-            return SessionState.stale
-        return SessionState.live
-
     def sweep(self) -> int:
         """Remove generations other than the current one untouched for the retention period."""
-        gone = sweep_generations(self._dir, self.generation, self._timing.retention_seconds)
+        gone = sweep_generations(self._dir, self.generation, self.timing.retention_seconds)
         for number in gone:
             self._cache.forget_prefix(f"{self.slug}/{number}/")
         return len(gone)
-
-
-def _source(rendition: str | None) -> str:
-    return "discovery" if rendition is None else f"rendition:{rendition}"
