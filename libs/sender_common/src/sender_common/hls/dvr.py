@@ -15,7 +15,7 @@ import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from sender_common.hls.lowlatency import format_pdt
+from sender_common.hls.tags import format_pdt
 
 __all__ = ["INDEX_NAME", "DvrEntry", "append_entry", "read_entries", "render_dvr"]
 INDEX_NAME = "dvr.jsonl"

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from sender_common.hls.parts import PartStore
+from sender_common.hls.tags import number, part_line, report_line, segment_head
 
 __all__ = ["LivePlaylist", "LiveSegment", "Part", "RenditionReport"]
 PART_HOLD_BACK_PARTS = 3.0  # the HLS authoring spec asks for at least three part targets
@@ -249,9 +248,9 @@ class LivePlaylist:
         first_msn = segs[0].msn if segs else self.next_msn
         out = ["#EXTM3U", "#EXT-X-VERSION:6", f"#EXT-X-TARGETDURATION:{self.target}"]
         if low_latency:
-            hold = _num(PART_HOLD_BACK_PARTS * self.part_target)
+            hold = number(PART_HOLD_BACK_PARTS * self.part_target)
             out.append(f"#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK={hold}")
-            out.append(f"#EXT-X-PART-INF:PART-TARGET={_num(self.part_target)}")
+            out.append(f"#EXT-X-PART-INF:PART-TARGET={number(self.part_target)}")
         lead_disc = bool(segs) and segs[0].discontinuity
         out.append(f"#EXT-X-MEDIA-SEQUENCE:{first_msn}")
         if disc_seq + lead_disc:
@@ -260,55 +259,20 @@ class LivePlaylist:
             out.append("#EXT-X-INDEPENDENT-SEGMENTS")
         current_map: str | None = None
         for i, seg in enumerate(segs):
-            current_map = self._head(
+            current_map = segment_head(
                 out, prefix, seg.map_uri, current_map, seg.discontinuity and i > 0, seg.pdt
             )
             if low_latency:
-                out.extend(_part_line(prefix, p) for p in seg.parts)
+                out.extend(part_line(prefix, p.uri, p.duration, p.independent) for p in seg.parts)
             out.append(f"#EXTINF:{seg.duration:.5f},")
             out.append(prefix + seg.uri)
         if low_latency and not self.ended:
             if self.parts:
-                self._head(out, prefix, self._map, current_map, self._open_disc, self._open_pdt)
-                out.extend(_part_line(prefix, p) for p in self.parts)
+                segment_head(out, prefix, self._map, current_map, self._open_disc, self._open_pdt)
+                out.extend(part_line(prefix, p.uri, p.duration, p.independent) for p in self.parts)
             if self.hint is not None:
                 out.append(f'#EXT-X-PRELOAD-HINT:TYPE=PART,URI="{prefix}{self.hint}"')
-            for r in reports or []:
-                attrs = f'URI="{r.uri}",LAST-MSN={r.last_msn}'
-                if r.last_part is not None:
-                    attrs += f",LAST-PART={r.last_part}"
-                out.append(f"#EXT-X-RENDITION-REPORT:{attrs}")
+            out.extend(report_line(r.uri, r.last_msn, r.last_part) for r in reports or [])
         if self.ended:
             out.append("#EXT-X-ENDLIST")
         return "\n".join(out) + "\n"
-
-    @staticmethod
-    def _head(
-        out: list[str],
-        prefix: str,
-        map_uri: str | None,
-        current: str | None,
-        disc: bool,
-        pdt: float | None,
-    ) -> str | None:
-        if disc:
-            out.append("#EXT-X-DISCONTINUITY")
-        if map_uri is not None and map_uri != current:
-            out.append(f'#EXT-X-MAP:URI="{prefix}{map_uri}"')
-        if pdt is not None:
-            out.append(f"#EXT-X-PROGRAM-DATE-TIME:{format_pdt(pdt)}")
-        return map_uri if map_uri is not None else current
-
-
-def _part_line(prefix: str, p: Part) -> str:
-    ind = ",INDEPENDENT=YES" if p.independent else ""
-    return f'#EXT-X-PART:DURATION={p.duration:.5f},URI="{prefix}{p.uri}"{ind}'
-
-
-def _num(value: float) -> str:
-    return f"{math.floor(value * 1000 + 0.5) / 1000:g}"
-
-
-def format_pdt(epoch: float) -> str:
-    """RFC 3339 with milliseconds, as EXT-X-PROGRAM-DATE-TIME wants (RFC 8216 4.3.2.6)."""
-    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds")
