@@ -48,6 +48,7 @@ from bench import ll_load
 from bench.nginx_ref import nginx_serving, wrk_rate
 from tests import procs
 from tests.edge.helpers import start_edge, start_live_endpoint, start_session
+from tests.waiting import wait_for
 
 
 def uris(base: str, slug: str) -> list[str]:
@@ -234,7 +235,7 @@ def main() -> None:
         pub = start_live_endpoint(origin, "bench")
         try:
             start_session(edge, "bench", upstream_url=origin.url)
-            procs.wait_for(lambda: len(uris(edge.url, "bench")) >= 1, 30, "edge mirroring")
+            wait_for(lambda: len(uris(edge.url, "bench")) >= 1, 30, "edge mirroring")
             lags = sorted(measure_lag(origin, edge, "bench", args.segments))
             print(
                 f"edge lag over {len(lags)} segments: median {statistics.median(lags):.3f} s,"

@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.nginx_ref import nginx_serving
 from tests import procs
 from tests.edge.helpers import start_edge, start_live_endpoint, start_session
+from tests.waiting import wait_for
 
 SLUG = "load"
 SEGMENT_SECONDS = 2.0
@@ -264,7 +265,7 @@ def main() -> None:
         pub = start_live_endpoint(origin, SLUG)
         try:
             start_session(edge, SLUG)
-            procs.wait_for(
+            wait_for(
                 lambda: httpx.get(f"{edge.url}/sender/hls/{SLUG}/live.m3u8").status_code == 200,
                 30,
                 "the edge serving the stream",

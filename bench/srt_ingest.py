@@ -29,6 +29,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests import procs
 from tests.origin.srt_caller import free_udp_port
+from tests.waiting import wait_for
 
 TICK = os.sysconf("SC_CLK_TCK")
 SEG = re.compile(r"seg(\d+)\.m4s")
@@ -54,7 +55,7 @@ def measure(origin: procs.Proc, urls: list[str], seconds: float, slugs: list[str
     disc = dict.fromkeys(slugs, False)
     try:
         for slug in slugs:
-            procs.wait_for(lambda s=slug: read(origin, s, seen, disc), 30, f"{slug} live")
+            wait_for(lambda s=slug: read(origin, s, seen, disc), 30, f"{slug} live")
         before = family_cpu(origin)
         start = time.monotonic()
         while time.monotonic() - start < seconds:

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.procs import free_port, signal_and_wait, wait_for
+from tests.procs import free_port, signal_and_wait
+from tests.waiting import wait_for
 
 _CONF = """daemon off; worker_processes 1; pid {root}/nginx.pid; error_log {root}/error.log;
 events {{ worker_connections 512; }}

@@ -25,16 +25,8 @@ import httpx
 
 from e2e.front import RoundRobinFront
 from e2e.vm import ScrapeTarget, VictoriaMetrics
-from tests.procs import (
-    Proc,
-    children_of,
-    free_port,
-    pid_alive,
-    publish,
-    start_role,
-    wait_for,
-    wait_ready,
-)
+from tests.procs import Proc, children_of, free_port, pid_alive, publish, start_role, wait_ready
+from tests.waiting import wait_for
 
 ORIGIN_HOST = "127.0.0.2"
 EDGE_HOSTS = ("127.0.0.3", "127.0.0.4")

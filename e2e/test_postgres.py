@@ -13,7 +13,7 @@ import pytest
 from e2e.harness import Cluster, Node
 from e2e.media import live_uris
 from e2e.pg import Postgres
-from tests.procs import wait_for
+from tests.waiting import wait_for
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,8 @@ from e2e.front import RoundRobinFront
 from e2e.harness import Cluster, Node
 from e2e.media import PollingViewer, ViewerCrowd, live_uris
 from e2e.vm import VictoriaMetrics
-from tests.procs import wait_for
 from tests.redis_server import RedisServer, redis_server_executable
+from tests.waiting import wait_for
 
 SLUG = "shared"
 VSID_ADDRESS = "127.0.0.9"

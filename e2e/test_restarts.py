@@ -11,7 +11,7 @@ import pytest
 
 from e2e.harness import Cluster
 from e2e.media import decoded_seconds, live_uris, media_sequence
-from tests.procs import wait_for
+from tests.waiting import wait_for
 
 SLUG = "phoenix"
 

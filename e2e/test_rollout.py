@@ -9,7 +9,7 @@ import pytest
 
 from e2e.harness import EDGE_HOSTS, Cluster, source_ips
 from e2e.media import decoded_seconds, live_uris
-from tests.procs import wait_for
+from tests.waiting import wait_for
 
 SLUG = "rollout"
 

@@ -8,7 +8,7 @@ import pytest
 
 from e2e.harness import Cluster
 from e2e.media import PollingViewer, ViewerCrowd, live_uris
-from tests.procs import wait_for
+from tests.waiting import wait_for
 
 SLUG = "crowd"
 VSID_ADDRESS = "127.0.0.9"  # vsids must be 8-64 of [A-Za-z0-9_-], else ignored

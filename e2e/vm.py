@@ -15,7 +15,8 @@ from pathlib import Path
 import httpx
 import yaml
 
-from tests.procs import free_port, wait_for
+from tests.procs import free_port
+from tests.waiting import wait_for
 
 SCRAPE_INTERVAL = "1s"
 

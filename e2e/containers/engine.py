@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from tests.procs import wait_for
+from tests.waiting import wait_for
 
 DATA_DIR = "/var/lib/sender"
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import httpx
 
 from tests.origin.srt_caller import free_udp_port
-from tests.procs import free_port, pid_alive, signal_and_wait, wait_for
+from tests.procs import free_port, pid_alive, signal_and_wait
+from tests.waiting import wait_for
 
 
 @dataclass

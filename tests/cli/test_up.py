@@ -12,7 +12,8 @@ import pytest
 
 from tests.cli.stack import SenderUp, live_segments, sender_argv, start_sender_up
 from tests.origin.srt_caller import free_udp_port
-from tests.procs import children_of, free_port, pid_alive, wait_for
+from tests.procs import children_of, free_port, pid_alive
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 

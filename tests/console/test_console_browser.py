@@ -17,7 +17,8 @@ import httpx
 import pytest
 
 from tests.cli.stack import SenderUp, start_sender_up
-from tests.procs import publish, stop_publisher, wait_for
+from tests.procs import publish, stop_publisher
+from tests.waiting import wait_for
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 

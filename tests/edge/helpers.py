@@ -11,7 +11,8 @@ from typing import Any
 import httpx
 
 from sender_common.hls.playlist import parse_media_playlist
-from tests.procs import Proc, publish, rtmp_url, start_role, wait_for
+from tests.procs import Proc, publish, rtmp_url, start_role
+from tests.waiting import wait_for
 
 EDGE_ENV = {
     "SENDER_RECONCILE_SECONDS": "1",

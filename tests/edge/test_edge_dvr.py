@@ -12,7 +12,8 @@ import pytest
 
 from sender_common.hls.llparse import LLSegment, parse_ll_playlist
 from tests.edge.helpers import sequences, start_edge, start_session
-from tests.procs import Proc, create_endpoint, publish, rtmp_url, start_origin, wait_for
+from tests.procs import Proc, create_endpoint, publish, rtmp_url, start_origin
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 SLUG = "rewind-edge"

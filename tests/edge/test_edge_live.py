@@ -22,15 +22,8 @@ from tests.edge.helpers import (
     start_session,
     wait_state,
 )
-from tests.procs import (
-    Proc,
-    create_endpoint,
-    publish,
-    rtmp_url,
-    start_origin,
-    stop_publisher,
-    wait_for,
-)
+from tests.procs import Proc, create_endpoint, publish, rtmp_url, start_origin, stop_publisher
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 

@@ -18,7 +18,8 @@ import pytest
 from sender_common.ffmpeg import resolve_ffmpeg, resolve_ffprobe
 from sender_common.hls.llparse import LLPlaylist, parse_ll_playlist
 from tests.edge.helpers import start_edge, start_live_endpoint, start_session, wait_state
-from tests.procs import Proc, start_origin, stop_publisher, wait_for
+from tests.procs import Proc, start_origin, stop_publisher
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 SLUG = "ll"

@@ -16,7 +16,7 @@ from sender_metrics.main import create_app
 from sender_metrics.models import EndpointHistory
 from sender_metrics.settings import MetricsSettings
 from tests.metrics.helpers import CONTROL, INGEST, batch_body, control_body, signed
-from tests.procs import wait_for
+from tests.waiting import wait_for
 
 TOKEN = "ingest-token-1234"
 

@@ -21,8 +21,9 @@ from sender_metrics.main import create_app
 from sender_metrics.models import EndpointSnapshot
 from sender_metrics.settings import MetricsSettings
 from tests.metrics.helpers import CONTROL, INGEST, batch_body, control_body, signed
-from tests.procs import free_port, wait_for
+from tests.procs import free_port
 from tests.redis_server import RedisServer, redis_server_executable
+from tests.waiting import wait_for
 
 TOKEN = "replica-token-1234"
 IDLE = 3.0

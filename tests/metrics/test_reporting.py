@@ -11,7 +11,8 @@ import pytest
 
 from sender_common.node import NodeIdentity
 from tests.metrics.helpers import CONTROL, INGEST, batch_body, control_body, signed, start_node
-from tests.procs import Proc, start_role, wait_for
+from tests.procs import Proc, start_role
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 

@@ -8,15 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.procs import (
-    create_endpoint,
-    publish,
-    rtmp_url,
-    start_origin,
-    start_role,
-    stop_publisher,
-    wait_for,
-)
+from tests.procs import create_endpoint, publish, rtmp_url, start_origin, start_role, stop_publisher
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 

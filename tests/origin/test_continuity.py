@@ -9,7 +9,8 @@ import httpx
 
 from sender_common.ffmpeg import resolve_ffmpeg
 from sender_common.hls.playlist import parse_media_playlist
-from tests.procs import create_endpoint, publish, rtmp_url, start_origin, stop_publisher, wait_for
+from tests.procs import create_endpoint, publish, rtmp_url, start_origin, stop_publisher
+from tests.waiting import wait_for
 
 
 def test_reconnect_inside_grace_continues_the_generation(tmp_path: Path) -> None:

@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from sender_common.ffmpeg import resolve_ffmpeg, resolve_ffprobe
-from tests.procs import Proc, create_endpoint, publish, rtmp_url, start_origin, wait_for
+from tests.procs import Proc, create_endpoint, publish, rtmp_url, start_origin
+from tests.waiting import wait_for
 
 ENV = {"SENDER_RECONNECT_GRACE_SECONDS": "3", "SENDER_RETENTION_CHECK_SECONDS": "0.5"}
 

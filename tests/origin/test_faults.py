@@ -11,15 +11,8 @@ from pathlib import Path
 import httpx
 
 from sender_common.hls.playlist import parse_media_playlist
-from tests.procs import (
-    create_endpoint,
-    pid_alive,
-    publish,
-    rtmp_url,
-    start_origin,
-    stop_publisher,
-    wait_for,
-)
+from tests.procs import create_endpoint, pid_alive, publish, rtmp_url, start_origin, stop_publisher
+from tests.waiting import wait_for
 
 
 def _status(url: str, slug: str) -> dict:

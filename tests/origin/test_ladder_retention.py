@@ -10,7 +10,8 @@ import httpx
 
 from sender_common.ffmpeg import resolve_ffmpeg, resolve_ffprobe
 from sender_common.hls.playlist import parse_master_playlist, parse_media_playlist
-from tests.procs import create_endpoint, publish, rtmp_url, start_origin, stop_publisher, wait_for
+from tests.procs import create_endpoint, publish, rtmp_url, start_origin, stop_publisher
+from tests.waiting import wait_for
 
 
 def test_ladder_gives_a_master_playlist_of_renditions(tmp_path: Path) -> None:

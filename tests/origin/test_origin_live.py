@@ -22,8 +22,8 @@ from tests.procs import (
     rtmp_url,
     start_origin,
     stop_publisher,
-    wait_for,
 )
+from tests.waiting import wait_for
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,8 @@ from pathlib import Path
 import httpx
 
 from sender_common.hls.playlist import parse_media_playlist
-from tests.procs import create_endpoint, publish, rtmp_url, start_origin, stop_publisher, wait_for
+from tests.procs import create_endpoint, publish, rtmp_url, start_origin, stop_publisher
+from tests.waiting import wait_for
 
 
 def test_slate_loops_until_live_then_returns(tmp_path: Path) -> None:

@@ -23,7 +23,8 @@ from tests.origin.srt_caller import (
     peer_latency,
     srt_call,
 )
-from tests.procs import Proc, create_endpoint, publish, start_origin, stop_publisher, wait_for
+from tests.procs import Proc, create_endpoint, publish, start_origin, stop_publisher
+from tests.waiting import wait_for
 
 PASSPHRASE = "correct-horse-battery"
 

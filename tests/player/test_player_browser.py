@@ -18,7 +18,8 @@ import httpx
 import pytest
 
 from tests.cli.stack import SenderUp, live_segments, start_sender_up
-from tests.procs import create_endpoint, wait_for
+from tests.procs import create_endpoint
+from tests.waiting import wait_for
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 

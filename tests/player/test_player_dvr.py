@@ -15,6 +15,7 @@ import pytest
 from sender_common.ffmpeg import resolve_ffmpeg
 from tests import procs
 from tests.player.test_player_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from tests.waiting import wait_for
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
@@ -91,7 +92,7 @@ def test_rewind_60_seconds_then_go_live(origin: procs.Proc, browser: Any) -> Non
     key = procs.create_endpoint(origin.url, SLUG, dvr_window_seconds=600)
     pub = burst_publisher(procs.rtmp_url(origin, key))
     try:
-        procs.wait_for(lambda: dvr_seconds(origin.url) >= 75, 40, "75 s of media in the DVR")
+        wait_for(lambda: dvr_seconds(origin.url) >= 75, 40, "75 s of media in the DVR")
         meta = httpx.get(f"{origin.url}/api/v1/playback/{SLUG}", timeout=5).json()
         assert meta["dvr_url"] == f"/sender/hls/{SLUG}/dvr.m3u8"
         assert meta["dvr_window_seconds"] == 600
@@ -122,7 +123,7 @@ def test_rewind_60_seconds_then_go_live(origin: procs.Proc, browser: Any) -> Non
         behind = js_number(page, f"{end} - window.senderPlayer.video.currentTime")
         assert REWIND - 5 <= behind <= REWIND + 5, behind
         start = js_number(page, "window.senderPlayer.video.currentTime")
-        procs.wait_for(
+        wait_for(
             lambda: js_number(page, "window.senderPlayer.video.currentTime") >= start + 3,
             20,
             "DVR playback advancing",
@@ -142,7 +143,7 @@ def test_rewind_60_seconds_then_go_live(origin: procs.Proc, browser: Any) -> Non
             " && window.senderPlayer.latency > 0",
             timeout=20_000,
         )
-        procs.wait_for(
+        wait_for(
             lambda: 0 < js_number(page, "window.senderPlayer.latency") < 5, 20, "latency < 5 s"
         )
         assert page.locator(".sender-golive").is_hidden()
@@ -164,7 +165,7 @@ def test_no_rewind_without_dvr(origin: procs.Proc, browser: Any) -> None:
     pub = procs.publish(procs.rtmp_url(origin, key))
     try:
         meta_url = f"{origin.url}/api/v1/playback/{slug}"
-        procs.wait_for(lambda: httpx.get(meta_url, timeout=5).json()["state"] == "live", 20, "live")
+        wait_for(lambda: httpx.get(meta_url, timeout=5).json()["state"] == "live", 20, "live")
         meta = httpx.get(meta_url, timeout=5).json()
         assert meta["dvr_url"] is None
         assert meta["dvr_window_seconds"] is None

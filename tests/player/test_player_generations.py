@@ -12,6 +12,7 @@ import pytest
 
 from tests import procs
 from tests.player.test_player_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.waiting import wait_for
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
@@ -25,8 +26,8 @@ def current_time(page: Any) -> float:
 
 
 def advancing(page: Any, seconds: float, what: str) -> None:
-    start = procs.wait_for(lambda: current_time(page) > 0 and current_time(page), 20, what)
-    procs.wait_for(lambda: current_time(page) >= start + seconds, 20, f"{what} advancing")
+    start = wait_for(lambda: current_time(page) > 0 and current_time(page), 20, what)
+    wait_for(lambda: current_time(page) >= start + seconds, 20, f"{what} advancing")
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ import pytest
 
 from tests.origin.srt_caller import free_udp_port
 from tests.player.test_player_browser import CHROMIUM, CHROMIUM_ARGS, current_time
-from tests.procs import create_endpoint, publish, start_origin, stop_publisher, wait_for
+from tests.procs import create_endpoint, publish, start_origin, stop_publisher
+from tests.waiting import wait_for
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 

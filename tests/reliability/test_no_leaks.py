@@ -15,8 +15,8 @@ from tests.procs import (
     rtmp_url,
     start_origin,
     stop_publisher,
-    wait_for,
 )
+from tests.waiting import wait_for
 
 CYCLES = 5
 FD_MARGIN = 8  # log rotation, sqlite journal, a keep-alive socket: a few, not one per cycle

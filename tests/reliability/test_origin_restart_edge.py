@@ -15,16 +15,8 @@ from tests.edge.helpers import (
     start_session,
     wait_state,
 )
-from tests.procs import (
-    Proc,
-    pid_alive,
-    publish,
-    rtmp_url,
-    start_origin,
-    start_role,
-    stop_publisher,
-    wait_for,
-)
+from tests.procs import Proc, pid_alive, publish, rtmp_url, start_origin, start_role, stop_publisher
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 

@@ -20,7 +20,8 @@ from sender_metrics.main import create_app as create_metrics
 from sender_metrics.settings import MetricsSettings
 from sender_origin.main import create_app as create_origin
 from sender_origin.settings import OriginSettings
-from tests.procs import free_port, signal_and_wait, start_role, wait_for
+from tests.procs import free_port, signal_and_wait, start_role
+from tests.waiting import wait_for
 
 TOKEN = "s3cret-token-value"
 

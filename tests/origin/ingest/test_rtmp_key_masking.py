@@ -13,7 +13,8 @@ import httpx
 import pytest
 
 from sender_common.ffmpeg import resolve_ffmpeg
-from tests.procs import Proc, create_endpoint, start_origin, wait_for
+from tests.procs import Proc, create_endpoint, start_origin
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 WRONG_KEY = "sk_NotAKeyButSecretLooking0123456789abcdefXYZ"

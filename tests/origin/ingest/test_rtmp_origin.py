@@ -14,7 +14,8 @@ import pytest
 
 from sender_common.hls.playlist import parse_media_playlist
 from tests.origin.ingest.media import still_argv
-from tests.procs import Proc, create_endpoint, rtmp_url, start_origin, stop_publisher, wait_for
+from tests.procs import Proc, create_endpoint, rtmp_url, start_origin, stop_publisher
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 FRAME = 1 / 30
