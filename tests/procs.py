@@ -159,6 +159,11 @@ def publish(url: str, *, duration: float | None = None, rate: int = 15) -> subpr
     argv = build_test_publisher_command(
         resolve_ffmpeg(), url, gop_seconds=float(SEGMENT_SECONDS), duration=duration, rate=rate
     )
+    return start_publisher(argv)
+
+
+def start_publisher(argv: list[str]) -> subprocess.Popen[bytes]:
+    """An ffmpeg publisher `argv` in its own process group (stderr kept for diagnostics)."""
     return subprocess.Popen(
         argv,
         stdin=subprocess.DEVNULL,

@@ -7,12 +7,12 @@ __all__ = ["RedisServer", "redis_server_executable"]
 import shutil
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import redis
 
 from tests.procs import free_port, signal_and_wait
+from tests.waiting import wait_for
 
 
 def redis_server_executable() -> str | None:
@@ -40,18 +40,21 @@ class RedisServer:
             "--save", "", "--appendonly", "no", "--daemonize", "no", "--logfile", "",
         ]  # fmt: skip
         with self.log_path.open("ab") as log:
-            self.popen = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.popen.poll() is not None:
-                raise RuntimeError(f"redis-server exited: {self.log_path.read_text()[-2000:]}")
+            popen = self.popen = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+
+        def answers() -> bool:
+            assert popen.poll() is None, f"redis-server exited: {self.log_path.read_text()[-2000:]}"
             try:
-                if self.client().ping():
-                    return self
+                return bool(self.client().ping())
             except redis.ConnectionError:
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError("redis-server did not answer PING")
+                return False
+
+        try:
+            wait_for(answers, timeout, "redis-server to answer PING", interval=0.05)
+        except AssertionError:
+            self.stop()
+            raise
+        return self
 
     def client(self) -> redis.Redis:
         return redis.Redis(host=self.host, port=self.port, socket_timeout=5, decode_responses=True)

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from sender_common.ffmpeg import resolve_ffmpeg, resolve_ffprobe
 from sender_common.hls.llparse import parse_ll_playlist
 from sender_common.hls.playlist import parse_media_playlist
+from tests import scrape
 from tests.edge.helpers import (
     self_signed,
     sequences,
@@ -23,6 +21,7 @@ from tests.edge.helpers import (
     wait_state,
 )
 from tests.procs import Proc, create_endpoint, publish, rtmp_url, start_origin, stop_publisher
+from tests.tools import ffprobe
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow
@@ -71,32 +70,17 @@ def test_edge_mirrors_same_sequences_and_bytes(origin: Proc, edge: Proc) -> None
         up_init = httpx.get(f"{origin.url}/sender/hls/cam-a/{map_uri}", timeout=5)
         assert httpx.get(f"{edge.url}/sender/hls/cam-a/{map_uri}").content == up_init.content
 
-        ffprobe = resolve_ffprobe(resolve_ffmpeg())
-        assert ffprobe is not None
-        probe = subprocess.run(
-            [
-                ffprobe,
-                "-v",
-                "error",
-                "-show_entries",
-                "stream=codec_type",
-                "-of",
-                "json",
-                f"{edge.url}/sender/hls/cam-a/live.m3u8",
-            ],
-            capture_output=True,
-            timeout=60,
-            check=True,
-        )
-        kinds = {s["codec_type"] for s in json.loads(probe.stdout)["streams"]}
+        playlist = f"{edge.url}/sender/hls/cam-a/live.m3u8"
+        probe = ffprobe(playlist, "-show_entries", "stream=codec_type")
+        kinds = {s["codec_type"] for s in probe["streams"]}
         assert "video" in kinds
 
         play = httpx.get(f"{edge.url}/api/v1/playback/cam-a", timeout=5).json()
         assert play["state"] == "live"
         assert play["live_url"] == "/sender/hls/cam-a/live.m3u8"
         assert play["generation"] == 1
-        metrics = httpx.get(f"{edge.url}/metrics", timeout=5).text
-        assert "sender_edge_segments_mirrored_total" in metrics
+        metrics = scrape.scrape(edge.url)
+        assert scrape.declares(metrics, "sender_edge_segments_mirrored_total")
         listed = httpx.get(f"{edge.url}/api/v1/edge/sessions", timeout=5).json()
         assert listed["count"] == 1
     finally:

@@ -4,9 +4,7 @@ with blocking reloads, and a second edge chained behind the first."""
 from __future__ import annotations
 
 import asyncio
-import json
 import re
-import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,10 +13,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sender_common.ffmpeg import resolve_ffmpeg, resolve_ffprobe
 from sender_common.hls.llparse import LLPlaylist, parse_ll_playlist
+from tests import scrape
 from tests.edge.helpers import start_edge, start_live_endpoint, start_session, wait_state
 from tests.procs import Proc, start_origin, stop_publisher
+from tests.tools import ffprobe
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow
@@ -43,9 +42,8 @@ def has_parts(base: str) -> LLPlaylist | None:
 
 
 def upstream_playlist_requests(edge: Proc) -> float:
-    text = httpx.get(f"{edge.url}/metrics", timeout=5).text
-    m = re.search(r'sender_edge_upstream_requests_total\{kind="playlist"\} ([\d.e+]+)', text)
-    return float(m.group(1)) if m else 0.0
+    text = scrape.scrape(edge.url)
+    return scrape.value(text, "sender_edge_upstream_requests_total", kind="playlist") or 0.0
 
 
 @pytest.fixture(scope="module")
@@ -191,24 +189,9 @@ def test_a_chained_edge_serves_the_same_ll_hls_and_ffmpeg_plays_it(chain: Chain)
     second = wait_for(lambda: has_parts(chain.chained.url), 10, "chained parts")
     mine = {s.msn: (s.uri, s.map_uri) for s in second.segments}
     assert any(mine.get(s.msn) == (s.uri, s.map_uri) for s in first.segments)
-    ffprobe = resolve_ffprobe(resolve_ffmpeg())
-    assert ffprobe is not None
-    probe = subprocess.run(
-        [
-            ffprobe,
-            "-v",
-            "error",
-            "-show_entries",
-            "stream=codec_type",
-            "-of",
-            "json",
-            f"{chain.chained.url}/sender/hls/{SLUG}/live.m3u8",
-        ],
-        capture_output=True,
-        timeout=60,
-        check=True,
-    )
-    kinds = {s["codec_type"] for s in json.loads(probe.stdout)["streams"]}
+    playlist = f"{chain.chained.url}/sender/hls/{SLUG}/live.m3u8"
+    probe = ffprobe(playlist, "-show_entries", "stream=codec_type")
+    kinds = {s["codec_type"] for s in probe["streams"]}
     assert kinds == {"video", "audio"}
 
 

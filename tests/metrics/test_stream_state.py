@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests import scrape
 from tests.procs import create_endpoint, publish, rtmp_url, start_origin, start_role, stop_publisher
 from tests.waiting import wait_for
 
@@ -17,10 +18,7 @@ TOKEN = "ingest-token-9012"
 
 
 def sample(url: str, name: str) -> float | None:
-    for line in httpx.get(f"{url}/metrics", timeout=5).text.splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[-1])
-    return None
+    return scrape.value(scrape.scrape(url), name)
 
 
 def test_origin_publish_sets_stream_live_then_clears_it(tmp_path: Path) -> None:

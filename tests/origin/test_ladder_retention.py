@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
 from pathlib import Path
 
 import httpx
 
-from sender_common.ffmpeg import resolve_ffmpeg, resolve_ffprobe
 from sender_common.hls.playlist import parse_master_playlist, parse_media_playlist
+from tests import scrape
 from tests.procs import create_endpoint, publish, rtmp_url, start_origin, stop_publisher
+from tests.tools import ffprobe
 from tests.waiting import wait_for
 
 
@@ -44,21 +43,8 @@ def test_ladder_gives_a_master_playlist_of_renditions(tmp_path: Path) -> None:
         assert low.segments[0].uri.startswith("../1/low/seg")
         seg = httpx.get(f"{base}/live/{low.segments[0].uri}")
         assert seg.status_code == 200 and seg.content[4:8] == b"moof"
-        probe = subprocess.run(
-            [
-                resolve_ffprobe(resolve_ffmpeg()) or "ffprobe",
-                "-v",
-                "error",
-                "-show_streams",
-                "-of",
-                "json",
-                f"{base}/live/low.m3u8",
-            ],
-            capture_output=True,
-            timeout=30,
-            check=True,
-        )
-        heights = {s.get("height") for s in json.loads(probe.stdout)["streams"]}
+        probe = ffprobe(f"{base}/live/low.m3u8", "-show_streams", timeout=30)
+        heights = {s.get("height") for s in probe["streams"]}
         assert 90 in heights
         gens = httpx.get(f"{origin.url}/api/v1/endpoints/ladder/generations").json()
         assert gens[0]["delivery"] == "ladder" and sorted(gens[0]["renditions"]) == ["low", "src"]
@@ -89,6 +75,6 @@ def test_ended_generations_spool_is_removed_after_retention(tmp_path: Path) -> N
     )
     assert gen_dir.exists()  # kept for the retention period...
     wait_for(lambda: not gen_dir.exists(), 20, "spool removed after retention")
-    metrics = httpx.get(f"{origin.url}/metrics").text
-    assert "sender_origin_generations_cleaned_total 1.0" in metrics
+    metrics = scrape.scrape(origin.url)
+    assert scrape.value(metrics, "sender_origin_generations_cleaned_total") == 1.0
     origin.stop()

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import re
-import subprocess
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from sender_common.ffmpeg import resolve_ffmpeg, resolve_ffprobe
 from tests.procs import (
     SEGMENT_SECONDS,
     Proc,
@@ -20,6 +18,7 @@ from tests.procs import (
     start_origin,
     stop_publisher,
 )
+from tests.tools import ffprobe
 from tests.waiting import wait_for
 
 _PART = re.compile(r'^#EXT-X-PART:DURATION=([\d.]+),URI="([^"]+)"(,INDEPENDENT=YES)?$')
@@ -117,23 +116,10 @@ def test_init_and_segment_decode_with_ffprobe(stream: str, tmp_path: Path) -> No
         + httpx.get(f"{stream}/{seg_uri}").content
     )
     (tmp_path / "x.mp4").write_bytes(body)
-    probe = subprocess.run(
-        [
-            resolve_ffprobe(resolve_ffmpeg()) or "ffprobe",
-            "-v",
-            "error",
-            "-count_frames",
-            "-show_entries",
-            "stream=codec_name,nb_read_frames",
-            "-of",
-            "csv=p=0",
-            str(tmp_path / "x.mp4"),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
+    probe = ffprobe(
+        tmp_path / "x.mp4", "-count_frames", "-show_entries", "stream=codec_name,nb_read_frames"
     )
-    rows = dict(line.split(",")[:2] for line in probe.stdout.split())
+    rows = {s["codec_name"]: s["nb_read_frames"] for s in probe["streams"]}
     # one segment (one GOP of the 15 fps publisher), plus audio
     assert int(rows["h264"]) >= 15 * int(SEGMENT_SECONDS) - 1 and int(rows["aac"]) > 0
 

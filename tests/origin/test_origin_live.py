@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import subprocess
 from pathlib import Path
 
 import httpx
 import pytest
 
-from sender_common.ffmpeg import resolve_ffmpeg, resolve_ffprobe
 from sender_common.hls.playlist import parse_media_playlist
+from tests import scrape
 from tests.procs import (
     Proc,
     children_of,
@@ -23,6 +21,7 @@ from tests.procs import (
     start_origin,
     stop_publisher,
 )
+from tests.tools import ffprobe
 from tests.waiting import wait_for
 
 
@@ -68,26 +67,13 @@ def test_publish_becomes_hls_readable_by_ffprobe(origin: Proc) -> None:
             f"{origin.url}/sender/hls/cam1/{uris[0]}", headers={"Range": "bytes=0-187"}, timeout=5
         )
         assert ranged.status_code == 206 and len(ranged.content) == 188
-        probe = subprocess.run(
-            [
-                resolve_ffprobe(resolve_ffmpeg()) or "ffprobe",
-                "-v",
-                "error",
-                "-show_streams",
-                "-of",
-                "json",
-                f"{origin.url}/sender/hls/cam1/live.m3u8",
-            ],
-            capture_output=True,
-            timeout=30,
-            check=True,
-        )
-        kinds = {s["codec_type"] for s in json.loads(probe.stdout)["streams"]}
+        probe = ffprobe(f"{origin.url}/sender/hls/cam1/live.m3u8", "-show_streams", timeout=30)
+        kinds = {s["codec_type"] for s in probe["streams"]}
         assert kinds == {"video", "audio"}
         st = status(origin, "cam1")
         assert st["state"] == "live" and st["generation"] == 1
-        metrics = httpx.get(f"{origin.url}/metrics", timeout=5).text
-        assert "sender_origin_active_ingests 1.0" in metrics
+        metrics = scrape.scrape(origin.url)
+        assert scrape.value(metrics, "sender_origin_active_ingests") == 1.0
     finally:
         stop_publisher(pub)
     wait_for(lambda: status(origin, "cam1")["state"] == "waiting_source", 15, "publish end")
@@ -104,8 +90,8 @@ def test_wrong_key_refused_and_never_logged(origin: Proc) -> None:
         stop_publisher(pub)
     assert rc != 0
     assert status(origin, "cam2")["state"] == "waiting_source"
-    metrics = httpx.get(f"{origin.url}/metrics", timeout=5).text
-    assert 'sender_origin_publish_refused_total{reason="unknown_key"}' in metrics
+    metrics = scrape.scrape(origin.url)
+    assert scrape.value(metrics, "sender_origin_publish_refused_total", reason="unknown_key")
     assert bad not in origin.log()
 
 
@@ -142,8 +128,8 @@ def test_second_publisher_refused_and_two_endpoints_at_once(origin: Proc) -> Non
         dup = publish(rtmp_url(origin, key_a), duration=5)
         assert dup.wait(20) != 0
         assert status(origin, "multi-a")["state"] == "live"
-        metrics = httpx.get(f"{origin.url}/metrics", timeout=5).text
-        assert 'sender_origin_publish_refused_total{reason="already_live"}' in metrics
+        metrics = scrape.scrape(origin.url)
+        assert scrape.value(metrics, "sender_origin_publish_refused_total", reason="already_live")
     finally:
         stop_publisher(a)
         stop_publisher(b)

@@ -6,15 +6,14 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from sender_common.ffmpeg import resolve_ffmpeg, resolve_ffprobe
 from sender_common.hls.playlist import parse_master_playlist, parse_media_playlist
+from tests import scrape
 from tests.origin.srt_caller import (
     SRT_REJ_BADSECRET,
     SRT_REJ_UNSECURE,
@@ -24,6 +23,7 @@ from tests.origin.srt_caller import (
     srt_call,
 )
 from tests.procs import Proc, create_endpoint, publish, start_origin, stop_publisher
+from tests.tools import ffprobe
 from tests.waiting import wait_for
 
 PASSPHRASE = "correct-horse-battery"
@@ -59,10 +59,8 @@ def status(origin: Proc, slug: str) -> dict[str, object]:
 
 
 def refused(origin: Proc, reason: str) -> float:
-    for line in httpx.get(f"{origin.url}/metrics", timeout=5).text.splitlines():
-        if line.startswith(f'sender_origin_publish_refused_total{{reason="{reason}"}}'):
-            return float(line.rsplit(" ", 1)[1])
-    return 0.0
+    text = scrape.scrape(origin.url)
+    return scrape.value(text, "sender_origin_publish_refused_total", reason=reason) or 0.0
 
 
 def test_ffmpeg_publishes_over_srt_and_the_hls_plays(origin: Proc) -> None:
@@ -76,21 +74,8 @@ def test_ffmpeg_publishes_over_srt_and_the_hls_plays(origin: Proc) -> None:
     pub = publish(srt_url(origin, f"publish:live/{key}"))
     try:
         wait_for(lambda: (m := media_sequence_and_count(origin, "srt1")) and m[1] >= 3, 30, "HLS")
-        probe = subprocess.run(
-            [
-                resolve_ffprobe(resolve_ffmpeg()) or "ffprobe",
-                "-v",
-                "error",
-                "-show_streams",
-                "-of",
-                "json",
-                f"{origin.url}/sender/hls/srt1/live.m3u8",
-            ],
-            capture_output=True,
-            timeout=30,
-            check=True,
-        )
-        streams = json.loads(probe.stdout)["streams"]
+        probe = ffprobe(f"{origin.url}/sender/hls/srt1/live.m3u8", "-show_streams", timeout=30)
+        streams = probe["streams"]
         assert {s["codec_type"] for s in streams} == {"video", "audio"}
         assert {s["codec_name"] for s in streams} == {"h264", "aac"}
         st = status(origin, "srt1")

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests import scrape
 from tests.procs import (
     Proc,
     create_endpoint,
@@ -66,8 +67,8 @@ def test_events_bitrate_and_kick(origin: Proc, tmp_path: Path) -> None:
         assert accepted["kind"] == "publish_accepted"
         assert accepted["generation"] == 1
         assert accepted["detail"].startswith("from 127.0.0.1:")
-        metrics = httpx.get(f"{origin.url}/metrics", timeout=5).text
-        assert f'sender_origin_ingest_bytes_total{{endpoint="{SLUG}"}}' in metrics
+        metrics = scrape.scrape(origin.url)
+        assert scrape.value(metrics, "sender_origin_ingest_bytes_total", endpoint=SLUG) is not None
         r = httpx.post(f"{origin.url}/api/v1/streams/{SLUG}/kick?block=true", timeout=10)
         assert r.status_code == 200
         wait_for(lambda: kinds(origin)[0] == "generation_ended", 15, "the generation to end")

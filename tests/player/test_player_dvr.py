@@ -11,13 +11,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from playwright.sync_api import Browser
 
 from sender_common.ffmpeg import resolve_ffmpeg
 from tests import procs
-from tests.player.test_player_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from tests.player.test_player_browser import ARTIFACTS
 from tests.waiting import wait_for
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
 pytestmark = pytest.mark.slow
 
@@ -42,13 +41,7 @@ def burst_publisher(url: str) -> subprocess.Popen[bytes]:
     argv += ["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency"]
     argv += ["-pix_fmt", "yuv420p", "-g", "15", "-keyint_min", "15", "-b:v", "300k"]
     argv += ["-c:a", "aac", "-b:a", "64k", "-f", "flv", url]
-    return subprocess.Popen(
-        argv,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
+    return procs.start_publisher(argv)
 
 
 def dvr_seconds(origin: str) -> float:
@@ -69,8 +62,6 @@ def js_number(page: Any, expr: str) -> float:
 
 @pytest.fixture(scope="module")
 def origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[procs.Proc]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
     proc = procs.start_origin(tmp_path_factory.mktemp("dvr-player"))
     try:
         yield proc
@@ -78,17 +69,7 @@ def origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[procs.Proc]:
         proc.stop()
 
 
-@pytest.fixture(scope="module")
-def browser(origin: procs.Proc) -> Iterator[Any]:
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
-def test_rewind_60_seconds_then_go_live(origin: procs.Proc, browser: Any) -> None:
+def test_rewind_60_seconds_then_go_live(chromium_browser: Browser, origin: procs.Proc) -> None:
     key = procs.create_endpoint(origin.url, SLUG, dvr_window_seconds=600)
     pub = burst_publisher(procs.rtmp_url(origin, key))
     try:
@@ -97,7 +78,7 @@ def test_rewind_60_seconds_then_go_live(origin: procs.Proc, browser: Any) -> Non
         assert meta["dvr_url"] == f"/sender/hls/{SLUG}/dvr.m3u8"
         assert meta["dvr_window_seconds"] == 600
 
-        page = browser.new_page()
+        page = chromium_browser.new_page()
         requests: list[str] = []
         errors: list[str] = []
         page.on("request", lambda req: requests.append(req.url))
@@ -159,7 +140,7 @@ def test_rewind_60_seconds_then_go_live(origin: procs.Proc, browser: Any) -> Non
         procs.stop_publisher(pub)
 
 
-def test_no_rewind_without_dvr(origin: procs.Proc, browser: Any) -> None:
+def test_no_rewind_without_dvr(chromium_browser: Browser, origin: procs.Proc) -> None:
     slug = "nodvr"
     key = procs.create_endpoint(origin.url, slug, dvr_window_seconds=0)
     pub = procs.publish(procs.rtmp_url(origin, key))
@@ -169,7 +150,7 @@ def test_no_rewind_without_dvr(origin: procs.Proc, browser: Any) -> None:
         meta = httpx.get(meta_url, timeout=5).json()
         assert meta["dvr_url"] is None
         assert meta["dvr_window_seconds"] is None
-        page = browser.new_page()
+        page = chromium_browser.new_page()
         page.goto(f"{origin.url}/sender/player/{slug}", wait_until="domcontentloaded")
         page.wait_for_function(
             "window.senderPlayer?.state === 'live' && window.senderPlayer.video.currentTime > 0",
