@@ -23,7 +23,8 @@ from sender_metrics.settings import MetricsSettings
 from tests import scrape
 from tests.metrics.helpers import CONTROL, INGEST, batch_body, control_body, signed
 from tests.procs import free_port
-from tests.redis_server import RedisServer, redis_server_executable
+from tests.redis_server import RedisServer
+from tests.tools import require_tool
 from tests.waiting import wait_for
 
 TOKEN = "replica-token-1234"
@@ -32,8 +33,7 @@ IDLE = 3.0
 
 @pytest.fixture(scope="module")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    if redis_server_executable() is None:
-        pytest.skip("redis-server is not installed (scripts/install-system-deps)")
+    require_tool("redis-server")
     server = RedisServer(tmp_path_factory.mktemp("redis")).start()
     try:
         yield server
