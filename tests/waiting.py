@@ -24,29 +24,43 @@ T = TypeVar("T")
 TRANSIENT: tuple[type[Exception], ...] = (httpx.HTTPError, OSError, ValueError, KeyError)
 
 
-def _timed_out(what: str, timeout: float, last: object, error: Exception | None) -> AssertionError:
-    detail = f"; last error: {error!r}" if error is not None else ""
-    return AssertionError(
-        f"timed out after {timeout:g}s waiting for {what} (last value {last!r}{detail})"
-    )
+class _Poll:
+    """One wait's deadline and what the last attempt saw."""
+
+    def __init__(self, what: str, timeout: float, clock: Callable[[], float]) -> None:
+        self.what, self.timeout, self.clock = what, timeout, clock
+        self.deadline = clock() + timeout
+        self.last: object = None
+        self.error: Exception | None = None
+
+    def settled(self, value: object) -> bool:
+        """True once `value` is truthy; raises when the deadline has passed without it."""
+        if value:
+            return True
+        self.last = value
+        if self.clock() >= self.deadline:
+            detail = f"; last error: {self.error!r}" if self.error is not None else ""
+            raise AssertionError(
+                f"timed out after {self.timeout:g}s waiting for {self.what}"
+                f" (last value {self.last!r}{detail})"
+            )
+        return False
 
 
 def wait_for(predicate: Callable[[], T], timeout: float, what: str, interval: float = 0.1) -> T:
     """Poll `predicate` until it returns something truthy (returned), or fail after `timeout`."""
-    deadline = time.monotonic() + timeout
-    last: object = None
-    error: Exception | None = None
-    while True:
+
+    def attempt() -> T | None:
         try:
-            value = predicate()
-            if value:
-                return value
-            last = value
+            return predicate()
         except TRANSIENT as exc:
-            error = exc
-        if time.monotonic() >= deadline:
-            raise _timed_out(what, timeout, last, error)
+            poll.error = exc
+            return None
+
+    poll = _Poll(what, timeout, time.monotonic)
+    while not poll.settled(value := attempt()):
         time.sleep(interval)
+    return cast(T, value)
 
 
 async def wait_for_async(
@@ -56,19 +70,18 @@ async def wait_for_async(
     interval: float = 0.02,
 ) -> T:
     """`wait_for` inside an event loop: `predicate` may be a plain or an async callable."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    last: object = None
-    error: Exception | None = None
-    while True:
+
+    async def attempt() -> T | None:
         try:
             result = predicate()
-            value = await result if inspect.isawaitable(result) else cast(T, result)
-            if value:
-                return value
-            last = value
+            return await result if inspect.isawaitable(result) else result
         except TRANSIENT as exc:
-            error = exc
-        if loop.time() >= deadline:
-            raise _timed_out(what, timeout, last, error)
+            poll.error = exc
+            return None
+
+    poll = _Poll(what, timeout, asyncio.get_running_loop().time)
+    while True:
+        value = await attempt()
+        if poll.settled(value):
+            return cast(T, value)
         await asyncio.sleep(interval)
