@@ -1,4 +1,4 @@
-"""Shared fixtures: the repo's test helpers importable as `tests.procs`."""
+"""Shared fixtures: the repo's test helpers importable as `tests.*`, chromium, an origin."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ if str(ROOT) not in sys.path:
 os.environ.setdefault("SENDER_SRT_PORT", "0")
 
 from tests.browser import chromium  # noqa: E402  (after the path set-up above)
+from tests.procs import Proc, start_origin  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -26,3 +27,14 @@ def chromium_browser() -> Iterator[Browser]:
     """Debian's chromium for one test module (skipped where chromium is not installed)."""
     with chromium() as browser:
         yield browser
+
+
+@pytest.fixture(scope="module")
+def origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proc]:
+    """An origin with default settings for one test module (a module needing settings defines
+    its own `origin`)."""
+    proc = start_origin(tmp_path_factory.mktemp("origin"))
+    try:
+        yield proc
+    finally:
+        proc.stop()

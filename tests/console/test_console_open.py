@@ -3,22 +3,14 @@ origin's console offers the way to an edge's own console."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser
 
-from tests.procs import Proc, create_endpoint, start_origin
+from tests.procs import Proc, create_endpoint
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proc]:
-    proc = start_origin(tmp_path_factory.mktemp("open-console"))
-    yield proc
-    proc.stop()
 
 
 def test_no_token_on_loopback_opens_directly(

@@ -110,3 +110,9 @@ def wait_state(edge: Proc, endpoint: str, state: str, timeout: float) -> dict[st
         lambda: session_in(edge, endpoint, state) or {}, timeout, f"{endpoint} {state}"
     )
     return found
+
+
+def follow_live(edge: Proc, endpoint: str, timeout: float = 20, **body: Any) -> dict[str, Any]:
+    """Start mirroring `endpoint` on `edge` and wait for the session to be live."""
+    start_session(edge, endpoint, **body)
+    return wait_state(edge, endpoint, "live", timeout)

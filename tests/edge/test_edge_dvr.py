@@ -12,18 +12,11 @@ import pytest
 from sender_common.hls.llparse import LLSegment, parse_ll_playlist
 from tests import scrape
 from tests.edge.helpers import sequences, start_edge, start_session
-from tests.procs import Proc, create_endpoint, publish, rtmp_url, start_origin
+from tests.procs import Proc, create_endpoint, publish, rtmp_url
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 SLUG = "rewind-edge"
-
-
-@pytest.fixture(scope="module")
-def origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proc]:
-    proc = start_origin(tmp_path_factory.mktemp("origin"))
-    yield proc
-    proc.stop()
 
 
 @pytest.fixture

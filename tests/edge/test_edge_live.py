@@ -12,6 +12,7 @@ from sender_common.hls.llparse import parse_ll_playlist
 from sender_common.hls.playlist import parse_media_playlist
 from tests import scrape
 from tests.edge.helpers import (
+    follow_live,
     self_signed,
     sequences,
     session,
@@ -25,13 +26,6 @@ from tests.tools import ffprobe
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proc]:
-    proc = start_origin(tmp_path_factory.mktemp("origin"))
-    yield proc
-    proc.stop()
 
 
 @pytest.fixture
@@ -91,8 +85,7 @@ def test_edge_recovers_sessions_after_sigkill(origin: Proc, tmp_path: Path) -> N
     pub = start_live_endpoint(origin, "cam-b")
     edge = start_edge(tmp_path / "edge", origin.url)
     try:
-        start_session(edge, "cam-b")
-        wait_state(edge, "cam-b", "live", 20)
+        follow_live(edge, "cam-b")
         edge.kill()
         # Same data dir, no API call: the reconciler (every second) brings the session back.
         edge = start_edge(tmp_path / "edge", origin.url)
@@ -108,8 +101,7 @@ def test_edge_follows_a_new_generation(origin: Proc, edge: Proc) -> None:
     key = create_endpoint(origin.url, "cam-c")
     pub = publish(rtmp_url(origin, key))
     try:
-        start_session(edge, "cam-c")
-        wait_state(edge, "cam-c", "live", 30)
+        follow_live(edge, "cam-c", 30)
         before = session(edge, "cam-c")["media_sequence"]
         stop_publisher(pub)
         # The origin ends generation 1 after its reconnect grace; the edge mirrors the end.
@@ -137,8 +129,7 @@ def test_edge_keeps_its_window_when_the_origin_dies(tmp_path: Path) -> None:
     pub = start_live_endpoint(origin, "cam-d")
     edge = start_edge(tmp_path / "edge", origin.url)
     try:
-        start_session(edge, "cam-d")
-        wait_state(edge, "cam-d", "live", 20)
+        follow_live(edge, "cam-d")
         origin.kill()
         stale = wait_state(edge, "cam-d", "stale", 20)
         assert "unreachable" in (stale["last_error"] or "")

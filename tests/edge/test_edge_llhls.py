@@ -15,7 +15,7 @@ import pytest
 
 from sender_common.hls.llparse import LLPlaylist, parse_ll_playlist
 from tests import scrape
-from tests.edge.helpers import start_edge, start_live_endpoint, start_session, wait_state
+from tests.edge.helpers import follow_live, start_edge, start_live_endpoint, start_session
 from tests.procs import Proc, start_origin, stop_publisher
 from tests.tools import ffprobe
 from tests.waiting import wait_for
@@ -54,8 +54,7 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
     chained = start_edge(root / "chained", edge.url)
     pub = start_live_endpoint(origin, SLUG)
     try:
-        start_session(edge, SLUG)
-        wait_state(edge, SLUG, "live", 20)
+        follow_live(edge, SLUG)
         wait_for(lambda: has_parts(chained.url), 30, "parts on the chained edge")
         yield Chain(origin, edge, chained)
     finally:

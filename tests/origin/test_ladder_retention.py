@@ -6,8 +6,9 @@ from pathlib import Path
 
 import httpx
 
-from sender_common.hls.playlist import parse_master_playlist, parse_media_playlist
+from sender_common.hls.playlist import parse_media_playlist
 from tests import scrape
+from tests.origin.ladder import LADDER, wait_ladder_live
 from tests.procs import create_endpoint, publish, rtmp_url, start_origin, stop_publisher
 from tests.tools import ffprobe
 from tests.waiting import wait_for
@@ -15,26 +16,11 @@ from tests.waiting import wait_for
 
 def test_ladder_gives_a_master_playlist_of_renditions(tmp_path: Path) -> None:
     origin = start_origin(tmp_path / "o")
-    key = create_endpoint(
-        origin.url,
-        "ladder",
-        renditions=[{"name": "src"}, {"name": "low", "height": 90, "video_bitrate_kbps": 100}],
-    )
+    key = create_endpoint(origin.url, "ladder", renditions=LADDER)
     pub = publish(rtmp_url(origin, key))
     base = f"{origin.url}/sender/hls/ladder"
     try:
-
-        def both_renditions() -> bool:
-            for name in ("src", "low"):
-                r = httpx.get(f"{base}/live/{name}.m3u8", timeout=5)
-                if r.status_code != 200 or len(parse_media_playlist(r.text).segments) < 2:
-                    return False
-            return True
-
-        wait_for(both_renditions, 60, "both renditions live")
-        master = parse_master_playlist(httpx.get(f"{base}/live.m3u8", timeout=5).text)
-        assert [v.uri for v in master.variants] == ["live/src.m3u8", "live/low.m3u8"]
-        assert master.variants[1].resolution == "160x90"
+        master = wait_ladder_live(base)
         for v in master.variants:  # CODECS on every variant, from each rendition's init
             assert v.codecs is not None and v.codecs.startswith("avc1.") and "mp4a.40." in v.codecs
         low_text = httpx.get(f"{base}/live/low.m3u8").text

@@ -7,7 +7,6 @@ import signal
 from pathlib import Path
 
 import httpx
-import pytest
 
 from sender_common.hls.playlist import parse_media_playlist
 from tests import scrape
@@ -23,13 +22,6 @@ from tests.procs import (
 )
 from tests.tools import ffprobe
 from tests.waiting import wait_for
-
-
-@pytest.fixture(scope="module")
-def origin(tmp_path_factory: pytest.TempPathFactory) -> Proc:
-    proc = start_origin(tmp_path_factory.mktemp("origin"))
-    yield proc
-    proc.stop()
 
 
 def live(origin: Proc, slug: str) -> str:

@@ -12,8 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sender_common.hls.playlist import parse_master_playlist, parse_media_playlist
+from sender_common.hls.playlist import parse_media_playlist
 from tests import scrape
+from tests.origin.ladder import LADDER, wait_ladder_live
 from tests.origin.srt_caller import (
     SRT_REJ_BADSECRET,
     SRT_REJ_UNSECURE,
@@ -198,26 +199,11 @@ def test_a_killed_ffmpeg_resumes_the_srt_stream_in_the_same_generation(origin: P
 
 
 def test_a_ladder_applies_to_an_srt_publish(origin: Proc) -> None:
-    key = create_endpoint(
-        origin.url,
-        "srt7",
-        renditions=[{"name": "src"}, {"name": "low", "height": 90, "video_bitrate_kbps": 100}],
-    )
+    key = create_endpoint(origin.url, "srt7", renditions=LADDER)
     base = f"{origin.url}/sender/hls/srt7"
     pub = publish(srt_url(origin, f"publish:live/{key}"))
     try:
-
-        def both_renditions() -> bool:
-            for name in ("src", "low"):
-                r = httpx.get(f"{base}/live/{name}.m3u8", timeout=5)
-                if r.status_code != 200 or len(parse_media_playlist(r.text).segments) < 2:
-                    return False
-            return True
-
-        wait_for(both_renditions, 60, "both renditions live")
-        master = parse_master_playlist(httpx.get(f"{base}/live.m3u8", timeout=5).text)
-        assert [v.uri for v in master.variants] == ["live/src.m3u8", "live/low.m3u8"]
-        assert master.variants[1].resolution == "160x90"
+        wait_ladder_live(base)
     finally:
         stop_publisher(pub)
 

@@ -5,7 +5,6 @@ low-latency live playlist near the live edge; an endpoint without DVR offers no 
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -58,15 +57,6 @@ def dvr_seconds(origin: str) -> float:
 
 def js_number(page: Any, expr: str) -> float:
     return float(page.evaluate(expr))
-
-
-@pytest.fixture(scope="module")
-def origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[procs.Proc]:
-    proc = procs.start_origin(tmp_path_factory.mktemp("dvr-player"))
-    try:
-        yield proc
-    finally:
-        proc.stop()
 
 
 def test_rewind_60_seconds_then_go_live(chromium_browser: Browser, origin: procs.Proc) -> None:

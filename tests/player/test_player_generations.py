@@ -3,9 +3,6 @@ overlay), publishes again, and the player starts a fresh hls.js engine on genera
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import httpx
 import pytest
 from playwright.sync_api import Browser
@@ -16,15 +13,6 @@ from tests.player.playing import playback_advances
 pytestmark = pytest.mark.slow
 
 SLUG = "gens"
-
-
-@pytest.fixture
-def origin(tmp_path: Path) -> Iterator[procs.Proc]:
-    proc = procs.start_origin(tmp_path / "origin")
-    try:
-        yield proc
-    finally:
-        proc.stop()
 
 
 def test_player_recovers_across_generations(chromium_browser: Browser, origin: procs.Proc) -> None:
