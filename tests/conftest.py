@@ -30,10 +30,12 @@ def chromium_browser() -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="module")
-def origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proc]:
-    """An origin with default settings for one test module (a module needing settings defines
-    its own `origin`)."""
-    proc = start_origin(tmp_path_factory.mktemp("origin"))
+def origin(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Proc]:
+    """An origin process for one test module, with the module's `ORIGIN_ENV` settings if any."""
+    env: dict[str, str] = getattr(request.module, "ORIGIN_ENV", {})
+    proc = start_origin(tmp_path_factory.mktemp("origin"), env=env)
     try:
         yield proc
     finally:

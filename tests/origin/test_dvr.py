@@ -13,13 +13,7 @@ from tests.tools import ffprobe
 from tests.waiting import wait_for
 
 ENV = {"SENDER_RECONNECT_GRACE_SECONDS": "3", "SENDER_RETENTION_CHECK_SECONDS": "0.5"}
-
-
-@pytest.fixture(scope="module")
-def origin(tmp_path_factory: pytest.TempPathFactory) -> Proc:
-    proc = start_origin(tmp_path_factory.mktemp("dvr"), env=ENV)
-    yield proc
-    proc.stop()
+ORIGIN_ENV = ENV
 
 
 def _publish_for(origin: Proc, key: str, seconds: float) -> None:

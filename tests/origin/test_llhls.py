@@ -21,6 +21,7 @@ from tests.procs import (
 from tests.tools import ffprobe
 from tests.waiting import wait_for
 
+ORIGIN_ENV = {"SENDER_HLS_PART_SECONDS": "0.4"}
 _PART = re.compile(r'^#EXT-X-PART:DURATION=([\d.]+),URI="([^"]+)"(,INDEPENDENT=YES)?$')
 
 
@@ -38,13 +39,6 @@ def _hint(text: str) -> str:
     m = re.search(r'#EXT-X-PRELOAD-HINT:TYPE=PART,URI="([^"]+)"', text)
     assert m, text
     return m.group(1)
-
-
-@pytest.fixture(scope="module")
-def origin(tmp_path_factory: pytest.TempPathFactory) -> Proc:
-    proc = start_origin(tmp_path_factory.mktemp("ll"), env={"SENDER_HLS_PART_SECONDS": "0.4"})
-    yield proc
-    proc.stop()
 
 
 @pytest.fixture(scope="module")

@@ -4,12 +4,10 @@ listens on, so viewers come from the node's own count with the reason."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from tests import scrape
 from tests.procs import (
@@ -18,20 +16,12 @@ from tests.procs import (
     free_port,
     publish,
     rtmp_url,
-    start_origin,
     stop_publisher,
 )
 from tests.waiting import wait_for
 
 SLUG = "events-cam"
-
-
-@pytest.fixture(scope="module")
-def origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proc]:
-    closed = f"http://127.0.0.1:{free_port()}"
-    proc = start_origin(tmp_path_factory.mktemp("events"), env={"SENDER_METRICS_URL": closed})
-    yield proc
-    proc.stop()
+ORIGIN_ENV = {"SENDER_METRICS_URL": f"http://127.0.0.1:{free_port()}"}  # nothing listens
 
 
 def get(origin: Proc, path: str) -> Any:
