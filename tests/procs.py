@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -127,7 +128,7 @@ def wait_ready(proc: Proc, timeout: float = 30) -> None:
     wait_for(_ready, timeout, f"{proc.role} ready")
 
 
-def start_origin(data_dir: Path, *, env: dict[str, str] | None = None, **kw: object) -> Proc:
+def start_origin(data_dir: Path, *, env: dict[str, str] | None = None, **kw: Any) -> Proc:
     rtmp_port = free_port()
     proc = start_role(
         "origin",
@@ -138,7 +139,7 @@ def start_origin(data_dir: Path, *, env: dict[str, str] | None = None, **kw: obj
             **(env or {}),
         },
         **kw,
-    )  # type: ignore[arg-type]
+    )
     proc.extra["rtmp_port"] = rtmp_port
     return proc
 
@@ -152,6 +153,19 @@ def create_endpoint(base_url: str, slug: str, **fields: object) -> str:
     r = httpx.post(f"{base_url}/api/v1/endpoints", json={"slug": slug, **fields}, timeout=10)
     r.raise_for_status()
     return str(r.json()["stream_key"])
+
+
+def stream_status(base_url: str, slug: str) -> dict[str, Any]:
+    """An origin's `GET /api/v1/streams/{slug}`."""
+    r = httpx.get(f"{base_url}/api/v1/streams/{slug}", timeout=5)
+    r.raise_for_status()
+    status: dict[str, Any] = r.json()
+    return status
+
+
+def stream_state(base_url: str, slug: str) -> str:
+    """The `state` of an origin's stream `slug` (`live`, `waiting_source`, ...)."""
+    return str(stream_status(base_url, slug)["state"])
 
 
 def publish(url: str, *, duration: float | None = None, rate: int = 15) -> subprocess.Popen[bytes]:

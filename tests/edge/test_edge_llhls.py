@@ -164,10 +164,9 @@ def test_one_upstream_wait_per_rendition_however_many_viewers(chain: Chain) -> N
 
 def test_viewers_are_counted_once_with_blocking_reloads_and_parts(chain: Chain) -> None:
     def started() -> float:
-        text = httpx.get(f"{chain.edge.url}/metrics", timeout=5).text
+        text = scrape.scrape(chain.edge.url)
         name = "sender_edge_viewer_sessions_started_total"
-        m = re.search(rf'{name}\{{endpoint="{SLUG}"\}} ([\d.]+)', text)
-        return float(m.group(1)) if m else 0.0
+        return scrape.value(text, name, endpoint=SLUG) or 0.0
 
     before = started()
     asyncio.run(_crowd(chain.edge.url, ["solo-viewer-1"], 2.0))

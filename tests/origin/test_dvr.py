@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from tests import scrape
-from tests.procs import Proc, create_endpoint, publish, rtmp_url, start_origin
+from tests.procs import Proc, create_endpoint, publish, rtmp_url, start_origin, stream_state
 from tests.tools import ffprobe
 from tests.waiting import wait_for
 
@@ -24,10 +24,6 @@ def _publish_for(origin: Proc, key: str, seconds: float) -> None:
 def _dvr(origin: Proc, slug: str) -> str | None:
     r = httpx.get(f"{origin.url}/sender/hls/{slug}/dvr.m3u8", timeout=5)
     return r.text if r.status_code == 200 else None
-
-
-def _state(origin: Proc, slug: str) -> str:
-    return str(httpx.get(f"{origin.url}/api/v1/streams/{slug}", timeout=5).json()["state"])
 
 
 def test_dvr_grows_while_live_then_becomes_vod_with_a_reconnect(
@@ -117,7 +113,9 @@ def test_recordings_budget_removes_the_oldest_never_the_live(tmp_path: Path) -> 
         key = create_endpoint(origin.url, "kept", record=True)
         for _ in range(2):  # two short generations
             _publish_for(origin, key, 3)
-            wait_for(lambda: _state(origin, "kept") != "live", 20, "the generation to end")
+            wait_for(
+                lambda: stream_state(origin.url, "kept") != "live", 20, "the generation to end"
+            )
         listed = httpx.get(f"{origin.url}/api/v1/endpoints/kept/recordings").json()
         assert [r["generation"] for r in listed] == [1, 2]
         one = listed[0]["size_bytes"]
