@@ -83,7 +83,8 @@ def main() -> None:
             start_session(edge, SLUG, upstream_url=origin.url)
             live = wait_for(lambda: sequences(edge.url, SLUG), 20, "the edge live")
             old = [s.uri for s in parse_ll_playlist(text).segments if s.uri not in live]
-            first, second = [], []
+            first: list[float] = []
+            second: list[float] = []
             with httpx.Client(timeout=10) as client:
                 for uri in old:
                     for times in (first, second):

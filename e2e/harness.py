@@ -11,6 +11,8 @@ Nodes are addressed by the node id they report at `GET /api/v1/node`.
 
 from __future__ import annotations
 
+from functools import partial
+
 __all__ = ["Cluster", "Node", "cluster_pids_alive", "metrics_role_available", "source_ips"]
 
 import importlib.util
@@ -380,7 +382,7 @@ class Cluster:
         self.publish(key)
         for edge in self.edges:
             self.wait_session(edge, endpoint, "live", 40)
-            wait_for(lambda e=edge: live_uris(e.url, endpoint), 30, "segments on the edge")
+            wait_for(partial(live_uris, edge.url, endpoint), 30, "segments on the edge")
 
     def generations(self, endpoint: str, node: Node | None = None) -> list[dict[str, Any]]:
         target = node or self.origin

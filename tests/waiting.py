@@ -14,11 +14,14 @@ import asyncio
 import inspect
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar, cast
+from typing import Literal, TypeVar, cast, overload
 
 import httpx
 
 T = TypeVar("T")
+# A predicate's "not yet": falsy values whose type the result does not carry (`cond and value`
+# gives `Literal[False] | value`, a lookup `value | None`).
+NotYet = None | Literal[False]
 
 # What a predicate may raise while the thing it looks at is still coming up.
 TRANSIENT: tuple[type[Exception], ...] = (httpx.HTTPError, OSError, ValueError, KeyError)
@@ -47,10 +50,12 @@ class _Poll:
         return False
 
 
-def wait_for(predicate: Callable[[], T], timeout: float, what: str, interval: float = 0.1) -> T:
+def wait_for(
+    predicate: Callable[[], T | NotYet], timeout: float, what: str, interval: float = 0.1
+) -> T:
     """Poll `predicate` until it returns something truthy (returned), or fail after `timeout`."""
 
-    def attempt() -> T | None:
+    def attempt() -> T | NotYet:
         try:
             return predicate()
         except TRANSIENT as exc:
@@ -63,15 +68,23 @@ def wait_for(predicate: Callable[[], T], timeout: float, what: str, interval: fl
     return cast(T, value)
 
 
+@overload
 async def wait_for_async(
-    predicate: Callable[[], T | Awaitable[T]],
+    predicate: Callable[[], Awaitable[T | NotYet]], timeout: float, what: str, interval: float = ...
+) -> T: ...
+@overload
+async def wait_for_async(
+    predicate: Callable[[], T | NotYet], timeout: float, what: str, interval: float = ...
+) -> T: ...
+async def wait_for_async(
+    predicate: Callable[[], object],
     timeout: float,
     what: str,
     interval: float = 0.02,
-) -> T:
+) -> object:
     """`wait_for` inside an event loop: `predicate` may be a plain or an async callable."""
 
-    async def attempt() -> T | None:
+    async def attempt() -> object:
         try:
             result = predicate()
             return await result if inspect.isawaitable(result) else result
@@ -83,5 +96,5 @@ async def wait_for_async(
     while True:
         value = await attempt()
         if poll.settled(value):
-            return cast(T, value)
+            return value
         await asyncio.sleep(interval)

@@ -67,7 +67,7 @@ def test_streams_status_json_is_live(stack: SenderUp) -> None:
             sender_argv("streams", "status", "demo", "--json", "--origin", stack.origin),
             capture_output=True, text=True, timeout=30, check=True,
         )  # fmt: skip
-        return json.loads(out.stdout)["state"] == "live"
+        return bool(json.loads(out.stdout)["state"] == "live")
 
     wait_for(live, 30, "demo live", interval=0.5)
 
@@ -86,7 +86,7 @@ def test_sigint_stops_every_child(stack: SenderUp) -> None:
     recorded = stack.pids()
     pids = set(stack.role_pids().values()) | set(children_of(stack.popen.pid))
     if recorded.get("publisher"):
-        pids.add(int(recorded["publisher"]))  # type: ignore[call-overload]
+        pids.add(int(recorded["publisher"]))
     assert pids and all(pid_alive(p) for p in stack.role_pids().values())
     assert stack.interrupt(timeout=30) == 0, stack.log()[-2000:]
     alive = [p for p in pids if pid_alive(p)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from sender_edge.mirror import store
@@ -38,7 +39,7 @@ def test_an_idle_on_demand_mirror_stops_and_is_forgotten(tmp_path: Path) -> None
             clock.now += 1.5
             assert c.get("/sender/hls/cam/live.m3u8").status_code == 200
             runs = checks.runs
-            wait_for(lambda runs=runs: checked_after(runs), 10, "an idle check", interval=0.05)
+            wait_for(partial(checked_after, runs), 10, "an idle check", interval=0.05)
         assert c.get("/api/v1/edge/sessions/cam").json()["desired"] is True
         clock.now += 2.1  # nobody asked for the idle period
         wait_for(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx2
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
@@ -55,7 +56,7 @@ def post(
     *,
     signer: NodeIdentity | None = None,
     token: str = "",
-):
+) -> httpx2.Response:
     return client.post(
         INGEST, content=body, headers=signed(identity, body, signer=signer, token=token)
     )
@@ -204,7 +205,9 @@ def test_health_and_node(client: TestClient) -> None:
     assert client.get("/api/v1/node").json()["role"] == "metrics"
 
 
-def control(client: TestClient, identity: NodeIdentity, body: bytes, *, token: str = ""):
+def control(
+    client: TestClient, identity: NodeIdentity, body: bytes, *, token: str = ""
+) -> httpx2.Response:
     return client.post(CONTROL, content=body, headers=signed(identity, body, token=token))
 
 

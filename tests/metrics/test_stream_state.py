@@ -45,7 +45,7 @@ def test_origin_publish_sets_stream_live_then_clears_it(tmp_path: Path) -> None:
 
         def generation_ended() -> bool:
             r = httpx.get(f"{origin.url}/api/v1/endpoints/x/generations", timeout=5)
-            return r.json()[0]["state"] == "ended"
+            return bool(r.json()[0]["state"] == "ended")
 
         wait_for(generation_ended, 15, "the generation to end after the grace period")
         wait_for(lambda: sample(metrics.url, live) == 0, 5, "x no longer live")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from sender_common.hls.playlist import parse_media_playlist
+from sender_common.hls.playlist import MediaPlaylist, parse_media_playlist
 from tests import scrape
 from tests.procs import (
     create_endpoint,
@@ -58,7 +58,7 @@ def test_killed_ffmpeg_restarts_fast_with_a_discontinuity(tmp_path: Path) -> Non
         assert st["ffmpeg"]["restarts"] == 1
         assert st["state"] == "live" and st["generation"] == 1
 
-        def discontinuity_then_segment():
+        def discontinuity_then_segment() -> MediaPlaylist | None:
             pl = parse_media_playlist(httpx.get(f"{origin.url}/sender/hls/crashy/live.m3u8").text)
             idx = [i for i, s in enumerate(pl.segments) if s.discontinuity]
             return pl if idx and idx[-1] < len(pl.segments) else None

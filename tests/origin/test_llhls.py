@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -42,7 +43,7 @@ def _hint(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def stream(origin: Proc) -> str:
+def stream(origin: Proc) -> Iterator[str]:
     key = create_endpoint(origin.url, "ll")
     pub = publish(rtmp_url(origin, key))
     base = f"{origin.url}/sender/hls/ll"

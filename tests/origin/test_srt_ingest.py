@@ -185,7 +185,7 @@ def test_a_killed_ffmpeg_resumes_the_srt_stream_in_the_same_generation(origin: P
     live = f"{origin.url}/sender/hls/srt6/live.m3u8"
     try:
         wait_for(lambda: (m := media_sequence_and_count(origin, "srt6")) and m[1] >= 2, 30, "HLS")
-        old_pid = stream_status(origin.url, "srt6")["ffmpeg"]["pid"]  # type: ignore[index]
+        old_pid = stream_status(origin.url, "srt6")["ffmpeg"]["pid"]
         os.kill(old_pid, signal.SIGKILL)
 
         def after_restart() -> int:
@@ -197,7 +197,7 @@ def test_a_killed_ffmpeg_resumes_the_srt_stream_in_the_same_generation(origin: P
         st = stream_status(origin.url, "srt6")
         assert st["state"] == "live"
         assert st["generation"] == 1
-        assert st["ffmpeg"]["restarts"] == 1  # type: ignore[index]
+        assert st["ffmpeg"]["restarts"] == 1
     finally:
         stop_publisher(pub)
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 __all__ = ["TestClient", "assert_json_refusal", "built_dist", "router_client"]
 
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any, Protocol
 
-import httpx
 from fastapi import APIRouter, FastAPI
 
 with warnings.catch_warnings():
@@ -18,6 +19,18 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 OUTSIDE = "outside dist\n"
+
+
+class Reply(Protocol):
+    """What the checks read of a response (the test client's, whichever httpx it runs on)."""
+
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+    @property
+    def text(self) -> str: ...
+    def json(self) -> Any: ...
 
 
 def router_client(router: APIRouter) -> TestClient:
@@ -38,7 +51,7 @@ def built_dist(root: Path, bundle: str, js: str, css: str) -> Path:
     return dist
 
 
-def assert_json_refusal(r: httpx.Response, statuses: tuple[int, ...], secret: str) -> None:
+def assert_json_refusal(r: Reply, statuses: tuple[int, ...], secret: str) -> None:
     """`r` refuses with one of `statuses` as a JSON error body, and leaks nothing of `secret`."""
     assert r.status_code in statuses, (r.status_code, r.text)
     assert r.headers["content-type"] == "application/json"

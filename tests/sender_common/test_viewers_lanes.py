@@ -8,6 +8,7 @@ import json
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -207,7 +208,7 @@ def metrics_role(tmp_path: Path) -> Iterator[Proc]:
 
 
 def reporting_viewers(
-    tmp_path: Path, url: str, transport: httpx.AsyncBaseTransport, **config: float
+    tmp_path: Path, url: str, transport: httpx.AsyncBaseTransport, **config: Any
 ) -> Viewers:
     return Viewers(
         CommonSettings(data_dir=tmp_path, metrics_url=url),
@@ -262,7 +263,7 @@ class Recorder:
 
     def __init__(self, status: int = 202) -> None:
         self.status = status
-        self.received: list[tuple[str, dict[str, object]]] = []
+        self.received: list[tuple[str, dict[str, Any]]] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         if self.status < 300:
@@ -271,10 +272,10 @@ class Recorder:
 
     def viewers(self) -> list[str]:
         return [
-            str(v["vsid_or_ip_hash"])  # type: ignore[index]
+            str(v["vsid_or_ip_hash"])
             for path, body in self.received
             if path == INGEST_PATH
-            for v in body["viewers"]  # type: ignore[attr-defined]
+            for v in body["viewers"]
         ]
 
 

@@ -8,6 +8,7 @@ muxer skipped cuts, and the playlist showed 4 s segments with TARGETDURATION 4.
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -22,7 +23,7 @@ FRAME = 1 / 30
 
 
 @pytest.fixture(scope="module")
-def origin(tmp_path_factory: pytest.TempPathFactory) -> Proc:
+def origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proc]:
     proc = start_origin(
         tmp_path_factory.mktemp("origin"),
         env={"SENDER_HLS_SEGMENT_SECONDS": "2", "SENDER_HLS_WINDOW_SEGMENTS": "6"},
