@@ -44,6 +44,7 @@ lint: venv
 
 types: venv
 	$(BIN)/mypy libs/sender_common/src services/origin/src services/edge/src services/metrics/src cli/src
+	$(BIN)/mypy tests e2e bench
 
 check: fmt lint types test
 

@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sender_common.ffmpeg import resolve_ffmpeg, resolve_ffprobe
 from sender_common.hls.dvr import DvrEntry, render_dvr
 from tests import procs
+from tests.waiting import wait_for
 
 
 def make_source(ffmpeg: str, minutes: float, out: Path) -> None:
@@ -66,7 +67,7 @@ def export_bench(minutes: float) -> None:
                 rows = httpx.get(url, timeout=10).json()
                 return rows if rows and rows[0]["state"] == "ended" else None
 
-            rec = procs.wait_for(ended, 120, "the recording to end")[0]
+            rec = wait_for(ended, 120, "the recording to end")[0]
             print(
                 f"ingest: {time.monotonic() - t0:.1f} s; kept {rec['duration_seconds']} s "
                 f"in {int(str(rec['size_bytes'])) / 1e6:.1f} MB"

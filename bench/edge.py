@@ -49,6 +49,7 @@ from bench.nginx_ref import nginx_serving, wrk_rate
 from bench.stack import live_origin_and_edge
 from tests import procs
 from tests.edge.helpers import start_session
+from tests.waiting import wait_for
 
 
 def uris(base: str, slug: str) -> list[str]:
@@ -232,7 +233,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         with live_origin_and_edge(Path(tmp), "bench") as (origin, edge):
             start_session(edge, "bench", upstream_url=origin.url)
-            procs.wait_for(lambda: len(uris(edge.url, "bench")) >= 1, 30, "edge mirroring")
+            wait_for(lambda: len(uris(edge.url, "bench")) >= 1, 30, "edge mirroring")
             lags = sorted(measure_lag(origin, edge, "bench", args.segments))
             print(
                 f"edge lag over {len(lags)} segments: median {statistics.median(lags):.3f} s,"

@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sender_common.hls.llparse import parse_ll_playlist
 from tests import procs
 from tests.edge.helpers import sequences, start_edge, start_session
+from tests.waiting import wait_for
 
 SLUG = "bench-dvr"
 
@@ -78,11 +79,12 @@ def main() -> None:
                 body = httpx.get(dvr_url, timeout=5).text
                 return body if "#EXT-X-ENDLIST" in body else None
 
-            text = procs.wait_for(ended, 30, "the DVR playlist to end")
+            text = wait_for(ended, 30, "the DVR playlist to end")
             start_session(edge, SLUG, upstream_url=origin.url)
-            live = procs.wait_for(lambda: sequences(edge.url, SLUG), 20, "the edge live")
+            live = wait_for(lambda: sequences(edge.url, SLUG), 20, "the edge live")
             old = [s.uri for s in parse_ll_playlist(text).segments if s.uri not in live]
-            first, second = [], []
+            first: list[float] = []
+            second: list[float] = []
             with httpx.Client(timeout=10) as client:
                 for uri in old:
                     for times in (first, second):

@@ -16,18 +16,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from tests.browser import CHROMIUM, launch_chromium
+
 ROOT = Path(__file__).resolve().parent.parent
 PROBE = Path(__file__).with_name("latency_probe.js")
 HLS_JS = ROOT / "player" / "node_modules" / "hls.js" / "dist" / "hls.min.js"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-]
 BENCH_PREFIX = "/__latency-bench/"
 
 _BARE_PAGE = """<!doctype html>
@@ -134,7 +127,7 @@ def browser_context(pw: Any) -> tuple[Any, Any]:
         raise SystemExit(f"{CHROMIUM} is not installed (apt-get install chromium)")
     if not HLS_JS.exists():
         raise SystemExit(f"{HLS_JS} is missing: run `make player` first")
-    browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    browser = launch_chromium(pw, "--autoplay-policy=no-user-gesture-required")
     context = browser.new_context(viewport={"width": 960, "height": 600})
     context.add_init_script(script=PROBE.read_text())
     return browser, context

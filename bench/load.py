@@ -40,6 +40,7 @@ from bench.nginx_ref import nginx_serving
 from bench.stack import live_origin_and_edge
 from tests import procs
 from tests.edge.helpers import start_session
+from tests.waiting import wait_for
 
 SLUG = "load"
 SEGMENT_SECONDS = 2.0
@@ -262,7 +263,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         with live_origin_and_edge(Path(tmp), SLUG) as (_, edge):
             start_session(edge, SLUG)
-            procs.wait_for(
+            wait_for(
                 lambda: httpx.get(f"{edge.url}/sender/hls/{SLUG}/live.m3u8").status_code == 200,
                 30,
                 "the edge serving the stream",

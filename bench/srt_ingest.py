@@ -22,13 +22,16 @@ import re
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests import procs
 from tests.origin.srt_caller import free_udp_port
+from tests.waiting import wait_for
 
 TICK = os.sysconf("SC_CLK_TCK")
 SEG = re.compile(r"seg(\d+)\.m4s")
@@ -47,14 +50,16 @@ def family_cpu(origin: procs.Proc) -> dict[int, float]:
     return {pid: cpu_seconds(pid) for pid in [origin.pid, *procs.children_of(origin.pid)]}
 
 
-def measure(origin: procs.Proc, urls: list[str], seconds: float, slugs: list[str]) -> dict:
+def measure(
+    origin: procs.Proc, urls: list[str], seconds: float, slugs: list[str]
+) -> dict[str, Any]:
     """Publish to `urls` for `seconds` (after the streams are live); CPU and segments seen."""
     pubs = [procs.publish(url) for url in urls]
     seen: dict[str, set[int]] = {s: set() for s in slugs}
     disc = dict.fromkeys(slugs, False)
     try:
         for slug in slugs:
-            procs.wait_for(lambda s=slug: read(origin, s, seen, disc), 30, f"{slug} live")
+            wait_for(partial(read, origin, slug, seen, disc), 30, f"{slug} live")
         before = family_cpu(origin)
         start = time.monotonic()
         while time.monotonic() - start < seconds:

@@ -8,13 +8,12 @@ from __future__ import annotations
 __all__ = ["RoundRobinFront"]
 
 import shutil
-import signal
-import subprocess
 from pathlib import Path
 
 import httpx
 
-from tests.procs import free_port, signal_and_wait, wait_for
+from tests.child_server import ChildServer
+from tests.waiting import wait_for
 
 _CONF = """daemon off; worker_processes 1; pid {root}/nginx.pid; error_log {root}/error.log;
 events {{ worker_connections 512; }}
@@ -36,14 +35,11 @@ http {{
 """
 
 
-class RoundRobinFront:
+class RoundRobinFront(ChildServer):
     def __init__(self, root: Path, host: str, upstreams: list[str]) -> None:
-        self.root = root
-        self.host = host
-        self.port = free_port(host)
+        super().__init__(root, host, "nginx")
         self.url = f"http://{host}:{self.port}"
         self.upstreams = upstreams  # host:port of each replica
-        self.popen: subprocess.Popen[bytes] | None = None
 
     @staticmethod
     def executable() -> str | None:
@@ -62,11 +58,7 @@ class RoundRobinFront:
         conf.write_text(
             _CONF.format(root=self.root, host=self.host, port=self.port, servers=servers)
         )
-        self.popen = subprocess.Popen(
-            [exe, "-p", str(self.root), "-c", str(conf)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        self.spawn([exe, "-p", str(self.root), "-c", str(conf)])
         wait_for(self._answers, timeout, "nginx in front of the metrics replicas")
         return self
 
@@ -77,9 +69,3 @@ class RoundRobinFront:
     @property
     def pid(self) -> int:
         return self.popen.pid if self.popen else 0
-
-    def stop(self) -> None:
-        if self.popen is not None:
-            signal_and_wait(self.popen, signal.SIGTERM, 10, self.popen.kill)
-            self.popen.wait(10)
-            self.popen = None

@@ -11,6 +11,8 @@ Nodes are addressed by the node id they report at `GET /api/v1/node`.
 
 from __future__ import annotations
 
+from functools import partial
+
 __all__ = ["Cluster", "Node", "cluster_pids_alive", "metrics_role_available", "source_ips"]
 
 import importlib.util
@@ -24,8 +26,10 @@ from typing import Any
 import httpx
 
 from e2e.front import RoundRobinFront
+from e2e.media import live_uris
 from e2e.vm import ScrapeTarget, VictoriaMetrics
 from sender_common.settings import CommonSettings, given, role_env, settings_env
+from tests import scrape
 from tests.procs import (
     Proc,
     children_of,
@@ -33,9 +37,9 @@ from tests.procs import (
     pid_alive,
     publish,
     start_role,
-    wait_for,
     wait_ready,
 )
+from tests.waiting import wait_for
 
 ORIGIN_HOST = "127.0.0.2"
 EDGE_HOSTS = ("127.0.0.3", "127.0.0.4")
@@ -105,16 +109,11 @@ class Node:
 
     def exposes(self, family: str) -> bool:
         """True when `/metrics` declares `family` (even with no samples yet)."""
-        return f"# HELP {family} " in self.metrics_text()
+        return scrape.declares(self.metrics_text(), family)
 
-    def sample(self, family: str, **labels: str) -> float | None:
-        """The value of one sample of `family` with exactly these labels (None when absent)."""
-        want = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
-        head = f"{family}{{{want}}}" if labels else family
-        for line in self.metrics_text().splitlines():
-            if line.startswith(head + " "):
-                return float(line.rsplit(" ", 1)[1])
-        return None
+    def sample(self, name: str, **labels: str) -> float | None:
+        """The value of the sample `name` with exactly these labels (None when absent)."""
+        return scrape.value(self.metrics_text(), name, **labels)
 
 
 def identify(proc: Proc, role: str) -> Node:
@@ -381,6 +380,15 @@ class Cluster:
             return wait_for(_in_state, timeout, f"{edge.node_id[:8]} {endpoint} {state} {match}")
         except AssertionError as exc:
             raise AssertionError(f"{exc}; now {self.session(edge, endpoint)}") from None
+
+    def live_on_every_edge(self, endpoint: str, key: str) -> None:
+        """Mirror `endpoint` on every edge, publish to `key` and wait for segments on each."""
+        for edge in self.edges:
+            self.start_session(edge, endpoint)
+        self.publish(key)
+        for edge in self.edges:
+            self.wait_session(edge, endpoint, "live", 40)
+            wait_for(partial(live_uris, edge.url, endpoint), 30, "segments on the edge")
 
     def generations(self, endpoint: str, node: Node | None = None) -> list[dict[str, Any]]:
         target = node or self.origin

@@ -55,6 +55,11 @@ def live_uris(base_url: str, endpoint: str) -> list[str]:
     return [s.uri for s in parse_media_playlist(r.text).segments]
 
 
+def generation_uris(base_url: str, endpoint: str, generation: int) -> list[str]:
+    """The live playlist's segment URIs of one generation (they start with `{generation}/`)."""
+    return [u for u in live_uris(base_url, endpoint) if u.startswith(f"{generation}/")]
+
+
 def media_sequence(base_url: str, endpoint: str) -> int | None:
     r = httpx.get(f"{base_url}/sender/hls/{endpoint}/live.m3u8", timeout=5)
     if r.status_code != 200:

@@ -5,15 +5,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 import httpx
 import pytest
 
 from e2e.harness import Cluster, Node
-from e2e.media import live_uris
+from e2e.media import generation_uris
 from e2e.pg import Postgres
-from tests.procs import wait_for
+from tests.waiting import wait_for
 
 
 @pytest.fixture(scope="module")
@@ -96,11 +97,9 @@ def test_generations_unique_across_origins(shared: Cluster) -> None:
     ):
         other = b if ingest is a else a
         pub = shared.publish(key, port)
-        wait_for(lambda n=n, o=other: newest(o, n, "live"), 40, f"generation {n} live")
+        wait_for(partial(newest, other, n, "live"), 40, f"generation {n} live")
         wait_for(
-            lambda n=n, node=ingest: any(
-                u.startswith(f"{n}/") for u in live_uris(node.url, "relay")
-            ),
+            partial(generation_uris, ingest.url, "relay", n),
             30,
             f"generation {n} served by the origin that took the publish",
         )
@@ -109,7 +108,7 @@ def test_generations_unique_across_origins(shared: Cluster) -> None:
             shared.start_session(edge, "relay")
             shared.wait_session(edge, "relay", "live", 30, generation=1)
         shared.stop_publisher(pub)
-        wait_for(lambda n=n, o=other: newest(o, n, "ended"), 20, f"generation {n} ended")
+        wait_for(partial(newest, other, n, "ended"), 20, f"generation {n} ended")
     for node in (a, b):
         numbers = [g["number"] for g in shared.generations("relay", node)]
         assert numbers == [3, 2, 1], (node.node_id, numbers)

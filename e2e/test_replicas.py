@@ -13,10 +13,10 @@ import pytest
 
 from e2e.front import RoundRobinFront
 from e2e.harness import Cluster, Node
-from e2e.media import PollingViewer, ViewerCrowd, live_uris
+from e2e.media import PollingViewer, ViewerCrowd
 from e2e.vm import VictoriaMetrics
-from tests.procs import wait_for
 from tests.redis_server import RedisServer, redis_server_executable
+from tests.waiting import wait_for
 
 SLUG = "shared"
 VSID_ADDRESS = "127.0.0.9"
@@ -41,13 +41,7 @@ def replicated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     c = Cluster(root / "cluster", metrics_redis_url=server.url, metrics_replicas=2)
     try:
         c.start()
-        key = c.create_endpoint(SLUG)
-        for edge in c.edges:
-            c.start_session(edge, SLUG)
-        c.publish(key)
-        for edge in c.edges:
-            c.wait_session(edge, SLUG, "live", 40)
-            wait_for(lambda url=edge.url: live_uris(url, SLUG), 30, "segments on the edge")
+        c.live_on_every_edge(SLUG, c.create_endpoint(SLUG))
         yield c
     finally:
         try:

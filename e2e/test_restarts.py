@@ -6,12 +6,13 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 
 import pytest
 
 from e2e.harness import Cluster
-from e2e.media import decoded_seconds, live_uris, media_sequence
-from tests.procs import wait_for
+from e2e.media import decoded_seconds, generation_uris, media_sequence
+from tests.waiting import wait_for
 
 SLUG = "phoenix"
 
@@ -74,9 +75,7 @@ def test_publisher_reconnect_is_a_new_generation(stream: Live) -> None:
     for edge in live.edges:
         live.wait_session(edge, SLUG, "live", 30, generation=2)
         uris = wait_for(
-            lambda e=edge: [u for u in live_uris(e.url, SLUG) if u.startswith("2/")],
-            20,
-            "generation 2 segments on the edge",
+            partial(generation_uris, edge.url, SLUG, 2), 20, "generation 2 segments on the edge"
         )
         assert uris
         assert decoded_seconds(f"{edge.url}/sender/hls/{SLUG}/live.m3u8", seconds=3) >= 2.5

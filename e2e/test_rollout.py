@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 
 import httpx
 import pytest
 
-from e2e.harness import EDGE_HOSTS, Cluster, source_ips
+from e2e.harness import EDGE_HOSTS, Cluster, Node, source_ips
 from e2e.media import decoded_seconds, live_uris
-from tests.procs import wait_for
+from tests.waiting import wait_for
 
 SLUG = "rollout"
+
+
+def has_segments(base_url: str, count: int) -> bool:
+    return len(live_uris(base_url, SLUG)) >= count
+
+
+def mirrored(cluster: Cluster, edge: Node, count: int) -> bool:
+    """The edge has mirrored `count` segments of the stream so far."""
+    return int(cluster.session(edge, SLUG)["segments_mirrored"]) >= count
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +37,7 @@ def live(cluster: Cluster) -> Iterator[Cluster]:
     cluster.publish(key)
     for edge in cluster.edges:
         cluster.wait_session(edge, SLUG, "live", 40, generation=1)
-        wait_for(lambda e=edge: len(live_uris(e.url, SLUG)) >= 3, 30, "3 segments on the edge")
+        wait_for(partial(has_segments, edge.url, 3), 30, "3 segments on the edge")
     yield cluster
 
 
@@ -53,11 +63,7 @@ def test_edge_fetches_are_not_viewers(live: Cluster) -> None:
     # both edges keep mirroring; nobody else watches (ffmpeg above played from 127.0.0.1)
     for edge in live.edges:
         before = live.session(edge, SLUG)["segments_mirrored"]
-        wait_for(
-            lambda e=edge, b=before: live.session(e, SLUG)["segments_mirrored"] >= b + 2,
-            20,
-            "the edges to keep mirroring",
-        )
+        wait_for(partial(mirrored, live, edge, before + 2), 20, "the edges to keep mirroring")
     assert (origin.sample("sender_origin_active_viewers", endpoint=SLUG) or 0) == 0
     assert live.vm is not None and live.metrics is not None, "no metrics role or VictoriaMetrics"
     query = f'sum(sender_viewers_active{{endpoint="{SLUG}"}}) or vector(0)'

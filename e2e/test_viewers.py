@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 from e2e.harness import Cluster
-from e2e.media import PollingViewer, ViewerCrowd, live_uris
-from tests.procs import wait_for
+from e2e.media import PollingViewer, ViewerCrowd
+from tests.waiting import wait_for
 
 SLUG = "crowd"
 VSID_ADDRESS = "127.0.0.9"  # vsids must be 8-64 of [A-Za-z0-9_-], else ignored
@@ -22,13 +22,7 @@ def live(cluster: Cluster) -> Iterator[Cluster]:
         pytest.skip("victoria-metrics is not installed (scripts/install-system-deps)")
     for edge in cluster.edges:
         assert edge.exposes("sender_edge_active_viewers"), "the edge's viewer gauge is missing"
-    key = cluster.create_endpoint(SLUG)
-    for edge in cluster.edges:
-        cluster.start_session(edge, SLUG)
-    cluster.publish(key)
-    for edge in cluster.edges:
-        cluster.wait_session(edge, SLUG, "live", 40)
-        wait_for(lambda e=edge: live_uris(e.url, SLUG), 30, "segments on the edge")
+    cluster.live_on_every_edge(SLUG, cluster.create_endpoint(SLUG))
     yield cluster
 
 

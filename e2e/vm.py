@@ -5,8 +5,6 @@ from __future__ import annotations
 __all__ = ["ScrapeTarget", "VictoriaMetrics", "scrape_config"]
 
 import shutil
-import signal
-import subprocess
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -15,7 +13,8 @@ from pathlib import Path
 import httpx
 import yaml
 
-from tests.procs import free_port, wait_for
+from tests.child_server import ChildServer
+from tests.waiting import wait_for
 
 SCRAPE_INTERVAL = "1s"
 
@@ -49,17 +48,13 @@ def scrape_config(targets: Sequence[ScrapeTarget]) -> str:
 Sample = tuple[dict[str, str], float]
 
 
-class VictoriaMetrics:
+class VictoriaMetrics(ChildServer):
     """`victoria-metrics` on its own address, its scrape config rewritten on demand."""
 
     def __init__(self, root: Path, host: str = "127.0.0.6") -> None:
-        self.root = root
-        self.host = host
-        self.port = free_port(host)
+        super().__init__(root, host, "victoria-metrics")
         self.url = f"http://{host}:{self.port}"
         self.config_path = root / "scrape.yml"
-        self.log_path = root / "victoria-metrics.log"
-        self.popen: subprocess.Popen[bytes] | None = None
 
     @staticmethod
     def executable() -> str | None:
@@ -88,10 +83,7 @@ class VictoriaMetrics:
             "-retentionPeriod=1d",
             "-loggerLevel=WARN",
         ]
-        with self.log_path.open("ab") as log:
-            self.popen = subprocess.Popen(
-                argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
-            )
+        self.spawn(argv)
         wait_for(self._healthy, timeout, "victoria-metrics healthy")
 
     def _healthy(self) -> bool:
@@ -99,18 +91,8 @@ class VictoriaMetrics:
             raise AssertionError(f"victoria-metrics exited:\n{self.log()[-2000:]}")
         return httpx.get(f"{self.url}/health", timeout=2).text.strip() == "OK"
 
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
     def stop(self, timeout: float = 15) -> None:
-        if self.popen is None or self.popen.poll() is not None:
-            return
-        self.popen.send_signal(signal.SIGTERM)
-        try:
-            self.popen.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.popen.kill()
-            self.popen.wait(10)
+        super().stop(timeout)
 
     # -- queries -----------------------------------------------------------------------------
 

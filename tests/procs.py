@@ -7,18 +7,17 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 
 from sender_common.ffmpeg import build_test_publisher_command, resolve_ffmpeg
 from sender_common.settings import check_env_names, role_env, role_settings
+from tests.waiting import wait_for
 
-T = TypeVar("T")
 SEGMENT_SECONDS = "1"
 
 
@@ -26,21 +25,6 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as s:
         s.bind((host, 0))
         return int(s.getsockname()[1])
-
-
-def wait_for(predicate: Callable[[], T], timeout: float, what: str, interval: float = 0.1) -> T:
-    """Poll `predicate` until it returns something truthy, or fail after `timeout`."""
-    deadline = time.monotonic() + timeout
-    last_exc: Exception | None = None
-    while time.monotonic() < deadline:
-        try:
-            value = predicate()
-            if value:
-                return value
-        except (httpx.HTTPError, OSError, ValueError, KeyError) as exc:
-            last_exc = exc
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last error: {last_exc})")
 
 
 @dataclass
@@ -181,11 +165,29 @@ def create_endpoint(base_url: str, slug: str, **fields: object) -> str:
     return str(r.json()["stream_key"])
 
 
+def stream_status(base_url: str, slug: str) -> dict[str, Any]:
+    """An origin's `GET /api/v1/streams/{slug}`."""
+    r = httpx.get(f"{base_url}/api/v1/streams/{slug}", timeout=5)
+    r.raise_for_status()
+    status: dict[str, Any] = r.json()
+    return status
+
+
+def stream_state(base_url: str, slug: str) -> str:
+    """The `state` of an origin's stream `slug` (`live`, `waiting_source`, ...)."""
+    return str(stream_status(base_url, slug)["state"])
+
+
 def publish(url: str, *, duration: float | None = None, rate: int = 15) -> subprocess.Popen[bytes]:
     """A real ffmpeg test-pattern publisher (320x180, ultrafast) in its own process group."""
     argv = build_test_publisher_command(
         resolve_ffmpeg(), url, gop_seconds=float(SEGMENT_SECONDS), duration=duration, rate=rate
     )
+    return start_publisher(argv)
+
+
+def start_publisher(argv: list[str]) -> subprocess.Popen[bytes]:
+    """An ffmpeg publisher `argv` in its own process group (stderr kept for diagnostics)."""
     return subprocess.Popen(
         argv,
         stdin=subprocess.DEVNULL,

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 import socket
 import subprocess
 from pathlib import Path
 
-import pytest
 import yaml
 
 from e2e.harness import ORIGIN_ENV, source_ips
 from e2e.vm import ScrapeTarget, scrape_config
+from tests.tools import require_tool
 
 TARGETS = [
     ScrapeTarget("origin", "127.0.0.2:8080", "n-origin"),
@@ -31,9 +30,7 @@ def test_scrape_config_one_job_per_role() -> None:
 
 
 def test_scrape_config_accepted_by_victoria_metrics(tmp_path: Path) -> None:
-    exe = shutil.which("victoria-metrics")
-    if exe is None:
-        pytest.skip("victoria-metrics not installed")
+    exe = require_tool("victoria-metrics")
     path = tmp_path / "scrape.yml"
     path.write_text(scrape_config(TARGETS))
     done = subprocess.run(

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from sender_common.settings import role_env, role_settings, settings_from_env
-from tests.procs import wait_for
+from tests.waiting import wait_for
 
 DATA_DIR = "/var/lib/sender"
 

@@ -18,7 +18,8 @@ from e2e.media import (
     live_uris,
     media_sequence,
 )
-from tests.procs import pid_alive, publish, stop_publisher, wait_for
+from tests.procs import pid_alive, publish, stop_publisher
+from tests.waiting import wait_for
 
 SLUG = "boxed"
 VIEWER_ADDRESS = "127.0.0.7"

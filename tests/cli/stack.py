@@ -9,13 +9,15 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from sender_cli.local.roles import UpSettings
 from sender_common.settings import env_name
 from tests.origin.srt_caller import free_udp_port
-from tests.procs import free_port, pid_alive, signal_and_wait, wait_for
+from tests.procs import free_port, pid_alive, signal_and_wait
+from tests.waiting import wait_for
 
 
 @dataclass
@@ -32,13 +34,15 @@ class SenderUp:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
-    def pids(self) -> dict[str, object]:
-        return json.loads((self.data_dir / "sender-up.pids").read_text())
+    def pids(self) -> dict[str, Any]:
+        pids: dict[str, Any] = json.loads((self.data_dir / "sender-up.pids").read_text())
+        return pids
 
     def role_pids(self) -> dict[str, int]:
-        return dict(self.pids()["roles"])  # type: ignore[call-overload]
+        roles: dict[str, int] = self.pids()["roles"]
+        return dict(roles)
 
-    def interrupt(self, timeout: float = 30) -> int:
+    def interrupt(self, timeout: float = 30) -> int | None:
         """Ctrl-C: SIGINT to the CLI only (its children have their own groups)."""
         return signal_and_wait(self.popen, signal.SIGINT, timeout, self.kill)
 

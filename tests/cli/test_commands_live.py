@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from tests.cli.stack import SenderUp, sender_argv, start_sender_up
-from tests.procs import signal_and_wait, wait_for
+from tests.procs import signal_and_wait
+from tests.waiting import wait_for
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,8 @@ import httpx
 
 from tests.cli.stack import sender_argv
 from tests.origin.srt_caller import free_udp_port
-from tests.procs import start_origin, wait_for
+from tests.procs import start_origin
+from tests.waiting import wait_for
 
 
 def test_publish_test_over_srt_creates_the_endpoint_and_goes_live(tmp_path: Path) -> None:

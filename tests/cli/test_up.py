@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +13,8 @@ import pytest
 
 from tests.cli.stack import SenderUp, live_segments, sender_argv, start_sender_up
 from tests.origin.srt_caller import free_udp_port
-from tests.procs import children_of, free_port, pid_alive, wait_for
+from tests.procs import children_of, free_port, pid_alive
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -65,7 +67,7 @@ def test_streams_status_json_is_live(stack: SenderUp) -> None:
             sender_argv("streams", "status", "demo", "--json", "--origin", stack.origin),
             capture_output=True, text=True, timeout=30, check=True,
         )  # fmt: skip
-        return json.loads(out.stdout)["state"] == "live"
+        return bool(json.loads(out.stdout)["state"] == "live")
 
     wait_for(live, 30, "demo live", interval=0.5)
 
@@ -84,7 +86,7 @@ def test_sigint_stops_every_child(stack: SenderUp) -> None:
     recorded = stack.pids()
     pids = set(stack.role_pids().values()) | set(children_of(stack.popen.pid))
     if recorded.get("publisher"):
-        pids.add(int(recorded["publisher"]))  # type: ignore[call-overload]
+        pids.add(int(recorded["publisher"]))
     assert pids and all(pid_alive(p) for p in stack.role_pids().values())
     assert stack.interrupt(timeout=30) == 0, stack.log()[-2000:]
     alive = [p for p in pids if pid_alive(p)]
@@ -99,32 +101,20 @@ def _other_ports(busy_flag: str) -> list[str]:
     return args if busy_flag == "--srt-port" else [*args, "--srt-port", str(free_udp_port())]
 
 
-def test_port_in_use_fails_fast_naming_the_flag(tmp_path: Path) -> None:
-    import socket
-
-    with socket.socket() as busy:
+@pytest.mark.parametrize(
+    ("flag", "kind"), [("--edge-port", socket.SOCK_STREAM), ("--srt-port", socket.SOCK_DGRAM)]
+)
+def test_busy_port_fails_fast_naming_the_flag(
+    tmp_path: Path, flag: str, kind: socket.SocketKind
+) -> None:
+    with socket.socket(socket.AF_INET, kind) as busy:
         busy.bind(("127.0.0.1", 0))
-        busy.listen()
+        if kind == socket.SOCK_STREAM:
+            busy.listen()
         port = busy.getsockname()[1]
         out = subprocess.run(
-            sender_argv("up", "--data-dir", str(tmp_path), *_other_ports("--edge-port"),
-                        "--edge-port", str(port)),
+            sender_argv("up", "--data-dir", str(tmp_path), *_other_ports(flag), flag, str(port)),
             capture_output=True, text=True, timeout=30, check=False,
         )  # fmt: skip
     assert out.returncode == 2
-    assert f"port {port}" in out.stderr and "--edge-port" in out.stderr
-
-
-def test_busy_srt_port_fails_fast_naming_the_flag(tmp_path: Path) -> None:
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as busy:
-        busy.bind(("127.0.0.1", 0))
-        port = busy.getsockname()[1]
-        out = subprocess.run(
-            sender_argv("up", "--data-dir", str(tmp_path), *_other_ports("--srt-port"),
-                        "--srt-port", str(port)),
-            capture_output=True, text=True, timeout=30, check=False,
-        )  # fmt: skip
-    assert out.returncode == 2
-    assert f"port {port}" in out.stderr and "--srt-port" in out.stderr
+    assert f"port {port}" in out.stderr and flag in out.stderr

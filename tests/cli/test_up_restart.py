@@ -13,7 +13,7 @@ import pytest
 from sender_cli.local.restarts import RestartBudget
 from sender_cli.local.roles import UpSettings
 from tests.cli.stack import live_segments, sender_argv, start_sender_up
-from tests.procs import wait_for
+from tests.waiting import wait_for
 
 
 def test_restart_budget_backs_off_and_runs_out() -> None:

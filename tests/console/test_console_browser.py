@@ -15,22 +15,15 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import Browser
 
+from tests import scrape
 from tests.cli.stack import SenderUp, start_sender_up
-from tests.procs import publish, stop_publisher, wait_for
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+from tests.procs import publish, stop_publisher
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TOKEN = "console-test-token-0123456789"
 SLUG = "console-cam"
 XSS_TITLE = '<img src=x onerror="window.__xss=1">Studio & <b>friends</b>'
@@ -63,25 +56,21 @@ class Console:
 
 
 @pytest.fixture(scope="module")
-def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+def console(
+    chromium_browser: Browser, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Console]:
     tmp = tmp_path_factory.mktemp("console")
     shots = tmp / "screenshots"
     shots.mkdir()
     up = start_sender_up(tmp, env={"SENDER_API_TOKEN": TOKEN})
     try:
-        with sync_api.sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            try:
-                page = browser.new_page(viewport={"width": 1100, "height": 680})
-                c = Console(up, browser, page, shots)
-                page.on("pageerror", lambda exc: c.page_errors.append(str(exc)))
-                page.on("dialog", lambda dialog: dialog.accept())
-                page.goto(f"{up.origin}/sender/console", wait_until="domcontentloaded")
-                yield c
-            finally:
-                browser.close()
+        page = chromium_browser.new_page(viewport={"width": 1100, "height": 680})
+        c = Console(up, chromium_browser, page, shots)
+        page.on("pageerror", lambda exc: c.page_errors.append(str(exc)))
+        page.on("dialog", lambda dialog: dialog.accept())
+        page.goto(f"{up.origin}/sender/console", wait_until="domcontentloaded")
+        yield c
+        page.close()
     finally:
         up.interrupt()
 
@@ -207,11 +196,11 @@ def test_api_error_message_and_delete(console: Console) -> None:
     alert = page.locator(".messages .error")
     alert.wait_for()
     assert alert.inner_text() == f"Create {SLUG} failed: endpoint {SLUG!r} already exists"
-    series = f'sender_origin_ingest_bytes_total{{endpoint="{SLUG}"}}'
-    assert series in httpx.get(f"{console.up.origin}/metrics", timeout=5).text
+    series = "sender_origin_ingest_bytes_total"
+    assert scrape.value(scrape.scrape(console.up.origin), series, endpoint=SLUG) is not None
     console.row().locator('[data-action="delete"]').click()
     wait_for(lambda: console.row().count() == 0, 10, "the deleted row to go")
-    assert series not in httpx.get(f"{console.up.origin}/metrics", timeout=5).text
+    assert scrape.value(scrape.scrape(console.up.origin), series, endpoint=SLUG) is None
     assert console.page_errors == []
 
 

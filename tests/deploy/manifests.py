@@ -40,6 +40,10 @@ def _rendered(directory: Path) -> str:
     return proc.stdout
 
 
+Docs = list[dict[str, Any]]
+"""Kubernetes objects as parsed YAML documents."""
+
+
 def kustomize(directory: Path) -> list[dict[str, Any]]:
     """The objects ``kubectl kustomize DIR`` renders (a fresh copy each call)."""
     docs = [doc for doc in yaml.safe_load_all(_rendered(directory)) if doc]

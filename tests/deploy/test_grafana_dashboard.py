@@ -16,7 +16,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.cli.stack import SenderUp, start_sender_up
-from tests.procs import wait_for
+from tests.waiting import wait_for
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "deploy" / "grafana" / "sender.json"
 # a metric name as Sender and its HTTP instrumentation spell them (labels and functions are

@@ -14,6 +14,7 @@ from tests.deploy.manifests import (
     K8S_VERSIONS,
     REPLICATED,
     WORKLOADS,
+    Docs,
     builtin,
     by_key,
     env_by_name,
@@ -25,7 +26,7 @@ from tests.deploy.manifests import (
 )
 
 
-def test_base_topology(base_docs) -> None:
+def test_base_topology(base_docs: Docs) -> None:
     docs = by_key(base_docs)
     origin = docs["StatefulSet", "sender-origin"]
     assert origin["spec"]["replicas"] == 1
@@ -78,7 +79,7 @@ def test_base_topology(base_docs) -> None:
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_workload_wiring(base_docs, role: str) -> None:
+def test_workload_wiring(base_docs: Docs, role: str) -> None:
     docs = by_key(base_docs)
     workload = docs[WORKLOADS[role]]
     template = workload["spec"]["template"]
@@ -137,7 +138,7 @@ def test_workload_wiring(base_docs, role: str) -> None:
     assert http["targetPort"] in ports or http["targetPort"] == port
 
 
-def test_services_select_existing_pods(base_docs) -> None:
+def test_services_select_existing_pods(base_docs: Docs) -> None:
     pods = [
         (d["spec"]["template"]["metadata"]["labels"], only_container(d))
         for d in base_docs
@@ -153,7 +154,7 @@ def test_services_select_existing_pods(base_docs) -> None:
                 assert port["targetPort"] in names, (service["metadata"]["name"], port)
 
 
-def test_in_cluster_urls_point_at_services(base_docs) -> None:
+def test_in_cluster_urls_point_at_services(base_docs: Docs) -> None:
     docs = by_key(base_docs)
     for doc in base_docs:
         if pod_spec(doc) is None:
@@ -166,7 +167,7 @@ def test_in_cluster_urls_point_at_services(base_docs) -> None:
                 assert int(match.group(2)) in {p["port"] for p in service["spec"]["ports"]}
 
 
-def test_example_overlay(overlay_docs) -> None:
+def test_example_overlay(overlay_docs: Docs) -> None:
     docs = by_key(overlay_docs)
     assert docs["Namespace", "sender"]
     for doc in overlay_docs:

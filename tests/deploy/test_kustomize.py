@@ -19,6 +19,7 @@ from tests.deploy.manifests import (
     K8S_VERSIONS,
     OVERLAY,
     REPLICATED,
+    Docs,
     builtin,
     by_key,
     key,
@@ -107,7 +108,7 @@ def test_overlay_images_and_replicas_name_existing_objects() -> None:
 
 
 @pytest.mark.parametrize("version", K8S_VERSIONS)
-def test_base_manifests_match_kubernetes_schemas(base_docs, version: str) -> None:
+def test_base_manifests_match_kubernetes_schemas(base_docs: Docs, version: str) -> None:
     docs = builtin(base_docs)
     assert {d["kind"] for d in docs} >= {
         "StatefulSet",
@@ -121,12 +122,12 @@ def test_base_manifests_match_kubernetes_schemas(base_docs, version: str) -> Non
 
 
 @pytest.mark.parametrize("version", K8S_VERSIONS)
-def test_rendered_overlay_matches_kubernetes_schemas(overlay_docs, version: str) -> None:
+def test_rendered_overlay_matches_kubernetes_schemas(overlay_docs: Docs, version: str) -> None:
     for doc in builtin(overlay_docs):
         schema_validate(doc, version)
 
 
-def test_schema_validation_is_not_vacuous(base_docs) -> None:
+def test_schema_validation_is_not_vacuous(base_docs: Docs) -> None:
     kubernetes_validate = pytest.importorskip("kubernetes_validate")
     deployment = copy.deepcopy(by_key(base_docs)["Deployment", "sender-edge"])
     deployment["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"] = "x"
@@ -149,7 +150,7 @@ def _selects(selector: dict[str, Any], service: dict[str, Any]) -> bool:
     return True
 
 
-def test_vmservicescrape_structure(base_docs) -> None:
+def test_vmservicescrape_structure(base_docs: Docs) -> None:
     docs = by_key(base_docs)
     scrapes = [d for d in base_docs if d["kind"] == "VMServiceScrape"]
     assert len(scrapes) == 1

@@ -11,7 +11,8 @@ from typing import Any
 import httpx
 
 from sender_common.hls.playlist import parse_media_playlist
-from tests.procs import Proc, publish, rtmp_url, start_role, wait_for
+from tests.procs import Proc, publish, rtmp_url, start_role
+from tests.waiting import wait_for
 
 EDGE_ENV = {
     "SENDER_RECONCILE_SECONDS": "1",
@@ -109,3 +110,9 @@ def wait_state(edge: Proc, endpoint: str, state: str, timeout: float) -> dict[st
         lambda: session_in(edge, endpoint, state) or {}, timeout, f"{endpoint} {state}"
     )
     return found
+
+
+def follow_live(edge: Proc, endpoint: str, timeout: float = 20, **body: Any) -> dict[str, Any]:
+    """Start mirroring `endpoint` on `edge` and wait for the session to be live."""
+    start_session(edge, endpoint, **body)
+    return wait_state(edge, endpoint, "live", timeout)

@@ -4,8 +4,7 @@ and refusing bad upstream playlists."""
 from __future__ import annotations
 
 import ipaddress
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,8 @@ from fastapi.testclient import TestClient
 from sender_edge.main import create_app
 from sender_edge.mirror.fetch import UnsafeSegmentUri, hls_root, segment_target
 from sender_edge.settings import EdgeSettings
+from tests import scrape
+from tests.waiting import wait_for
 
 UP = "http://up.test"
 SEGMENT = b"\x47" + bytes(187)
@@ -61,16 +62,6 @@ def upstream(request: httpx.Request) -> httpx.Response:
     return httpx.Response(404, json={"detail": "not found"})
 
 
-def poll(fn: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = fn()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 async def resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
     """The scripted upstream's name, never looked up (no DNS, no connection)."""
     del port
@@ -99,7 +90,7 @@ def state_of(client: TestClient, slug: str, state: str) -> dict[str, Any] | None
 def test_health_and_readiness(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/readyz").status_code == 200
-    assert "sender_edge_sessions" in client.get("/metrics").text
+    assert scrape.declares(client.get("/metrics").text, "sender_edge_sessions")
 
 
 @pytest.mark.parametrize(
@@ -134,7 +125,7 @@ def test_no_upstream_anywhere_is_422(tmp_path: Path) -> None:
 def test_start_is_idempotent_mirrors_and_stops(client: TestClient, tmp_path: Path) -> None:
     first = client.post("/api/v1/edge/sessions", json={"endpoint": "cam"}).json()
     assert first["upstream_url"] == UP
-    live = poll(lambda: state_of(client, "cam", "live"), 5, "live")
+    live = wait_for(lambda: state_of(client, "cam", "live"), 5, "live", interval=0.05)
     assert live["media_sequence"] == 1_000_003
     assert live["generation"] == 1
     again = client.post("/api/v1/edge/sessions", json={"endpoint": "cam"}).json()
@@ -168,7 +159,7 @@ def test_on_demand_off(tmp_path: Path) -> None:
 def test_master_playlist_and_rendition_filter(client: TestClient) -> None:
     body = {"endpoint": "ladder", "renditions": ["low"]}
     client.post("/api/v1/edge/sessions", json=body)
-    status = poll(lambda: state_of(client, "ladder", "live"), 5, "ladder live")
+    status = wait_for(lambda: state_of(client, "ladder", "live"), 5, "ladder live", interval=0.05)
     assert status["renditions"] == ["low"]
     master = client.get("/sender/hls/ladder/live.m3u8").text
     assert "live/low.m3u8" in master and "high" not in master
@@ -180,7 +171,7 @@ def test_master_playlist_and_rendition_filter(client: TestClient) -> None:
 @pytest.mark.parametrize(("slug", "message"), [("evil", "outside"), ("huge", "over")])
 def test_bad_upstream_playlists_are_refused(client: TestClient, slug: str, message: str) -> None:
     client.post("/api/v1/edge/sessions", json={"endpoint": slug})
-    status = poll(lambda: state_of(client, slug, "error"), 5, "error state")
+    status = wait_for(lambda: state_of(client, slug, "error"), 5, "error state", interval=0.05)
     assert message in status["last_error"]
 
 
@@ -215,7 +206,7 @@ def test_restart_drops_segments_left_before_the_window(tmp_path: Path) -> None:
     old.write_bytes(SEGMENT)
     with make_client(tmp_path, upstream_url=UP) as c:
         c.post("/api/v1/edge/sessions", json={"endpoint": "cam"})
-        poll(lambda: state_of(c, "cam", "live"), 5, "live")
+        wait_for(lambda: state_of(c, "cam", "live"), 5, "live", interval=0.05)
         assert not old.exists()
         assert (tmp_path / "spool/cam/1/src/seg_00003.ts").exists()
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,18 +10,13 @@ import httpx
 import pytest
 
 from sender_common.hls.llparse import LLSegment, parse_ll_playlist
+from tests import scrape
 from tests.edge.helpers import sequences, start_edge, start_session
-from tests.procs import Proc, create_endpoint, publish, rtmp_url, start_origin, wait_for
+from tests.procs import Proc, create_endpoint, publish, rtmp_url
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 SLUG = "rewind-edge"
-
-
-@pytest.fixture(scope="module")
-def origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proc]:
-    proc = start_origin(tmp_path_factory.mktemp("origin"))
-    yield proc
-    proc.stop()
 
 
 @pytest.fixture
@@ -33,9 +27,8 @@ def edge(tmp_path: Path) -> Iterator[Proc]:
 
 
 def upstream_requests(edge: Proc, kind: str) -> float:
-    text = httpx.get(f"{edge.url}/metrics", timeout=5).text
-    m = re.search(rf'sender_edge_upstream_requests_total\{{kind="{kind}"\}} ([\d.e+]+)', text)
-    return float(m.group(1)) if m else 0.0
+    text = scrape.scrape(edge.url)
+    return scrape.value(text, "sender_edge_upstream_requests_total", kind=kind) or 0.0
 
 
 def dvr_text(base: str) -> str | None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from sender_edge.mirror import store
-from tests.edge.test_edge_api import LIVE, UP, make_client, media, poll
+from tests.edge.test_edge_api import LIVE, UP, make_client, media
+from tests.waiting import wait_for
 
 
 def _stored(client_app: object) -> list[store.StoredSession]:
@@ -37,10 +39,15 @@ def test_an_idle_on_demand_mirror_stops_and_is_forgotten(tmp_path: Path) -> None
             clock.now += 1.5
             assert c.get("/sender/hls/cam/live.m3u8").status_code == 200
             runs = checks.runs
-            poll(lambda runs=runs: checked_after(runs), 10, "an idle check")
+            wait_for(partial(checked_after, runs), 10, "an idle check", interval=0.05)
         assert c.get("/api/v1/edge/sessions/cam").json()["desired"] is True
         clock.now += 2.1  # nobody asked for the idle period
-        poll(lambda: c.get("/api/v1/edge/sessions/cam").status_code == 404, 10, "cam idle")
+        wait_for(
+            lambda: c.get("/api/v1/edge/sessions/cam").status_code == 404,
+            10,
+            "cam idle",
+            interval=0.05,
+        )
         assert [s.slug for s in _stored(c.app)] == ["ladder"]  # the operator's stays
         assert c.get("/api/v1/edge/sessions/ladder").json()["desired"] is True
         # the next viewer starts it again

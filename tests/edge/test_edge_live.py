@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from sender_common.ffmpeg import resolve_ffmpeg, resolve_ffprobe
 from sender_common.hls.llparse import parse_ll_playlist
 from sender_common.hls.playlist import parse_media_playlist
+from tests import scrape
 from tests.edge.helpers import (
+    follow_live,
     self_signed,
     sequences,
     session,
@@ -22,24 +21,11 @@ from tests.edge.helpers import (
     start_session,
     wait_state,
 )
-from tests.procs import (
-    Proc,
-    create_endpoint,
-    publish,
-    rtmp_url,
-    start_origin,
-    stop_publisher,
-    wait_for,
-)
+from tests.procs import Proc, create_endpoint, publish, rtmp_url, start_origin, stop_publisher
+from tests.tools import ffprobe
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proc]:
-    proc = start_origin(tmp_path_factory.mktemp("origin"))
-    yield proc
-    proc.stop()
 
 
 @pytest.fixture
@@ -78,32 +64,17 @@ def test_edge_mirrors_same_sequences_and_bytes(origin: Proc, edge: Proc) -> None
         up_init = httpx.get(f"{origin.url}/sender/hls/cam-a/{map_uri}", timeout=5)
         assert httpx.get(f"{edge.url}/sender/hls/cam-a/{map_uri}").content == up_init.content
 
-        ffprobe = resolve_ffprobe(resolve_ffmpeg())
-        assert ffprobe is not None
-        probe = subprocess.run(
-            [
-                ffprobe,
-                "-v",
-                "error",
-                "-show_entries",
-                "stream=codec_type",
-                "-of",
-                "json",
-                f"{edge.url}/sender/hls/cam-a/live.m3u8",
-            ],
-            capture_output=True,
-            timeout=60,
-            check=True,
-        )
-        kinds = {s["codec_type"] for s in json.loads(probe.stdout)["streams"]}
+        playlist = f"{edge.url}/sender/hls/cam-a/live.m3u8"
+        probe = ffprobe(playlist, "-show_entries", "stream=codec_type")
+        kinds = {s["codec_type"] for s in probe["streams"]}
         assert "video" in kinds
 
         play = httpx.get(f"{edge.url}/api/v1/playback/cam-a", timeout=5).json()
         assert play["state"] == "live"
         assert play["live_url"] == "/sender/hls/cam-a/live.m3u8"
         assert play["generation"] == 1
-        metrics = httpx.get(f"{edge.url}/metrics", timeout=5).text
-        assert "sender_edge_segments_mirrored_total" in metrics
+        metrics = scrape.scrape(edge.url)
+        assert scrape.declares(metrics, "sender_edge_segments_mirrored_total")
         listed = httpx.get(f"{edge.url}/api/v1/edge/sessions", timeout=5).json()
         assert listed["count"] == 1
     finally:
@@ -114,8 +85,7 @@ def test_edge_recovers_sessions_after_sigkill(origin: Proc, tmp_path: Path) -> N
     pub = start_live_endpoint(origin, "cam-b")
     edge = start_edge(tmp_path / "edge", origin.url)
     try:
-        start_session(edge, "cam-b")
-        wait_state(edge, "cam-b", "live", 20)
+        follow_live(edge, "cam-b")
         edge.kill()
         # Same data dir, no API call: the reconciler (every second) brings the session back.
         edge = start_edge(tmp_path / "edge", origin.url)
@@ -131,8 +101,7 @@ def test_edge_follows_a_new_generation(origin: Proc, edge: Proc) -> None:
     key = create_endpoint(origin.url, "cam-c")
     pub = publish(rtmp_url(origin, key))
     try:
-        start_session(edge, "cam-c")
-        wait_state(edge, "cam-c", "live", 30)
+        follow_live(edge, "cam-c", 30)
         before = session(edge, "cam-c")["media_sequence"]
         stop_publisher(pub)
         # The origin ends generation 1 after its reconnect grace; the edge mirrors the end.
@@ -160,8 +129,7 @@ def test_edge_keeps_its_window_when_the_origin_dies(tmp_path: Path) -> None:
     pub = start_live_endpoint(origin, "cam-d")
     edge = start_edge(tmp_path / "edge", origin.url)
     try:
-        start_session(edge, "cam-d")
-        wait_state(edge, "cam-d", "live", 20)
+        follow_live(edge, "cam-d")
         origin.kill()
         stale = wait_state(edge, "cam-d", "stale", 20)
         assert "unreachable" in (stale["last_error"] or "")

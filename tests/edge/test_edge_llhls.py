@@ -4,9 +4,7 @@ with blocking reloads, and a second edge chained behind the first."""
 from __future__ import annotations
 
 import asyncio
-import json
 import re
-import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,10 +13,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sender_common.ffmpeg import resolve_ffmpeg, resolve_ffprobe
 from sender_common.hls.llparse import LLPlaylist, parse_ll_playlist
-from tests.edge.helpers import start_edge, start_live_endpoint, start_session, wait_state
-from tests.procs import Proc, start_origin, stop_publisher, wait_for
+from tests import scrape
+from tests.edge.helpers import follow_live, start_edge, start_live_endpoint, start_session
+from tests.procs import Proc, start_origin, stop_publisher
+from tests.tools import ffprobe
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 SLUG = "ll"
@@ -42,9 +42,8 @@ def has_parts(base: str) -> LLPlaylist | None:
 
 
 def upstream_playlist_requests(edge: Proc) -> float:
-    text = httpx.get(f"{edge.url}/metrics", timeout=5).text
-    m = re.search(r'sender_edge_upstream_requests_total\{kind="playlist"\} ([\d.e+]+)', text)
-    return float(m.group(1)) if m else 0.0
+    text = scrape.scrape(edge.url)
+    return scrape.value(text, "sender_edge_upstream_requests_total", kind="playlist") or 0.0
 
 
 @pytest.fixture(scope="module")
@@ -55,8 +54,7 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
     chained = start_edge(root / "chained", edge.url)
     pub = start_live_endpoint(origin, SLUG)
     try:
-        start_session(edge, SLUG)
-        wait_state(edge, SLUG, "live", 20)
+        follow_live(edge, SLUG)
         wait_for(lambda: has_parts(chained.url), 30, "parts on the chained edge")
         yield Chain(origin, edge, chained)
     finally:
@@ -166,10 +164,9 @@ def test_one_upstream_wait_per_rendition_however_many_viewers(chain: Chain) -> N
 
 def test_viewers_are_counted_once_with_blocking_reloads_and_parts(chain: Chain) -> None:
     def started() -> float:
-        text = httpx.get(f"{chain.edge.url}/metrics", timeout=5).text
+        text = scrape.scrape(chain.edge.url)
         name = "sender_edge_viewer_sessions_started_total"
-        m = re.search(rf'{name}\{{endpoint="{SLUG}"\}} ([\d.]+)', text)
-        return float(m.group(1)) if m else 0.0
+        return scrape.value(text, name, endpoint=SLUG) or 0.0
 
     before = started()
     asyncio.run(_crowd(chain.edge.url, ["solo-viewer-1"], 2.0))
@@ -190,24 +187,9 @@ def test_a_chained_edge_serves_the_same_ll_hls_and_ffmpeg_plays_it(chain: Chain)
     second = wait_for(lambda: has_parts(chain.chained.url), 10, "chained parts")
     mine = {s.msn: (s.uri, s.map_uri) for s in second.segments}
     assert any(mine.get(s.msn) == (s.uri, s.map_uri) for s in first.segments)
-    ffprobe = resolve_ffprobe(resolve_ffmpeg())
-    assert ffprobe is not None
-    probe = subprocess.run(
-        [
-            ffprobe,
-            "-v",
-            "error",
-            "-show_entries",
-            "stream=codec_type",
-            "-of",
-            "json",
-            f"{chain.chained.url}/sender/hls/{SLUG}/live.m3u8",
-        ],
-        capture_output=True,
-        timeout=60,
-        check=True,
-    )
-    kinds = {s["codec_type"] for s in json.loads(probe.stdout)["streams"]}
+    playlist = f"{chain.chained.url}/sender/hls/{SLUG}/live.m3u8"
+    probe = ffprobe(playlist, "-show_entries", "stream=codec_type")
+    kinds = {s["codec_type"] for s in probe["streams"]}
     assert kinds == {"video", "audio"}
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx2
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
@@ -15,8 +16,9 @@ from sender_common.node import NodeIdentity
 from sender_metrics.main import create_app
 from sender_metrics.models import EndpointHistory
 from sender_metrics.settings import MetricsSettings
+from tests import scrape
 from tests.metrics.helpers import CONTROL, INGEST, batch_body, control_body, signed
-from tests.procs import wait_for
+from tests.waiting import wait_for
 
 TOKEN = "ingest-token-1234"
 
@@ -54,17 +56,14 @@ def post(
     *,
     signer: NodeIdentity | None = None,
     token: str = "",
-):
+) -> httpx2.Response:
     return client.post(
         INGEST, content=body, headers=signed(identity, body, signer=signer, token=token)
     )
 
 
-def metric(client: TestClient, name: str) -> float:
-    for line in client.get("/metrics").text.splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[-1])
-    return 0.0
+def metric(client: TestClient, name: str, **labels: str) -> float:
+    return scrape.value(client.get("/metrics").text, name, **labels) or 0.0
 
 
 def now(client: TestClient, endpoint: str = "ep") -> int:
@@ -86,20 +85,20 @@ def test_forged_signature_is_401_and_counted(client: TestClient, known: NodeIden
     headers = signed(known, body)
     assert client.post(INGEST, content=tampered, headers=headers).status_code == 401
     assert now(client) == 0
-    assert metric(client, 'sender_metrics_batches_rejected_total{reason="bad_signature"}') == 2
+    assert metric(client, "sender_metrics_batches_rejected_total", reason="bad_signature") == 2
 
 
 def test_claiming_another_nodes_key_is_401(client: TestClient, known: NodeIdentity) -> None:
     intruder = node()
     body = batch_body(intruder, 1, public_key=known.public_key)  # node id does not match the key
     assert post(client, intruder, body).status_code == 401
-    assert metric(client, 'sender_metrics_batches_rejected_total{reason="bad_key"}') == 1
+    assert metric(client, "sender_metrics_batches_rejected_total", reason="bad_key") == 1
 
 
 def test_unknown_node_needs_the_token_once(client: TestClient) -> None:
     stranger = node()
     assert post(client, stranger, batch_body(stranger, 1)).status_code == 401
-    assert metric(client, 'sender_metrics_batches_rejected_total{reason="unknown_node"}') == 1
+    assert metric(client, "sender_metrics_batches_rejected_total", reason="unknown_node") == 1
     wrong = post(client, stranger, batch_body(stranger, 2), token="nope")
     assert wrong.status_code == 401
     assert post(client, stranger, batch_body(stranger, 3), token=TOKEN).status_code == 202
@@ -126,8 +125,8 @@ def test_replays_and_old_boots_are_409(client: TestClient, known: NodeIdentity) 
     assert post(client, known, later).status_code == 202
     # the earlier boot cannot come back
     assert post(client, known, batch_body(known, 7)).status_code == 409
-    assert metric(client, 'sender_metrics_batches_rejected_total{reason="replay"}') == 2
-    assert metric(client, 'sender_metrics_batches_rejected_total{reason="old_boot"}') == 1
+    assert metric(client, "sender_metrics_batches_rejected_total", reason="replay") == 2
+    assert metric(client, "sender_metrics_batches_rejected_total", reason="old_boot") == 1
 
 
 @pytest.mark.parametrize(
@@ -147,16 +146,16 @@ def test_one_vsid_on_two_nodes_counts_once(client: TestClient, settings: Metrics
     assert post(client, b, batch_body(b, 2, [("ep", "v:vsid-aaaaaaaa")])).status_code == 202
     assert post(client, b, batch_body(b, 3, [("ep2", "v:vsid-aaaaaaaa")])).status_code == 202
     assert now(client) == 2 and now(client, "ep2") == 1
-    assert metric(client, 'sender_viewers_active{endpoint="ep"}') == 2
-    assert metric(client, 'sender_viewer_sessions_started_total{endpoint="ep"}') == 2
+    assert metric(client, "sender_viewers_active", endpoint="ep") == 2
+    assert metric(client, "sender_viewer_sessions_started_total", endpoint="ep") == 2
 
 
 def test_counters_exported_by_endpoint_and_role(client: TestClient, known: NodeIdentity) -> None:
     counters = [{"endpoint": "ep", "requests": 7, "bytes": 7000, "heartbeats": 3}]
     assert post(client, known, batch_body(known, 1, counters=counters)).status_code == 202
-    assert metric(client, 'sender_hls_requests_total{endpoint="ep",role="edge"}') == 7
-    assert metric(client, 'sender_hls_bytes_total{endpoint="ep",role="edge"}') == 7000
-    assert metric(client, 'sender_heartbeats_total{endpoint="ep"}') == 3
+    assert metric(client, "sender_hls_requests_total", endpoint="ep", role="edge") == 7
+    assert metric(client, "sender_hls_bytes_total", endpoint="ep", role="edge") == 7000
+    assert metric(client, "sender_heartbeats_total", endpoint="ep") == 3
     text = client.get("/metrics").text
     assert "vsid" not in text and known.node_id not in text
 
@@ -168,7 +167,7 @@ def test_endpoint_labels_capped(tmp_path: Path, known: NodeIdentity) -> None:
     with TestClient(create_app(settings)) as c:
         viewers = [(f"ep{i}", f"v:vsid-{i:08d}") for i in range(5)]
         assert post(c, known, batch_body(known, 1, viewers)).status_code == 202
-        assert metric(c, 'sender_viewers_active{endpoint="other"}') == 3
+        assert metric(c, "sender_viewers_active", endpoint="other") == 3
 
 
 def test_viewers_expire_after_idle(tmp_path: Path, known: NodeIdentity) -> None:
@@ -206,19 +205,21 @@ def test_health_and_node(client: TestClient) -> None:
     assert client.get("/api/v1/node").json()["role"] == "metrics"
 
 
-def control(client: TestClient, identity: NodeIdentity, body: bytes, *, token: str = ""):
+def control(
+    client: TestClient, identity: NodeIdentity, body: bytes, *, token: str = ""
+) -> httpx2.Response:
     return client.post(CONTROL, content=body, headers=signed(identity, body, token=token))
 
 
 def test_stream_state_exported_as_gauges(client: TestClient, known: NodeIdentity) -> None:
     r = control(client, known, control_body(known, 1, "live", generation=3))
     assert (r.status_code, r.json()) == (202, {"accepted": True, "resource": "stream_state"})
-    assert metric(client, 'sender_stream_live{endpoint="x"}') == 1
-    assert metric(client, 'sender_stream_generation{endpoint="x"}') == 3
+    assert metric(client, "sender_stream_live", endpoint="x") == 1
+    assert metric(client, "sender_stream_generation", endpoint="x") == 3
     assert control(client, known, control_body(known, 2, "waiting_source")).status_code == 202
-    assert metric(client, 'sender_stream_live{endpoint="x"}') == 0
-    assert metric(client, 'sender_stream_generation{endpoint="x"}') == 1
-    assert metric(client, 'sender_metrics_control_total{resource="stream_state"}') == 2
+    assert metric(client, "sender_stream_live", endpoint="x") == 0
+    assert metric(client, "sender_stream_generation", endpoint="x") == 1
+    assert metric(client, "sender_metrics_control_total", resource="stream_state") == 2
 
 
 def test_control_has_its_own_sequence_and_the_batch_rules(
@@ -237,9 +238,9 @@ def test_control_has_its_own_sequence_and_the_batch_rules(
     headers = signed(known, forged, signer=stranger)
     assert client.post(CONTROL, content=forged, headers=headers).status_code == 401
     rejected = "sender_metrics_control_rejected_total"
-    assert metric(client, f'{rejected}{{reason="replay"}}') == 1
-    assert metric(client, f'{rejected}{{reason="unknown_node"}}') == 1
-    assert metric(client, f'{rejected}{{reason="bad_signature"}}') == 1
+    assert metric(client, rejected, reason="replay") == 1
+    assert metric(client, rejected, reason="unknown_node") == 1
+    assert metric(client, rejected, reason="bad_signature") == 1
 
 
 @pytest.mark.parametrize(
@@ -255,7 +256,7 @@ def test_invalid_control_is_422(
 ) -> None:
     body = control_body(known, 1, state, endpoint=endpoint, resource=resource)
     assert control(client, known, body).status_code == 422
-    assert metric(client, 'sender_metrics_control_rejected_total{reason="invalid"}') == 1
+    assert metric(client, "sender_metrics_control_rejected_total", reason="invalid") == 1
     assert control(client, known, control_body(known, 1)).status_code == 202  # seq not used up
 
 
@@ -263,7 +264,7 @@ def test_an_older_state_does_not_win(client: TestClient, known: NodeIdentity) ->
     assert control(client, known, control_body(known, 1, "live", at=2_000.0)).status_code == 202
     late = control_body(known, 2, "stopped", at=1_000.0)  # e.g. from another origin, late
     assert control(client, known, late).status_code == 202
-    assert metric(client, 'sender_stream_live{endpoint="x"}') == 1
+    assert metric(client, "sender_stream_live", endpoint="x") == 1
 
 
 def test_stream_labels_capped(tmp_path: Path, known: NodeIdentity) -> None:
@@ -274,9 +275,9 @@ def test_stream_labels_capped(tmp_path: Path, known: NodeIdentity) -> None:
         for i, ep in enumerate(("a", "b", "c"), start=1):
             body = control_body(known, i, "live", endpoint=ep, generation=i)
             assert control(c, known, body).status_code == 202
-        assert metric(c, 'sender_stream_live{endpoint="a"}') == 1
-        assert metric(c, 'sender_stream_live{endpoint="other"}') == 2
-        assert metric(c, 'sender_stream_generation{endpoint="other"}') == 3
+        assert metric(c, "sender_stream_live", endpoint="a") == 1
+        assert metric(c, "sender_stream_live", endpoint="other") == 2
+        assert metric(c, "sender_stream_generation", endpoint="other") == 3
         assert 'endpoint="b"' not in c.get("/metrics").text
 
 

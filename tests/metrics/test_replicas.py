@@ -20,9 +20,12 @@ from sender_common.node import NodeIdentity
 from sender_metrics.main import create_app
 from sender_metrics.models import EndpointSnapshot
 from sender_metrics.settings import MetricsSettings
+from tests import scrape
 from tests.metrics.helpers import CONTROL, INGEST, batch_body, control_body, signed
-from tests.procs import free_port, wait_for
-from tests.redis_server import RedisServer, redis_server_executable
+from tests.procs import free_port
+from tests.redis_server import RedisServer
+from tests.tools import require_tool
+from tests.waiting import wait_for
 
 TOKEN = "replica-token-1234"
 IDLE = 3.0
@@ -30,8 +33,7 @@ IDLE = 3.0
 
 @pytest.fixture(scope="module")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    if redis_server_executable() is None:
-        pytest.skip("redis-server is not installed (scripts/install-system-deps)")
+    require_tool("redis-server")
     server = RedisServer(tmp_path_factory.mktemp("redis")).start()
     try:
         yield server
@@ -83,12 +85,7 @@ def now(client: TestClient, endpoint: str = "ep") -> int:
 
 def samples(client: TestClient, family: str) -> dict[str, float]:
     """Every sample of `family` on this replica, keyed by its label text."""
-    out = {}
-    for line in client.get("/metrics").text.splitlines():
-        if line.startswith(family + "{"):
-            labels, value = line.rsplit(" ", 1)
-            out[labels[len(family) :]] = float(value)
-    return out
+    return scrape.labelled(client.get("/metrics").text, family)
 
 
 def exporter(a: TestClient, b: TestClient) -> tuple[TestClient, TestClient]:
@@ -140,7 +137,7 @@ def test_counts_exact_whichever_replica_gets_each_batch(
         "the exporter's gauge",
     )
     assert samples(other, "sender_viewers_active") == {}
-    assert "# HELP sender_viewers_active " in other.get("/metrics").text
+    assert scrape.declares(other.get("/metrics").text, "sender_viewers_active")
     # once they stop being reported, they leave within one idle timeout
     wait_for(lambda: now(a) == now(b) == 0, IDLE + 2, "viewers expired on both replicas")
     wait_for(

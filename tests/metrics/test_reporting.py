@@ -10,8 +10,10 @@ import httpx
 import pytest
 
 from sender_common.node import NodeIdentity
+from tests import scrape
 from tests.metrics.helpers import CONTROL, INGEST, batch_body, control_body, signed, start_node
-from tests.procs import Proc, start_role, wait_for
+from tests.procs import Proc, start_role
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -62,11 +64,11 @@ def test_viewers_deduped_across_nodes_and_counted_by_address(tmp_path: Path, met
         fetch(a, source="127.0.0.3")
         fetch(b, source="127.0.0.3")  # the same address on another node: same hashed key
         wait_for(lambda: viewers_now(metrics.url) == 3, 10, "three viewers")
-        node_metrics = httpx.get(f"{a.url}/metrics", timeout=5).text
-        assert 'sender_edge_active_viewers{endpoint="ep"} 3.0' in node_metrics
-        text = httpx.get(f"{metrics.url}/metrics", timeout=5).text
-        assert 'sender_viewers_active{endpoint="ep"} 3.0' in text
-        assert 'sender_hls_requests_total{endpoint="ep",role="edge"}' in text
+        node_metrics = scrape.scrape(a.url)
+        assert scrape.value(node_metrics, "sender_edge_active_viewers", endpoint="ep") == 3.0
+        text = scrape.scrape(metrics.url)
+        assert scrape.value(text, "sender_viewers_active", endpoint="ep") == 3.0
+        assert scrape.value(text, "sender_hls_requests_total", endpoint="ep", role="edge")
         assert "127.0.0" not in text and "vsid-shared" not in text
         series = wait_for(
             lambda: httpx.get(f"{metrics.url}/api/v1/endpoints/ep/viewers").json()["series"],
@@ -93,10 +95,7 @@ def test_batches_buffered_while_metrics_down(tmp_path: Path) -> None:
         fetch(node, "ep2", vsid="vsid-during-2")
 
         def pending() -> float:
-            for line in httpx.get(f"{node.url}/metrics", timeout=5).text.splitlines():
-                if line.startswith("sender_edge_bulk_pending "):
-                    return float(line.split()[-1])
-            return 0.0
+            return scrape.value(scrape.scrape(node.url), "sender_edge_bulk_pending") or 0.0
 
         wait_for(lambda: pending() >= 1, 10, "batches buffered on the node")
         metrics = start_role("metrics", data, port=port, env=metrics_env())
@@ -136,8 +135,8 @@ def test_replays_refused_after_a_metrics_restart(tmp_path: Path) -> None:
         fresh = batch_body(identity, 8, [("ep", "v:vsid-aaaaaaaa")])
         r = httpx.post(metrics.url + INGEST, content=fresh, headers=signed(identity, fresh))
         assert r.status_code == 202 and viewers_now(metrics.url) == 1
-        text = httpx.get(f"{metrics.url}/metrics", timeout=5).text
-        assert 'sender_metrics_batches_rejected_total{reason="replay"} 1.0' in text
-        assert 'sender_metrics_control_rejected_total{reason="replay"} 1.0' in text
+        text = scrape.scrape(metrics.url)
+        assert scrape.value(text, "sender_metrics_batches_rejected_total", reason="replay") == 1.0
+        assert scrape.value(text, "sender_metrics_control_rejected_total", reason="replay") == 1.0
     finally:
         metrics.stop()

@@ -8,26 +8,17 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.procs import (
-    create_endpoint,
-    publish,
-    rtmp_url,
-    start_origin,
-    start_role,
-    stop_publisher,
-    wait_for,
-)
+from tests import scrape
+from tests.procs import create_endpoint, publish, rtmp_url, start_origin, start_role, stop_publisher
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 
 TOKEN = "ingest-token-9012"
 
 
-def sample(url: str, name: str) -> float | None:
-    for line in httpx.get(f"{url}/metrics", timeout=5).text.splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[-1])
-    return None
+def sample(url: str, name: str, endpoint: str) -> float | None:
+    return scrape.value(scrape.scrape(url), name, endpoint=endpoint)
 
 
 def test_origin_publish_sets_stream_live_then_clears_it(tmp_path: Path) -> None:
@@ -42,25 +33,26 @@ def test_origin_publish_sets_stream_live_then_clears_it(tmp_path: Path) -> None:
             "SENDER_RECONNECT_GRACE_SECONDS": "1",
         },
     )
-    live, generation = 'sender_stream_live{endpoint="x"}', 'sender_stream_generation{endpoint="x"}'
+    live, generation = "sender_stream_live", "sender_stream_generation"
     try:
         key = create_endpoint(origin.url, "x")
         pub = publish(rtmp_url(origin, key))
         try:
-            wait_for(lambda: sample(metrics.url, live) == 1, 30, "x live at the metrics role")
-            assert sample(metrics.url, generation) == 1
+            wait_for(lambda: sample(metrics.url, live, "x") == 1, 30, "x live at the metrics role")
+            assert sample(metrics.url, generation, "x") == 1
         finally:
             stop_publisher(pub)
 
         def generation_ended() -> bool:
             r = httpx.get(f"{origin.url}/api/v1/endpoints/x/generations", timeout=5)
-            return r.json()[0]["state"] == "ended"
+            return bool(r.json()[0]["state"] == "ended")
 
         wait_for(generation_ended, 15, "the generation to end after the grace period")
-        wait_for(lambda: sample(metrics.url, live) == 0, 5, "x no longer live")
-        assert sample(metrics.url, generation) == 1
-        text = httpx.get(f"{metrics.url}/metrics", timeout=5).text
-        assert 'sender_metrics_control_rejected_total{reason="replay"}' not in text
+        wait_for(lambda: sample(metrics.url, live, "x") == 0, 5, "x no longer live")
+        assert sample(metrics.url, generation, "x") == 1
+        text = scrape.scrape(metrics.url)
+        rejected = "sender_metrics_control_rejected_total"
+        assert scrape.value(text, rejected, reason="replay") is None
     finally:
         origin.stop()
         metrics.stop()
@@ -74,17 +66,17 @@ def test_origin_stopping_mid_stream_reports_it(tmp_path: Path) -> None:
         tmp_path / "origin",
         env={"SENDER_METRICS_URL": metrics.url, "SENDER_METRICS_INGEST_TOKEN": TOKEN},
     )
-    live = 'sender_stream_live{endpoint="y"}'
+    live = "sender_stream_live"
     try:
         key = create_endpoint(origin.url, "y")
         pub = publish(rtmp_url(origin, key))
         try:
-            wait_for(lambda: sample(metrics.url, live) == 1, 30, "y live at the metrics role")
+            wait_for(lambda: sample(metrics.url, live, "y") == 1, 30, "y live at the metrics role")
             origin.stop()
         finally:
             stop_publisher(pub)
         # the session ended at shutdown; its state left before the lanes stopped
-        assert sample(metrics.url, live) == 0
+        assert sample(metrics.url, live, "y") == 0
     finally:
         origin.stop()
         metrics.stop()

@@ -8,8 +8,9 @@ from pathlib import Path
 import httpx
 
 from sender_common.ffmpeg import resolve_ffmpeg
-from sender_common.hls.playlist import parse_media_playlist
-from tests.procs import create_endpoint, publish, rtmp_url, start_origin, stop_publisher, wait_for
+from sender_common.hls.playlist import MediaPlaylist, parse_media_playlist
+from tests.procs import create_endpoint, publish, rtmp_url, start_origin, stop_publisher
+from tests.waiting import wait_for
 
 
 def test_reconnect_inside_grace_continues_the_generation(tmp_path: Path) -> None:
@@ -17,7 +18,7 @@ def test_reconnect_inside_grace_continues_the_generation(tmp_path: Path) -> None
     live_url = f"{origin.url}/sender/hls/cont/live.m3u8"
     key = create_endpoint(origin.url, "cont")
 
-    def playlist():
+    def playlist() -> MediaPlaylist | None:
         r = httpx.get(live_url, timeout=5)
         return parse_media_playlist(r.text) if r.status_code == 200 else None
 
@@ -61,7 +62,7 @@ def test_reconnect_inside_grace_continues_the_generation(tmp_path: Path) -> None
             "live again",
         )
 
-        def after_break():
+        def after_break() -> MediaPlaylist | None:
             p = playlist()
             if p is None:
                 return None

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
 from pathlib import Path
 
 import httpx
 import pytest
 
-from sender_common.ffmpeg import resolve_ffmpeg, resolve_ffprobe
-from tests.procs import Proc, create_endpoint, publish, rtmp_url, start_origin, wait_for
+from tests import scrape
+from tests.procs import Proc, create_endpoint, publish, rtmp_url, start_origin, stream_state
+from tests.tools import ffprobe
+from tests.waiting import wait_for
 
 ENV = {"SENDER_RECONNECT_GRACE_SECONDS": "3", "SENDER_RETENTION_CHECK_SECONDS": "0.5"}
-
-
-@pytest.fixture(scope="module")
-def origin(tmp_path_factory: pytest.TempPathFactory) -> Proc:
-    proc = start_origin(tmp_path_factory.mktemp("dvr"), env=ENV)
-    yield proc
-    proc.stop()
+ORIGIN_ENV = ENV
 
 
 def _publish_for(origin: Proc, key: str, seconds: float) -> None:
@@ -30,10 +24,6 @@ def _publish_for(origin: Proc, key: str, seconds: float) -> None:
 def _dvr(origin: Proc, slug: str) -> str | None:
     r = httpx.get(f"{origin.url}/sender/hls/{slug}/dvr.m3u8", timeout=5)
     return r.text if r.status_code == 200 else None
-
-
-def _state(origin: Proc, slug: str) -> str:
-    return str(httpx.get(f"{origin.url}/api/v1/streams/{slug}", timeout=5).json()["state"])
 
 
 def test_dvr_grows_while_live_then_becomes_vod_with_a_reconnect(
@@ -69,22 +59,7 @@ def test_dvr_grows_while_live_then_becomes_vod_with_a_reconnect(
     export = httpx.get(f"{origin.url}{rec['export_url']}", timeout=60)
     assert export.status_code == 200 and export.headers["content-type"] == "video/mp4"
     (tmp_path / "rec.mp4").write_bytes(export.content)
-    probe = subprocess.run(
-        [
-            resolve_ffprobe(resolve_ffmpeg()) or "ffprobe",
-            "-v",
-            "error",
-            "-show_entries",
-            "format=duration:stream=codec_name",
-            "-of",
-            "json",
-            str(tmp_path / "rec.mp4"),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    info = json.loads(probe.stdout)
+    info = ffprobe(tmp_path / "rec.mp4", "-show_entries", "format=duration:stream=codec_name")
     assert sorted(s["codec_name"] for s in info["streams"]) == ["aac", "h264"]
     assert float(info["format"]["duration"]) == pytest.approx(rec["duration_seconds"], abs=1.0)
     ranged = httpx.get(
@@ -138,7 +113,9 @@ def test_recordings_budget_removes_the_oldest_never_the_live(tmp_path: Path) -> 
         key = create_endpoint(origin.url, "kept", record=True)
         for _ in range(2):  # two short generations
             _publish_for(origin, key, 3)
-            wait_for(lambda: _state(origin, "kept") != "live", 20, "the generation to end")
+            wait_for(
+                lambda: stream_state(origin.url, "kept") != "live", 20, "the generation to end"
+            )
         listed = httpx.get(f"{origin.url}/api/v1/endpoints/kept/recordings").json()
         assert [r["generation"] for r in listed] == [1, 2]
         one = listed[0]["size_bytes"]
@@ -164,8 +141,7 @@ def test_recordings_budget_removes_the_oldest_never_the_live(tmp_path: Path) -> 
 
             gens = wait_for(trimmed, 30, "the oldest recording removed for the budget")
             assert 3 in gens  # the live generation stays even when over the budget
-            metrics = httpx.get(f"{origin.url}/metrics").text
-            assert "sender_origin_recordings_bytes" in metrics
+            assert scrape.declares(scrape.scrape(origin.url), "sender_origin_recordings_bytes")
         finally:
             pub.kill()
     finally:

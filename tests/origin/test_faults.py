@@ -10,7 +10,8 @@ from pathlib import Path
 
 import httpx
 
-from sender_common.hls.playlist import parse_media_playlist
+from sender_common.hls.playlist import MediaPlaylist, parse_media_playlist
+from tests import scrape
 from tests.procs import (
     create_endpoint,
     pid_alive,
@@ -18,12 +19,10 @@ from tests.procs import (
     rtmp_url,
     start_origin,
     stop_publisher,
-    wait_for,
+    stream_state,
+    stream_status,
 )
-
-
-def _status(url: str, slug: str) -> dict:
-    return httpx.get(f"{url}/api/v1/streams/{slug}", timeout=5).json()
+from tests.waiting import wait_for
 
 
 def test_killed_ffmpeg_restarts_fast_with_a_discontinuity(tmp_path: Path) -> None:
@@ -43,12 +42,13 @@ def test_killed_ffmpeg_restarts_fast_with_a_discontinuity(tmp_path: Path) -> Non
             30,
             "segments",
         )
-        old_pid = _status(origin.url, "crashy")["ffmpeg"]["pid"]
+        old_pid = stream_status(origin.url, "crashy")["ffmpeg"]["pid"]
         killed_at = time.monotonic()
         os.kill(old_pid, signal.SIGKILL)
         st = wait_for(
             lambda: (
-                (s := _status(origin.url, "crashy"))["ffmpeg"]["pid"] not in (None, old_pid) and s
+                (s := stream_status(origin.url, "crashy"))["ffmpeg"]["pid"] not in (None, old_pid)
+                and s
             ),
             10,
             "a new ffmpeg",
@@ -58,15 +58,15 @@ def test_killed_ffmpeg_restarts_fast_with_a_discontinuity(tmp_path: Path) -> Non
         assert st["ffmpeg"]["restarts"] == 1
         assert st["state"] == "live" and st["generation"] == 1
 
-        def discontinuity_then_segment():
+        def discontinuity_then_segment() -> MediaPlaylist | None:
             pl = parse_media_playlist(httpx.get(f"{origin.url}/sender/hls/crashy/live.m3u8").text)
             idx = [i for i, s in enumerate(pl.segments) if s.discontinuity]
             return pl if idx and idx[-1] < len(pl.segments) else None
 
         pl = wait_for(discontinuity_then_segment, 20, "segments after the restart")
         assert sum(1 for s in pl.segments if s.discontinuity) == 1
-        metrics = httpx.get(f"{origin.url}/metrics").text
-        assert "sender_origin_ffmpeg_restarts_total 1.0" in metrics
+        metrics = scrape.scrape(origin.url)
+        assert scrape.value(metrics, "sender_origin_ffmpeg_restarts_total") == 1.0
         print(f"ffmpeg restart after SIGKILL: {restart_s:.2f}s")
         assert not pid_alive(old_pid)
     finally:
@@ -98,7 +98,7 @@ def test_hostile_rtmp_clients_do_not_disturb_a_publisher(tmp_path: Path) -> None
     key = create_endpoint(origin.url, "steady")
     pub = publish(rtmp_url(origin, key))
     try:
-        wait_for(lambda: _status(origin.url, "steady")["state"] == "live", 20, "live")
+        wait_for(lambda: stream_state(origin.url, "steady") == "live", 20, "live")
         junk = _connect(port)
         junk.sendall(os.urandom(5000))
         truncated = _connect(port)
@@ -130,10 +130,10 @@ def test_hostile_rtmp_clients_do_not_disturb_a_publisher(tmp_path: Path) -> None
         ]:
             assert _closed_by_server(s, 8), f"{name} connection was not closed"
             s.close()
-        assert _status(origin.url, "steady")["state"] == "live"
-        before = _status(origin.url, "steady")["publisher"]["bytes_in"]
+        assert stream_state(origin.url, "steady") == "live"
+        before = stream_status(origin.url, "steady")["publisher"]["bytes_in"]
         wait_for(
-            lambda: _status(origin.url, "steady")["publisher"]["bytes_in"] > before,
+            lambda: stream_status(origin.url, "steady")["publisher"]["bytes_in"] > before,
             10,
             "the real publisher still flowing",
         )

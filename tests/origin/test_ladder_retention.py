@@ -2,39 +2,25 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
 from pathlib import Path
 
 import httpx
 
-from sender_common.ffmpeg import resolve_ffmpeg, resolve_ffprobe
-from sender_common.hls.playlist import parse_master_playlist, parse_media_playlist
-from tests.procs import create_endpoint, publish, rtmp_url, start_origin, stop_publisher, wait_for
+from sender_common.hls.playlist import parse_media_playlist
+from tests import scrape
+from tests.origin.ladder import LADDER, wait_ladder_live
+from tests.procs import create_endpoint, publish, rtmp_url, start_origin, stop_publisher
+from tests.tools import ffprobe
+from tests.waiting import wait_for
 
 
 def test_ladder_gives_a_master_playlist_of_renditions(tmp_path: Path) -> None:
     origin = start_origin(tmp_path / "o")
-    key = create_endpoint(
-        origin.url,
-        "ladder",
-        renditions=[{"name": "src"}, {"name": "low", "height": 90, "video_bitrate_kbps": 100}],
-    )
+    key = create_endpoint(origin.url, "ladder", renditions=LADDER)
     pub = publish(rtmp_url(origin, key))
     base = f"{origin.url}/sender/hls/ladder"
     try:
-
-        def both_renditions() -> bool:
-            for name in ("src", "low"):
-                r = httpx.get(f"{base}/live/{name}.m3u8", timeout=5)
-                if r.status_code != 200 or len(parse_media_playlist(r.text).segments) < 2:
-                    return False
-            return True
-
-        wait_for(both_renditions, 60, "both renditions live")
-        master = parse_master_playlist(httpx.get(f"{base}/live.m3u8", timeout=5).text)
-        assert [v.uri for v in master.variants] == ["live/src.m3u8", "live/low.m3u8"]
-        assert master.variants[1].resolution == "160x90"
+        master = wait_ladder_live(base)
         for v in master.variants:  # CODECS on every variant, from each rendition's init
             assert v.codecs is not None and v.codecs.startswith("avc1.") and "mp4a.40." in v.codecs
         low_text = httpx.get(f"{base}/live/low.m3u8").text
@@ -43,21 +29,8 @@ def test_ladder_gives_a_master_playlist_of_renditions(tmp_path: Path) -> None:
         assert low.segments[0].uri.startswith("../1/low/seg")
         seg = httpx.get(f"{base}/live/{low.segments[0].uri}")
         assert seg.status_code == 200 and seg.content[4:8] == b"moof"
-        probe = subprocess.run(
-            [
-                resolve_ffprobe(resolve_ffmpeg()) or "ffprobe",
-                "-v",
-                "error",
-                "-show_streams",
-                "-of",
-                "json",
-                f"{base}/live/low.m3u8",
-            ],
-            capture_output=True,
-            timeout=30,
-            check=True,
-        )
-        heights = {s.get("height") for s in json.loads(probe.stdout)["streams"]}
+        probe = ffprobe(f"{base}/live/low.m3u8", "-show_streams", timeout=30)
+        heights = {s.get("height") for s in probe["streams"]}
         assert 90 in heights
         gens = httpx.get(f"{origin.url}/api/v1/endpoints/ladder/generations").json()
         assert gens[0]["delivery"] == "ladder" and sorted(gens[0]["renditions"]) == ["low", "src"]
@@ -88,6 +61,6 @@ def test_ended_generations_spool_is_removed_after_retention(tmp_path: Path) -> N
     )
     assert gen_dir.exists()  # kept for the retention period...
     wait_for(lambda: not gen_dir.exists(), 20, "spool removed after retention")
-    metrics = httpx.get(f"{origin.url}/metrics").text
-    assert "sender_origin_generations_cleaned_total 1.0" in metrics
+    metrics = scrape.scrape(origin.url)
+    assert scrape.value(metrics, "sender_origin_generations_cleaned_total") == 1.0
     origin.stop()

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from sender_common.ffmpeg import resolve_ffmpeg, resolve_ffprobe
 from tests.procs import (
     SEGMENT_SECONDS,
     Proc,
@@ -19,9 +18,11 @@ from tests.procs import (
     rtmp_url,
     start_origin,
     stop_publisher,
-    wait_for,
 )
+from tests.tools import ffprobe
+from tests.waiting import wait_for
 
+ORIGIN_ENV = {"SENDER_HLS_PART_SECONDS": "0.4"}
 _PART = re.compile(r'^#EXT-X-PART:DURATION=([\d.]+),URI="([^"]+)"(,INDEPENDENT=YES)?$')
 
 
@@ -42,14 +43,7 @@ def _hint(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def origin(tmp_path_factory: pytest.TempPathFactory) -> Proc:
-    proc = start_origin(tmp_path_factory.mktemp("ll"), env={"SENDER_HLS_PART_SECONDS": "0.4"})
-    yield proc
-    proc.stop()
-
-
-@pytest.fixture(scope="module")
-def stream(origin: Proc) -> str:
+def stream(origin: Proc) -> Iterator[str]:
     key = create_endpoint(origin.url, "ll")
     pub = publish(rtmp_url(origin, key))
     base = f"{origin.url}/sender/hls/ll"
@@ -117,23 +111,10 @@ def test_init_and_segment_decode_with_ffprobe(stream: str, tmp_path: Path) -> No
         + httpx.get(f"{stream}/{seg_uri}").content
     )
     (tmp_path / "x.mp4").write_bytes(body)
-    probe = subprocess.run(
-        [
-            resolve_ffprobe(resolve_ffmpeg()) or "ffprobe",
-            "-v",
-            "error",
-            "-count_frames",
-            "-show_entries",
-            "stream=codec_name,nb_read_frames",
-            "-of",
-            "csv=p=0",
-            str(tmp_path / "x.mp4"),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
+    probe = ffprobe(
+        tmp_path / "x.mp4", "-count_frames", "-show_entries", "stream=codec_name,nb_read_frames"
     )
-    rows = dict(line.split(",")[:2] for line in probe.stdout.split())
+    rows = {s["codec_name"]: s["nb_read_frames"] for s in probe["streams"]}
     # one segment (one GOP of the 15 fps publisher), plus audio
     assert int(rows["h264"]) >= 15 * int(SEGMENT_SECONDS) - 1 and int(rows["aac"]) > 0
 

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import subprocess
 from pathlib import Path
 
 import httpx
-import pytest
 
-from sender_common.ffmpeg import resolve_ffmpeg, resolve_ffprobe
 from sender_common.hls.playlist import parse_media_playlist
+from tests import scrape
 from tests.procs import (
     Proc,
     children_of,
@@ -22,15 +19,11 @@ from tests.procs import (
     rtmp_url,
     start_origin,
     stop_publisher,
-    wait_for,
+    stream_state,
+    stream_status,
 )
-
-
-@pytest.fixture(scope="module")
-def origin(tmp_path_factory: pytest.TempPathFactory) -> Proc:
-    proc = start_origin(tmp_path_factory.mktemp("origin"))
-    yield proc
-    proc.stop()
+from tests.tools import ffprobe
+from tests.waiting import wait_for
 
 
 def live(origin: Proc, slug: str) -> str:
@@ -44,10 +37,6 @@ def segments(origin: Proc, slug: str, n: int = 2) -> list[str]:
         return []
     uris = [s.uri for s in parse_media_playlist(text).segments]
     return uris if len(uris) >= n else []
-
-
-def status(origin: Proc, slug: str) -> dict[str, object]:
-    return httpx.get(f"{origin.url}/api/v1/streams/{slug}", timeout=5).json()
 
 
 def test_publish_becomes_hls_readable_by_ffprobe(origin: Proc) -> None:
@@ -68,29 +57,16 @@ def test_publish_becomes_hls_readable_by_ffprobe(origin: Proc) -> None:
             f"{origin.url}/sender/hls/cam1/{uris[0]}", headers={"Range": "bytes=0-187"}, timeout=5
         )
         assert ranged.status_code == 206 and len(ranged.content) == 188
-        probe = subprocess.run(
-            [
-                resolve_ffprobe(resolve_ffmpeg()) or "ffprobe",
-                "-v",
-                "error",
-                "-show_streams",
-                "-of",
-                "json",
-                f"{origin.url}/sender/hls/cam1/live.m3u8",
-            ],
-            capture_output=True,
-            timeout=30,
-            check=True,
-        )
-        kinds = {s["codec_type"] for s in json.loads(probe.stdout)["streams"]}
+        probe = ffprobe(f"{origin.url}/sender/hls/cam1/live.m3u8", "-show_streams", timeout=30)
+        kinds = {s["codec_type"] for s in probe["streams"]}
         assert kinds == {"video", "audio"}
-        st = status(origin, "cam1")
+        st = stream_status(origin.url, "cam1")
         assert st["state"] == "live" and st["generation"] == 1
-        metrics = httpx.get(f"{origin.url}/metrics", timeout=5).text
-        assert "sender_origin_active_ingests 1.0" in metrics
+        metrics = scrape.scrape(origin.url)
+        assert scrape.value(metrics, "sender_origin_active_ingests") == 1.0
     finally:
         stop_publisher(pub)
-    wait_for(lambda: status(origin, "cam1")["state"] == "waiting_source", 15, "publish end")
+    wait_for(lambda: stream_state(origin.url, "cam1") == "waiting_source", 15, "publish end")
     wait_for(lambda: "#EXT-X-ENDLIST" in live(origin, "cam1"), 10, "ENDLIST")
 
 
@@ -103,15 +79,15 @@ def test_wrong_key_refused_and_never_logged(origin: Proc) -> None:
     finally:
         stop_publisher(pub)
     assert rc != 0
-    assert status(origin, "cam2")["state"] == "waiting_source"
-    metrics = httpx.get(f"{origin.url}/metrics", timeout=5).text
-    assert 'sender_origin_publish_refused_total{reason="unknown_key"}' in metrics
+    assert stream_state(origin.url, "cam2") == "waiting_source"
+    metrics = scrape.scrape(origin.url)
+    assert scrape.value(metrics, "sender_origin_publish_refused_total", reason="unknown_key")
     assert bad not in origin.log()
 
 
 def test_start_is_idempotent_and_works_before_publish(origin: Proc) -> None:
     key = create_endpoint(origin.url, "cam3", auto_start=False)
-    assert status(origin, "cam3")["state"] == "stopped"
+    assert stream_state(origin.url, "cam3") == "stopped"
     refused = publish(rtmp_url(origin, key), duration=5)
     assert refused.wait(20) != 0  # not started, auto_start off: refused
     first = httpx.post(f"{origin.url}/api/v1/streams/cam3/start", timeout=5)
@@ -121,7 +97,7 @@ def test_start_is_idempotent_and_works_before_publish(origin: Proc) -> None:
     assert first.json()["state"] == "waiting_source"
     pub = publish(rtmp_url(origin, key))
     try:
-        wait_for(lambda: status(origin, "cam3")["state"] == "live", 20, "live")
+        wait_for(lambda: stream_state(origin.url, "cam3") == "live", 20, "live")
         again = httpx.post(f"{origin.url}/api/v1/streams/cam3/start", timeout=5)
         assert again.status_code == 200 and again.json()["state"] == "live"
         stopped = httpx.post(f"{origin.url}/api/v1/streams/cam3/stop", timeout=10).json()
@@ -141,9 +117,9 @@ def test_second_publisher_refused_and_two_endpoints_at_once(origin: Proc) -> Non
         wait_for(lambda: segments(origin, "multi-b", 1), 30, "b live")
         dup = publish(rtmp_url(origin, key_a), duration=5)
         assert dup.wait(20) != 0
-        assert status(origin, "multi-a")["state"] == "live"
-        metrics = httpx.get(f"{origin.url}/metrics", timeout=5).text
-        assert 'sender_origin_publish_refused_total{reason="already_live"}' in metrics
+        assert stream_state(origin.url, "multi-a") == "live"
+        metrics = scrape.scrape(origin.url)
+        assert scrape.value(metrics, "sender_origin_publish_refused_total", reason="already_live")
     finally:
         stop_publisher(a)
         stop_publisher(b)
@@ -161,7 +137,7 @@ def test_reconnect_starts_generation_two_and_live_sequence_rises(origin: Proc) -
     wait_for(lambda: "#EXT-X-ENDLIST" in live(origin, "cam4"), 15, "gen 1 end (after the grace)")
     pub = publish(rtmp_url(origin, key))
     try:
-        wait_for(lambda: status(origin, "cam4")["generation"] == 2, 20, "generation 2")
+        wait_for(lambda: stream_status(origin.url, "cam4")["generation"] == 2, 20, "generation 2")
         wait_for(
             lambda: any(u.startswith("2/") for u in segments(origin, "cam4", 1)),
             30,

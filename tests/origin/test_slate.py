@@ -6,8 +6,9 @@ from pathlib import Path
 
 import httpx
 
-from sender_common.hls.playlist import parse_media_playlist
-from tests.procs import create_endpoint, publish, rtmp_url, start_origin, stop_publisher, wait_for
+from sender_common.hls.playlist import MediaPlaylist, parse_media_playlist
+from tests.procs import create_endpoint, publish, rtmp_url, start_origin, stop_publisher
+from tests.waiting import wait_for
 
 
 def test_slate_loops_until_live_then_returns(tmp_path: Path) -> None:
@@ -15,7 +16,7 @@ def test_slate_loops_until_live_then_returns(tmp_path: Path) -> None:
     key = create_endpoint(origin.url, "slated", offline_slate=True)
     url = f"{origin.url}/sender/hls/slated/live.m3u8"
 
-    def playlist():
+    def playlist() -> MediaPlaylist | None:
         r = httpx.get(url, timeout=5)
         return parse_media_playlist(r.text) if r.status_code == 200 else None
 
@@ -31,7 +32,7 @@ def test_slate_loops_until_live_then_returns(tmp_path: Path) -> None:
     pub = publish(rtmp_url(origin, key))
     try:
 
-        def live():
+        def live() -> MediaPlaylist | None:
             p = playlist()
             return p if p and any(s.uri.startswith("1/") for s in p.segments) else None
 
@@ -42,7 +43,7 @@ def test_slate_loops_until_live_then_returns(tmp_path: Path) -> None:
     finally:
         stop_publisher(pub)
 
-    def slate_again():
+    def slate_again() -> MediaPlaylist | None:
         p = playlist()
         if p is None or p.endlist:
             return None

@@ -14,8 +14,10 @@ from pathlib import Path
 import httpx
 
 from sender_common.hls.playlist import parse_media_playlist
+from tests import scrape
 from tests.origin.srt_caller import free_udp_port, hang_up, srt_call
-from tests.procs import Proc, create_endpoint, publish, start_origin, stop_publisher, wait_for
+from tests.procs import Proc, create_endpoint, publish, start_origin, stop_publisher
+from tests.waiting import wait_for
 
 
 def threads(proc: Proc) -> collections.Counter[str]:
@@ -39,10 +41,7 @@ def fds(proc: Proc) -> int:
 
 def publishes(proc: Proc) -> float:
     """Publishes the origin accepted so far (a counter: no window to miss)."""
-    for line in httpx.get(f"{proc.url}/metrics", timeout=5).text.splitlines():
-        if line.startswith("sender_origin_publishes_total "):
-            return float(line.split()[1])
-    return 0.0
+    return scrape.value(scrape.scrape(proc.url), "sender_origin_publishes_total") or 0.0
 
 
 def handshake(kind: int, extra: bytes = b"") -> bytes:
@@ -112,8 +111,8 @@ def test_bad_input_leaves_a_real_publisher_streaming(tmp_path: Path) -> None:
             assert after is not None and not after[2]
             st = httpx.get(f"{origin.url}/api/v1/streams/real", timeout=5).json()
             assert st["state"] == "live" and st["generation"] == 1
-            metrics = httpx.get(f"{origin.url}/metrics", timeout=5).text
-            assert "sender_origin_ffmpeg_restarts_total 0.0" in metrics
+            metrics = scrape.scrape(origin.url)
+            assert scrape.value(metrics, "sender_origin_ffmpeg_restarts_total") == 0.0
 
             wait_for(lambda: srt_threads(origin) == base_srt, 20, "libsrt threads back")
             wait_for(lambda: fds(origin) <= base_fds, 20, "file descriptors back")

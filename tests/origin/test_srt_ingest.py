@@ -6,15 +6,15 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from sender_common.ffmpeg import resolve_ffmpeg, resolve_ffprobe
-from sender_common.hls.playlist import parse_master_playlist, parse_media_playlist
+from sender_common.hls.playlist import parse_media_playlist
+from tests import scrape
+from tests.origin.ladder import LADDER, wait_ladder_live
 from tests.origin.srt_caller import (
     SRT_REJ_BADSECRET,
     SRT_REJ_UNSECURE,
@@ -23,7 +23,17 @@ from tests.origin.srt_caller import (
     peer_latency,
     srt_call,
 )
-from tests.procs import Proc, create_endpoint, publish, start_origin, stop_publisher, wait_for
+from tests.procs import (
+    Proc,
+    create_endpoint,
+    publish,
+    start_origin,
+    stop_publisher,
+    stream_state,
+    stream_status,
+)
+from tests.tools import ffprobe
+from tests.waiting import wait_for
 
 PASSPHRASE = "correct-horse-battery"
 
@@ -53,15 +63,9 @@ def media_sequence_and_count(origin: Proc, slug: str) -> tuple[int, int] | None:
     return (pl.media_sequence, len(pl.segments)) if pl.segments else None
 
 
-def status(origin: Proc, slug: str) -> dict[str, object]:
-    return httpx.get(f"{origin.url}/api/v1/streams/{slug}", timeout=5).json()
-
-
 def refused(origin: Proc, reason: str) -> float:
-    for line in httpx.get(f"{origin.url}/metrics", timeout=5).text.splitlines():
-        if line.startswith(f'sender_origin_publish_refused_total{{reason="{reason}"}}'):
-            return float(line.rsplit(" ", 1)[1])
-    return 0.0
+    text = scrape.scrape(origin.url)
+    return scrape.value(text, "sender_origin_publish_refused_total", reason=reason) or 0.0
 
 
 def test_ffmpeg_publishes_over_srt_and_the_hls_plays(origin: Proc) -> None:
@@ -75,29 +79,16 @@ def test_ffmpeg_publishes_over_srt_and_the_hls_plays(origin: Proc) -> None:
     pub = publish(srt_url(origin, f"publish:live/{key}"))
     try:
         wait_for(lambda: (m := media_sequence_and_count(origin, "srt1")) and m[1] >= 3, 30, "HLS")
-        probe = subprocess.run(
-            [
-                resolve_ffprobe(resolve_ffmpeg()) or "ffprobe",
-                "-v",
-                "error",
-                "-show_streams",
-                "-of",
-                "json",
-                f"{origin.url}/sender/hls/srt1/live.m3u8",
-            ],
-            capture_output=True,
-            timeout=30,
-            check=True,
-        )
-        streams = json.loads(probe.stdout)["streams"]
+        probe = ffprobe(f"{origin.url}/sender/hls/srt1/live.m3u8", "-show_streams", timeout=30)
+        streams = probe["streams"]
         assert {s["codec_type"] for s in streams} == {"video", "audio"}
         assert {s["codec_name"] for s in streams} == {"h264", "aac"}
-        st = status(origin, "srt1")
+        st = stream_status(origin.url, "srt1")
         assert st["state"] == "live"
         assert st["generation"] == 1
     finally:
         stop_publisher(pub)
-    wait_for(lambda: status(origin, "srt1")["state"] == "waiting_source", 15, "publish end")
+    wait_for(lambda: stream_state(origin.url, "srt1") == "waiting_source", 15, "publish end")
     assert key not in origin.log()
 
 
@@ -107,10 +98,10 @@ def test_access_control_syntax_and_the_callers_latency(origin: Proc) -> None:
     try:
         assert call.sock is not None, call.reason
         assert peer_latency(call) == 350  # the origin receives with the caller's latency
-        wait_for(lambda: status(origin, "srt2")["state"] == "live", 10, "publish accepted")
+        wait_for(lambda: stream_state(origin.url, "srt2") == "live", 10, "publish accepted")
     finally:
         hang_up(call)
-    wait_for(lambda: status(origin, "srt2")["state"] == "waiting_source", 15, "publish end")
+    wait_for(lambda: stream_state(origin.url, "srt2") == "waiting_source", 15, "publish end")
     pub = publish(srt_url(origin, f"#!::r=live/{key},m=publish"))
     try:
         wait_for(lambda: media_sequence_and_count(origin, "srt2"), 30, "HLS via #!:: syntax")
@@ -138,10 +129,10 @@ def test_wrong_blocked_and_already_live_keys_refused_at_handshake(origin: Proc) 
     first = srt_call(port, f"publish:live/{key}")
     try:
         assert first.sock is not None
-        wait_for(lambda: status(origin, "srt3")["state"] == "live", 10, "first publisher")
+        wait_for(lambda: stream_state(origin.url, "srt3") == "live", 10, "first publisher")
         assert srt_call(port, f"publish:live/{key}").reason == 1409
         httpx.post(f"{origin.url}/api/v1/streams/srt3/kick?block=true", timeout=10)
-        wait_for(lambda: status(origin, "srt3")["state"] != "live", 10, "kick")
+        wait_for(lambda: stream_state(origin.url, "srt3") != "live", 10, "kick")
         assert srt_call(port, f"publish:live/{key}").reason == 1403
     finally:
         hang_up(first)
@@ -194,7 +185,7 @@ def test_a_killed_ffmpeg_resumes_the_srt_stream_in_the_same_generation(origin: P
     live = f"{origin.url}/sender/hls/srt6/live.m3u8"
     try:
         wait_for(lambda: (m := media_sequence_and_count(origin, "srt6")) and m[1] >= 2, 30, "HLS")
-        old_pid = status(origin, "srt6")["ffmpeg"]["pid"]  # type: ignore[index]
+        old_pid = stream_status(origin.url, "srt6")["ffmpeg"]["pid"]
         os.kill(old_pid, signal.SIGKILL)
 
         def after_restart() -> int:
@@ -203,35 +194,20 @@ def test_a_killed_ffmpeg_resumes_the_srt_stream_in_the_same_generation(origin: P
             return len(pl.segments) - marks[-1] if marks else 0
 
         wait_for(lambda: after_restart() >= 2, 30, "segments from the new ffmpeg")
-        st = status(origin, "srt6")
+        st = stream_status(origin.url, "srt6")
         assert st["state"] == "live"
         assert st["generation"] == 1
-        assert st["ffmpeg"]["restarts"] == 1  # type: ignore[index]
+        assert st["ffmpeg"]["restarts"] == 1
     finally:
         stop_publisher(pub)
 
 
 def test_a_ladder_applies_to_an_srt_publish(origin: Proc) -> None:
-    key = create_endpoint(
-        origin.url,
-        "srt7",
-        renditions=[{"name": "src"}, {"name": "low", "height": 90, "video_bitrate_kbps": 100}],
-    )
+    key = create_endpoint(origin.url, "srt7", renditions=LADDER)
     base = f"{origin.url}/sender/hls/srt7"
     pub = publish(srt_url(origin, f"publish:live/{key}"))
     try:
-
-        def both_renditions() -> bool:
-            for name in ("src", "low"):
-                r = httpx.get(f"{base}/live/{name}.m3u8", timeout=5)
-                if r.status_code != 200 or len(parse_media_playlist(r.text).segments) < 2:
-                    return False
-            return True
-
-        wait_for(both_renditions, 60, "both renditions live")
-        master = parse_master_playlist(httpx.get(f"{base}/live.m3u8", timeout=5).text)
-        assert [v.uri for v in master.variants] == ["live/src.m3u8", "live/low.m3u8"]
-        assert master.variants[1].resolution == "160x90"
+        wait_ladder_live(base)
     finally:
         stop_publisher(pub)
 
@@ -250,11 +226,11 @@ def test_an_srt_reconnect_inside_the_grace_continues_the_generation(tmp_path: Pa
             assert first.wait(30) == 0  # ends cleanly: SRT tells the origin at once
         finally:
             stop_publisher(first)
-        wait_for(lambda: status(origin, "again").get("reconnect_deadline"), 10, "grace")
+        wait_for(lambda: stream_status(origin.url, "again").get("reconnect_deadline"), 10, "grace")
         second = publish(srt_url(origin, f"publish:live/{key}"))
         try:
-            wait_for(lambda: status(origin, "again")["state"] == "live", 20, "back live")
-            assert status(origin, "again")["generation"] == 1
+            wait_for(lambda: stream_state(origin.url, "again") == "live", 20, "back live")
+            assert stream_status(origin.url, "again")["generation"] == 1
             text = wait_for(
                 lambda: (
                     (t := httpx.get(f"{origin.url}/sender/hls/again/live.m3u8").text)

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from sender_common.ffmpeg import resolve_ffmpeg, resolve_ffprobe
+from sender_common.ffmpeg import resolve_ffmpeg
 from sender_origin.ingest.mpegts import TsResume, pmt_pid, video_pid
 from sender_origin.ingest.srt_streamid import BadStreamId, parse_stream_id
+from tests.tools import ffprobe
 
 
 @pytest.mark.parametrize(
@@ -108,21 +109,9 @@ def test_resume_in_real_ffmpeg_output_starts_with_a_keyframe(tmp_path: Path) -> 
     out = TsResume().start(cut)
     assert out is not None
     (tmp_path / "resumed.ts").write_bytes(out)
-    probe_argv = [resolve_ffprobe(ffmpeg) or "ffprobe", "-v", "error", "-select_streams", "v"]
-    probe = subprocess.run(
-        [
-            *probe_argv,
-            "-show_entries",
-            "frame=pict_type",
-            "-of",
-            "csv=p=0",
-            str(tmp_path / "resumed.ts"),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
+    probe = ffprobe(
+        tmp_path / "resumed.ts", "-select_streams", "v", "-show_entries", "frame=pict_type"
     )
-    frames = probe.stdout.split()
+    frames = [f["pict_type"] for f in probe["frames"]]
     assert frames[0] == "I"
     assert len(frames) >= 15

@@ -4,33 +4,24 @@ listens on, so viewers come from the node's own count with the reason."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
+from tests import scrape
 from tests.procs import (
     Proc,
     create_endpoint,
     free_port,
     publish,
     rtmp_url,
-    start_origin,
     stop_publisher,
-    wait_for,
 )
+from tests.waiting import wait_for
 
 SLUG = "events-cam"
-
-
-@pytest.fixture(scope="module")
-def origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proc]:
-    closed = f"http://127.0.0.1:{free_port()}"
-    proc = start_origin(tmp_path_factory.mktemp("events"), env={"SENDER_METRICS_URL": closed})
-    yield proc
-    proc.stop()
+ORIGIN_ENV = {"SENDER_METRICS_URL": f"http://127.0.0.1:{free_port()}"}  # nothing listens
 
 
 def get(origin: Proc, path: str) -> Any:
@@ -66,8 +57,8 @@ def test_events_bitrate_and_kick(origin: Proc, tmp_path: Path) -> None:
         assert accepted["kind"] == "publish_accepted"
         assert accepted["generation"] == 1
         assert accepted["detail"].startswith("from 127.0.0.1:")
-        metrics = httpx.get(f"{origin.url}/metrics", timeout=5).text
-        assert f'sender_origin_ingest_bytes_total{{endpoint="{SLUG}"}}' in metrics
+        metrics = scrape.scrape(origin.url)
+        assert scrape.value(metrics, "sender_origin_ingest_bytes_total", endpoint=SLUG) is not None
         r = httpx.post(f"{origin.url}/api/v1/streams/{SLUG}/kick?block=true", timeout=10)
         assert r.status_code == 200
         wait_for(lambda: kinds(origin)[0] == "generation_ended", 15, "the generation to end")

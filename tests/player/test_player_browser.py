@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,22 +15,16 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from playwright.sync_api import Browser
 
+from tests import scrape
 from tests.cli.stack import SenderUp, live_segments, start_sender_up
-from tests.procs import create_endpoint, wait_for
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+from tests.player.playing import current_time, playback_advances
+from tests.procs import create_endpoint
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 EVENTS_PATH = "/sender/api/v1/events"
 GAUGES = ("sender_viewers_active", "sender_origin_active_viewers")
@@ -50,10 +43,6 @@ class Session:
     advanced: float = 0.0
 
 
-def current_time(page: Any) -> float:
-    return float(page.evaluate("window.senderPlayer?.video.currentTime ?? 0"))
-
-
 def badge_text(page: Any) -> str:
     return str(
         page.evaluate("document.querySelector('.sender-live:not([hidden])')?.textContent ?? ''")
@@ -61,23 +50,19 @@ def badge_text(page: Any) -> str:
 
 
 @pytest.fixture(scope="module")
-def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+def session(
+    chromium_browser: Browser, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Session]:
     up = start_sender_up(tmp_path_factory.mktemp("player"))
     try:
         wait_for(lambda: len(live_segments(up.origin)) >= 2, 30, "origin segments")
-        with sync_api.sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            try:
-                page = browser.new_page(viewport={"width": 960, "height": 600})
-                s = Session(up, page, browser)
-                page.on("request", lambda req: s.requests.append(req))
-                page.on("pageerror", lambda exc: s.page_errors.append(str(exc)))
-                page.goto(f"{up.origin}/sender/player/demo", wait_until="domcontentloaded")
-                yield s
-            finally:
-                browser.close()
+        page = chromium_browser.new_page(viewport={"width": 960, "height": 600})
+        s = Session(up, page, chromium_browser)
+        page.on("request", lambda req: s.requests.append(req))
+        page.on("pageerror", lambda exc: s.page_errors.append(str(exc)))
+        page.goto(f"{up.origin}/sender/player/demo", wait_until="domcontentloaded")
+        yield s
+        page.close()
     finally:
         up.interrupt()
         up.kill()
@@ -88,8 +73,7 @@ def played(session: Session) -> Session:
     """Playback has advanced by several seconds (the other tests look at what happened)."""
     page = session.page
     page.wait_for_function(LIVE_STATE, timeout=20_000)
-    start = wait_for(lambda: current_time(page) > 0 and current_time(page), 20, "playback start")
-    wait_for(lambda: current_time(page) >= start + ADVANCE_SECONDS, 20, "playback advancing")
+    start = playback_advances(page, ADVANCE_SECONDS, "playback")
     session.advanced = current_time(page) - start
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "player.png"))
@@ -144,38 +128,35 @@ def test_heartbeats_are_posted(played: Session) -> None:
 
 def _gauge(text: str) -> float | None:
     """The demo's active-viewer value, if one of the known gauges is exported."""
-    for line in text.splitlines():
-        if line.startswith(GAUGES) and 'endpoint="demo"' in line:
-            return float(line.rsplit(" ", 1)[1])
-    return None
+    found = (scrape.value(text, name, endpoint="demo") for name in GAUGES)
+    return next((v for v in found if v is not None), None)
 
 
 def test_counted_as_one_viewer(played: Session) -> None:
-    urls = [f"{played.up.origin}/metrics", f"{played.up.metrics}/metrics"]
+    bases = [played.up.origin, played.up.metrics]
+    values: list[float] = []
 
-    def read() -> list[float]:
-        values = []
-        for url in urls:
+    def counted_once() -> bool:
+        values.clear()
+        for base in bases:
             try:
-                r = httpx.get(url, timeout=5)
-            except httpx.TransportError:
+                value = _gauge(scrape.scrape(base))
+            except httpx.HTTPError:
                 continue
-            value = _gauge(r.text) if r.status_code == 200 else None
             if value is not None:
                 values.append(value)
-        return values
+        return bool(values) and all(v == 1 for v in values)
 
-    deadline = time.monotonic() + 15  # batches and reports run every couple of seconds
-    values = read()
-    while time.monotonic() < deadline and (not values or any(v != 1 for v in values)):
-        time.sleep(0.5)
-        values = read()
-    if not values:
-        exported = [u for u in urls if any(n in httpx.get(u, timeout=5).text for n in GAUGES)]
+    try:  # batches and reports run every couple of seconds
+        wait_for(counted_once, 15, "the demo counted as one viewer", interval=0.5)
+    except AssertionError:
+        if values:
+            raise AssertionError(f"active viewers of demo: {values}, expected 1 each") from None
+        exported = [b for b in bases if any(scrape.declares(scrape.scrape(b), n) for n in GAUGES)]
         raise AssertionError(
             f"no active-viewers sample for demo ({' or '.join(GAUGES)}); "
             f"gauge family exported at: {exported or 'nowhere'}"
-        )
+        ) from None
     assert values and all(v == 1 for v in values), values
 
 
@@ -188,8 +169,7 @@ def test_edge_player_plays(session: Session, played: Session) -> None:
     try:
         page.goto(f"{up.edge}/sender/player/demo", wait_until="domcontentloaded")
         page.wait_for_function(LIVE_STATE, timeout=20_000)
-        start = wait_for(lambda: current_time(page) > 0 and current_time(page), 20, "edge playback")
-        wait_for(lambda: current_time(page) >= start + 2, 20, "edge playback advancing")
+        playback_advances(page, 2, "edge playback")
         assert page.evaluate("window.senderPlayer.error") is None
         assert page.evaluate("window.senderPlayer.lowLatency") is True
     finally:

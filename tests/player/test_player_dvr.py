@@ -5,18 +5,17 @@ low-latency live playlist near the live edge; an endpoint without DVR offers no 
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from playwright.sync_api import Browser
 
 from sender_common.ffmpeg import resolve_ffmpeg
 from tests import procs
-from tests.player.test_player_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+from tests.player.test_player_browser import ARTIFACTS
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -41,13 +40,7 @@ def burst_publisher(url: str) -> subprocess.Popen[bytes]:
     argv += ["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency"]
     argv += ["-pix_fmt", "yuv420p", "-g", "15", "-keyint_min", "15", "-b:v", "300k"]
     argv += ["-c:a", "aac", "-b:a", "64k", "-f", "flv", url]
-    return subprocess.Popen(
-        argv,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
+    return procs.start_publisher(argv)
 
 
 def dvr_seconds(origin: str) -> float:
@@ -66,37 +59,16 @@ def js_number(page: Any, expr: str) -> float:
     return float(page.evaluate(expr))
 
 
-@pytest.fixture(scope="module")
-def origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[procs.Proc]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    proc = procs.start_origin(tmp_path_factory.mktemp("dvr-player"))
-    try:
-        yield proc
-    finally:
-        proc.stop()
-
-
-@pytest.fixture(scope="module")
-def browser(origin: procs.Proc) -> Iterator[Any]:
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
-def test_rewind_60_seconds_then_go_live(origin: procs.Proc, browser: Any) -> None:
+def test_rewind_60_seconds_then_go_live(chromium_browser: Browser, origin: procs.Proc) -> None:
     key = procs.create_endpoint(origin.url, SLUG, dvr_window_seconds=600)
     pub = burst_publisher(procs.rtmp_url(origin, key))
     try:
-        procs.wait_for(lambda: dvr_seconds(origin.url) >= 75, 40, "75 s of media in the DVR")
+        wait_for(lambda: dvr_seconds(origin.url) >= 75, 40, "75 s of media in the DVR")
         meta = httpx.get(f"{origin.url}/api/v1/playback/{SLUG}", timeout=5).json()
         assert meta["dvr_url"] == f"/sender/hls/{SLUG}/dvr.m3u8"
         assert meta["dvr_window_seconds"] == 600
 
-        page = browser.new_page()
+        page = chromium_browser.new_page()
         requests: list[str] = []
         errors: list[str] = []
         page.on("request", lambda req: requests.append(req.url))
@@ -122,7 +94,7 @@ def test_rewind_60_seconds_then_go_live(origin: procs.Proc, browser: Any) -> Non
         behind = js_number(page, f"{end} - window.senderPlayer.video.currentTime")
         assert REWIND - 5 <= behind <= REWIND + 5, behind
         start = js_number(page, "window.senderPlayer.video.currentTime")
-        procs.wait_for(
+        wait_for(
             lambda: js_number(page, "window.senderPlayer.video.currentTime") >= start + 3,
             20,
             "DVR playback advancing",
@@ -142,7 +114,7 @@ def test_rewind_60_seconds_then_go_live(origin: procs.Proc, browser: Any) -> Non
             " && window.senderPlayer.latency > 0",
             timeout=20_000,
         )
-        procs.wait_for(
+        wait_for(
             lambda: 0 < js_number(page, "window.senderPlayer.latency") < 5, 20, "latency < 5 s"
         )
         assert page.locator(".sender-golive").is_hidden()
@@ -158,17 +130,17 @@ def test_rewind_60_seconds_then_go_live(origin: procs.Proc, browser: Any) -> Non
         procs.stop_publisher(pub)
 
 
-def test_no_rewind_without_dvr(origin: procs.Proc, browser: Any) -> None:
+def test_no_rewind_without_dvr(chromium_browser: Browser, origin: procs.Proc) -> None:
     slug = "nodvr"
     key = procs.create_endpoint(origin.url, slug, dvr_window_seconds=0)
     pub = procs.publish(procs.rtmp_url(origin, key))
     try:
         meta_url = f"{origin.url}/api/v1/playback/{slug}"
-        procs.wait_for(lambda: httpx.get(meta_url, timeout=5).json()["state"] == "live", 20, "live")
+        wait_for(lambda: httpx.get(meta_url, timeout=5).json()["state"] == "live", 20, "live")
         meta = httpx.get(meta_url, timeout=5).json()
         assert meta["dvr_url"] is None
         assert meta["dvr_window_seconds"] is None
-        page = browser.new_page()
+        page = chromium_browser.new_page()
         page.goto(f"{origin.url}/sender/player/{slug}", wait_until="domcontentloaded")
         page.wait_for_function(
             "window.senderPlayer?.state === 'live' && window.senderPlayer.video.currentTime > 0",

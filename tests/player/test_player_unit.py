@@ -3,19 +3,18 @@ bundle): the vsid rules and the hls.js request hook, including LL-HLS blocking-r
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.tools import require_tool
+
 PLAYER = Path(__file__).resolve().parents[2] / "player"
 
 
 def test_npm_test_passes() -> None:
-    npm = shutil.which("npm")
-    if npm is None:
-        pytest.skip("npm is not installed")
+    npm = require_tool("npm", "apt-get install npm")
     if not (PLAYER / "node_modules" / "esbuild").is_dir():
         pytest.skip("player/node_modules missing: run `make player`")
     run = subprocess.run(

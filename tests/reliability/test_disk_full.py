@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests import scrape
 from tests.procs import (
     Proc,
     children_of,
@@ -23,8 +24,8 @@ from tests.procs import (
     rtmp_url,
     start_origin,
     stop_publisher,
-    wait_for,
 )
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 SLUG = "full"
@@ -71,10 +72,9 @@ def _segments(spool: Path) -> set[str]:
 
 
 def _metric(origin: Proc, name: str) -> float:
-    for line in httpx.get(f"{origin.url}/metrics", timeout=5).text.splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[1])
-    raise KeyError(name)
+    found = scrape.value(scrape.scrape(origin.url), name)
+    assert found is not None, f"{name} missing from the origin's /metrics"
+    return found
 
 
 def test_full_spool_is_reported_and_recovers(small_spool: Path) -> None:

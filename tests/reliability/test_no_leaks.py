@@ -15,15 +15,12 @@ from tests.procs import (
     rtmp_url,
     start_origin,
     stop_publisher,
-    wait_for,
+    stream_status,
 )
+from tests.waiting import wait_for
 
 CYCLES = 5
 FD_MARGIN = 8  # log rotation, sqlite journal, a keep-alive socket: a few, not one per cycle
-
-
-def _status(origin: Proc, slug: str) -> dict:
-    return httpx.get(f"{origin.url}/api/v1/streams/{slug}", timeout=5).json()
 
 
 def _open_fds(pid: int) -> int:
@@ -31,7 +28,7 @@ def _open_fds(pid: int) -> int:
 
 
 def _idle(origin: Proc, slug: str) -> bool:
-    st = _status(origin, slug)
+    st = stream_status(origin.url, slug)
     return (
         st["state"] == "waiting_source" and st["publisher"] is None and not children_of(origin.pid)
     )
@@ -43,7 +40,7 @@ def _one_cycle(origin: Proc, slug: str, key: str, generation: int) -> None:
     try:
         st = wait_for(
             lambda: (
-                (s := _status(origin, slug))["state"] == "live"
+                (s := stream_status(origin.url, slug))["state"] == "live"
                 and s["generation"] == generation
                 and s["ffmpeg"]["pid"]
                 and s

@@ -8,23 +8,15 @@ import httpx
 import pytest
 
 from tests.edge.helpers import (
+    follow_live,
     sequences,
     session,
     start_edge,
     start_live_endpoint,
-    start_session,
     wait_state,
 )
-from tests.procs import (
-    Proc,
-    pid_alive,
-    publish,
-    rtmp_url,
-    start_origin,
-    start_role,
-    stop_publisher,
-    wait_for,
-)
+from tests.procs import Proc, pid_alive, publish, rtmp_url, start_origin, start_role, stop_publisher
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -49,8 +41,7 @@ def test_edge_serves_its_window_then_follows_the_restarted_origin(tmp_path: Path
     pub = start_live_endpoint(origin, slug)
     edge = start_edge(tmp_path / "edge", origin.url)
     try:
-        start_session(edge, slug)
-        wait_state(edge, slug, "live", 30)
+        follow_live(edge, slug, 30)
         ffmpeg_pid = httpx.get(f"{origin.url}/api/v1/streams/{slug}", timeout=5).json()["ffmpeg"][
             "pid"
         ]

@@ -20,7 +20,9 @@ from sender_metrics.main import create_app as create_metrics
 from sender_metrics.settings import MetricsSettings
 from sender_origin.main import create_app as create_origin
 from sender_origin.settings import OriginSettings
-from tests.procs import free_port, signal_and_wait, start_role, wait_for
+from tests import scrape
+from tests.procs import free_port, signal_and_wait, start_role
+from tests.waiting import wait_for
 
 TOKEN = "s3cret-token-value"
 
@@ -110,6 +112,6 @@ def test_wrong_token_is_401_counted_never_logged(
         if role != "metrics":
             assert client.get("/sender/hls/nope/live.m3u8").status_code == 404
             assert client.get("/sender/player/nope").status_code != 401
-        scrape = client.get("/metrics").text
-        assert f"sender_{role}_auth_failures_total 2.0" in scrape
+        metrics = client.get("/metrics").text
+        assert scrape.value(metrics, f"sender_{role}_auth_failures_total") == 2.0
     assert TOKEN not in caplog.text

@@ -2,33 +2,23 @@
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
 
 from sender_common.player import console_router, default_dist_dir
-
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-    from fastapi.testclient import TestClient
+from tests.sender_common.bare_apps import TestClient, built_dist, router_client
 
 
 def _client(dist: Path) -> TestClient:
-    app = FastAPI()
-    app.include_router(console_router(dist))
-    return TestClient(app)
+    return router_client(console_router(dist))
 
 
 @pytest.fixture
 def dist(tmp_path: Path) -> Path:
-    d = tmp_path / "dist"
-    d.mkdir()
-    (d / "console.js").write_text("window.consoleLoaded = true;\n")
-    (d / "console.css").write_text("body { color: #fff; }\n")
-    (tmp_path / "secret.txt").write_text("outside dist\n")
-    return d
+    return built_dist(
+        tmp_path, "console", "window.consoleLoaded = true;\n", "body { color: #fff; }\n"
+    )
 
 
 def test_page_is_a_static_shell_with_a_strict_policy(dist: Path) -> None:

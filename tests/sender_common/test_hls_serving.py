@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 
 from sender_common.hls.parts import PartStore
 from sender_common.hls.serving import HlsApp
 from sender_common.hls.spoolcache import CachedFile, SpoolCache
+from tests.sender_common.bare_apps import TestClient, assert_json_refusal
 
 
 @pytest.fixture
@@ -89,10 +89,7 @@ def test_ranges(client: TestClient, header: str, status: int, body: bytes) -> No
     ],
 )
 def test_nothing_escapes_the_spool(client: TestClient, path: str) -> None:
-    r = client.get(path)
-    assert r.status_code in (400, 404)
-    assert r.headers["content-type"] == "application/json"
-    assert b"secret" not in r.content
+    assert_json_refusal(client.get(path), (400, 404), "secret")
 
 
 def test_other_methods_refused(client: TestClient) -> None:

@@ -20,7 +20,7 @@ from sender_common import media_sessions
 from sender_common.database import create_db_engine, init_schema
 from sender_common.models import MediaSession, SessionMode
 from sender_common.settings import CommonSettings
-from tests.procs import wait_for
+from tests.waiting import wait_for
 
 SLUG = "cam"
 WRITERS = 8

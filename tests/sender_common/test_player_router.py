@@ -2,40 +2,32 @@
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
 
 from sender_common.player import player_router
-
-with warnings.catch_warnings():
-    # Starlette warns when its test client runs on `httpx` rather than `httpx2`;
-    # the suite turns warnings into errors, and either client works here.
-    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-    from fastapi.testclient import TestClient
+from tests.sender_common.bare_apps import (
+    TestClient,
+    assert_json_refusal,
+    built_dist,
+    router_client,
+)
 
 
 def _client(dist_dir: Path) -> TestClient:
-    app = FastAPI()
-    app.include_router(player_router(dist_dir))
-    return TestClient(app)
+    return router_client(player_router(dist_dir))
 
 
 @pytest.fixture
-def built_dist(tmp_path: Path) -> Path:
-    dist = tmp_path / "dist"
-    dist.mkdir()
-    (dist / "player.js").write_text("window.senderPlayerLoaded = true;\n")
-    (dist / "player.css").write_text(".video-js { color: #fff; }\n")
-    (tmp_path / "secret.txt").write_text("outside dist\n")
-    return dist
+def dist(tmp_path: Path) -> Path:
+    js, css = "window.senderPlayerLoaded = true;\n", ".video-js { color: #fff; }\n"
+    return built_dist(tmp_path, "player", js, css)
 
 
 @pytest.fixture
-def client(built_dist: Path) -> TestClient:
-    return _client(built_dist)
+def client(dist: Path) -> TestClient:
+    return _client(dist)
 
 
 def test_page_renders_for_valid_slug(client: TestClient) -> None:
@@ -100,11 +92,7 @@ def test_assets_served_with_types_and_cache(client: TestClient) -> None:
     ],
 )
 def test_unknown_assets_and_traversal_are_404_json(client: TestClient, path: str) -> None:
-    resp = client.get(path)
-    assert resp.status_code == 404
-    assert resp.headers["content-type"].startswith("application/json")
-    assert "detail" in resp.json()
-    assert "outside dist" not in resp.text
+    assert_json_refusal(client.get(path), (404,), "outside dist")
 
 
 def test_not_built_page_explains_and_assets_404(tmp_path: Path) -> None:

@@ -12,7 +12,9 @@ from sender_common.hls.playlist import (
 )
 
 
-def media(first: int, n: int, *, gen: str = "", endlist: bool = False, disc0: bool = False):
+def media(
+    first: int, n: int, *, gen: str = "", endlist: bool = False, disc0: bool = False
+) -> MediaPlaylist:
     segs = [Segment(f"{gen}seg_{first + i:05d}.ts", 2.0, disc0 and i == 0) for i in range(n)]
     return MediaPlaylist(target_duration=2, media_sequence=first, segments=segs, endlist=endlist)
 

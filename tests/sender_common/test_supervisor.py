@@ -9,13 +9,7 @@ from pathlib import Path
 
 from sender_common.process import ProcessState, SupervisedProcess
 from tests.procs import pid_alive
-
-
-async def until(predicate, timeout: float = 10) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.02)
+from tests.waiting import wait_for_async
 
 
 async def test_crash_restarts_with_backoff(tmp_path: Path) -> None:
@@ -48,14 +42,16 @@ async def test_stop_leaves_no_process_even_if_sigterm_ignored(tmp_path: Path) ->
     )
     proc = SupervisedProcess("stubborn", lambda: [sys.executable, "-c", script], stop_timeout=0.5)
     proc.start()
-    await until(lambda: "ready" in proc.tail())
+    await wait_for_async(lambda: "ready" in proc.tail(), 10, "the child to print ready")
     pid = proc.pid
     assert pid is not None
     group = [p for p in os.listdir("/proc") if p.isdigit() and _pgid(int(p)) == pid]
     assert len(group) >= 2
     await proc.stop()
     assert proc.state == ProcessState.stopped
-    await until(lambda: not any(pid_alive(int(p)) for p in group))
+    await wait_for_async(
+        lambda: not any(pid_alive(int(p)) for p in group), 10, "the whole process group to exit"
+    )
 
 
 async def test_clean_exit_is_not_restarted() -> None:

@@ -44,11 +44,8 @@ def client(app: FastAPI, ip: str) -> TestClient:
     return TestClient(app, client=(ip, 1234))
 
 
-def sample(registry: CollectorRegistry, line_start: str) -> float | None:
-    for line in generate_latest(registry).decode().splitlines():
-        if line.startswith(line_start + " "):
-            return float(line.split()[-1])
-    return None
+def sample(registry: CollectorRegistry, name: str, **labels: str) -> float | None:
+    return registry.get_sample_value(name, labels)
 
 
 def event(kind: str = "heartbeat", vsid: str = "vsid-aaaaaaaa", **kw: object) -> dict[str, object]:
@@ -65,12 +62,12 @@ def test_playlists_make_viewers_segments_count_traffic(tmp_path: Path) -> None:
     assert b.get(PLAYLIST).status_code == 200  # a plain client: counted by address
     assert b.get("/sender/hls/ep/1/src/missing.ts").status_code == 404
     assert viewers.active("ep") == 2
-    assert sample(registry, 'sender_edge_active_viewers{endpoint="ep"}') == 2
-    assert sample(registry, 'sender_edge_hls_requests_total{endpoint="ep",kind="playlist"}') == 4
-    assert sample(registry, 'sender_edge_hls_requests_total{endpoint="ep",kind="segment"}') == 1
-    assert sample(registry, 'sender_edge_hls_requests_total{endpoint="ep",kind="error"}') == 1
-    assert sample(registry, 'sender_edge_viewer_sessions_started_total{endpoint="ep"}') == 2
-    assert sample(registry, 'sender_edge_hls_bytes_total{endpoint="ep"}') is not None
+    assert sample(registry, "sender_edge_active_viewers", endpoint="ep") == 2
+    assert sample(registry, "sender_edge_hls_requests_total", endpoint="ep", kind="playlist") == 4
+    assert sample(registry, "sender_edge_hls_requests_total", endpoint="ep", kind="segment") == 1
+    assert sample(registry, "sender_edge_hls_requests_total", endpoint="ep", kind="error") == 1
+    assert sample(registry, "sender_edge_viewer_sessions_started_total", endpoint="ep") == 2
+    assert sample(registry, "sender_edge_hls_bytes_total", endpoint="ep") is not None
     text = generate_latest(registry).decode()
     assert "vsid-aaaaaaaa" not in text and "203.0.113" not in text
 
@@ -106,7 +103,7 @@ def test_events_keep_sessions_and_end_them(tmp_path: Path) -> None:
     assert (r.status_code, r.json()) == (202, {"accepted": True})
     assert c.post("/sender/api/v1/events", json=event()).status_code == 202
     assert viewers.active("ep") == 1
-    assert sample(registry, 'sender_edge_heartbeats_total{endpoint="ep"}') == 1
+    assert sample(registry, "sender_edge_heartbeats_total", endpoint="ep") == 1
     assert c.post("/sender/api/v1/events", json=event("error", detail="boom")).status_code == 202
     assert c.post("/sender/api/v1/events", json=event("ended")).status_code == 202
     assert viewers.active("ep") == 0
@@ -158,8 +155,8 @@ def test_endpoint_labels_capped(tmp_path: Path) -> None:
     for ep in ("ep1", "ep2", "ep3", "ep4"):
         c.post("/sender/api/v1/events", json=event(endpoint=ep))
     assert viewers.active("ep3") == 1
-    assert sample(registry, 'sender_edge_active_viewers{endpoint="other"}') == 2
-    assert sample(registry, 'sender_edge_active_viewers{endpoint="ep3"}') is None
+    assert sample(registry, "sender_edge_active_viewers", endpoint="other") == 2
+    assert sample(registry, "sender_edge_active_viewers", endpoint="ep3") is None
 
 
 def test_children_standalone_vs_reporting(tmp_path: Path) -> None:
@@ -193,11 +190,13 @@ def test_gauge_falls_to_zero_after_the_idle_timeout(tmp_path: Path) -> None:
     install_error_handlers(app)  # one error model, as every role installs it
     app.mount("/sender/hls", HlsApp(SpoolCache(spool), observer=viewers.observe))
     client(app, "203.0.113.9").get(PLAYLIST, params={"vsid": "vsid-zzzzzzzz"})
-    gauge = 'sender_origin_active_viewers{endpoint="ep"}'
-    assert sample(registry, gauge) == 1
+    gauge = "sender_origin_active_viewers"
+    assert sample(registry, gauge, endpoint="ep") == 1
     now[0] += 6  # the stream ended: no more reloads, and the idle timeout passes
     viewers.tracker.sweep()
-    assert sample(registry, gauge) == 0  # present and zero, neither stuck nor vanished
+    assert (
+        sample(registry, gauge, endpoint="ep") == 0
+    )  # present and zero, neither stuck nor vanished
 
 
 def test_one_address_cannot_mint_unlimited_viewers(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ import json
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -35,7 +36,9 @@ from sender_common.viewers.lanes import (
     lane_for,
 )
 from sender_common.viewers.tracker import vsid_key
+from tests import scrape
 from tests.procs import Proc, free_port, start_role
+from tests.waiting import wait_for_async
 
 
 def test_every_resource_has_a_lane_and_new_ones_are_bulk() -> None:
@@ -83,10 +86,7 @@ async def receiver() -> AsyncIterator[tuple[SlowReceiver, str]]:
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
     task = asyncio.create_task(server.serve())
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "receiver did not start"
-        await asyncio.sleep(0.01)
+    await wait_for_async(lambda: server.started, 10, "the receiver to start", interval=0.01)
     yield recv, f"http://127.0.0.1:{port}"
     server.should_exit = True
     await task
@@ -101,15 +101,13 @@ async def test_control_arrives_within_deadline_behind_bulk_backlog(
         async with run_children(lanes.children()):
             for _ in range(500):
                 lanes.submit(Envelope("viewer_batches", "/r/bulk", b"x" * 10_000))
-            deadline = time.monotonic() + 10
-            while recv.bulk == 0:  # the bulk sender is now stuck on the slow receiver
-                assert time.monotonic() < deadline
-                await asyncio.sleep(0.01)
+            # the bulk sender is now stuck on the slow receiver
+            await wait_for_async(lambda: recv.bulk, 10, "a bulk request", interval=0.01)
             sent_at = time.monotonic()
             assert lanes.submit(Envelope("endpoints", "/r/control", b"{}")) is Lane.control
-            while "control" not in recv.arrived:
-                assert time.monotonic() - sent_at < 1.0, "control waited behind bulk"
-                await asyncio.sleep(0.01)
+            await wait_for_async(
+                lambda: "control" in recv.arrived, 1.0, "control behind bulk", interval=0.01
+            )
             assert recv.arrived["control"] - sent_at < 0.5
             assert lanes.pending(Lane.bulk) > 400  # the backlog is still there
             assert lanes.pending(Lane.control) == 0
@@ -130,10 +128,9 @@ async def test_rejected_messages_are_dropped_and_counted() -> None:
         async with run_children(lanes.children()):
             lanes.submit(Envelope("history", "/bad", b"{}"))
             lanes.submit(Envelope("history", "/good", b"{}"))
-            deadline = time.monotonic() + 5
-            while lanes.pending(Lane.bulk):
-                assert time.monotonic() < deadline
-                await asyncio.sleep(0.01)
+            await wait_for_async(
+                lambda: not lanes.pending(Lane.bulk), 5, "the bulk lane to drain", interval=0.01
+            )
     assert calls == ["/bad", "/good"] and drops == [(Lane.bulk, 1)]
     assert lanes.sent[Lane.bulk] == 1
 
@@ -212,14 +209,14 @@ def metrics_role(tmp_path: Path) -> Iterator[Proc]:
 
 
 def reporting_viewers(
-    tmp_path: Path, url: str, transport: httpx.AsyncBaseTransport, **config: float
+    tmp_path: Path, url: str, transport: httpx.AsyncBaseTransport, **config: Any
 ) -> Viewers:
     return Viewers(
         CommonSettings(
             data_dir=tmp_path,
             metrics_url=url,
             metrics_ingest_token=TOKEN,
-            **config,  # type: ignore[arg-type]
+            **config,
         ),
         "origin",
         CollectorRegistry(),
@@ -252,16 +249,15 @@ async def test_stream_state_reaches_metrics_behind_a_stuck_bulk_backlog(
         for i in range(5000):
             viewers.tracker.touch("x", vsid_key(f"viewer-{i:05d}"))
         viewers.reporter.tick()  # 500 batches queued on the bulk lane
-        deadline = time.monotonic() + 10
-        while transport.bulk == 0:  # the bulk sender is now stuck on its first batch
-            assert time.monotonic() < deadline
-            await asyncio.sleep(0.01)
+        # the bulk sender is now stuck on its first batch
+        await wait_for_async(lambda: transport.bulk, 10, "a bulk batch", interval=0.01)
 
-        sent_at = time.monotonic()
+        async def live_at_metrics() -> bool:
+            text = (await probe.get("/metrics")).text
+            return scrape.value(text, "sender_stream_live", endpoint="x") == 1.0
+
         viewers.send_control("stream_state", stream_state("x", SessionState.live))
-        while 'sender_stream_live{endpoint="x"} 1.0' not in (await probe.get("/metrics")).text:
-            assert time.monotonic() - sent_at < 3.0, "control waited behind bulk"
-            await asyncio.sleep(0.02)
+        await wait_for_async(live_at_metrics, 3.0, "control behind bulk at the metrics role")
         assert viewers.lanes.pending(Lane.bulk) >= 499  # the backlog is still there
         assert viewers.lanes.pending(Lane.control) == 0 and transport.bulk == 1
         transport.release.set()
@@ -272,7 +268,7 @@ class Recorder:
 
     def __init__(self, status: int = 202) -> None:
         self.status = status
-        self.received: list[tuple[str, dict[str, object]]] = []
+        self.received: list[tuple[str, dict[str, Any]]] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         if self.status < 300:
@@ -281,10 +277,10 @@ class Recorder:
 
     def viewers(self) -> list[str]:
         return [
-            str(v["vsid_or_ip_hash"])  # type: ignore[index]
+            str(v["vsid_or_ip_hash"])
             for path, body in self.received
             if path == INGEST_PATH
-            for v in body["viewers"]  # type: ignore[attr-defined]
+            for v in body["viewers"]
         ]
 
 
@@ -294,10 +290,9 @@ async def test_final_batch_delivered_on_shutdown(tmp_path: Path) -> None:
         tmp_path, "http://metrics", httpx.MockTransport(recorder), viewer_report_seconds=3600
     )
     async with run_children(viewers.children()):
-        deadline = time.monotonic() + 5
-        while viewers.report.runs < 1:  # the regular tick ran (with nothing to send)
-            assert time.monotonic() < deadline
-            await asyncio.sleep(0.01)
+        await wait_for_async(  # the regular tick ran (with nothing to send)
+            lambda: viewers.report.runs >= 1, 5, "a regular report tick", interval=0.01
+        )
         viewers.tracker.touch("ep", vsid_key("viewer-late"))  # after the last regular tick
         viewers.send_control("stream_state", stream_state("ep", SessionState.stopped))
     assert recorder.viewers() == [vsid_key("viewer-late")]

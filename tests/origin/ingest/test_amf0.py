@@ -6,11 +6,16 @@ import struct
 
 import pytest
 
-from sender_origin.ingest.amf0 import AmfError, decode_all, encode
+from sender_origin.ingest.amf0 import AmfError, AmfValue, decode_all, encode
 
 
 def test_round_trip_of_a_connect_command() -> None:
-    obj = {"app": "live", "tcUrl": "rtmp://127.0.0.1/live", "fpad": False, "audioCodecs": 3191.0}
+    obj: dict[str, AmfValue] = {
+        "app": "live",
+        "tcUrl": "rtmp://127.0.0.1/live",
+        "fpad": False,
+        "audioCodecs": 3191.0,
+    }
     data = encode("connect", 1, obj, None, [1.5, "x"])
     assert decode_all(data) == ["connect", 1.0, obj, None, [1.5, "x"]]
 

@@ -13,17 +13,12 @@ import httpx
 import pytest
 
 from sender_common.ffmpeg import resolve_ffmpeg
-from tests.procs import Proc, create_endpoint, start_origin, wait_for
+from tests.procs import Proc, create_endpoint
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow
+ORIGIN_ENV = {"SENDER_LOG_LEVEL": "DEBUG"}
 WRONG_KEY = "sk_NotAKeyButSecretLooking0123456789abcdefXYZ"
-
-
-@pytest.fixture(scope="module")
-def origin(tmp_path_factory: pytest.TempPathFactory) -> Proc:
-    proc = start_origin(tmp_path_factory.mktemp("origin"), env={"SENDER_LOG_LEVEL": "DEBUG"})
-    yield proc
-    proc.stop()
 
 
 def attempt(origin: Proc, url: str, *options: str) -> int:

@@ -8,20 +8,22 @@ muxer skipped cuts, and the playlist showed 4 s segments with TARGETDURATION 4.
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from sender_common.hls.playlist import parse_media_playlist
 from tests.origin.ingest.media import still_argv
-from tests.procs import Proc, create_endpoint, rtmp_url, start_origin, stop_publisher, wait_for
+from tests.procs import Proc, create_endpoint, rtmp_url, start_origin, stop_publisher, stream_status
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 FRAME = 1 / 30
 
 
 @pytest.fixture(scope="module")
-def origin(tmp_path_factory: pytest.TempPathFactory) -> Proc:
+def origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proc]:
     proc = start_origin(
         tmp_path_factory.mktemp("origin"),
         env={"SENDER_HLS_SEGMENT_SECONDS": "2", "SENDER_HLS_WINDOW_SEGMENTS": "6"},
@@ -38,10 +40,6 @@ def start_publisher(origin: Proc, key: str, seconds: int, gop: int) -> subproces
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-
-
-def stream_status(origin: Proc, slug: str) -> dict[str, object]:
-    return dict(httpx.get(f"{origin.url}/api/v1/streams/{slug}", timeout=5).json())
 
 
 class PlaylistWatch:
@@ -72,7 +70,7 @@ def test_still_picture_segments_follow_the_gop(origin: Proc) -> None:
 
     def done() -> bool:
         watch.poll()
-        state = stream_status(origin, "still")
+        state = stream_status(origin.url, "still")
         if state.get("publisher"):
             intervals.add(state["keyframe_interval_seconds"])
             assert state["warnings"] == []
@@ -95,7 +93,7 @@ def test_long_keyframe_interval_is_reported_once(origin: Proc) -> None:
     pub = start_publisher(origin, key, 600, gop=150)  # 5 s keyframe interval
     try:
         state = wait_for(
-            lambda: (s := stream_status(origin, "longgop"))["warnings"] and s, 60, "a warning"
+            lambda: (s := stream_status(origin.url, "longgop"))["warnings"] and s, 60, "a warning"
         )
         assert state["keyframe_interval_seconds"] == 5.0
         [warning] = state["warnings"]
