@@ -162,8 +162,7 @@ def test_counted_as_one_viewer(played: Session) -> None:
 
 def test_edge_player_plays(session: Session, played: Session) -> None:
     up = session.up
-    if "edge" not in up.role_pids():
-        pytest.skip("the edge role is not installed, sender up ran without it")
+    assert "edge" in up.role_pids(), f"sender up ran without its edge: {up.role_pids()}"
     wait_for(lambda: live_segments(up.edge), 20, "edge segments")
     page = session.browser.new_page()
     try:
