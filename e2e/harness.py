@@ -11,15 +11,13 @@ Nodes are addressed by the node id they report at `GET /api/v1/node`.
 
 from __future__ import annotations
 
-from functools import partial
+__all__ = ["Cluster"]
 
-__all__ = ["Cluster", "Node", "cluster_pids_alive", "metrics_role_available", "source_ips"]
-
-import importlib.util
 import os
 import signal
 import subprocess
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +25,19 @@ import httpx
 
 from e2e.front import RoundRobinFront
 from e2e.media import live_uris
+from e2e.nodes import Node, cluster_pids_alive, identify, kill_pid
+from e2e.topology import (
+    EDGE_ENV,
+    EDGE_HOSTS,
+    METRICS_ENV,
+    METRICS_HOST,
+    ORIGIN_ENV,
+    ORIGIN_HOST,
+    VIEWER_ENV,
+    VM_HOST,
+)
 from e2e.vm import ScrapeTarget, VictoriaMetrics
-from sender_common.settings import CommonSettings, given, role_env, settings_env
-from tests import scrape
+from sender_common.settings import role_env
 from tests.procs import (
     Proc,
     children_of,
@@ -40,117 +48,6 @@ from tests.procs import (
     wait_ready,
 )
 from tests.waiting import wait_for
-
-ORIGIN_HOST = "127.0.0.2"
-EDGE_HOSTS = ("127.0.0.3", "127.0.0.4")
-METRICS_HOST = "127.0.0.5"
-VM_HOST = "127.0.0.6"
-INGEST_TOKEN = "e2e-ingest-token"
-
-# Short enough to watch viewers come and go within a test; shared by nodes and metrics.
-VIEWER_ENV = settings_env(
-    given(
-        CommonSettings,
-        viewer_idle_seconds=6,
-        viewer_report_seconds=1,
-        metrics_ingest_token=INGEST_TOKEN,
-    )
-)
-ORIGIN_ENV = role_env(
-    "origin",
-    reconnect_grace_seconds=1,
-    srt_port=0,  # several origins share a host: each takes a free UDP port
-    # the edges' own fetches are relayed traffic, not viewers
-    trusted_proxies=[f"{h}/32" for h in EDGE_HOSTS],
-)
-EDGE_ENV = role_env("edge", reconcile_seconds=1, upstream_timeout=2, stale_after_targets=3)
-METRICS_ENV = role_env("metrics", snapshot_seconds=2)
-
-
-def metrics_role_available() -> bool:
-    return importlib.util.find_spec("sender_metrics.main") is not None
-
-
-@dataclass
-class Node:
-    """One running role process and the identity it reports."""
-
-    role: str
-    proc: Proc
-    node_id: str
-    public_key: str
-
-    @property
-    def url(self) -> str:
-        return self.proc.url
-
-    @property
-    def address(self) -> str:
-        return self.url.split("://", 1)[1]
-
-    @property
-    def host(self) -> str:
-        return self.address.rsplit(":", 1)[0]
-
-    @property
-    def port(self) -> int:
-        return int(self.address.rsplit(":", 1)[1])
-
-    def get(self, path: str, **kw: Any) -> httpx.Response:
-        return httpx.get(f"{self.url}{path}", timeout=kw.pop("timeout", 5), **kw)
-
-    def json(self, path: str) -> Any:
-        r = self.get(path)
-        r.raise_for_status()
-        return r.json()
-
-    def metrics_text(self) -> str:
-        return self.get("/metrics").text
-
-    def exposes(self, family: str) -> bool:
-        """True when `/metrics` declares `family` (even with no samples yet)."""
-        return scrape.declares(self.metrics_text(), family)
-
-    def sample(self, name: str, **labels: str) -> float | None:
-        """The value of the sample `name` with exactly these labels (None when absent)."""
-        return scrape.value(self.metrics_text(), name, **labels)
-
-
-def identify(proc: Proc, role: str) -> Node:
-    info = httpx.get(f"{proc.url}/api/v1/node", timeout=5).json()
-    assert info["role"] == role, info
-    return Node(role, proc, info["node_id"], info["public_key"])
-
-
-def source_ips(host: str, port: int) -> set[str]:
-    """Local addresses of this machine's TCP connections to host:port (from /proc/net/tcp)."""
-    want = f"{_hex_ip(host)}:{port:04X}"
-    out: set[str] = set()
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        parts = line.split()
-        if parts[2] == want and parts[3] == "01":  # ESTABLISHED
-            raw = parts[1].split(":")[0]
-            out.add(".".join(str(int(raw[i : i + 2], 16)) for i in (6, 4, 2, 0)))
-    return out
-
-
-def _hex_ip(ip: str) -> str:
-    return "".join(f"{int(b):02X}" for b in reversed(ip.split(".")))
-
-
-def cluster_pids_alive(marker: str) -> list[tuple[int, str]]:
-    """Processes whose command line mentions `marker` (a data dir or RTMP address)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if marker in cmd and pid_alive(int(entry.name)):
-            found.append((int(entry.name), cmd[:200]))
-    return found
 
 
 @dataclass
@@ -183,7 +80,7 @@ class Cluster:
         """Launch every role at once (they only need each other's addresses), then wait."""
         self.root.mkdir(parents=True, exist_ok=True)
         launched: list[tuple[str, Proc]] = []
-        if self.with_metrics and metrics_role_available():
+        if self.with_metrics:
             self._launch_metrics(launched)
         self.rtmp_port = free_port(ORIGIN_HOST)
         origin_env = {**ORIGIN_ENV, **role_env("origin", rtmp_port=self.rtmp_port)}
@@ -320,9 +217,9 @@ class Cluster:
             alive = [p for p in self._seen_pids if pid_alive(p)]
             strays = [hit for m in markers for hit in cluster_pids_alive(m)]
             for pid, _ in strays:
-                _kill(pid)
+                kill_pid(pid)
             for pid in alive:
-                _kill(pid)
+                kill_pid(pid)
             raise AssertionError(f"left running: pids {alive}, by command line {strays}") from None
 
     # -- streams -----------------------------------------------------------------------------
@@ -395,10 +292,3 @@ class Cluster:
         assert target is not None
         data: list[dict[str, Any]] = target.json(f"/api/v1/endpoints/{endpoint}/generations")
         return data
-
-
-def _kill(pid: int) -> None:
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass

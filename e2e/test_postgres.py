@@ -11,8 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from e2e.harness import Cluster, Node
+from e2e.harness import Cluster
 from e2e.media import generation_uris
+from e2e.nodes import Node
 from e2e.pg import Postgres
 from tests.waiting import wait_for
 

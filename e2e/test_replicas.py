@@ -12,8 +12,9 @@ from collections.abc import Iterator
 import pytest
 
 from e2e.front import RoundRobinFront
-from e2e.harness import Cluster, Node
+from e2e.harness import Cluster
 from e2e.media import PollingViewer, ViewerCrowd
+from e2e.nodes import Node
 from e2e.vm import VictoriaMetrics
 from tests.redis_server import RedisServer, redis_server_executable
 from tests.waiting import wait_for

@@ -8,8 +8,10 @@ from functools import partial
 import httpx
 import pytest
 
-from e2e.harness import EDGE_HOSTS, Cluster, Node, source_ips
+from e2e.harness import Cluster
 from e2e.media import decoded_seconds, live_uris
+from e2e.nodes import Node, source_ips
+from e2e.topology import EDGE_HOSTS
 from tests.waiting import wait_for
 
 SLUG = "rollout"

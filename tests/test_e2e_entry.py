@@ -8,7 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from e2e.harness import ORIGIN_ENV, source_ips
+from e2e.nodes import source_ips
+from e2e.topology import ORIGIN_ENV
 from e2e.vm import ScrapeTarget, scrape_config
 from tests.tools import require_tool
 

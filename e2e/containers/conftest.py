@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from e2e.containers.engine import Container, ContainerEngine, find_engine
-from e2e.harness import EDGE_ENV, ORIGIN_ENV, VIEWER_ENV
+from e2e.topology import EDGE_ENV, ORIGIN_ENV, VIEWER_ENV
 from e2e.vm import ScrapeTarget, VictoriaMetrics
 from sender_common.settings import CommonSettings, given, role_env, settings_env
 from tests.procs import free_port, stop_publisher
