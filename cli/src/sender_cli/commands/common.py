@@ -26,6 +26,9 @@ TokenOpt = Annotated[
     typer.Option("--token", envvar="SENDER_API_TOKEN", help="Bearer token for the management API."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the raw JSON answer.")]
+SlugOrAllArg = Annotated[
+    str | None, typer.Argument(help="One endpoint; all sessions when omitted.")
+]
 
 
 @contextmanager

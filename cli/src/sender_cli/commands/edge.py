@@ -6,7 +6,14 @@ from typing import Annotated, Any
 
 import typer
 
-from sender_cli.commands.common import DEFAULT_EDGE, EdgeOpt, JsonOpt, Node, TokenOpt
+from sender_cli.commands.common import (
+    DEFAULT_EDGE,
+    EdgeOpt,
+    JsonOpt,
+    Node,
+    SlugOrAllArg,
+    TokenOpt,
+)
 from sender_cli.output import print_record, print_rows
 
 app = typer.Typer(help="Start, stop and inspect mirror sessions on an edge.", no_args_is_help=True)
@@ -48,7 +55,7 @@ def stop(
 
 @app.command("status")
 def status(
-    slug: str | None = typer.Argument(None, help="One endpoint; all sessions when omitted."),
+    slug: SlugOrAllArg = None,
     edge: EdgeOpt = DEFAULT_EDGE,
     token: TokenOpt = None,
     as_json: JsonOpt = False,

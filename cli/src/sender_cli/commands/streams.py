@@ -6,7 +6,14 @@ from typing import Any
 
 import typer
 
-from sender_cli.commands.common import DEFAULT_ORIGIN, JsonOpt, Node, OriginOpt, TokenOpt
+from sender_cli.commands.common import (
+    DEFAULT_ORIGIN,
+    JsonOpt,
+    Node,
+    OriginOpt,
+    SlugOrAllArg,
+    TokenOpt,
+)
 from sender_cli.output import print_record, print_rows
 
 app = typer.Typer(help="Start, stop and inspect streams on an origin.", no_args_is_help=True)
@@ -44,7 +51,7 @@ def stop(
 
 @app.command("status")
 def status(
-    slug: str | None = typer.Argument(None, help="One endpoint; all sessions when omitted."),
+    slug: SlugOrAllArg = None,
     origin: OriginOpt = DEFAULT_ORIGIN,
     token: TokenOpt = None,
     as_json: JsonOpt = False,
