@@ -18,9 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,62 +31,11 @@ from sender_common.viewers.batch import INGEST_PATH, NODE_HEADER, SIGNATURE_HEAD
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench.*, tests.*
 
+from bench.metrics_node import body_for, start_metrics
+from bench.metrics_replicas import run_replicas
+
 SIZES = (100, 1_000, 10_000)
 GOAL_UPDATES_PER_SECOND = 5_000
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_metrics(
-    data_dir: Path, node_key: str, extra: dict[str, str] | None = None
-) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "SENDER_DATA_DIR": str(data_dir),
-        "SENDER_METRICS_NODE_KEYS": node_key,
-        "SENDER_LOG_LEVEL": "WARNING",
-        **(extra or {}),
-    }
-    argv = [
-        sys.executable, "-m", "uvicorn", "--factory", "sender_metrics.main:create_app",
-        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
-    ]  # fmt: skip
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(
-                f"metrics exited: {proc.stderr.read().decode() if proc.stderr else ''}"
-            )
-        try:
-            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("metrics did not become ready")
-
-
-def body_for(identity: NodeIdentity, seq: int, viewers_json: str) -> bytes:
-    head = json.dumps(
-        {
-            "node_id": identity.node_id,
-            "role": "edge",
-            "public_key": identity.public_key,
-            "boot_id": "bench-boot-0001",
-            "boot_at": 1.0,
-            "seq": seq,
-            "sent_at": time.time(),
-        }
-    )
-    return f'{head[:-1]},"viewers":{viewers_json},"counters":[]}}'.encode()
 
 
 def run_size(
@@ -170,8 +116,6 @@ def main() -> None:
         print("== one metrics process (SQLite, viewers in the process)")
         run_single(args.seconds)
     if args.part in ("replicas", "both"):
-        from bench.metrics_replicas import run_replicas
-
         print("\n== two metrics replicas sharing redis-server")
         run_replicas(
             seconds=min(args.replica_seconds, 20.0),

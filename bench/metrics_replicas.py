@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from bench.metrics_ingest import body_for, start_metrics
+from bench.metrics_node import body_for, start_metrics
 from sender_common.node import NodeIdentity
 from sender_common.viewers.batch import INGEST_PATH, NODE_HEADER, SIGNATURE_HEADER
 from tests.redis_server import RedisServer
