@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from collections.abc import Iterator
 
@@ -27,8 +26,6 @@ def postgres() -> Iterator[Postgres]:
     bin_dir = find_pg_bin()
     if bin_dir is None:
         pytest.skip("PostgreSQL server binaries not installed (scripts/install-system-deps)")
-    if importlib.util.find_spec("psycopg") is None:
-        pytest.skip("psycopg is not installed: add psycopg[binary] to the requirements")
     pg = Postgres(bin_dir)
     try:
         pg.start()

@@ -9,6 +9,7 @@ import functools
 from pathlib import Path
 from typing import Any
 
+import kubernetes_validate
 import pytest
 import yaml
 
@@ -80,7 +81,6 @@ def env_by_name(item: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def schema_validate(doc: dict[str, Any], version: str) -> None:
-    kubernetes_validate = pytest.importorskip("kubernetes_validate")
     kubernetes_validate.validate(doc, version, strict=True)
 
 

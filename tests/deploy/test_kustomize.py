@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import kubernetes_validate
 import pytest
 import yaml
 
@@ -128,7 +129,6 @@ def test_rendered_overlay_matches_kubernetes_schemas(overlay_docs: Docs, version
 
 
 def test_schema_validation_is_not_vacuous(base_docs: Docs) -> None:
-    kubernetes_validate = pytest.importorskip("kubernetes_validate")
     deployment = copy.deepcopy(by_key(base_docs)["Deployment", "sender-edge"])
     deployment["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"] = "x"
     with pytest.raises(kubernetes_validate.ValidationError):
