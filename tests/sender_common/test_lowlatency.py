@@ -78,6 +78,21 @@ def test_window_slides_parts_age_out_and_discontinuities_are_counted() -> None:
     assert pl.segments[0].parts == [] and pl.segments[-1].parts
 
 
+async def test_rendered_once_per_change_and_a_new_hint_is_a_change() -> None:
+    pl = _pl()
+    _fill(pl, 1)
+    pl.add_part(Part(f"1/src/part{pl.part_seq}.m4s", 0.5, True), b"x", pdt=1_700_000_002.0)
+    first = pl.render_bytes("/p/")
+    assert pl.render_bytes("/p/") is first  # the same change: the same body, not made again
+    assert pl.render_bytes("/p/") == pl.render("/p/").encode()
+    pl.set_hint(f"1/src/part{pl.part_seq}.m4s")  # a producer names the next part after waking
+    hinted = pl.render_bytes("/p/")
+    assert f'PRELOAD-HINT:TYPE=PART,URI="/p/1/src/part{pl.part_seq}.m4s"' in hinted.decode()
+    reports = [RenditionReport("b.m3u8", 100, 0)]
+    assert b"RENDITION-REPORT" in pl.render_bytes("/p/", reports=reports)
+    assert b"RENDITION-REPORT" not in pl.render_bytes("/p/")
+
+
 def test_target_duration_covers_long_segments_and_never_shrinks() -> None:
     pl = _pl()
     pl.add_part(Part("a.m4s", 0.5, True))

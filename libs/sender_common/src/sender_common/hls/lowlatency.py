@@ -79,6 +79,7 @@ class LivePlaylist:
         self._prefix = store_prefix
         self._changed = asyncio.Event()
         self.version = 0  # rises with every change: a rendered text stays valid until then
+        self._rendered: tuple[tuple[object, ...], bytes] | None = None
 
     # -- building -----------------------------------------------------------------------
 
@@ -89,12 +90,14 @@ class LivePlaylist:
     def set_map(self, uri: str, *, discontinuity: bool) -> None:
         """A new init section; with `discontinuity`, the next segment starts a new timeline."""
         self._map = uri
+        self.version += 1
         if discontinuity and self.next_msn != self._first_msn:
             self._open_disc = True
 
     def mark_discontinuity(self) -> None:
         if self.next_msn != self._first_msn:
             self._open_disc = True
+            self.version += 1
 
     def add_part(self, part: Part, body: bytes | None = None, *, pdt: float | None = None) -> None:
         """A complete part of the open segment (with its bytes, kept in the part store)."""
@@ -162,7 +165,9 @@ class LivePlaylist:
                 self._store.unhint(self._prefix + self.hint)
             if uri is not None:
                 self._store.hint(self._prefix + uri)
-        self.hint = uri
+        if uri != self.hint:
+            self.hint = uri
+            self.version += 1  # the preload hint is part of the text (no wake-up: no new part)
 
     def end(self) -> None:
         """ENDLIST: the live window ends (the generation ended or the upstream went away)."""
@@ -234,6 +239,28 @@ class LivePlaylist:
         return True
 
     # -- rendering ------------------------------------------------------------------------
+
+    def render_bytes(
+        self,
+        prefix: str = "",
+        *,
+        low_latency: bool = True,
+        reports: list[RenditionReport] | None = None,
+    ) -> bytes:
+        """`render` as bytes, made once per change: every viewer woken by the same change (and
+        every poll until the next one) gets the same body."""
+        key = (
+            prefix,
+            low_latency,
+            self.version,
+            self.target,
+            self.part_target,
+            tuple(reports or ()),
+        )
+        if self._rendered is None or self._rendered[0] != key:
+            body = self.render(prefix, low_latency=low_latency, reports=reports).encode()
+            self._rendered = (key, body)
+        return self._rendered[1]
 
     def render(
         self,

@@ -71,7 +71,6 @@ class Follower:
         self._hooks = hooks
         self._bodies: list[bytes] = []  # of the open segment's parts, in order
         self._urls: dict[str, str] = {}
-        self.rendered: tuple[tuple[object, ...], bytes] | None = None  # the renderer's cache
 
     @property
     def target(self) -> int:

@@ -49,22 +49,8 @@ async def media(
         if pl.too_far(block.msn):
             raise BlockingRequestError("_HLS_msn is more than one segment ahead of live")
         await pl.wait(block.msn, block.part, BLOCK_TARGETS * pl.target)
-    others = list(others)
-    # every waiting viewer wakes on the same change: render once per change, not per viewer
-    key = (
-        prefix,
-        ll,
-        pl.version,
-        pl.target,
-        pl.part_target,
-        *(o.playlist.version for _, o in others),
-    )
-    if follower.rendered is not None and follower.rendered[0] == key:
-        return follower.rendered[1]
     reports = [r for name, other in others if (r := report_of(name, other)) is not None]
-    body = pl.render(prefix, low_latency=ll, reports=reports if ll else None).encode()
-    follower.rendered = (key, body)
-    return body
+    return pl.render_bytes(prefix, low_latency=ll, reports=reports if ll else None)
 
 
 def master(variants: list[Variant], followers: dict[str, Follower]) -> bytes | None:

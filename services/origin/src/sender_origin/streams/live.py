@@ -131,12 +131,11 @@ class LivePlaylists:
                 raise BlockingRequestError("_HLS_msn is more than one segment ahead of live")
             await pl.wait(block.msn, block.part, self._hls.block_seconds)
         reports = [self._report(slug, other) for other in names if other != rendition]
-        text = pl.render(
+        return pl.render_bytes(
             prefix,
             low_latency=low_latency,
             reports=[r for r in reports if r is not None],
         )
-        return text.encode()
 
     def _report(self, slug: str, rendition: str) -> RenditionReport | None:
         pl = self._lists.get((slug, rendition))
