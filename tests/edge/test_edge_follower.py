@@ -20,6 +20,7 @@ from sender_edge.metrics import EdgeMetrics
 from sender_edge.mirror.downloader import Downloader, Tally
 from sender_edge.mirror.fetch import UnsafeSegmentUri, hls_root
 from sender_edge.mirror.follower import Follower, Hooks
+from tests.waiting import wait_for_async
 
 ROOT = hls_root("http://up.test", "cam")
 
@@ -35,6 +36,7 @@ class Upstream:
         self.files: dict[str, bytes] = {}
         self.asked: Counter[str] = Counter()
         self.queries: list[str] = []
+        self.blocked = 0  # playlist requests waiting right now for what they asked
         self.n = 0
 
     async def handle(self, request: httpx.Request) -> httpx.Response:
@@ -46,7 +48,11 @@ class Upstream:
             if block is not None:
                 if self.pl.too_far(block.msn):
                     return httpx.Response(400, json={"detail": "too far"})
-                await self.pl.wait(block.msn, block.part, 3)
+                self.blocked += 1
+                try:
+                    await self.pl.wait(block.msn, block.part, 3)
+                finally:
+                    self.blocked -= 1
             return httpx.Response(200, text=self.pl.render())
         part = self.store.get(rel) or (
             await self.store.wait(rel, 3) if self.store.hinted(rel) else None
@@ -127,7 +133,7 @@ async def test_follows_parts_with_blocking_reloads_and_the_hint(
         assert upstream.queries == [""]  # the first reload is a plain one
 
         step = asyncio.create_task(f.step())  # blocks upstream for the next part
-        await asyncio.sleep(0.05)
+        await wait_for_async(lambda: upstream.blocked == 1, 2, "the blocking reload upstream")
         assert not step.done()
         assert upstream.queries[-1] == "_HLS_msn=103&_HLS_part=1"
         upstream.part()  # part7, the hinted one
@@ -137,7 +143,8 @@ async def test_follows_parts_with_blocking_reloads_and_the_hint(
         assert f.playlist.render() == upstream.pl.render()  # the same playlist, line by line
 
         step = asyncio.create_task(f.step())
-        await asyncio.sleep(0.05)
+        await wait_for_async(lambda: upstream.blocked == 1, 2, "the next blocking reload")
+        assert upstream.queries[-1] == "_HLS_msn=103&_HLS_part=2"
         seg = upstream.segment()
         upstream.part(True)
         assert await asyncio.wait_for(step, 2)

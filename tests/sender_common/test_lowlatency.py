@@ -16,7 +16,23 @@ from sender_common.hls.serving import (
     HlsApp,
     blocking_of,
 )
-from sender_common.hls.spoolcache import SpoolCache
+from sender_common.hls.spoolcache import CachedFile, SpoolCache
+from tests.waiting import wait_for_async
+
+
+class WatchedPartStore(PartStore):
+    """A `PartStore` that counts the requests waiting in it for a part right now."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiting = 0
+
+    async def wait(self, rel: str, timeout: float) -> CachedFile | None:
+        self.waiting += 1
+        try:
+            return await super().wait(rel, timeout)
+        finally:
+            self.waiting -= 1
 
 
 def _pl(store: PartStore | None = None, window: int = 3) -> LivePlaylist:
@@ -180,16 +196,22 @@ def test_hls_app_blocks_reload_and_hinted_part(tmp_path: Path) -> None:
     return what arrived; bad directives are 400 with a JSON body; unknown parts 404."""
 
     async def run() -> None:
-        store = PartStore()
+        store = WatchedPartStore()
         pl = _pl(store)
         _fill(pl, 1)
         pl.set_hint("1/src/part4.m4s")
+        reloads_waiting = 0
 
         async def live(endpoint: str, name: str, block: Blocking | None) -> bytes | None:
+            nonlocal reloads_waiting
             if block is not None:
                 if pl.too_far(block.msn):
                     raise BlockingRequestError("too far")
-                await pl.wait(block.msn, block.part, 5)
+                reloads_waiting += 1
+                try:
+                    await pl.wait(block.msn, block.part, 5)
+                finally:
+                    reloads_waiting -= 1
             return pl.render().encode()
 
         app = HlsApp(SpoolCache(tmp_path), live=live, parts=store, part_wait=5)
@@ -197,7 +219,11 @@ def test_hls_app_blocks_reload_and_hinted_part(tmp_path: Path) -> None:
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
             reload = asyncio.create_task(client.get("/ep/live.m3u8?_HLS_msn=101&_HLS_part=0"))
             part = asyncio.create_task(client.get("/ep/1/src/part4.m4s"))
-            await asyncio.sleep(0.05)
+            await wait_for_async(
+                lambda: reloads_waiting == 1 and store.waiting == 1,
+                5,
+                "the reload and the part request both blocked",
+            )
             assert not reload.done() and not part.done()
             pl.add_part(Part("1/src/part4.m4s", 0.5, True), b"fresh part")
             r, p = await reload, await part
