@@ -54,7 +54,9 @@ def engine() -> Iterator[ContainerEngine]:
     eng = ContainerEngine(executable, prefix=f"sender-e2e-{os.getpid()}")
     missing = [role for role in ROLES if not eng.has_image(role)]
     if missing:
-        pytest.skip(f"images not built: {missing} (make images)")
+        pytest.fail(
+            f"images not built: {missing}: run `make e2e-containers` (it runs `make images`)"
+        )
     try:
         yield eng
     finally:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from tests.tools import require_tool
 
 PLAYER = Path(__file__).resolve().parents[2] / "player"
@@ -15,8 +13,9 @@ PLAYER = Path(__file__).resolve().parents[2] / "player"
 
 def test_npm_test_passes() -> None:
     npm = require_tool("npm", "apt-get install npm")
-    if not (PLAYER / "node_modules" / "esbuild").is_dir():
-        pytest.skip("player/node_modules missing: run `make player`")
+    assert (PLAYER / "node_modules" / "esbuild").is_dir(), (
+        "player/node_modules missing: run `make player` (`make setup` and `make test` run it)"
+    )
     run = subprocess.run(
         [npm, "test", "--silent"], cwd=PLAYER, capture_output=True, text=True, timeout=120
     )

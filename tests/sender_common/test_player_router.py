@@ -111,8 +111,10 @@ def test_not_built_page_explains_and_assets_404(tmp_path: Path) -> None:
 def test_default_dist_serves_real_bundle_when_built() -> None:
     from sender_common.player import default_dist_dir
 
-    if not (default_dist_dir() / "player.js").is_file():
-        pytest.skip("player bundle not built (make player)")
+    assert (default_dist_dir() / "player.js").is_file(), (
+        f"player bundle missing in {default_dist_dir()}: run `make player`"
+        " (`make setup` and `make test` build it)"
+    )
     client = _client(default_dist_dir())
     resp = client.get("/sender/player-assets/player.js")
     assert resp.status_code == 200
