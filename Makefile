@@ -59,7 +59,7 @@ container-deps:
 	./scripts/install-container-deps
 
 images: player
-	command -v docker >/dev/null || ./scripts/install-container-deps
+	command -v podman >/dev/null || command -v docker >/dev/null || ./scripts/install-container-deps
 	./scripts/build-images
 
 e2e-containers: venv images
