@@ -12,6 +12,14 @@ from rich.table import Table
 from rich.text import Text
 
 from sender_cli.local.roles import UpConfig
+from sender_common.settings import given
+from sender_origin.settings import OriginSettings
+
+
+def origin_ingest(config: UpConfig) -> OriginSettings:
+    """The origin's settings as `sender up` starts it: where it takes RTMP and SRT."""
+    host = config.url(config.rtmp_port).removeprefix("http://").rsplit(":", 1)[0]
+    return given(OriginSettings, host=host, rtmp_port=config.rtmp_port, srt_port=config.srt_port)
 
 
 def banner(
@@ -25,12 +33,11 @@ def banner(
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold cyan", no_wrap=True)
     grid.add_column(overflow="fold")
-    rtmp_host = config.url(config.rtmp_port).removeprefix("http://").rsplit(":", 1)[0]
-    grid.add_row("OBS server", f"rtmp://{rtmp_host}:{config.rtmp_port}/live")
+    ingest = origin_ingest(config)
+    grid.add_row("OBS server", ingest.publish_base())
     slug = endpoint["slug"] if endpoint else None
-    srt_key = str(endpoint["stream_key"]) if endpoint else "{stream_key}"
-    srt = f"srt://{rtmp_host}:{config.srt_port}?streamid=publish:live/{srt_key}&latency=200000"
-    grid.add_row("SRT (OBS, ffmpeg)", srt)
+    key = str(endpoint["stream_key"]) if endpoint else "{stream_key}"
+    grid.add_row("SRT (OBS, ffmpeg)", ingest.srt_url(key))
     if endpoint is not None:
         grid.add_row("Stream key", Text(str(endpoint["stream_key"]), style="bold green"))
         grid.add_row("", Text("a test pattern is publishing into it (--demo)", style="dim"))
