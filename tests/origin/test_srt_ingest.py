@@ -6,11 +6,9 @@ from __future__ import annotations
 import json
 import os
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
 from sender_common.hls.playlist import parse_media_playlist
 from tests import scrape
@@ -38,20 +36,15 @@ from tests.waiting import wait_for
 PASSPHRASE = "correct-horse-battery"
 
 
-@pytest.fixture(scope="module")
-def origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proc]:
-    port = free_udp_port()
-    proc = start_origin(
-        tmp_path_factory.mktemp("srt-origin"),
-        env={"SENDER_SRT_PORT": str(port), "SENDER_SRT_IDLE_TIMEOUT": "10"},
-    )
-    proc.extra["srt_port"] = port
-    yield proc
-    proc.stop()
+ORIGIN_ENV = {"SENDER_SRT_PORT": str(free_udp_port()), "SENDER_SRT_IDLE_TIMEOUT": "10"}
+
+
+def srt_port(origin: Proc) -> int:
+    return int(origin.env["SENDER_SRT_PORT"])
 
 
 def srt_url(origin: Proc, stream_id: str, extra: str = "") -> str:
-    port = origin.extra["srt_port"]
+    port = srt_port(origin)
     return f"srt://127.0.0.1:{port}?streamid={stream_id}&latency=200000{extra}"
 
 
@@ -71,7 +64,7 @@ def refused(origin: Proc, reason: str) -> float:
 def test_ffmpeg_publishes_over_srt_and_the_hls_plays(origin: Proc) -> None:
     key = create_endpoint(origin.url, "srt1")
     shown = httpx.get(f"{origin.url}/api/v1/endpoints/srt1", timeout=5).json()
-    port = origin.extra["srt_port"]
+    port = srt_port(origin)
     assert shown["srt_url"] == (
         f"srt://127.0.0.1:{port}?streamid=publish:live/{{stream_key}}&latency=200000"
     )
@@ -94,7 +87,7 @@ def test_ffmpeg_publishes_over_srt_and_the_hls_plays(origin: Proc) -> None:
 
 def test_access_control_syntax_and_the_callers_latency(origin: Proc) -> None:
     key = create_endpoint(origin.url, "srt2")
-    call = srt_call(origin.extra["srt_port"], f"#!::r=live/{key},m=publish", latency_ms=350)
+    call = srt_call(srt_port(origin), f"#!::r=live/{key},m=publish", latency_ms=350)
     try:
         assert call.sock is not None, call.reason
         assert peer_latency(call) == 350  # the origin receives with the caller's latency
@@ -110,7 +103,7 @@ def test_access_control_syntax_and_the_callers_latency(origin: Proc) -> None:
 
 
 def test_wrong_blocked_and_already_live_keys_refused_at_handshake(origin: Proc) -> None:
-    port = origin.extra["srt_port"]
+    port = srt_port(origin)
     key = create_endpoint(origin.url, "srt3")
     bad = "sk_this-key-is-wrong-0123456789"
     before = refused(origin, "unknown_key")
@@ -143,7 +136,7 @@ def test_wrong_blocked_and_already_live_keys_refused_at_handshake(origin: Proc) 
 
 
 def test_passphrase_right_and_wrong(origin: Proc) -> None:
-    port = origin.extra["srt_port"]
+    port = srt_port(origin)
     r = httpx.post(
         f"{origin.url}/api/v1/endpoints",
         json={"slug": "srt4", "passphrase": PASSPHRASE},
@@ -218,7 +211,6 @@ def test_an_srt_reconnect_inside_the_grace_continues_the_generation(tmp_path: Pa
         tmp_path / "o",
         env={"SENDER_SRT_PORT": str(port), "SENDER_RECONNECT_GRACE_SECONDS": "15"},
     )
-    origin.extra["srt_port"] = port
     try:
         key = create_endpoint(origin.url, "again")
         first = publish(srt_url(origin, f"publish:live/{key}"), duration=3)

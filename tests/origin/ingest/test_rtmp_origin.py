@@ -8,38 +8,32 @@ muxer skipped cuts, and the playlist showed 4 s segments with TARGETDURATION 4.
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from sender_common.hls.playlist import parse_media_playlist
 from tests.origin.ingest.media import still_argv
-from tests.procs import Proc, create_endpoint, rtmp_url, start_origin, stop_publisher, stream_status
+from tests.procs import (
+    Proc,
+    create_endpoint,
+    rtmp_url,
+    start_publisher,
+    stop_publisher,
+    stream_status,
+)
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 FRAME = 1 / 30
 
 
-@pytest.fixture(scope="module")
-def origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proc]:
-    proc = start_origin(
-        tmp_path_factory.mktemp("origin"),
-        env={"SENDER_HLS_SEGMENT_SECONDS": "2", "SENDER_HLS_WINDOW_SEGMENTS": "6"},
-    )
-    yield proc
-    proc.stop()
+ORIGIN_ENV = {"SENDER_HLS_SEGMENT_SECONDS": "2", "SENDER_HLS_WINDOW_SEGMENTS": "6"}
 
 
-def start_publisher(origin: Proc, key: str, seconds: int, gop: int) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [*still_argv(seconds, gop=gop), rtmp_url(origin, key)],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+def publish_still(origin: Proc, key: str, seconds: int, gop: int) -> subprocess.Popen[bytes]:
+    """The still picture for `seconds`, a keyframe every `gop` frames, as fast as ffmpeg goes."""
+    return start_publisher([*still_argv(seconds, gop=gop), rtmp_url(origin, key)])
 
 
 class PlaylistWatch:
@@ -66,7 +60,7 @@ def test_still_picture_segments_follow_the_gop(origin: Proc) -> None:
     key = create_endpoint(origin.url, "still")
     watch = PlaylistWatch(origin, "still")
     intervals: set[object] = set()
-    pub = start_publisher(origin, key, 180, gop=60)
+    pub = publish_still(origin, key, 180, gop=60)
 
     def done() -> bool:
         watch.poll()
@@ -90,7 +84,7 @@ def test_still_picture_segments_follow_the_gop(origin: Proc) -> None:
 
 def test_long_keyframe_interval_is_reported_once(origin: Proc) -> None:
     key = create_endpoint(origin.url, "longgop")
-    pub = start_publisher(origin, key, 600, gop=150)  # 5 s keyframe interval
+    pub = publish_still(origin, key, 600, gop=150)  # 5 s keyframe interval
     try:
         state = wait_for(
             lambda: (s := stream_status(origin.url, "longgop"))["warnings"] and s, 60, "a warning"
