@@ -3,16 +3,19 @@ a role that keeps dying ends `sender up` with its last log lines. SENDER_* is ho
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
-import subprocess
+import socket
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from sender_cli.local.restarts import RestartBudget
 from sender_cli.local.roles import UpSettings
-from tests.cli.stack import live_segments, sender_argv, start_sender_up
+from sender_cli.main import app
+from tests.cli.stack import live_segments, start_sender_up
 from tests.waiting import wait_for
 
 
@@ -90,11 +93,21 @@ def test_a_role_that_keeps_dying_ends_sender_up_with_its_log(tmp_path: Path) -> 
         up.kill()
 
 
-def test_off_loopback_without_token_fails_before_binding(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SENDER_")}
-    out = subprocess.run(
-        sender_argv("up", "--data-dir", str(tmp_path), "--host", "0.0.0.0"),
-        capture_output=True, text=True, timeout=30, check=False, env=env,
-    )  # fmt: skip
-    assert out.returncode == 2
-    assert "SENDER_API_TOKEN" in out.stderr and "SENDER_HOST=0.0.0.0" in out.stderr
+def test_off_loopback_without_token_fails_before_binding(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In-process, with every socket bind refused: `sender up --host 0.0.0.0` must exit 2
+    naming SENDER_API_TOKEN before it binds (or checks) a single port."""
+    for name in [k for k in os.environ if k.startswith("SENDER_")]:
+        monkeypatch.delenv(name)
+    bound: list[object] = []
+
+    def no_bind(sock: socket.socket, address: object) -> None:
+        bound.append(address)
+        raise OSError(errno.EACCES, f"this test binds nothing (asked for {address})")
+
+    monkeypatch.setattr(socket.socket, "bind", no_bind)
+    result = CliRunner().invoke(app, ["up", "--data-dir", str(tmp_path), "--host", "0.0.0.0"])
+    assert bound == []
+    assert result.exit_code == 2, result.output
+    assert "SENDER_API_TOKEN" in result.stderr and "SENDER_HOST=0.0.0.0" in result.stderr
