@@ -5,18 +5,12 @@ from __future__ import annotations
 
 __all__ = ["TestClient", "assert_json_refusal", "built_dist", "router_client"]
 
-import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
 from fastapi import APIRouter, FastAPI
-
-with warnings.catch_warnings():
-    # Starlette warns when its test client runs on `httpx` rather than `httpx2`;
-    # the suite turns warnings into errors, and either client works here.
-    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-    from fastapi.testclient import TestClient
+from fastapi.testclient import TestClient
 
 OUTSIDE = "outside dist\n"
 
