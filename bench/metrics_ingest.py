@@ -77,7 +77,8 @@ def run_single(seconds: float) -> None:
     seconds = min(seconds, 25.0 / len(SIZES))  # this part stays under 30 s
     identity = NodeIdentity(Ed25519PrivateKey.generate())
     with tempfile.TemporaryDirectory(prefix="sender-bench-") as tmp:
-        proc, url = start_metrics(Path(tmp), identity.public_key)
+        proc = start_metrics(Path(tmp), identity.public_key)
+        url = proc.url
         try:
             with httpx.Client(base_url=url, timeout=30) as client:
                 print(
@@ -92,8 +93,7 @@ def run_single(seconds: float) -> None:
                     client.get(f"/api/v1/endpoints/ep{i}/viewers").json()["now"] for i in range(10)
                 )
         finally:
-            proc.terminate()
-            proc.wait(10)
+            proc.stop()
     worst = min(rate for _, rate, _ in results)
     flat = max(c for _, _, c in results[1:]) / min(c for _, _, c in results[1:])
     print(f"active viewers at the end: {active:,}")

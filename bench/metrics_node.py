@@ -5,49 +5,19 @@ from __future__ import annotations
 __all__ = ["body_for", "start_metrics"]
 
 import json
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-import httpx
-
 from sender_common.node import NodeIdentity
-from tests.procs import free_port
+from tests.procs import Proc, start_role
 
 
 def start_metrics(
-    data_dir: Path, node_key: str, extra: dict[str, str] | None = None
-) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "SENDER_DATA_DIR": str(data_dir),
-        "SENDER_METRICS_NODE_KEYS": node_key,
-        "SENDER_LOG_LEVEL": "WARNING",
-        **(extra or {}),
-    }
-    argv = [
-        sys.executable, "-m", "uvicorn", "--factory", "sender_metrics.main:create_app",
-        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
-    ]  # fmt: skip
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(
-                f"metrics exited: {proc.stderr.read().decode() if proc.stderr else ''}"
-            )
-        try:
-            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("metrics did not become ready")
+    data_dir: Path, node_keys: str, settings: dict[str, object] | None = None
+) -> Proc:
+    """A metrics role accepting batches signed by `node_keys` (comma separated), ready."""
+    fields = {"metrics_node_keys": node_keys, "log_level": "WARNING", **(settings or {})}
+    return start_role("metrics", data_dir, settings=fields, timeout=20)
 
 
 def body_for(identity: NodeIdentity, seq: int, viewers_json: str) -> bytes:

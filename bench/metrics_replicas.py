@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import statistics
-import subprocess
 import tempfile
 import threading
 import time
@@ -20,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from bench.metrics_node import body_for, start_metrics
 from sender_common.node import NodeIdentity
 from sender_common.viewers.batch import INGEST_PATH, NODE_HEADER, SIGNATURE_HEADER
+from tests.procs import Proc
 from tests.redis_server import RedisServer
 
 GOAL_UPDATES_PER_SECOND = 50_000
@@ -122,23 +122,22 @@ def run_replicas(*, seconds: float, batch: int, senders: int, idle: float) -> No
     keys = ",".join(i.public_key for i in identities)
     with tempfile.TemporaryDirectory(prefix="sender-bench-") as tmp:
         redis = RedisServer(Path(tmp) / "redis").start()
-        env = {"SENDER_METRICS_REDIS_URL": redis.url, "SENDER_VIEWER_IDLE_SECONDS": str(idle)}
-        procs = [start_metrics(Path(tmp) / f"m{i}", keys, env) for i in range(2)]
-        urls = [url for _, url in procs]
+        fields: dict[str, object] = {"metrics_redis_url": redis.url, "viewer_idle_seconds": idle}
+        procs = [start_metrics(Path(tmp) / f"m{i}", keys, fields) for i in range(2)]
+        urls = [proc.url for proc in procs]
         try:
             report_load(identities[:senders], urls, procs, redis, seconds, batch)
             report_exact(identities[senders:], urls, idle)
         finally:
-            for proc, _ in procs:
-                proc.terminate()
-                proc.wait(10)
+            for proc in procs:
+                proc.stop()
             redis.stop()
 
 
 def report_load(
     identities: list[NodeIdentity],
     urls: list[str],
-    procs: list[tuple[subprocess.Popen[bytes], str]],
+    procs: list[Proc],
     redis: RedisServer,
     seconds: float,
     batch: int,
@@ -148,7 +147,7 @@ def report_load(
         Sender(ident, urls[n % 2], fresh_batches(n, ident, count, batch))
         for n, ident in enumerate(identities)
     ]
-    pids = [p.pid for p, _ in procs]
+    pids = [p.pid for p in procs]
     cpu0, redis0, t0 = [cpu_seconds(p) for p in pids], redis.cpu_seconds(), time.monotonic()
     client0 = time.process_time()
     threads = [threading.Thread(target=s.run, args=(batch, t0 + seconds)) for s in senders]

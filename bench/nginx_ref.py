@@ -7,12 +7,15 @@ import re
 import shutil
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+
+from tests.child_server import ChildServer
+from tests.procs import free_port
+from tests.waiting import wait_for
 
 _CONF = """daemon off; worker_processes 1; pid {work}/nginx.pid; error_log {work}/error.log;
 events {{ worker_connections {connections}; }}
@@ -37,72 +40,71 @@ http {{ access_log off; sendfile on; tcp_nopush on;
 """
 
 
-def _wait_http(base: str) -> None:
-    """Until `base` answers (at most 10 s)."""
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(base, timeout=1)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.05)
+class Nginx(ChildServer):
+    """nginx in the foreground with its configuration, logs and pid file under `root`."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root, "127.0.0.1", "nginx")
+        self.url = f"http://{self.host}:{self.port}"
+
+    def start(self, conf: str, timeout: float = 10) -> str:
+        """Write `conf` (listening on `self.port` for HTTP), run nginx, wait until it answers;
+        returns its base URL."""
+        path = self.root / "nginx.conf"
+        self.root.mkdir(parents=True, exist_ok=True)
+        path.write_text(conf)
+        self.spawn([shutil.which("nginx") or "nginx", "-p", str(self.root), "-c", str(path)])
+        wait_for(self._answers, timeout, f"nginx answering on {self.url}")
+        return self.url
+
+    def _answers(self) -> bool:
+        if self.popen is not None and self.popen.poll() is not None:
+            raise AssertionError(f"nginx exited: {self.log()[-2000:]}")
+        httpx.get(self.url, timeout=1)
+        return True
 
 
 @contextmanager
 def nginx_rtmp_hls(fragment_seconds: int = 2) -> Iterator[tuple[str, str]]:
     """nginx-rtmp taking RTMP at `rtmp://.../live/{name}` and serving `/hls/{name}.m3u8`
     (Debian's libnginx-mod-rtmp); yields (rtmp base URL, HTTP base URL)."""
-    from tests.procs import free_port
-
     if not RTMP_MODULE.exists():
         raise FileNotFoundError(f"{RTMP_MODULE} (apt-get install libnginx-mod-rtmp)")
-    rtmp_port, http_port = free_port(), free_port()
+    rtmp_port = free_port()
     with tempfile.TemporaryDirectory() as work:
-        (Path(work) / "hls").mkdir()
-        for p in [Path(work), Path(work) / "hls"]:
+        ngx = Nginx(Path(work))
+        (ngx.root / "hls").mkdir()
+        for p in [ngx.root, ngx.root / "hls"]:
             p.chmod(0o777)  # the worker runs as nobody and writes the fragments
-        conf = Path(work) / "nginx.conf"
-        conf.write_text(
-            _RTMP_CONF.format(
-                module=RTMP_MODULE,
-                work=work,
-                rtmp_port=rtmp_port,
-                http_port=http_port,
-                fragment=fragment_seconds,
-                playlist=fragment_seconds * 6,
-            )
+        conf = _RTMP_CONF.format(
+            module=RTMP_MODULE,
+            work=work,
+            rtmp_port=rtmp_port,
+            http_port=ngx.port,
+            fragment=fragment_seconds,
+            playlist=fragment_seconds * 6,
         )
-        ngx = subprocess.Popen([shutil.which("nginx") or "nginx", "-p", work, "-c", str(conf)])
-        base = f"http://127.0.0.1:{http_port}"
         try:
-            _wait_http(base)
+            base = ngx.start(conf)
             yield f"rtmp://127.0.0.1:{rtmp_port}/live", base
         finally:
-            ngx.terminate()
-            ngx.wait(10)
+            ngx.stop()
 
 
 @contextmanager
 def nginx_serving(root: Path, connections: int = 1024) -> Iterator[str]:
     """Run nginx serving `root` on a free loopback port; yields its base URL."""
-    from tests.procs import free_port
-
-    port = free_port()
     with tempfile.TemporaryDirectory() as work:
-        conf = Path(work) / "nginx.conf"
-        conf.write_text(_CONF.format(work=work, port=port, root=root, connections=connections))
+        ngx = Nginx(Path(work))
         for p in [root, *root.parents]:
             if p == Path("/"):
                 break
             p.chmod(p.stat().st_mode | 0o005)  # nginx workers run as nobody
-        ngx = subprocess.Popen([shutil.which("nginx") or "nginx", "-p", work, "-c", str(conf)])
-        base = f"http://127.0.0.1:{port}"
+        conf = _CONF.format(work=work, port=ngx.port, root=root, connections=connections)
         try:
-            _wait_http(base)
-            yield base
+            yield ngx.start(conf)
         finally:
-            ngx.terminate()
-            ngx.wait(10)
+            ngx.stop()
 
 
 def wrk_rate(url: str, seconds: int, connections: int = 32) -> float:
