@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import re
 import shutil
 import statistics
@@ -47,7 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import ll_load
 from bench.nginx_ref import nginx_serving, wrk_rate
 from bench.stack import live_origin_and_edge
-from tests import procs
+from tests import procs, scrape
 from tests.edge.helpers import start_session
 from tests.waiting import wait_for
 
@@ -100,9 +99,9 @@ async def _part_lag(origin: str, edge: str, slug: str, count: int) -> list[float
 
 
 def upstream_requests(edge: procs.Proc) -> float:
-    text = httpx.get(f"{edge.url}/metrics", timeout=5).text
-    found = re.findall(r"sender_edge_upstream_requests_total\{[^}]*\} ([\d.e+]+)", text)
-    return sum(float(v) for v in found)
+    return sum(
+        scrape.labelled(scrape.scrape(edge.url), "sender_edge_upstream_requests_total").values()
+    )
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -110,19 +109,14 @@ def _pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, round(q * (len(values) - 1)))] if values else float("nan")
 
 
-def _cpu(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def ll_viewers(edge: procs.Proc, args: argparse.Namespace) -> None:
     """Python players only: at a few hundred the load generator, not the edge, is the limit."""
     for n in args.ll_viewers:
-        up0, cpu0 = upstream_requests(edge), _cpu(edge.pid)
+        up0, cpu0 = upstream_requests(edge), procs.cpu_seconds(edge.pid)
         began = time.monotonic()
         st = ll_load.run("ll", (edge.url, "bench"), n, args.ll_seconds, args.procs)
         took = time.monotonic() - began
-        up, cpu = upstream_requests(edge) - up0, _cpu(edge.pid) - cpu0
+        up, cpu = upstream_requests(edge) - up0, procs.cpu_seconds(edge.pid) - cpu0
         print(
             f"  edge, {n:5d} LL viewers: {st.requests / took / n:.2f} req/s per viewer"
             f" ({st.requests / took:.0f} req/s), parts p50 {st.p(50):.1f} ms p99 {st.p(99):.1f} ms,"
@@ -138,7 +132,7 @@ def ll_wrk(edge: procs.Proc, args: argparse.Namespace) -> None:
     players whose part fetches give the latency of the requests not held by design."""
     script = Path(__file__).with_name("ll_viewers.lua")
     for n in args.wrk_viewers:
-        up0, cpu0 = upstream_requests(edge), _cpu(edge.pid)
+        up0, cpu0 = upstream_requests(edge), procs.cpu_seconds(edge.pid)
         seconds = int(args.ll_seconds)
         wrk = subprocess.Popen(
             [
@@ -160,7 +154,7 @@ def ll_wrk(edge: procs.Proc, args: argparse.Namespace) -> None:
         probe = ll_load.run("ll", (edge.url, "bench"), args.probes, seconds - 2, 1)
         out, _ = wrk.communicate(timeout=seconds + 30)
         took = time.monotonic() - began
-        up, cpu = upstream_requests(edge) - up0, _cpu(edge.pid) - cpu0
+        up, cpu = upstream_requests(edge) - up0, procs.cpu_seconds(edge.pid) - cpu0
         m = re.search(r"Requests/sec:\s+([\d.]+)", out)
         rate = float(m.group(1)) if m else 0.0
         bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)

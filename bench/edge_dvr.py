@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import re
 import statistics
 import sys
 import tempfile
@@ -26,7 +25,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sender_common.hls.llparse import parse_ll_playlist
-from tests import procs
+from tests import procs, scrape
 from tests.edge.helpers import sequences, start_edge, start_session
 from tests.waiting import wait_for
 
@@ -40,9 +39,8 @@ def _ms(values: list[float]) -> str:
 
 
 def _requests(edge: procs.Proc, kind: str) -> float:
-    text = httpx.get(f"{edge.url}/metrics", timeout=5).text
-    m = re.search(rf'sender_edge_upstream_requests_total\{{kind="{kind}"\}} ([\d.e+]+)', text)
-    return float(m.group(1)) if m else 0.0
+    found = scrape.value(scrape.scrape(edge.url), "sender_edge_upstream_requests_total", kind=kind)
+    return found or 0.0
 
 
 async def _viewers(url: str, viewers: int, seconds: float) -> tuple[int, int]:

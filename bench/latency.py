@@ -32,7 +32,6 @@ in % of one core.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -118,18 +117,6 @@ def nginx_target() -> Iterator[Target]:
         yield Target("nginx", http, f"/hls/{SLUG}.m3u8", None, f"{rtmp}/{SLUG}", None)
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU time of `pid` and its live descendants, including their reaped children."""
-    total = 0
-    for p in [pid, *procs.children_of(pid)]:
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += sum(int(v) for v in fields[11:15])  # utime stime cutime cstime
-    return total / os.sysconf("SC_CLK_TCK")
-
-
 def wait_first_frames(viewers: list[Viewer], alive: Any) -> None:
     """Poll the pages until each has decoded a clock frame (or the deadline passes)."""
     deadline = time.monotonic() + FIRST_FRAME_TIMEOUT
@@ -174,14 +161,17 @@ def run_target(
             time.sleep(0.1)
         pages = viewers = open_pages(target, context)
         wait_first_frames(viewers, pub.alive)
-        t0, cpu0 = time.monotonic(), cpu_seconds(target.origin_pid) if target.origin_pid else 0.0
+        t0, cpu0 = (
+            time.monotonic(),
+            procs.cpu_seconds(target.origin_pid, children=True) if target.origin_pid else 0.0,
+        )
         end = t0 + seconds
         while time.monotonic() < end and pub.alive():
             viewers[0].page.wait_for_timeout(min(1000, max(1, (end - time.monotonic()) * 1000)))
         t1 = time.monotonic()
         cpu = None
         if target.origin_pid is not None:
-            cpu = 100 * (cpu_seconds(target.origin_pid) - cpu0) / (t1 - t0)
+            cpu = 100 * (procs.cpu_seconds(target.origin_pid, children=True) - cpu0) / (t1 - t0)
         rows = []
         for v in viewers:
             st = v.state()

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
-import os
 import random
 import shutil
 import statistics
@@ -217,11 +216,6 @@ def _proc_status(pid: int, key: str) -> str:
     return "?"
 
 
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def report(name: str, stats: Stats, seconds: float) -> None:
     reqs = sum(stats.requests.values())
     errs = sum(stats.errors.values())
@@ -272,9 +266,9 @@ def main() -> None:
                 f"{args.viewers} viewers, {args.procs} processes, {args.connections} connections,"
                 f" reload every {SEGMENT_SECONDS:g} s, {args.seconds:g} s"
             )
-            cpu0 = _cpu_seconds(edge.pid)
+            cpu0 = procs.cpu_seconds(edge.pid)
             edge_stats = run_load(edge.url, args)
-            cpu = _cpu_seconds(edge.pid) - cpu0
+            cpu = procs.cpu_seconds(edge.pid) - cpu0
             report("edge", edge_stats, args.seconds)
             reqs = sum(edge_stats.requests.values())
             print(

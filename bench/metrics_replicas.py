@@ -19,8 +19,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from bench.metrics_node import body_for, start_metrics
 from sender_common.node import NodeIdentity
 from sender_common.viewers.batch import INGEST_PATH, NODE_HEADER, SIGNATURE_HEADER
-from tests.procs import Proc
+from tests.procs import Proc, cpu_seconds
 from tests.redis_server import RedisServer
+from tests.scrape import scrape, value
 
 GOAL_UPDATES_PER_SECOND = 50_000
 ENDPOINTS = 10
@@ -77,24 +78,14 @@ def fresh_batches(
     return out
 
 
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / 100  # utime + stime, in clock ticks
-
-
 def active(url: str, endpoints: list[str]) -> int:
     return sum(httpx.get(f"{url}/api/v1/endpoints/{ep}/viewers").json()["now"] for ep in endpoints)
 
 
 def exported(urls: list[str], endpoint: str) -> list[float]:
     """Every `sender_viewers_active{endpoint=...}` sample across the replicas."""
-    head = f'sender_viewers_active{{endpoint="{endpoint}"}} '
-    return [
-        float(line.rsplit(" ", 1)[1])
-        for url in urls
-        for line in httpx.get(f"{url}/metrics").text.splitlines()
-        if line.startswith(head)
-    ]
+    found = [value(scrape(url), "sender_viewers_active", endpoint=endpoint) for url in urls]
+    return [v for v in found if v is not None]
 
 
 def exact_audience(identities: list[NodeIdentity], urls: list[str]) -> tuple[int, float]:

@@ -17,7 +17,6 @@ ultrafast x264 + AAC, 1 s keyframes, 1 s segments).
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 import tempfile
@@ -29,25 +28,16 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests import procs
+from tests import procs, scrape
 from tests.origin.srt_caller import free_udp_port
 from tests.waiting import wait_for
 
-TICK = os.sysconf("SC_CLK_TCK")
 SEG = re.compile(r"seg(\d+)\.m4s")
 
 
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of one process (seconds); 0 once it is gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICK
-
-
-def family_cpu(origin: procs.Proc) -> dict[int, float]:
-    return {pid: cpu_seconds(pid) for pid in [origin.pid, *procs.children_of(origin.pid)]}
+def family_cpu(origin: procs.Proc) -> tuple[float, float]:
+    """CPU of the origin process alone, and of it with its ffmpegs (live or reaped)."""
+    return procs.cpu_seconds(origin.pid), procs.cpu_seconds(origin.pid, children=True)
 
 
 def measure(
@@ -71,8 +61,8 @@ def measure(
     finally:
         for p in pubs:
             procs.stop_publisher(p)
-    own = after[origin.pid] - before[origin.pid]
-    kids = sum(v - before.get(pid, 0.0) for pid, v in after.items() if pid != origin.pid)
+    own = after[0] - before[0]
+    kids = after[1] - before[1] - own
     return {"wall": wall, "origin": own, "ffmpeg": kids, "seen": seen, "disc": disc}
 
 
@@ -137,13 +127,14 @@ def main() -> None:
                     f"  {slug}: {len(numbers)} segments, {gaps(numbers)} missing, "
                     f"discontinuity {'yes' if m['disc'][slug] else 'no'}"
                 )
-            metrics = httpx.get(f"{origin.url}/metrics", timeout=5).text
-            restarts = re.search(r"^sender_origin_ffmpeg_restarts_total (\S+)", metrics, re.M)
+            restarts = scrape.value(
+                scrape.scrape(origin.url), "sender_origin_ffmpeg_restarts_total"
+            )
             print(
                 f"  origin {pct(m['origin'], m['wall'])} + remuxing ffmpegs "
                 f"{pct(m['ffmpeg'], m['wall'])} = {pct(total, m['wall'])} "
                 f"({pct(total / args.publishers, m['wall'])} per stream); "
-                f"ffmpeg restarts {restarts.group(1) if restarts else '?'}; "
+                f"ffmpeg restarts {'?' if restarts is None else f'{restarts:g}'}; "
                 f"dropped segments {sum(gaps(m['seen'][s]) for s in slugs)}"
             )
         finally:

@@ -223,6 +223,22 @@ def children_of(pid: int) -> list[int]:
     return out
 
 
+def cpu_seconds(pid: int, *, children: bool = False) -> float:
+    """User + system CPU time of `pid` in seconds (0.0 once it is gone). With `children`, also
+    that of its live descendants and of the children each of them has reaped (cutime, cstime):
+    a process family's whole CPU, exited ffmpegs included."""
+    total = 0
+    for p in [pid, *children_of(pid)] if children else [pid]:
+        try:
+            stat = Path(f"/proc/{p}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        # utime stime (cutime cstime): fields 14-17 of proc(5), in clock ticks
+        total += sum(int(v) for v in fields[11 : 15 if children else 13])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def pid_alive(pid: int) -> bool:
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
