@@ -38,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -127,6 +128,13 @@ def ll_viewers(edge: procs.Proc, args: argparse.Namespace) -> None:
             print(f"    error: {line}")
 
 
+def established(port: int, at_least: int) -> bool:
+    """Whether `at_least` TCP connections accepted on the loopback `port` are open."""
+    lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    fields = [line.split() for line in lines]
+    return sum(1 for f in fields if f[1].endswith(f":{port:04X}") and f[3] == "01") >= at_least
+
+
 def ll_wrk(edge: procs.Proc, args: argparse.Namespace) -> None:
     """wrk connections as LL-HLS viewers (bench/ll_viewers.lua), plus `--probes` Python
     players whose part fetches give the latency of the requests not held by design."""
@@ -150,7 +158,9 @@ def ll_wrk(edge: procs.Proc, args: argparse.Namespace) -> None:
             text=True,
         )
         began = time.monotonic()
-        time.sleep(1)  # connections open first: the probes measure the steady state
+        # connections open first: the probes measure the steady state
+        opened = partial(established, int(edge.url.rsplit(":", 1)[1]), n)
+        wait_for(opened, 15, f"{n} wrk connections open at the edge")
         probe = ll_load.run("ll", (edge.url, "bench"), args.probes, seconds - 2, 1)
         out, _ = wrk.communicate(timeout=seconds + 30)
         took = time.monotonic() - began
