@@ -121,12 +121,22 @@ def test_blocking_wait_is_one_wakeup_for_all() -> None:
     async def run() -> None:
         pl = _pl()
         _fill(pl, 1)
-        waiters = [asyncio.create_task(pl.wait(101, 1, 5)) for _ in range(500)]
-        late = asyncio.create_task(pl.wait(102, None, 5))
-        await asyncio.sleep(0)
+        blocked = 0
+
+        async def counted(msn: int, part: int | None) -> bool:
+            nonlocal blocked
+            blocked += 1
+            try:
+                return await pl.wait(msn, part, 5)
+            finally:
+                blocked -= 1
+
+        waiters = [asyncio.create_task(counted(101, 1)) for _ in range(500)]
+        late = asyncio.create_task(counted(102, None))
+        await wait_for_async(lambda: blocked == 501, 5, "every waiter blocked")
         assert not any(w.done() for w in waiters)
         pl.add_part(Part("p4.m4s", 0.5, True))
-        await asyncio.sleep(0)
+        await asyncio.sleep(0)  # one loop turn: every woken waiter checks again (no timing)
         assert not any(w.done() for w in waiters)  # part 0 is not part 1
         pl.add_part(Part("p5.m4s", 0.5, False))
         assert all(await asyncio.gather(*waiters))
@@ -141,17 +151,17 @@ def test_blocking_wait_is_one_wakeup_for_all() -> None:
 
 def test_hinted_part_waits_until_put_or_withdrawn() -> None:
     async def run() -> None:
-        store = PartStore()
+        store = WatchedPartStore()
         store.hint("ep/1/src/part7.m4s")
         waiting = asyncio.create_task(store.wait("ep/1/src/part7.m4s", 5))
-        await asyncio.sleep(0)
+        await wait_for_async(lambda: store.waiting == 1, 5, "the part request blocked")
         assert not waiting.done()
         store.put("ep/1/src/part7.m4s", b"bytes")
         got = await waiting
         assert got is not None and got.body == b"bytes" and got.immutable
         store.hint("ep/1/src/part8.m4s")
         gone = asyncio.create_task(store.wait("ep/1/src/part8.m4s", 5))
-        await asyncio.sleep(0)
+        await wait_for_async(lambda: store.waiting == 1, 5, "the next part request blocked")
         store.close()
         assert await gone is None
         assert await store.wait("ep/1/src/nothing.m4s", 5) is None
