@@ -14,7 +14,7 @@ from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from sender_common.errors import SenderError, UnavailableError
+from sender_common.errors import SenderError
 from sender_common.hls.parts import PartStore
 from sender_common.hls.responses import respond, send_bytes, send_error
 from sender_common.hls.spoolcache import PLAYLIST_TYPE, CachedFile, SpoolCache
@@ -112,10 +112,8 @@ class HlsApp:
             self._observe(endpoint, rel, True, 400, 0, vsid, scope)
             return
         except SenderError as exc:  # e.g. an edge at its session limit, or its upstream failing
-            extra = None
-            if isinstance(exc, UnavailableError):
-                extra = [(b"retry-after", str(exc.retry_after).encode())]
-            await send_error(send, exc.status_code, exc.detail, extra)
+            extra = [(k.lower().encode(), v.encode()) for k, v in exc.headers().items()]
+            await send_error(send, exc.status_code, exc.detail, extra or None)
             self._observe(endpoint, rel, False, exc.status_code, 0, vsid, scope)
             return
         if entry is None:
