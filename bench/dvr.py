@@ -105,7 +105,7 @@ def render_bench() -> None:
     times = []
     for _ in range(50):
         t0 = time.perf_counter()
-        text = render_dvr(entries, ended=False, trimmed=False)
+        text = render_dvr(entries, ended=False)
         times.append(time.perf_counter() - t0)
     cold = times[0]
     times.sort()

@@ -247,3 +247,17 @@ def test_hls_app_blocks_reload_and_hinted_part(tmp_path: Path) -> None:
             assert missing.status_code == 404
 
     asyncio.run(run())
+
+
+def test_only_the_newest_segments_keep_parts_as_the_window_slides() -> None:
+    store = PartStore()
+    pl = _pl(store, window=6)
+    for _ in range(9):
+        _fill(pl, 1)
+        with_parts = [len(s.parts) for s in pl.segments]
+        kept = min(len(pl.segments), 3)
+        assert with_parts == [0] * (len(pl.segments) - kept) + [4] * kept
+    # the parts of every segment but the newest three are gone from the store (4 per segment)
+    assert [store.get(f"ep/1/src/part{i}.m4s") is not None for i in range(0, 36, 4)] == [
+        False, False, False, False, False, False, True, True, True,
+    ]  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -66,3 +67,43 @@ def _pgid(pid: int) -> int | None:
         return os.getpgid(pid)
     except ProcessLookupError:
         return None
+
+
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+async def test_a_failing_spawn_leaks_no_pipe() -> None:
+    def bad_argv(fds: list[int]) -> list[str]:
+        raise ValueError("no command")
+
+    before = _open_fds()
+    proc = SupervisedProcess(
+        "noargv", lambda: [], output_pipes=3, piped_argv=bad_argv, restart_budget=0
+    )
+    proc.start()
+    with contextlib.suppress(ValueError):
+        await asyncio.wait_for(proc.wait(), 10)
+    assert proc.pipes == []
+    assert _open_fds() == before
+
+
+async def test_read_ends_the_spawn_hook_did_not_take_are_closed() -> None:
+    async def hook(_: asyncio.subprocess.Process) -> None:
+        raise RuntimeError("hook failed before taking the pipes")
+
+    before = _open_fds()
+    proc = SupervisedProcess(
+        "hooked",
+        lambda: [],
+        output_pipes=3,
+        piped_argv=lambda fds: [sys.executable, "-c", "pass"],
+        on_spawn=hook,
+        restart_budget=0,
+    )
+    proc.start()
+    with contextlib.suppress(RuntimeError):
+        await asyncio.wait_for(proc.wait(), 10)
+    assert proc.pipes == []
+    # the child's stderr pipe closes once it is reaped; the three read ends must close too
+    await wait_for_async(lambda: _open_fds() == before, 5, "no read end left open")

@@ -32,6 +32,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Mapping
+
     from fastapi import FastAPI, Request
 
 
@@ -43,6 +45,10 @@ class SenderError(Exception):
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail
+
+    def headers(self) -> dict[str, str]:
+        """The response headers this error comes with (every place that answers with it)."""
+        return {}
 
 
 class NotFoundError(SenderError):
@@ -60,6 +66,9 @@ class InvalidInputError(SenderError):
 class UnauthorizedError(SenderError):
     status_code = 401
 
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": "Bearer"}
+
 
 class UpstreamError(SenderError):
     status_code = 502
@@ -74,6 +83,9 @@ class UnavailableError(SenderError):
         super().__init__(detail)
         self.retry_after = retry_after
 
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
 
 class TooManyRequestsError(UnavailableError):
     """This client asks too often (`retry_after` seconds until it may again)."""
@@ -85,22 +97,26 @@ class ConfigurationError(SenderError):
     """A setting is wrong; the message names the environment variable."""
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    """Map SenderError subclasses to JSON `{"detail": ...}` responses."""
+def install_error_handlers(
+    app: FastAPI, dependencies: Mapping[type[Exception], str] | None = None
+) -> None:
+    """Map SenderError subclasses to JSON `{"detail": ...}` responses, and the exceptions of
+    a dependency that is down (the database's, and those named in `dependencies` with what
+    is down) to the one 503 of UnavailableError."""
 
     async def _handle(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, SenderError)
-        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, UnauthorizedError) else None
-        if isinstance(exc, UnavailableError):
-            headers = {"Retry-After": str(exc.retry_after)}
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
-
-    async def _db_down(_request: Request, exc: Exception) -> JSONResponse:
         return JSONResponse(
-            {"detail": f"database unavailable: {type(exc).__name__}"},
-            status_code=503,
-            headers={"Retry-After": "2"},
+            {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers() or None
         )
 
+    def _down(what: str) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+        async def handler(request: Request, exc: Exception) -> JSONResponse:
+            detail = f"{what} unavailable: {type(exc).__name__}"
+            return await _handle(request, UnavailableError(detail, retry_after=2))
+
+        return handler
+
     app.add_exception_handler(SenderError, _handle)
-    app.add_exception_handler(OperationalError, _db_down)
+    for exc_type, what in {OperationalError: "database", **(dependencies or {})}.items():
+        app.add_exception_handler(exc_type, _down(what))

@@ -65,6 +65,8 @@ class RoleRoutes:
     viewers: Viewers | None = None
     state: Mapping[str, object] = field(default_factory=dict)  # app.state that the deps read
     errors: Mapping[type[Exception], ErrorHandler] = field(default_factory=dict)
+    # exceptions meaning a dependency is down, with what is down: answered 503 (errors.py)
+    dependencies: Mapping[type[Exception], str] = field(default_factory=dict)
 
 
 class RoleRuntime(ABC, Generic[S]):
@@ -119,7 +121,7 @@ class RoleRuntime(ABC, Generic[S]):
         app.state.runtime = self
         for name, value in routes.state.items():
             setattr(app.state, name, value)
-        install_error_handlers(app)
+        install_error_handlers(app, routes.dependencies)
         for exc_type, handler in routes.errors.items():
             app.add_exception_handler(exc_type, handler)
         app.include_router(self._api_router(routes))

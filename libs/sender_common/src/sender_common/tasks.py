@@ -14,8 +14,11 @@ log = logging.getLogger(__name__)
 
 async def wait_set(event: asyncio.Event, timeout: float) -> bool:
     """Whether `event` is set within `timeout` seconds."""
+    if event.is_set():
+        return True
     with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(event.wait(), timeout)
+        async with asyncio.timeout(timeout):  # no task per call, unlike wait_for
+            await event.wait()
     return event.is_set()
 
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from fastapi import Request
-from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -86,7 +84,10 @@ class MetricsRuntime(RoleRuntime[MetricsSettings]):
             guarded=GUARDED,
             public=PUBLIC,
             state={"ingest": self.ingest, "viewers": self.book},
-            errors={RedisConnectionError: _redis_down, RedisTimeoutError: _redis_down},
+            dependencies={
+                RedisConnectionError: "shared viewer state",
+                RedisTimeoutError: "shared viewer state",
+            },
         )
 
     def describe(self) -> dict[str, object]:
@@ -111,11 +112,3 @@ class MetricsRuntime(RoleRuntime[MetricsSettings]):
 
 def _always() -> bool:
     return True
-
-
-async def _redis_down(_request: Request, exc: Exception) -> JSONResponse:
-    return JSONResponse(
-        {"detail": f"shared viewer state unavailable: {type(exc).__name__}"},
-        status_code=503,
-        headers={"Retry-After": "2"},
-    )

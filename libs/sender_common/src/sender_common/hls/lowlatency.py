@@ -149,7 +149,8 @@ class LivePlaylist:
                 self.disc_seq += 1
             for part in gone.parts:
                 self._drop(part)
-        for old in list(self.segments)[:-PART_SEGMENTS]:
+        if len(self.segments) > PART_SEGMENTS:  # only this push's segment crossed the line
+            old = self.segments[-PART_SEGMENTS - 1]
             for part in old.parts:
                 self._drop(part)
             old.parts = []

@@ -67,7 +67,8 @@ class PartStore:
         if fut is None:
             return None
         with contextlib.suppress(TimeoutError):
-            return await asyncio.wait_for(asyncio.shield(fut), timeout)
+            async with asyncio.timeout(timeout):
+                return await asyncio.shield(fut)  # the future is shared by every waiter
         return None
 
     def close(self) -> None:

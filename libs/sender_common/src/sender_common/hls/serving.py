@@ -14,7 +14,7 @@ from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from sender_common.errors import SenderError, UnavailableError
+from sender_common.errors import SenderError
 from sender_common.hls.parts import PartStore
 from sender_common.hls.responses import respond, send_bytes, send_error
 from sender_common.hls.spoolcache import PLAYLIST_TYPE, CachedFile, SpoolCache
@@ -104,18 +104,17 @@ class HlsApp:
             await send_error(send, 400, "invalid path")
             return
         endpoint, rel = parts[0], "/".join(parts)
-        vsid = _vsid(scope)
+        query = _query(scope)
+        vsid = _vsid(query)
         try:
-            entry = await self._find(endpoint, parts, rel, scope)
+            entry = await self._find(endpoint, parts, rel, query)
         except BlockingRequestError as exc:
             await send_error(send, 400, str(exc))
             self._observe(endpoint, rel, True, 400, 0, vsid, scope)
             return
         except SenderError as exc:  # e.g. an edge at its session limit, or its upstream failing
-            extra = None
-            if isinstance(exc, UnavailableError):
-                extra = [(b"retry-after", str(exc.retry_after).encode())]
-            await send_error(send, exc.status_code, exc.detail, extra)
+            extra = [(k.lower().encode(), v.encode()) for k, v in exc.headers().items()]
+            await send_error(send, exc.status_code, exc.detail, extra or None)
             self._observe(endpoint, rel, False, exc.status_code, 0, vsid, scope)
             return
         if entry is None:
@@ -128,10 +127,10 @@ class HlsApp:
         )
 
     async def _find(
-        self, endpoint: str, parts: list[str], rel: str, scope: Scope
+        self, endpoint: str, parts: list[str], rel: str, query: Query
     ) -> CachedFile | None:
         if len(parts) >= 2 and parts[1].startswith(("live", "dvr")) and self.live is not None:
-            block = blocking_of(scope.get("query_string", b""))
+            block = blocking_from(query)
             name = "/".join(parts[1:])
             body = await self.live(endpoint, name, block)
             if body is None and self.on_miss is not None and await self.on_miss(endpoint):
@@ -180,11 +179,26 @@ def _split(scope: Scope) -> list[str] | None:
     return parts
 
 
+Query = dict[str, list[str]]
+
+
+def _query(scope: Scope) -> Query:
+    """A request's query, parsed once, only when it holds something the HLS app reads."""
+    qs = scope.get("query_string", b"")
+    if not qs or (b"_HLS_" not in qs and b"vsid=" not in qs):
+        return {}
+    return parse_qs(qs.decode("latin-1"), keep_blank_values=True)
+
+
 def blocking_of(qs: bytes) -> Blocking | None:
     """The LL-HLS directives of a playlist request; BlockingRequestError when malformed."""
     if b"_HLS_" not in qs:
         return None
-    query = parse_qs(qs.decode("latin-1"), keep_blank_values=True)
+    return blocking_from(parse_qs(qs.decode("latin-1"), keep_blank_values=True))
+
+
+def blocking_from(query: Query) -> Blocking | None:
+    """`blocking_of` for a query already parsed (blank values kept)."""
     msn, part = query.get("_HLS_msn"), query.get("_HLS_part")
     skip = query.get("_HLS_skip", [""])[0] in ("YES", "v2")
     if msn is None:
@@ -201,11 +215,8 @@ def blocking_of(qs: bytes) -> Blocking | None:
     return Blocking(int(msn[0]), index, skip)
 
 
-def _vsid(scope: Scope) -> str | None:
-    qs = scope.get("query_string", b"")
-    if not qs or b"vsid=" not in qs:
-        return None
-    values = parse_qs(qs.decode("latin-1")).get("vsid")
+def _vsid(query: Query) -> str | None:
+    values = [v for v in query.get("vsid", ()) if v]  # the first one given a value
     if values and _VSID.match(values[0]):
         return str(values[0])
     return None

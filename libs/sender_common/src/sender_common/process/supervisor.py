@@ -83,7 +83,7 @@ class SupervisedProcess:
         self._argv = argv
         self._output_pipes = output_pipes
         self._piped_argv = piped_argv
-        self.pipes: list[int] = []  # read ends of this run's output pipes (the spawn hook's)
+        self.pipes: list[int] = []  # read ends of this run's output pipes: see take_pipes
         self._stdin_pipe = stdin_pipe
         self._on_spawn = on_spawn
         self._on_exit = on_exit
@@ -188,16 +188,19 @@ class SupervisedProcess:
         log.warning("%s: crashed (%s), restarting with backoff", self.name, outcome)
 
     async def _run_once(self) -> None:
-        pairs = [os.pipe() for _ in range(self._output_pipes)]
-        writers = [w for _, w in pairs]
-        self.pipes = [r for r, _ in pairs]
-        if self._piped_argv is not None:
-            argv = list(self._piped_argv(writers))
-        else:
-            argv = list(self._argv())
-        log.info("%s: starting %s", self.name, mask_key(" ".join(argv)))
+        pairs: list[tuple[int, int]] = []
         started = time.monotonic()
         try:
+            for _ in range(self._output_pipes):
+                pairs.append(os.pipe())
+            writers = [w for _, w in pairs]
+            self.pipes = [r for r, _ in pairs]
+            if self._piped_argv is not None:
+                argv = list(self._piped_argv(writers))
+            else:
+                argv = list(self._argv())
+            log.info("%s: starting %s", self.name, mask_key(" ".join(argv)))
+            started = time.monotonic()
             proc = await asyncio.create_subprocess_exec(
                 *argv,
                 stdin=asyncio.subprocess.PIPE if self._stdin_pipe else asyncio.subprocess.DEVNULL,
@@ -209,12 +212,10 @@ class SupervisedProcess:
                 pass_fds=writers,
             )
         except BaseException:
-            for fd in self.pipes:
-                os.close(fd)
-            self.pipes = []
+            self._close_untaken()
             raise
         finally:
-            for fd in writers:  # the child holds them now; EOF reaches readers when it exits
+            for _, fd in pairs:  # the child holds them now; EOF reaches readers when it exits
                 with contextlib.suppress(OSError):
                     os.close(fd)
         self.process = proc
@@ -222,8 +223,11 @@ class SupervisedProcess:
         self._started.set()
         drain = asyncio.create_task(self._drain(proc), name=f"stderr:{self.name}")
         try:
-            if self._on_spawn is not None:
-                await self._on_spawn(proc)
+            try:
+                if self._on_spawn is not None:
+                    await self._on_spawn(proc)
+            finally:
+                self._close_untaken()  # read ends the hook did not take: nobody would close them
             code = await proc.wait()
         finally:
             with contextlib.suppress(asyncio.CancelledError, TimeoutError):
@@ -241,6 +245,18 @@ class SupervisedProcess:
             self.restarts += 1
             raise _RanHealthy
         raise _Crashed(code, ran_for)
+
+    def take_pipes(self) -> list[int]:
+        """The read ends of this run's output pipes, for the spawn hook: the caller closes them.
+        Those not taken by the end of the hook are closed."""
+        taken, self.pipes = self.pipes, []
+        return taken
+
+    def _close_untaken(self) -> None:
+        for fd in self.pipes:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self.pipes = []
 
     async def _drain(self, proc: asyncio.subprocess.Process) -> None:
         assert proc.stderr is not None

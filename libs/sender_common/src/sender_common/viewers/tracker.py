@@ -10,6 +10,7 @@ from __future__ import annotations
 
 __all__ = ["EndpointCounters", "ViewerTracker", "client_key", "expire", "seen_since", "vsid_key"]
 
+import functools
 import hashlib
 import time
 from collections.abc import Callable, Mapping
@@ -20,6 +21,7 @@ def vsid_key(vsid: str) -> str:
     return "v:" + vsid
 
 
+@functools.lru_cache(maxsize=16_384)  # keyed by (ip, salt): a viewer's requests hash once
 def client_key(ip: str, salt: str) -> str:
     """A per-deployment salted hash of a client address; the address itself never leaves."""
     digest = hashlib.sha256(f"sender-viewer\x00{salt}\x00{ip}".encode()).hexdigest()

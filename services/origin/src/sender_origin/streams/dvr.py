@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from sender_common.hls.dvr import DvrEntry, append_entry, read_entries, render_dvr
+from sender_common.hls.dvr import DvrEntry, DvrTrack, append_entry, read_entries
 from sender_common.hls.lowlatency import LiveSegment
 from sender_common.hls.playlist import MasterPlaylist, Variant, write_master_playlist
 from sender_common.models import RenditionSpec
@@ -28,7 +28,9 @@ class DvrBook:
 
     def __init__(self, spool_dir: Path) -> None:
         self.spool_dir = spool_dir
-        self._entries: dict[tuple[str, str], list[DvrEntry]] = {}
+        self._tracks: dict[tuple[str, str], DvrTrack] = {}
+        self._pending: dict[tuple[str, str], list[DvrEntry]] = {}  # recorded while loading
+        self._load_lock = asyncio.Lock()
 
     async def record(self, slug: str, generation: int, rendition: str, entry: DvrEntry) -> None:
         folder = self.spool_dir / slug / str(generation) / rendition
@@ -37,9 +39,12 @@ class DvrBook:
         except OSError as exc:
             log.warning("%s: DVR index not written: %s", slug, exc)
             return
-        entries = self._entries.get((slug, rendition))
-        if entries is not None:
-            entries.append(entry)
+        key = (slug, rendition)
+        track = self._tracks.get(key)
+        if track is not None:
+            track.append(entry)
+        elif key in self._pending:
+            self._pending[key].append(entry)
 
     def hook(
         self, slug: str, generation: int, count: Callable[[], None]
@@ -64,26 +69,46 @@ class DvrBook:
 
         return for_rendition
 
-    def entries(self, slug: str, rendition: str) -> list[DvrEntry]:
+    async def track(self, slug: str, rendition: str) -> DvrTrack:
+        """A rendition's kept segments, read back from the spool (off the loop) on first use."""
         key = (slug, rendition)
-        found = self._entries.get(key)
-        if found is None:
-            found = []
-            for gen_dir in _generation_dirs(self.spool_dir / slug):
-                found.extend(read_entries(gen_dir / rendition))
-            self._entries[key] = found
+        track = self._tracks.get(key)
+        if track is not None:
+            return track
+        async with self._load_lock:
+            track = self._tracks.get(key)
+            if track is not None:
+                return track
+            pending = self._pending.setdefault(key, [])
+            try:
+                found = await asyncio.to_thread(self._read, slug, rendition)
+            finally:
+                del self._pending[key]
+            seen = {e.uri for e in found}
+            track = DvrTrack(found + [e for e in pending if e.uri not in seen])
+            self._tracks[key] = track
+            return track
+
+    def _read(self, slug: str, rendition: str) -> list[DvrEntry]:
+        found: list[DvrEntry] = []
+        for gen_dir in _generation_dirs(self.spool_dir / slug):
+            found.extend(read_entries(gen_dir / rendition))
         return found
 
     def forget(self, slug: str, generation: int | None = None) -> None:
         """Drop an endpoint's entries (or one generation's, whose spool is gone)."""
-        for key in [k for k in self._entries if k[0] == slug]:
+        for key in [k for k in self._tracks if k[0] == slug]:
             if generation is None:
-                del self._entries[key]
-            else:
-                prefix = f"{generation}/"
-                self._entries[key] = [e for e in self._entries[key] if not e.uri.startswith(prefix)]
+                del self._tracks[key]
+                continue
+            old = self._tracks[key]
+            prefix = f"{generation}/"
+            kept = [i for i, e in enumerate(old.entries) if not e.uri.startswith(prefix)]
+            # the breaks before the first kept segment stay counted: a player's timeline holds
+            before = old.breaks_through(kept[0]) if kept else 0
+            self._tracks[key] = DvrTrack([old.entries[i] for i in kept], breaks_before=before)
 
-    def render(
+    async def render(
         self,
         slug: str,
         name: str,
@@ -97,7 +122,7 @@ class DvrBook:
         if window_seconds <= 0:
             return None
         if name == "dvr.m3u8" and len(names) > 1:
-            if not self.entries(slug, names[0]):
+            if not (await self.track(slug, names[0])).entries:
                 return None
             master = MasterPlaylist(
                 variants=[
@@ -112,13 +137,8 @@ class DvrBook:
             rendition, prefix = name[4:-5], "../"
         else:
             return None
-        entries = self.entries(slug, rendition)
-        start = time.time() - window_seconds
-        window = [e for e in entries if e.pdt + e.duration >= start]
-        if not window:
-            return None
-        trimmed = len(window) < len(entries)
-        return render_dvr(window, prefix=prefix, ended=ended, trimmed=trimmed).encode()
+        track = await self.track(slug, rendition)
+        return track.render(time.time() - window_seconds, prefix=prefix, ended=ended)
 
 
 def _generation_dirs(folder: Path) -> list[Path]:

@@ -261,7 +261,7 @@ class StreamManager:
             return None  # unknown (a recent miss costs no database lookup)
         offline = rt.publish is None and not rt.in_grace
         if name.startswith("dvr"):
-            return self.dvr.render(slug, name, rt.renditions, rt.dvr_seconds, ended=offline)
+            return await self.dvr.render(slug, name, rt.renditions, rt.dvr_seconds, ended=offline)
         if rt.slate and rt.desired and offline:
             if not self.live.has_list(slug, rt.renditions[0].name):
                 await self._slate_tick(rt)  # the first viewer need not wait for the ticker

@@ -106,7 +106,7 @@ class LivePublish:
     async def _prime(self, proc: asyncio.subprocess.Process) -> None:
         """A fresh ffmpeg needs the FLV header, metadata and decoder configs before media;
         its output pipes get one packager reader each."""
-        for packager, fd in zip(self.packagers, self.ffmpeg.pipes, strict=True):
+        for packager, fd in zip(self.packagers, self.ffmpeg.take_pipes(), strict=True):
             task = asyncio.create_task(packager.run(fd), name=f"package:{packager.base}")
             self._readers.add(task)
             task.add_done_callback(self._readers.discard)

@@ -1,0 +1,41 @@
+"""The origin's DVR index read back from the spool after a restart (no processes needed)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+from sender_common.hls.dvr import DvrEntry, append_entry
+from sender_common.models import RenditionSpec
+from sender_origin.streams.dvr import DvrBook
+
+
+def _entry(gen: int, i: int, now: float) -> DvrEntry:
+    return DvrEntry(gen * 1000 + i, f"{gen}/src/seg{i}.m4s", f"{gen}/src/init.mp4", 2.0,
+                    now - 60 + 2 * (gen * 10 + i), 10)  # fmt: skip
+
+
+async def test_index_read_back_keeps_entries_recorded_while_loading(tmp_path: Path) -> None:
+    now = time.time()
+    for gen in (1, 2):
+        folder = tmp_path / "cam" / str(gen) / "src"
+        folder.mkdir(parents=True)
+        for i in range(3):
+            append_entry(folder, _entry(gen, i, now))
+    book = DvrBook(tmp_path)
+    spec = [RenditionSpec(name="src")]
+    # a segment reported while the first request reads the index back is not lost
+    loading = asyncio.ensure_future(book.render("cam", "dvr.m3u8", spec, 3600, ended=False))
+    await asyncio.sleep(0)  # the render is now reading the index in a thread
+    await book.record("cam", 2, "src", _entry(2, 3, now))
+    body = await loading
+    assert body is not None
+    again = await book.render("cam", "dvr.m3u8", spec, 3600, ended=False)
+    assert again is not None and again.count(b".m4s") == 7 and b"2/src/seg3.m4s" in again
+    assert again.count(b"#EXT-X-DISCONTINUITY\n") == 1  # generation 1 to 2
+    # generation 1 removed: its break left the window, and is still counted
+    book.forget("cam", 1)
+    later = await book.render("cam", "dvr.m3u8", spec, 3600, ended=True)
+    assert later is not None and b"#EXT-X-DISCONTINUITY-SEQUENCE:1\n" in later
+    assert b"1/src/" not in later and later.endswith(b"#EXT-X-ENDLIST\n")
