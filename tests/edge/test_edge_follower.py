@@ -171,3 +171,17 @@ async def test_uris_outside_the_endpoint_are_refused(upstream: Upstream, tmp_pat
         with pytest.raises(UnsafeSegmentUri):
             await f.step()
         assert not f.started
+
+
+async def test_an_ended_playlist_is_reloaded_a_target_apart(
+    upstream: Upstream, tmp_path: Path
+) -> None:
+    async with httpx.AsyncClient(transport=httpx.MockTransport(upstream.handle)) as client:
+        f = follower_for(upstream, tmp_path, client)
+        await f.step()
+        assert f.low_latency and f.pause(True) == 0.0 and f.pause(False) == 0.5
+        upstream.pl.end()
+        assert await f.step() and f.playlist.ended
+        # no more part-target polling of a playlist only a restart can change
+        assert f.pause(True) >= 1.0 and f.pause(False) >= 1.0
+        await f.close()

@@ -98,11 +98,17 @@ class Follower:
                 continue
             failures = 0
             self._hooks.ok()
-            if progressed and self.low_latency and not self.playlist.ended:
-                continue  # the next blocking reload at once
-            # nothing new (or a plain upstream): reloads timed from the previous one
-            pause = self.playlist.part_target if self.low_latency else max(0.25, self.target / 2)
-            await asyncio.sleep(max(0.0, began + pause - loop.time()))
+            pause = self.pause(progressed)
+            if pause:  # reloads timed from the previous one
+                await asyncio.sleep(max(0.0, began + pause - loop.time()))
+
+    def pause(self, progressed: bool) -> float:
+        """How long after a reload began the next one starts (0: at once)."""
+        if self.playlist.ended:  # only a restart upstream can change it: a target apart
+            return max(1.0, float(self.target))
+        if self.low_latency:  # the next blocking reload at once; nothing new: a part later
+            return 0.0 if progressed else self.playlist.part_target
+        return max(0.25, self.target / 2)  # a plain upstream (RFC 8216 6.3.4)
 
     async def step(self) -> bool:
         """One reload (blocking when the upstream can); True when something new arrived."""
