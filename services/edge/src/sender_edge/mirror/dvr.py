@@ -1,7 +1,8 @@
 """DVR on the edge by pull-through: the upstream's DVR playlists, and older media on demand.
 
-`dvr.m3u8` and `dvr/{rendition}.m3u8` come from the session's upstream, validated and kept
-for `playlist_ttl` seconds, so many viewers make one upstream request per name. A segment
+`dvr.m3u8` and `dvr/{rendition}.m3u8` come from the session's upstream, validated (off the
+event loop, and only when the body changed) and kept for `playlist_ttl` seconds or half
+their target duration, so many viewers make one upstream request per name. A segment
 or init section of the DVR window that is not in the spool is fetched once (concurrent
 requests share the fetch), written temp-then-rename into the spool and cached; later
 requests are served from the spool.
@@ -16,6 +17,7 @@ generation runs. A file pulled again after that is simply fetched again.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import re
 import time
@@ -32,7 +34,7 @@ from sender_common.hls.spoolcache import CachedFile, SpoolCache, content_type_fo
 from sender_common.tasks import cancel_and_wait
 from sender_edge.metrics import EdgeMetrics
 from sender_edge.mirror.fetch import (
-    MAX_PLAYLIST_BYTES,
+    MAX_DVR_PLAYLIST_BYTES,
     MAX_SEGMENT_BYTES,
     EndpointSource,
     FetchError,
@@ -46,6 +48,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 _NAME = re.compile(r"^dvr(?:/[A-Za-z0-9_][A-Za-z0-9_.-]{0,63})?\.m3u8$")
 _VARIANT = re.compile(r"^dvr/[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}\.m3u8$")
+_TARGET = re.compile(rb"#EXT-X-TARGETDURATION:(\d{1,3})")
 _FILE = re.compile(
     r"^\d{1,12}/[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}/(?:seg\d{1,12}\.m4s|init\d{1,12}\.mp4)$"
 )
@@ -61,7 +64,7 @@ class DvrPullThrough:
         spool_dir: Path,
         metrics: EdgeMetrics,
         retention_seconds: float,
-        concurrency: int = 4,
+        slots: asyncio.Semaphore,
         playlist_ttl: float = 1.0,
     ) -> None:
         self._cache = cache
@@ -69,8 +72,9 @@ class DvrPullThrough:
         self._metrics = metrics
         self._retention = retention_seconds
         self._ttl = playlist_ttl
-        self._slots = asyncio.Semaphore(concurrency)
-        self._playlists: dict[str, tuple[float, bytes | None]] = {}  # slug/name -> (at, body)
+        self._slots = slots  # the edge's fetch slots, shared with its followers
+        self._playlists: dict[str, tuple[float, bytes | None]] = {}  # slug/name -> (until, body)
+        self._valid: dict[str, bytes] = {}  # slug/name -> digest of the body last validated
         self._flights: dict[str, asyncio.Task[Any]] = {}
         self._written: dict[str, float] = {}  # slug/rel of pull-through files -> written at
 
@@ -82,11 +86,16 @@ class DvrPullThrough:
             return None
         key = f"{slug}/{name}"
         held = self._playlists.get(key)
-        if held is not None and time.monotonic() - held[0] < self._ttl:
+        if held is not None and time.monotonic() < held[0]:
             return held[1]
-        body = await self._once(f"playlist:{key}", lambda: self._get_playlist(up, name))
-        self._playlists[key] = (time.monotonic(), body)
+        body = await self._once(f"playlist:{key}", lambda: self._get_playlist(up, key, name))
+        self._playlists[key] = (time.monotonic() + self._keep(body), body)
         return body
+
+    def _keep(self, body: bytes | None) -> float:
+        """How long a DVR playlist is served as fetched: `playlist_ttl`, or half a target."""
+        found = _TARGET.search(body, 0, 4096) if body is not None else None
+        return max(self._ttl, int(found.group(1)) / 2) if found else self._ttl
 
     async def _get(
         self, client: httpx.AsyncClient, url: str, kind: str, limit: int, attempts: int
@@ -102,16 +111,20 @@ class DvrPullThrough:
             what = "the DVR playlist" if kind == "dvr_playlist" else "this file"
             raise UpstreamError(f"the upstream failed to send {what}") from exc
 
-    async def _get_playlist(self, up: EndpointSource, name: str) -> bytes | None:
+    async def _get_playlist(self, up: EndpointSource, key: str, name: str) -> bytes | None:
         url = up.root + name
-        body = await self._get(up.client, url, "dvr_playlist", MAX_PLAYLIST_BYTES, 2)
+        body = await self._get(up.client, url, "dvr_playlist", MAX_DVR_PLAYLIST_BYTES, 2)
         if body is None:
             return None
+        digest = hashlib.blake2b(body, digest_size=16).digest()
+        if self._valid.get(key) == digest:
+            return body  # the very body validated before
         try:
-            validate_dvr_playlist(body.decode("utf-8"), url, up.root)
+            await asyncio.to_thread(validate_dvr_playlist, body.decode("utf-8"), url, up.root)
         except (UnicodeDecodeError, PlaylistError, FetchError) as exc:
             log.warning("unusable upstream DVR playlist %s: %s", url, exc)
             raise UpstreamError("the upstream's DVR playlist is unusable") from exc
+        self._valid[key] = digest
         return body
 
     async def window_seconds(self, up: EndpointSource, slug: str) -> float | None:
@@ -191,8 +204,9 @@ class DvrPullThrough:
             del self._written[key]
             self._cache.forget(key)
         await asyncio.to_thread(_unlink, [self._spool / k for k in old])
-        for key in [k for k, (at, _) in self._playlists.items() if now - at > self._ttl]:
+        for key in [k for k, (until, _) in self._playlists.items() if until < now]:
             del self._playlists[key]
+            self._valid.pop(key, None)
         return len(old)
 
     async def close(self) -> None:
@@ -208,7 +222,7 @@ def validate_dvr_playlist(text: str, url: str, root: str) -> None:
         if not master.variants or not all(_VARIANT.match(v.uri) for v in master.variants):
             raise PlaylistError("a DVR master playlist names unexpected variants")
         return
-    pl = parse_ll_playlist(text)
+    pl = parse_ll_playlist(text, MAX_DVR_PLAYLIST_BYTES)
     for seg in pl.segments:
         segment_target(url, seg.uri, root)
         if seg.map_uri:

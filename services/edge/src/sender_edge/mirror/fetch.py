@@ -26,9 +26,13 @@ from tenacity import (
 )
 
 from sender_common.errors import UpstreamError
+from sender_common.models import MAX_DVR_SECONDS
 from sender_edge.mirror.upstreams import GuardedBackend, UpstreamPolicy
 
 MAX_PLAYLIST_BYTES = 1_000_000
+# a DVR playlist may list the longest window the origin keeps (a week) of 1 s segments,
+# each entry (date, duration, URI) well under 128 bytes
+MAX_DVR_PLAYLIST_BYTES = MAX_DVR_SECONDS * 128
 MAX_SEGMENT_BYTES = 64 * 1024 * 1024
 SEGMENT_SUFFIXES = (".ts", ".m4s", ".mp4", ".aac", ".vtt")
 _PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")

@@ -73,7 +73,7 @@ class EdgeManager:
             spool_dir=settings.spool_dir,
             metrics=metrics,
             retention_seconds=settings.hls.retention_seconds,
-            concurrency=settings.fetch_concurrency,
+            slots=self.running.fetch_slots,
         )
         self.timing = self.running.timing
 
