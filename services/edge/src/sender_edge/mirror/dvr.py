@@ -21,9 +21,7 @@ import hashlib
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar, cast
 
 import httpx
 
@@ -31,7 +29,7 @@ from sender_common.errors import SenderError, UpstreamError
 from sender_common.hls.llparse import parse_ll_playlist
 from sender_common.hls.playlist import PlaylistError, is_master_playlist, parse_master_playlist
 from sender_common.hls.spoolcache import CachedFile, SpoolCache, content_type_for
-from sender_common.tasks import cancel_and_wait
+from sender_common.tasks import SingleFlight
 from sender_edge.metrics import EdgeMetrics
 from sender_edge.mirror.fetch import (
     MAX_DVR_PLAYLIST_BYTES,
@@ -45,7 +43,6 @@ from sender_edge.mirror.fetch import (
 from sender_edge.mirror.spool import write_atomic
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 _NAME = re.compile(r"^dvr(?:/[A-Za-z0-9_][A-Za-z0-9_.-]{0,63})?\.m3u8$")
 _VARIANT = re.compile(r"^dvr/[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}\.m3u8$")
 _TARGET = re.compile(rb"#EXT-X-TARGETDURATION:(\d{1,3})")
@@ -75,7 +72,7 @@ class DvrPullThrough:
         self._slots = slots  # the edge's fetch slots, shared with its followers
         self._playlists: dict[str, tuple[float, bytes | None]] = {}  # slug/name -> (until, body)
         self._valid: dict[str, bytes] = {}  # slug/name -> digest of the body last validated
-        self._flights: dict[str, asyncio.Task[Any]] = {}
+        self._flights = SingleFlight("dvr")  # concurrent requests of a name share a fetch
         self._written: dict[str, float] = {}  # slug/rel of pull-through files -> written at
 
     # -- playlists ----------------------------------------------------------------------
@@ -88,7 +85,7 @@ class DvrPullThrough:
         held = self._playlists.get(key)
         if held is not None and time.monotonic() < held[0]:
             return held[1]
-        body = await self._once(f"playlist:{key}", lambda: self._get_playlist(up, key, name))
+        body = await self._flights.run(f"playlist:{key}", lambda: self._get_playlist(up, key, name))
         self._playlists[key] = (time.monotonic() + self._keep(body), body)
         return body
 
@@ -152,7 +149,7 @@ class DvrPullThrough:
         if not _FILE.match(rel):
             return None
         key = f"{slug}/{rel}"
-        return await self._once(f"file:{key}", lambda: self._pull(up, key, rel))
+        return await self._flights.run(f"file:{key}", lambda: self._pull(up, key, rel))
 
     async def _pull(self, up: EndpointSource, key: str, rel: str) -> CachedFile | None:
         found = self._cache.lookup(key) or self._cache.load(key)
@@ -175,26 +172,7 @@ class DvrPullThrough:
         self._cache.put_bytes(key, body, mtime_ns)
         return self._cache.lookup(key) or self._cache.load(key)
 
-    # -- shared fetches, retention, stop -------------------------------------------------
-
-    async def _once(self, key: str, make: Callable[[], Awaitable[T]]) -> T:
-        """Run `make()` once for concurrent callers of `key`; a caller's cancel spares the rest."""
-        task = self._flights.get(key)
-        if task is None:
-
-            async def run() -> Any:
-                return await make()
-
-            task = asyncio.create_task(run(), name=f"dvr-{key}")
-            self._flights[key] = task
-            task.add_done_callback(lambda t: self._done(key, t))
-        return cast(T, await asyncio.shield(task))
-
-    def _done(self, key: str, task: asyncio.Task[Any]) -> None:
-        if self._flights.get(key) is task:
-            del self._flights[key]
-        if not task.cancelled():
-            task.exception()  # retrieved here too: every caller may have gone away
+    # -- retention, stop -------------------------------------------------
 
     async def sweep(self) -> int:
         """Delete pull-through files older than the retention period; returns the count."""
@@ -210,9 +188,7 @@ class DvrPullThrough:
         return len(old)
 
     async def close(self) -> None:
-        tasks = list(self._flights.values())
-        self._flights.clear()
-        await cancel_and_wait(*tasks)
+        await self._flights.close()
 
 
 def validate_dvr_playlist(text: str, url: str, root: str) -> None:
