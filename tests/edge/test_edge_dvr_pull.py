@@ -62,3 +62,32 @@ async def test_a_dvr_playlist_of_many_hours_is_served(tmp_path: Path) -> None:
     async with httpx.AsyncClient(transport=httpx.MockTransport(up.handle)) as client:
         assert await dvr.playlist(EndpointSource(client, ROOT), "cam", "dvr.m3u8") == body
     await dvr.close()
+
+
+async def test_a_file_the_upstream_lacks_is_not_asked_for_again_at_once(tmp_path: Path) -> None:
+    up = Upstream(dvr_body(60))
+    up.files["1/src/seg3.m4s"] = b"media"
+    dvr = pull_through(tmp_path)
+    async with httpx.AsyncClient(transport=httpx.MockTransport(up.handle)) as client:
+        source = EndpointSource(client, ROOT)
+        for _ in range(3):
+            assert await dvr.file(source, "cam", "1/src/seg999.m4s") is None
+        assert up.asked["1/src/seg999.m4s"] == 1
+        found = await dvr.file(source, "cam", "1/src/seg3.m4s")
+        assert found is not None and found.body == b"media"
+        assert (tmp_path / "cam/1/src/seg3.m4s").read_bytes() == b"media"
+    await dvr.close()
+
+
+async def test_concurrent_requests_of_a_file_share_one_fetch(tmp_path: Path) -> None:
+    up = Upstream(dvr_body(60))
+    up.files["1/src/seg3.m4s"] = b"media"
+    dvr = pull_through(tmp_path)
+    async with httpx.AsyncClient(transport=httpx.MockTransport(up.handle)) as client:
+        source = EndpointSource(client, ROOT)
+        found = await asyncio.gather(
+            *(dvr.file(source, "cam", "1/src/seg3.m4s") for _ in range(10))
+        )
+        assert all(f is not None and f.body == b"media" for f in found)
+        assert up.asked["1/src/seg3.m4s"] == 1
+    await dvr.close()

@@ -5,7 +5,8 @@ event loop, and only when the body changed) and kept for `playlist_ttl` seconds 
 their target duration, so many viewers make one upstream request per name. A segment
 or init section of the DVR window that is not in the spool is fetched once (concurrent
 requests share the fetch), written temp-then-rename into the spool and cached; later
-requests are served from the spool.
+requests are served from the spool. A file the upstream lacks (404) is not asked for again
+for `miss_ttl` seconds (about a target).
 
 Retention: the live window's pruning never touches pull-through files (it only deletes
 what the follower added itself). They go with their generation (the retention sweep of
@@ -29,6 +30,7 @@ from sender_common.errors import SenderError, UpstreamError
 from sender_common.hls.llparse import parse_ll_playlist
 from sender_common.hls.playlist import PlaylistError, is_master_playlist, parse_master_playlist
 from sender_common.hls.spoolcache import CachedFile, SpoolCache, content_type_for
+from sender_common.recent import RecentMisses
 from sender_common.tasks import SingleFlight
 from sender_edge.metrics import EdgeMetrics
 from sender_edge.mirror.fetch import (
@@ -63,6 +65,7 @@ class DvrPullThrough:
         retention_seconds: float,
         slots: asyncio.Semaphore,
         playlist_ttl: float = 1.0,
+        miss_ttl: float = 2.0,
     ) -> None:
         self._cache = cache
         self._spool = spool_dir
@@ -73,6 +76,7 @@ class DvrPullThrough:
         self._playlists: dict[str, tuple[float, bytes | None]] = {}  # slug/name -> (until, body)
         self._valid: dict[str, bytes] = {}  # slug/name -> digest of the body last validated
         self._flights = SingleFlight("dvr")  # concurrent requests of a name share a fetch
+        self._missing = RecentMisses(miss_ttl)  # upstream 404s, not asked again meanwhile
         self._written: dict[str, float] = {}  # slug/rel of pull-through files -> written at
 
     # -- playlists ----------------------------------------------------------------------
@@ -152,7 +156,9 @@ class DvrPullThrough:
         return await self._flights.run(f"file:{key}", lambda: self._pull(up, key, rel))
 
     async def _pull(self, up: EndpointSource, key: str, rel: str) -> CachedFile | None:
-        found = self._cache.lookup(key) or self._cache.load(key)
+        if key in self._missing:
+            return None  # the upstream had none a moment ago
+        found = self._cache.lookup(key)  # the caller found no file: only what came meanwhile
         if found is not None:  # written meanwhile (by the follower or an earlier pull)
             return found
         try:
@@ -162,6 +168,7 @@ class DvrPullThrough:
         async with self._slots:
             body = await self._get(up.client, url, "dvr_file", MAX_SEGMENT_BYTES, 3)
         if body is None:
+            self._missing.add(key)
             return None
         try:
             mtime_ns = await asyncio.to_thread(write_atomic, self._spool / key, body)

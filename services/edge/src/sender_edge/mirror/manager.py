@@ -78,6 +78,7 @@ class EdgeManager:
             metrics=metrics,
             retention_seconds=settings.hls.retention_seconds,
             slots=self.running.fetch_slots,
+            miss_ttl=settings.hls.segment_seconds,
         )
         self.timing = self.running.timing
 
