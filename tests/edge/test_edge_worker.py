@@ -1,5 +1,5 @@
 """A mirror worker against an in-process upstream (a real `httpx.AsyncClient` on a mock
-transport): when it looks at the upstream's variants again."""
+transport): when it looks at the upstream's variants again, and its DVR window."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from prometheus_client import CollectorRegistry
 from sender_common.hls.spoolcache import SpoolCache
 from sender_edge.metrics import EdgeMetrics
 from sender_edge.mirror.context import MirrorContext, Timing
+from sender_edge.mirror.dvrwindow import DvrWindows
 from sender_edge.mirror.models import SessionOptions
 from sender_edge.mirror.worker import REDISCOVER_SECONDS, MirrorWorker
 from sender_edge.settings import EdgeSettings
@@ -24,6 +25,17 @@ MEDIA = (
 MASTER = "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=100000\nlive/src.m3u8\n"
 
 
+def context_for(tmp_path: Path) -> MirrorContext:
+    settings = EdgeSettings(data_dir=tmp_path)
+    return MirrorContext(
+        SpoolCache(settings.spool_dir),
+        settings.spool_dir,
+        Timing.of(settings),
+        EdgeMetrics(CollectorRegistry()),
+        asyncio.Semaphore(4),
+    )
+
+
 async def rediscover_after(tmp_path: Path, live: str) -> float:
     async def handle(request: httpx.Request) -> httpx.Response:
         rel = request.url.path.removeprefix("/sender/hls/cam/")
@@ -33,14 +45,7 @@ async def rediscover_after(tmp_path: Path, live: str) -> float:
             return httpx.Response(200, text=MEDIA.replace("1/src/", "../1/src/"))
         return httpx.Response(200, content=b"media")
 
-    settings = EdgeSettings(data_dir=tmp_path)
-    context = MirrorContext(
-        SpoolCache(settings.spool_dir),
-        settings.spool_dir,
-        Timing.of(settings),
-        EdgeMetrics(CollectorRegistry()),
-        asyncio.Semaphore(4),
-    )
+    context = context_for(tmp_path)
     options = SessionOptions(upstream_url="http://127.0.0.1:9")
     async with httpx.AsyncClient(transport=httpx.MockTransport(handle)) as client:
         worker = MirrorWorker("cam", options, client=client, context=context)
@@ -58,3 +63,34 @@ async def test_an_upstream_without_a_master_is_not_rediscovered(tmp_path: Path) 
 
 async def test_an_upstream_with_a_master_is_rediscovered_now_and_then(tmp_path: Path) -> None:
     assert await rediscover_after(tmp_path, MASTER) == REDISCOVER_SECONDS
+
+
+async def test_the_dvr_window_is_the_upstreams_answer_asked_once(tmp_path: Path) -> None:
+    asked: list[str] = []
+
+    async def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path.startswith("/api/v1/playback/"):
+            asked.append(request.url.path)
+            hls = {"segment_seconds": 2.0, "window_segments": 6}
+            answer = {
+                "endpoint": "cam",
+                "state": "live",
+                "generation": 1,
+                "live_url": "/sender/hls/cam/live.m3u8",
+                "renditions": [],
+                "hls": hls,
+                "dvr_url": "/sender/hls/cam/dvr.m3u8",
+                "dvr_window_seconds": 600,
+            }
+            return httpx.Response(200, json=answer)
+        return httpx.Response(404, json={"detail": "no"})
+
+    context = context_for(tmp_path)
+    options = SessionOptions(upstream_url="http://127.0.0.1:9")
+    windows = DvrWindows()
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handle)) as client:
+        worker = MirrorWorker("cam", options, client=client, context=context)
+        found = await asyncio.gather(*(windows.of(worker) for _ in range(5)))
+        assert found == [600.0] * 5 and await windows.of(worker) == 600.0
+        assert asked == ["/api/v1/playback/cam"]
+    await windows.close()

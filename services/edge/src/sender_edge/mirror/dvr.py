@@ -26,7 +26,7 @@ from pathlib import Path
 
 import httpx
 
-from sender_common.errors import SenderError, UpstreamError
+from sender_common.errors import UpstreamError
 from sender_common.hls.llparse import parse_ll_playlist
 from sender_common.hls.playlist import PlaylistError, is_master_playlist, parse_master_playlist
 from sender_common.hls.spoolcache import CachedFile, SpoolCache, content_type_for
@@ -127,24 +127,6 @@ class DvrPullThrough:
             raise UpstreamError("the upstream's DVR playlist is unusable") from exc
         self._valid[key] = digest
         return body
-
-    async def window_seconds(self, up: EndpointSource, slug: str) -> float | None:
-        """What the upstream's DVR window holds now (first rendition); None without DVR."""
-        try:
-            body = await self.playlist(up, slug, "dvr.m3u8")
-            text = body.decode("utf-8", "replace") if body is not None else ""
-            if "#EXT-X-STREAM-INF" in text:  # a ladder: its first variant's window
-                first = next(ln for ln in text.splitlines() if ln and not ln.startswith("#"))
-                body = await self.playlist(up, slug, first)
-                text = body.decode("utf-8", "replace") if body is not None else ""
-        except (SenderError, StopIteration):
-            return None
-        total = sum(
-            float(ln[len("#EXTINF:") :].split(",")[0])
-            for ln in text.splitlines()
-            if ln.startswith("#EXTINF:")
-        )
-        return total or None
 
     # -- media --------------------------------------------------------------------------
 

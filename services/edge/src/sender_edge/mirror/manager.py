@@ -25,6 +25,7 @@ from sender_common.tasks import SingleFlight
 from sender_edge.metrics import EdgeMetrics
 from sender_edge.mirror import store
 from sender_edge.mirror.dvr import DvrPullThrough
+from sender_edge.mirror.dvrwindow import DvrWindows
 from sender_edge.mirror.fetch import get_bytes
 from sender_edge.mirror.models import EdgeSessionCreate, EdgeSessionStatus, SessionOptions
 from sender_edge.mirror.ondemand import ON_DEMAND_KEY, OnDemandSessions
@@ -80,6 +81,7 @@ class EdgeManager:
             slots=self.running.fetch_slots,
             miss_ttl=settings.hls.segment_seconds,
         )
+        self.dvr_windows = DvrWindows()
         self.timing = self.running.timing
 
     def serves(self, slug: str) -> bool:
@@ -97,6 +99,7 @@ class EdgeManager:
 
     async def stop(self) -> None:
         await self._misses.close()  # no viewer's start after the workers stopped
+        await self.dvr_windows.close()
         async with self._lock:
             await self.running.close()
         await self.dvr.close()
@@ -130,6 +133,7 @@ class EdgeManager:
         """Retention: old generations' spool of the running sessions."""
         removed = await self.running.sweep()
         removed += await self.dvr.sweep()
+        self.dvr_windows.keep(set(self.running))
         self.cache.sweep()
         return removed
 
@@ -240,7 +244,7 @@ class EdgeManager:
     async def dvr_seconds(self, slug: str) -> float | None:
         """The upstream's DVR window for this endpoint (None: no session or no DVR)."""
         worker = self.running.get(slug)
-        return None if worker is None else await self.dvr.window_seconds(worker.upstream, slug)
+        return None if worker is None else await self.dvr_windows.of(worker)
 
     async def on_miss(self, slug: str) -> bool:
         """A viewer asked for a live playlist we lack: pull through from the default upstream."""
