@@ -178,3 +178,50 @@ async def test_uris_outside_the_endpoint_are_refused(upstream: Upstream, tmp_pat
         with pytest.raises(UnsafeSegmentUri):
             await f.step()
         assert not f.started
+
+
+async def test_an_ended_playlist_is_reloaded_a_target_apart(
+    upstream: Upstream, tmp_path: Path
+) -> None:
+    async with httpx.AsyncClient(transport=httpx.MockTransport(upstream.handle)) as client:
+        f = follower_for(upstream, tmp_path, client)
+        await f.step()
+        assert f.low_latency and f.pause(True) == 0.0 and f.pause(False) == 0.5
+        upstream.pl.end()
+        assert await f.step() and f.playlist.ended
+        # no more part-target polling of a playlist only a restart can change
+        assert f.pause(True) >= 1.0 and f.pause(False) >= 1.0
+        await f.close()
+
+
+PLAIN = (
+    "#EXTM3U\n#EXT-X-VERSION:6\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:5\n"
+    '#EXT-X-MAP:URI="1/src/init0.mp4"\n'
+    + "".join(f"#EXTINF:1.0,\n1/src/seg{n}.m4s\n" for n in (5, 6, 7))
+)
+
+
+@pytest.mark.parametrize("status", [404, 503])
+async def test_a_failed_catch_up_segment_is_fetched_once(status: int, tmp_path: Path) -> None:
+    asked: Counter[str] = Counter()
+
+    async def handle(request: httpx.Request) -> httpx.Response:
+        rel = request.url.path.removeprefix("/sender/hls/cam/")
+        asked[rel] += 1
+        if rel == "live.m3u8":
+            return httpx.Response(200, text=PLAIN)
+        if rel == "1/src/seg6.m4s":
+            return httpx.Response(status, json={"detail": "no"})
+        return httpx.Response(200, content=rel.encode())
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handle)) as client:
+        f = follower_for(Upstream(), tmp_path, client)
+        if status == 404:  # gone upstream: skipped
+            assert await f.step()
+            assert [s.msn for s in f.playlist.segments] == [7]
+        else:  # the stored error, not a second round of attempts
+            with pytest.raises(httpx.HTTPStatusError):
+                await f.step()
+        attempts = 1 if status == 404 else 3  # get_bytes retries a 5xx, not a 404
+        assert asked["1/src/seg6.m4s"] == attempts
+        await f.close()

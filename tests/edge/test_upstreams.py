@@ -15,7 +15,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from sender_edge.main import create_app
-from sender_edge.mirror.fetch import make_client
+from sender_edge.mirror.failures import classify
+from sender_edge.mirror.fetch import UpstreamRefused, get_bytes, make_client
 from sender_edge.mirror.upstreams import UpstreamNotAllowed, UpstreamPolicy, parse_entry
 from sender_edge.settings import EdgeSettings
 
@@ -171,3 +172,22 @@ def test_connect_time_check_catches_a_name_that_moves(local_server: int) -> None
     status, error = asyncio.run(run())
     assert status == 200
     assert "10.0.0.9" in error and "SENDER_UPSTREAM_ALLOW" in error
+
+
+def test_a_refusal_at_connect_is_final_not_retried() -> None:
+    """The refused name is looked up once (no retries) and the session's failure is fatal;
+    no connection is opened (the refusal comes before any connect)."""
+    dns = FakeDns({"up.example": ["10.0.0.9"]})
+    policy = UpstreamPolicy(["127.0.0.0/8"], dns)
+
+    async def run() -> UpstreamRefused:
+        async with make_client(verify=True, timeout=2, policy=policy) as client:
+            with pytest.raises(UpstreamRefused) as info:
+                await get_bytes(client, "http://up.example:8080/x", limit=100, attempts=3)
+        return info.value
+
+    refused = asyncio.run(run())
+    assert dns.lookups == 1
+    failure = classify(refused, 1.0, 2.0)
+    assert failure.kind == "not_allowed" and failure.fatal
+    assert "SENDER_UPSTREAM_ALLOW" in failure.message

@@ -16,10 +16,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
 from sqlmodel import Session, col, select
 
+from sender_common.models import SessionState
 from sender_common.node import NodeIdentity
+from sender_common.viewers.batch import StreamStateData
 from sender_metrics.main import create_app
 from sender_metrics.models import EndpointSnapshot
+from sender_metrics.replicas.connection import RedisConnection
+from sender_metrics.replicas.streams import RedisStreams
 from sender_metrics.settings import MetricsSettings
+from sender_metrics.streams import StreamBook
 from tests import scrape
 from tests.metrics.helpers import CONTROL, INGEST, batch_body, control_body, signed
 from tests.procs import free_port
@@ -280,3 +285,22 @@ def test_redis_down_is_503_and_not_ready(tmp_path: Path) -> None:
 def test_redis_url_is_validated(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="SENDER_METRICS_REDIS_URL"):
         MetricsSettings(data_dir=tmp_path, metrics_redis_url="http://127.0.0.1:6379")
+
+
+async def test_stream_states_are_read_again_only_when_changed(redis_url: str) -> None:
+    conn = RedisConnection(redis_url)
+    await conn.start()
+    try:
+        writer = RedisStreams(conn, StreamBook())
+        reader = RedisStreams(conn, StreamBook())
+        first = StreamStateData(endpoint="cam", generation=1, state=SessionState.live, at=1.0)
+        assert await writer.put(first)
+        assert await reader.refresh() and reader.local.live() == {"cam": 1}
+        assert not await reader.refresh()  # nothing written since: no read
+        assert not await writer.put(first.model_copy(update={"at": 0.5}))  # older: refused
+        assert not await reader.refresh()
+        ended = first.model_copy(update={"state": SessionState.stopped, "at": 2.0})
+        assert await writer.put(ended)
+        assert await reader.refresh() and reader.local.live() == {"cam": 0}
+    finally:
+        await conn.stop()

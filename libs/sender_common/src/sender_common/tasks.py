@@ -7,9 +7,11 @@ __all__ = ["cancel_and_wait", "wait_set"]
 import asyncio
 import contextlib
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar, cast
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 async def wait_set(event: asyncio.Event, timeout: float) -> bool:
@@ -32,3 +34,43 @@ async def cancel_and_wait(*tasks: asyncio.Task[Any] | None) -> None:
     for task, result in zip(running, ended, strict=True):
         if isinstance(result, Exception):
             log.debug("%s ended with %r while stopping", task.get_name(), result)
+
+
+__all__ += ["SingleFlight"]
+
+
+class SingleFlight:
+    """One run per key at a time: concurrent callers of a key await the same task, and a
+    caller's cancel spares the others (the run goes on while anyone may still want it)."""
+
+    def __init__(self, name: str = "flight") -> None:
+        self._name = name
+        self._flights: dict[str, asyncio.Task[Any]] = {}
+
+    def __len__(self) -> int:
+        return len(self._flights)
+
+    async def run(self, key: str, make: Callable[[], Awaitable[T]]) -> T:
+        """`make()`'s result (or error), shared with every concurrent caller of `key`."""
+        task = self._flights.get(key)
+        if task is None:
+
+            async def run() -> Any:
+                return await make()
+
+            task = asyncio.create_task(run(), name=f"{self._name}-{key}")
+            self._flights[key] = task
+            task.add_done_callback(lambda done: self._done(key, done))
+        return cast(T, await asyncio.shield(task))
+
+    def _done(self, key: str, task: asyncio.Task[Any]) -> None:
+        if self._flights.get(key) is task:
+            del self._flights[key]
+        if not task.cancelled():
+            task.exception()  # retrieved here too: every caller may have gone away
+
+    async def close(self) -> None:
+        """Cancel the runs under way and wait for them to end."""
+        tasks = list(self._flights.values())
+        self._flights.clear()
+        await cancel_and_wait(*tasks)

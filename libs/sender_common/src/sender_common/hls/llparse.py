@@ -19,7 +19,12 @@ from datetime import datetime
 from sender_common.hls.lowlatency import LiveSegment as LLSegment
 from sender_common.hls.lowlatency import Part as LLPart
 from sender_common.hls.lowlatency import RenditionReport as Report
-from sender_common.hls.playlist import MAX_SEGMENTS, PlaylistError, playlist_lines
+from sender_common.hls.playlist import (
+    MAX_PLAYLIST_BYTES,
+    MAX_SEGMENTS,
+    PlaylistError,
+    playlist_lines,
+)
 
 __all__ = [
     "LLPart",
@@ -107,7 +112,8 @@ def _pdt(value: str) -> float:
 class _Builder:
     """State while reading the lines of one playlist."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_segments: int = MAX_SEGMENTS) -> None:
+        self.max_segments = max_segments
         self.pl = LLPlaylist(target_duration=-1)
         self.map: str | None = None
         self.disc = False
@@ -182,7 +188,7 @@ class _Builder:
             msn, _uri(line, "segment"), self.extinf, self.map, self.disc, self.pdt, self.parts
         )
         pl.segments.append(seg)
-        if len(pl.segments) > MAX_SEGMENTS:
+        if len(pl.segments) > self.max_segments:
             raise PlaylistError("too many segments")
         self.extinf, self.disc, self.pdt, self.parts = None, False, None, []
 
@@ -197,10 +203,11 @@ class _Builder:
         return pl
 
 
-def parse_ll_playlist(text: str) -> LLPlaylist:
-    """Parse a (possibly low-latency) media playlist; PlaylistError on anything malformed."""
-    builder = _Builder()
-    for line in playlist_lines(text)[1:]:
+def parse_ll_playlist(text: str, limit: int = MAX_PLAYLIST_BYTES) -> LLPlaylist:
+    """Parse a (possibly low-latency) media playlist of at most `limit` characters (a longer
+    limit allows proportionally more segments); PlaylistError on anything malformed."""
+    builder = _Builder(max(MAX_SEGMENTS, MAX_SEGMENTS * limit // MAX_PLAYLIST_BYTES))
+    for line in playlist_lines(text, limit)[1:]:
         if line.startswith("#"):
             builder.tag(line)
         else:

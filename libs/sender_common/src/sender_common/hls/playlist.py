@@ -59,9 +59,9 @@ class MasterPlaylist:
     independent_segments: bool = False
 
 
-def playlist_lines(text: str) -> list[str]:
+def playlist_lines(text: str, limit: int = MAX_PLAYLIST_BYTES) -> list[str]:
     """The non-empty, stripped lines of a bounded playlist that starts with #EXTM3U."""
-    if len(text) > MAX_PLAYLIST_BYTES:
+    if len(text) > limit:
         raise PlaylistError("playlist too large")
     lines = [ln.strip() for ln in text.splitlines()]
     lines = [ln for ln in lines if ln]

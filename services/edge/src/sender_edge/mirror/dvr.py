@@ -1,10 +1,12 @@
 """DVR on the edge by pull-through: the upstream's DVR playlists, and older media on demand.
 
-`dvr.m3u8` and `dvr/{rendition}.m3u8` come from the session's upstream, validated and kept
-for `playlist_ttl` seconds, so many viewers make one upstream request per name. A segment
+`dvr.m3u8` and `dvr/{rendition}.m3u8` come from the session's upstream, validated (off the
+event loop, and only when the body changed) and kept for `playlist_ttl` seconds or half
+their target duration, so many viewers make one upstream request per name. A segment
 or init section of the DVR window that is not in the spool is fetched once (concurrent
 requests share the fetch), written temp-then-rename into the spool and cached; later
-requests are served from the spool.
+requests are served from the spool. A file the upstream lacks (404) is not asked for again
+for `miss_ttl` seconds (about a target).
 
 Retention: the live window's pruning never touches pull-through files (it only deletes
 what the follower added itself). They go with their generation (the retention sweep of
@@ -16,23 +18,23 @@ generation runs. A file pulled again after that is simply fetched again.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar, cast
 
 import httpx
 
-from sender_common.errors import SenderError, UpstreamError
+from sender_common.errors import UpstreamError
 from sender_common.hls.llparse import parse_ll_playlist
 from sender_common.hls.playlist import PlaylistError, is_master_playlist, parse_master_playlist
 from sender_common.hls.spoolcache import CachedFile, SpoolCache, content_type_for
-from sender_common.tasks import cancel_and_wait
+from sender_common.recent import RecentMisses
+from sender_common.tasks import SingleFlight
 from sender_edge.metrics import EdgeMetrics
 from sender_edge.mirror.fetch import (
-    MAX_PLAYLIST_BYTES,
+    MAX_DVR_PLAYLIST_BYTES,
     MAX_SEGMENT_BYTES,
     EndpointSource,
     FetchError,
@@ -43,9 +45,9 @@ from sender_edge.mirror.fetch import (
 from sender_edge.mirror.spool import write_atomic
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 _NAME = re.compile(r"^dvr(?:/[A-Za-z0-9_][A-Za-z0-9_.-]{0,63})?\.m3u8$")
 _VARIANT = re.compile(r"^dvr/[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}\.m3u8$")
+_TARGET = re.compile(rb"#EXT-X-TARGETDURATION:(\d{1,3})")
 _FILE = re.compile(
     r"^\d{1,12}/[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}/(?:seg\d{1,12}\.m4s|init\d{1,12}\.mp4)$"
 )
@@ -61,17 +63,20 @@ class DvrPullThrough:
         spool_dir: Path,
         metrics: EdgeMetrics,
         retention_seconds: float,
-        concurrency: int = 4,
+        slots: asyncio.Semaphore,
         playlist_ttl: float = 1.0,
+        miss_ttl: float = 2.0,
     ) -> None:
         self._cache = cache
         self._spool = spool_dir
         self._metrics = metrics
         self._retention = retention_seconds
         self._ttl = playlist_ttl
-        self._slots = asyncio.Semaphore(concurrency)
-        self._playlists: dict[str, tuple[float, bytes | None]] = {}  # slug/name -> (at, body)
-        self._flights: dict[str, asyncio.Task[Any]] = {}
+        self._slots = slots  # the edge's fetch slots, shared with its followers
+        self._playlists: dict[str, tuple[float, bytes | None]] = {}  # slug/name -> (until, body)
+        self._valid: dict[str, bytes] = {}  # slug/name -> digest of the body last validated
+        self._flights = SingleFlight("dvr")  # concurrent requests of a name share a fetch
+        self._missing = RecentMisses(miss_ttl)  # upstream 404s, not asked again meanwhile
         self._written: dict[str, float] = {}  # slug/rel of pull-through files -> written at
 
     # -- playlists ----------------------------------------------------------------------
@@ -82,11 +87,16 @@ class DvrPullThrough:
             return None
         key = f"{slug}/{name}"
         held = self._playlists.get(key)
-        if held is not None and time.monotonic() - held[0] < self._ttl:
+        if held is not None and time.monotonic() < held[0]:
             return held[1]
-        body = await self._once(f"playlist:{key}", lambda: self._get_playlist(up, name))
-        self._playlists[key] = (time.monotonic(), body)
+        body = await self._flights.run(f"playlist:{key}", lambda: self._get_playlist(up, key, name))
+        self._playlists[key] = (time.monotonic() + self._keep(body), body)
         return body
+
+    def _keep(self, body: bytes | None) -> float:
+        """How long a DVR playlist is served as fetched: `playlist_ttl`, or half a target."""
+        found = _TARGET.search(body, 0, 4096) if body is not None else None
+        return max(self._ttl, int(found.group(1)) / 2) if found else self._ttl
 
     async def _get(
         self, client: httpx.AsyncClient, url: str, kind: str, limit: int, attempts: int
@@ -102,35 +112,21 @@ class DvrPullThrough:
             what = "the DVR playlist" if kind == "dvr_playlist" else "this file"
             raise UpstreamError(f"the upstream failed to send {what}") from exc
 
-    async def _get_playlist(self, up: EndpointSource, name: str) -> bytes | None:
+    async def _get_playlist(self, up: EndpointSource, key: str, name: str) -> bytes | None:
         url = up.root + name
-        body = await self._get(up.client, url, "dvr_playlist", MAX_PLAYLIST_BYTES, 2)
+        body = await self._get(up.client, url, "dvr_playlist", MAX_DVR_PLAYLIST_BYTES, 2)
         if body is None:
             return None
+        digest = hashlib.blake2b(body, digest_size=16).digest()
+        if self._valid.get(key) == digest:
+            return body  # the very body validated before
         try:
-            validate_dvr_playlist(body.decode("utf-8"), url, up.root)
+            await asyncio.to_thread(validate_dvr_playlist, body.decode("utf-8"), url, up.root)
         except (UnicodeDecodeError, PlaylistError, FetchError) as exc:
             log.warning("unusable upstream DVR playlist %s: %s", url, exc)
             raise UpstreamError("the upstream's DVR playlist is unusable") from exc
+        self._valid[key] = digest
         return body
-
-    async def window_seconds(self, up: EndpointSource, slug: str) -> float | None:
-        """What the upstream's DVR window holds now (first rendition); None without DVR."""
-        try:
-            body = await self.playlist(up, slug, "dvr.m3u8")
-            text = body.decode("utf-8", "replace") if body is not None else ""
-            if "#EXT-X-STREAM-INF" in text:  # a ladder: its first variant's window
-                first = next(ln for ln in text.splitlines() if ln and not ln.startswith("#"))
-                body = await self.playlist(up, slug, first)
-                text = body.decode("utf-8", "replace") if body is not None else ""
-        except (SenderError, StopIteration):
-            return None
-        total = sum(
-            float(ln[len("#EXTINF:") :].split(",")[0])
-            for ln in text.splitlines()
-            if ln.startswith("#EXTINF:")
-        )
-        return total or None
 
     # -- media --------------------------------------------------------------------------
 
@@ -139,10 +135,12 @@ class DvrPullThrough:
         if not _FILE.match(rel):
             return None
         key = f"{slug}/{rel}"
-        return await self._once(f"file:{key}", lambda: self._pull(up, key, rel))
+        return await self._flights.run(f"file:{key}", lambda: self._pull(up, key, rel))
 
     async def _pull(self, up: EndpointSource, key: str, rel: str) -> CachedFile | None:
-        found = self._cache.lookup(key) or self._cache.load(key)
+        if key in self._missing:
+            return None  # the upstream had none a moment ago
+        found = self._cache.lookup(key)  # the caller found no file: only what came meanwhile
         if found is not None:  # written meanwhile (by the follower or an earlier pull)
             return found
         try:
@@ -152,6 +150,7 @@ class DvrPullThrough:
         async with self._slots:
             body = await self._get(up.client, url, "dvr_file", MAX_SEGMENT_BYTES, 3)
         if body is None:
+            self._missing.add(key)
             return None
         try:
             mtime_ns = await asyncio.to_thread(write_atomic, self._spool / key, body)
@@ -162,26 +161,7 @@ class DvrPullThrough:
         self._cache.put_bytes(key, body, mtime_ns)
         return self._cache.lookup(key) or self._cache.load(key)
 
-    # -- shared fetches, retention, stop -------------------------------------------------
-
-    async def _once(self, key: str, make: Callable[[], Awaitable[T]]) -> T:
-        """Run `make()` once for concurrent callers of `key`; a caller's cancel spares the rest."""
-        task = self._flights.get(key)
-        if task is None:
-
-            async def run() -> Any:
-                return await make()
-
-            task = asyncio.create_task(run(), name=f"dvr-{key}")
-            self._flights[key] = task
-            task.add_done_callback(lambda t: self._done(key, t))
-        return cast(T, await asyncio.shield(task))
-
-    def _done(self, key: str, task: asyncio.Task[Any]) -> None:
-        if self._flights.get(key) is task:
-            del self._flights[key]
-        if not task.cancelled():
-            task.exception()  # retrieved here too: every caller may have gone away
+    # -- retention, stop -------------------------------------------------
 
     async def sweep(self) -> int:
         """Delete pull-through files older than the retention period; returns the count."""
@@ -191,14 +171,13 @@ class DvrPullThrough:
             del self._written[key]
             self._cache.forget(key)
         await asyncio.to_thread(_unlink, [self._spool / k for k in old])
-        for key in [k for k, (at, _) in self._playlists.items() if now - at > self._ttl]:
+        for key in [k for k, (until, _) in self._playlists.items() if until < now]:
             del self._playlists[key]
+            self._valid.pop(key, None)
         return len(old)
 
     async def close(self) -> None:
-        tasks = list(self._flights.values())
-        self._flights.clear()
-        await cancel_and_wait(*tasks)
+        await self._flights.close()
 
 
 def validate_dvr_playlist(text: str, url: str, root: str) -> None:
@@ -208,7 +187,7 @@ def validate_dvr_playlist(text: str, url: str, root: str) -> None:
         if not master.variants or not all(_VARIANT.match(v.uri) for v in master.variants):
             raise PlaylistError("a DVR master playlist names unexpected variants")
         return
-    pl = parse_ll_playlist(text)
+    pl = parse_ll_playlist(text, MAX_DVR_PLAYLIST_BYTES)
     for seg in pl.segments:
         segment_target(url, seg.uri, root)
         if seg.map_uri:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import httpx
 
 from sender_common.hls.playlist import PlaylistError
-from sender_edge.mirror.fetch import FetchError, UpstreamNotLive, UpstreamTlsError
+from sender_edge.mirror.fetch import FetchError, UpstreamNotLive, UpstreamRefused, UpstreamTlsError
 
 MAX_BACKOFF = 10.0  # the longest pause between two requests of a failing session
 
@@ -33,6 +33,8 @@ def classify(exc: BaseException, reload_interval: float, segment_seconds: float)
         return Failure("not_live", f"upstream not live: {exc}", False, least)
     if isinstance(exc, UpstreamTlsError):
         return Failure("tls", str(exc), True, 0.0)
+    if isinstance(exc, UpstreamRefused):  # only a change of SENDER_UPSTREAM_ALLOW or DNS helps
+        return Failure("not_allowed", str(exc), True, MAX_BACKOFF)
     if isinstance(exc, PlaylistError | FetchError):
         return Failure("invalid", f"upstream refused: {exc}", True, 0.0)
     if isinstance(exc, httpx.HTTPStatusError):

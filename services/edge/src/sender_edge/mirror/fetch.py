@@ -5,6 +5,7 @@ Errors raised here (all `sender_common.errors.UpstreamError`, 502 where they rea
     UpstreamError
     └── FetchError
         ├── UpstreamTlsError     certificate verification failed (no retry helps)
+        ├── UpstreamRefused      SENDER_UPSTREAM_ALLOW refused the address at connect
         ├── UpstreamNotLive      404: the upstream has no live playlist for the endpoint
         ├── UnsafeSegmentUri     a URI resolving outside the upstream's /sender/hls/{endpoint}/
         └── TooLargeError        a body over its cap
@@ -26,9 +27,13 @@ from tenacity import (
 )
 
 from sender_common.errors import UpstreamError
-from sender_edge.mirror.upstreams import GuardedBackend, UpstreamPolicy
+from sender_common.models import MAX_DVR_SECONDS
+from sender_edge.mirror.upstreams import GuardedBackend, PolicyRefusal, UpstreamPolicy
 
 MAX_PLAYLIST_BYTES = 1_000_000
+# a DVR playlist may list the longest window the origin keeps (a week) of 1 s segments,
+# each entry (date, duration, URI) well under 128 bytes
+MAX_DVR_PLAYLIST_BYTES = MAX_DVR_SECONDS * 128
 MAX_SEGMENT_BYTES = 64 * 1024 * 1024
 SEGMENT_SUFFIXES = (".ts", ".m4s", ".mp4", ".aac", ".vtt")
 _PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
@@ -39,6 +44,10 @@ class FetchError(UpstreamError):
 
 
 class UpstreamTlsError(FetchError):
+    pass
+
+
+class UpstreamRefused(FetchError):
     pass
 
 
@@ -83,21 +92,35 @@ def make_client(
     )
 
 
+def _causes(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    cur: BaseException | None = exc
+    while cur is not None and len(seen) < 6:
+        seen.append(cur)
+        cur = cur.__cause__ or cur.__context__
+    return seen
+
+
 def is_tls_failure(exc: BaseException) -> bool:
-    seen: BaseException | None = exc
-    for _ in range(6):
-        if seen is None:
-            break
-        if isinstance(seen, ssl.SSLError) or "CERTIFICATE_VERIFY_FAILED" in str(seen):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
+    return any(
+        isinstance(seen, ssl.SSLError) or "CERTIFICATE_VERIFY_FAILED" in str(seen)
+        for seen in _causes(exc)
+    )
+
+
+def policy_refusal(exc: BaseException) -> PolicyRefusal | None:
+    """The allow-list refusal behind a failed connect, if that is what it was."""
+    return next((c for c in _causes(exc) if isinstance(c, PolicyRefusal)), None)
 
 
 def _retryable(exc: BaseException) -> bool:
     if isinstance(exc, httpx.HTTPStatusError):
         return exc.response.status_code >= 500
-    return isinstance(exc, httpx.TransportError) and not is_tls_failure(exc)
+    return (
+        isinstance(exc, httpx.TransportError)
+        and not is_tls_failure(exc)
+        and policy_refusal(exc) is None
+    )
 
 
 async def _get_once(
@@ -144,6 +167,9 @@ async def get_bytes(
     except httpx.HTTPError as exc:
         if is_tls_failure(exc):
             raise UpstreamTlsError(f"upstream TLS verification failed: {exc}") from exc
+        refused = policy_refusal(exc)
+        if refused is not None:
+            raise UpstreamRefused(str(refused)) from exc
         raise
     raise AssertionError("unreachable")  # pragma: no cover
 

@@ -98,11 +98,17 @@ class Follower:
                 continue
             failures = 0
             self._hooks.ok()
-            if progressed and self.low_latency and not self.playlist.ended:
-                continue  # the next blocking reload at once
-            # nothing new (or a plain upstream): reloads timed from the previous one
-            pause = self.playlist.part_target if self.low_latency else max(0.25, self.target / 2)
-            await asyncio.sleep(max(0.0, began + pause - loop.time()))
+            pause = self.pause(progressed)
+            if pause:  # reloads timed from the previous one
+                await asyncio.sleep(max(0.0, began + pause - loop.time()))
+
+    def pause(self, progressed: bool) -> float:
+        """How long after a reload began the next one starts (0: at once)."""
+        if self.playlist.ended:  # only a restart upstream can change it: a target apart
+            return max(1.0, float(self.target))
+        if self.low_latency:  # the next blocking reload at once; nothing new: a part later
+            return 0.0 if progressed else self.playlist.part_target
+        return max(0.25, self.target / 2)  # a plain upstream (RFC 8216 6.3.4)
 
     async def step(self) -> bool:
         """One reload (blocking when the upstream can); True when something new arrived."""
@@ -141,12 +147,14 @@ class Follower:
         progressed = False
         # whole segments to catch up on, fetched together and folded in order below
         ahead = [s for s in segs if s.msn > pl.next_msn and not (self.low_latency and s.parts)]
-        await asyncio.gather(
+        got = await asyncio.gather(
             *(self._dl.file(self._urls[s.uri], s.uri) for s in ahead), return_exceptions=True
         )
+        # a failed fetch is not repeated: its error is raised (or handled) in its turn
+        failed = {s.uri: r for s, r in zip(ahead, got, strict=True) if isinstance(r, Exception)}
         for seg in segs:
             if seg.msn == pl.next_msn:
-                await self._complete(seg)
+                await self._complete(seg, failed.get(seg.uri))
                 progressed = True
         if up.next_msn == pl.next_msn and open_parts:
             progressed = await self._extend(open_parts, up) or progressed
@@ -232,8 +240,9 @@ class Follower:
             )
             self._bodies.append(body)
 
-    async def _complete(self, seg: LLSegment) -> None:
-        """The upstream finished the segment we hold open (or that is next)."""
+    async def _complete(self, seg: LLSegment, failed: Exception | None = None) -> None:
+        """The upstream finished the segment we hold open (or that is next); `failed`: how
+        fetching it already failed."""
         pl = self.playlist
         k = self._keep_open(seg.parts) if seg.parts else len(pl.parts)
         if k == 0:
@@ -244,6 +253,8 @@ class Follower:
         try:
             if whole:  # a segment is its parts back to back: no upstream request for it
                 await self._dl.store(seg.uri, b"".join(self._bodies))
+            elif failed is not None:
+                raise failed
             else:
                 await self._dl.file(self._urls[seg.uri], seg.uri)
         except UpstreamNotLive:

@@ -21,9 +21,12 @@ from sender_common.hls.parts import PartStore
 from sender_common.hls.serving import Blocking
 from sender_common.hls.spoolcache import CachedFile, SpoolCache
 from sender_common.recent import RecentMisses
+from sender_common.tasks import SingleFlight
 from sender_edge.metrics import EdgeMetrics
 from sender_edge.mirror import store
 from sender_edge.mirror.dvr import DvrPullThrough
+from sender_edge.mirror.dvrwindow import DvrWindows
+from sender_edge.mirror.fetch import get_bytes
 from sender_edge.mirror.models import EdgeSessionCreate, EdgeSessionStatus, SessionOptions
 from sender_edge.mirror.ondemand import ON_DEMAND_KEY, OnDemandSessions
 from sender_edge.mirror.running import RunningMirrors
@@ -33,6 +36,7 @@ from sender_edge.mirror.worker import MirrorWorker
 from sender_edge.settings import EdgeSettings
 
 log = logging.getLogger(__name__)
+_CHECK_BYTES = 64 * 1024  # the playback API's answer for one endpoint
 
 
 class EdgeManager:
@@ -67,14 +71,17 @@ class EdgeManager:
         )
         self._stored: dict[str, store.StoredSession] = {}
         self._unknown = RecentMisses(ttl=5.0)
+        self._misses = SingleFlight("on-miss")
         self._lock = asyncio.Lock()
         self.dvr = DvrPullThrough(
             cache=cache,
             spool_dir=settings.spool_dir,
             metrics=metrics,
             retention_seconds=settings.hls.retention_seconds,
-            concurrency=settings.fetch_concurrency,
+            slots=self.running.fetch_slots,
+            miss_ttl=settings.hls.segment_seconds,
         )
+        self.dvr_windows = DvrWindows()
         self.timing = self.running.timing
 
     def serves(self, slug: str) -> bool:
@@ -91,6 +98,8 @@ class EdgeManager:
         self.running.open()
 
     async def stop(self) -> None:
+        await self._misses.close()  # no viewer's start after the workers stopped
+        await self.dvr_windows.close()
         async with self._lock:
             await self.running.close()
         await self.dvr.close()
@@ -124,6 +133,7 @@ class EdgeManager:
         """Retention: old generations' spool of the running sessions."""
         removed = await self.running.sweep()
         removed += await self.dvr.sweep()
+        self.dvr_windows.keep(set(self.running))
         self.cache.sweep()
         return removed
 
@@ -234,43 +244,52 @@ class EdgeManager:
     async def dvr_seconds(self, slug: str) -> float | None:
         """The upstream's DVR window for this endpoint (None: no session or no DVR)."""
         worker = self.running.get(slug)
-        return None if worker is None else await self.dvr.window_seconds(worker.upstream, slug)
+        return None if worker is None else await self.dvr_windows.of(worker)
 
     async def on_miss(self, slug: str) -> bool:
         """A viewer asked for a live playlist we lack: pull through from the default upstream."""
-        upstream = self.settings.upstream_url
         worker = self.running.get(slug)
         if worker is None:
-            row = self._stored.get(slug)
-            if not self.settings.on_demand or upstream is None or row is not None:
-                return False  # stopped by an operator, or wanted and starting: not ours
-            if not self.db.schema_ready.is_set() or slug in self._unknown:
-                return False
-            if not await self._upstream_knows(slug):
-                self._unknown.add(slug)  # do not ask the upstream again on every request
-                return False
-            create = EdgeSessionCreate(endpoint=slug, upstream_url=upstream)
-            try:
-                await self.start_session(create, on_demand=True)
-            except UnavailableError:
-                raise  # the viewer gets 503 with Retry-After
-            except SenderError:
+            # the first viewers of a name share one check and one start
+            if not await self._misses.run(slug, lambda: self._start_on_demand(slug)):
                 return False
             worker = self.running.get(slug)
             if worker is None:
                 return False
         return await worker.wait_ready(self.timing.segment_seconds)
 
+    async def _start_on_demand(self, slug: str) -> bool:
+        """Start a viewer's session for `slug` when the default upstream knows the name."""
+        upstream = self.settings.upstream_url
+        if slug in self.running:
+            return True  # started meanwhile
+        row = self._stored.get(slug)
+        if not self.settings.on_demand or upstream is None or row is not None:
+            return False  # stopped by an operator, or wanted and starting: not ours
+        if not self.db.schema_ready.is_set() or slug in self._unknown:
+            return False
+        if not await self._upstream_knows(slug):
+            self._unknown.add(slug)  # do not ask the upstream again on every request
+            return False
+        create = EdgeSessionCreate(endpoint=slug, upstream_url=upstream)
+        try:
+            await self.start_session(create, on_demand=True)
+        except UnavailableError:
+            raise  # the viewer gets 503 with Retry-After
+        except SenderError:
+            return False
+        return True
+
     async def _upstream_knows(self, slug: str) -> bool:
         """Ask the upstream's playback API first, so unknown names never create sessions."""
         assert self.settings.upstream_url is not None
         url = f"{self.settings.upstream_url}/api/v1/playback/{slug}"
         try:
-            resp = await self.running.client().get(url)
-        except httpx.HTTPError as exc:
+            await get_bytes(self.running.client(), url, limit=_CHECK_BYTES, attempts=1)
+        except (SenderError, httpx.HTTPError) as exc:
             log.info("%s: on-demand check failed: %s", slug, exc)
             return False
-        return resp.status_code == 200
+        return True
 
     async def stop_idle(self) -> list[str]:
         """Stop and forget viewer-started sessions nobody asked for in the idle period."""

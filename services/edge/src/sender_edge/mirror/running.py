@@ -50,6 +50,11 @@ class RunningMirrors:
         self._clients: dict[bool, httpx.AsyncClient] = {}  # by TLS verification
         self._workers: dict[str, MirrorWorker] = {}
 
+    @property
+    def fetch_slots(self) -> asyncio.Semaphore:
+        """The edge's upstream fetch slots (its followers' and its DVR pulls')."""
+        return self._context.fetch_slots
+
     def __contains__(self, slug: str) -> bool:
         return slug in self._workers
 

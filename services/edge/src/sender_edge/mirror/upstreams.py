@@ -198,6 +198,10 @@ class UpstreamPolicy:
         await self.addresses(parts.hostname, port)
 
 
+class PolicyRefusal(httpcore.ConnectError):
+    """A connection the policy refused (no retry helps: the address is not allowed)."""
+
+
 class GuardedBackend(httpcore.AsyncNetworkBackend):
     """Connects only to addresses the policy allows, resolved here and used as resolved."""
 
@@ -216,7 +220,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         try:
             addresses = await self.policy.addresses(host, port)
         except UpstreamNotAllowed as exc:
-            raise httpcore.ConnectError(exc.detail) from exc
+            raise PolicyRefusal(exc.detail) from exc
         last: Exception | None = None
         for addr in addresses:  # the checked address itself: no second resolution to race
             try:

@@ -4,8 +4,8 @@ rendition, reports, ends a frozen live window, and serves the edge's playlists."
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
+import math
 import time
 from datetime import datetime
 
@@ -82,16 +82,22 @@ class MirrorWorker:
             self._rediscover.clear()
             try:
                 await self._discover()
-                failures, pause = 0, REDISCOVER_SECONDS
+                failures, pause = 0, self.rediscover_after
             except Exception as exc:  # the worker's top loop outlives any one bad reload
                 failures += 1
                 backoff = self.reload_interval * (1 << min(failures, 6))
                 pause = max(self._failed(exc, None), min(MAX_BACKOFF, backoff))
             deadline = time.monotonic() + pause
-            while (left := deadline - time.monotonic()) > 0 and not self._rediscover.is_set():
+            while (left := deadline - time.monotonic()) > 0:
                 self.check_frozen()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._rediscover.wait(), min(left, self.reload_interval))
+                if await wait_set(self._rediscover, min(left, self.reload_interval)):
+                    break
+
+    @property
+    def rediscover_after(self) -> float:
+        """Seconds until the upstream's variants are checked again: never for an upstream
+        without a master playlist (a master appearing there raises MasterSeenError)."""
+        return REDISCOVER_SECONDS if self.master is not None else math.inf
 
     @property
     def target(self) -> float:

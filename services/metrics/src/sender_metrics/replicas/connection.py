@@ -43,6 +43,10 @@ class Keys:
         return f"{self.prefix}streams"
 
     @property
+    def streams_version(self) -> str:
+        return f"{self.prefix}streams:version"
+
+    @property
     def leader(self) -> str:
         return f"{self.prefix}leader"
 
