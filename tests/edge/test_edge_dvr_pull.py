@@ -41,7 +41,7 @@ def dvr_body(seconds: int, segment: float = 2.0) -> bytes:
         DvrEntry(i, f"1/src/seg{i}.m4s", "1/src/init0.mp4", segment, 1.7e9 + i * segment, 1, False)
         for i in range(int(seconds / segment))
     ]
-    return render_dvr(entries, ended=False, trimmed=True).encode()
+    return render_dvr(entries, ended=False).encode()
 
 
 def pull_through(tmp_path: Path) -> DvrPullThrough:

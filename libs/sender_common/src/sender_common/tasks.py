@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["cancel_and_wait", "wait_set"]
+__all__ = ["SingleFlight", "cancel_and_wait", "wait_set"]
 
 import asyncio
 import contextlib
@@ -36,7 +36,6 @@ async def cancel_and_wait(*tasks: asyncio.Task[Any] | None) -> None:
             log.debug("%s ended with %r while stopping", task.get_name(), result)
 
 
-__all__ += ["SingleFlight"]
 
 
 class SingleFlight:
