@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import stat
-import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from sender_common.hls.lowlatency import LiveSegment
 from sender_common.hls.parts import PartStore
 from sender_common.hls.spoolcache import SpoolCache
 from sender_common.settings import HlsConfig
+from sender_common.tasks import wait_set
 from sender_origin.ingest.flv import TAG_VIDEO
 from sender_origin.streams import publish
 from sender_origin.streams.live import LivePlaylists
@@ -63,7 +63,7 @@ async def test_a_stuck_ffmpeg_is_restarted(tmp_path: Path, monkeypatch: pytest.M
     stuck.write_text("#!/bin/sh\nexec sleep 60\n")
     stuck.chmod(stuck.stat().st_mode | stat.S_IXUSR)
     monkeypatch.setattr(publish, "WRITE_TIMEOUT", 0.3)
-    restarts: list[float] = []
+    restarted = asyncio.Event()
     hls = HlsConfig()
     (tmp_path / "source").mkdir()
 
@@ -87,7 +87,7 @@ async def test_a_stuck_ffmpeg_is_restarted(tmp_path: Path, monkeypatch: pytest.M
         ),
         restart_budget=3,
         on_closed=closed,
-        on_restart=lambda: restarts.append(time.monotonic()),
+        on_restart=restarted.set,
     )
     live.start()
     try:
@@ -95,10 +95,7 @@ async def test_a_stuck_ffmpeg_is_restarted(tmp_path: Path, monkeypatch: pytest.M
         first = live.ffmpeg.process
         assert first is not None
         await live.write_tag(TAG_VIDEO, 0, b"\x27\x01" + CHUNK)  # an inter frame it never reads
-        deadline = time.monotonic() + 15.0
-        while not restarts and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
-        assert restarts, "the stuck ffmpeg was left running"
+        assert await wait_set(restarted, 15.0), "the stuck ffmpeg was left running"
         assert first.returncode == -9
         assert live.ffmpeg.process is not first
     finally:
