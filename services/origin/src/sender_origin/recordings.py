@@ -71,10 +71,12 @@ def list_recordings(engine: Engine, spool_dir: Path, slug: str) -> list[Recordin
 
 
 def _generation(engine: Engine, slug: str, number: int) -> tuple[Generation, list[str]]:
-    for gen, names in _rows(engine, slug):
-        if gen.number == number:
-            return gen, names
-    raise NotFoundError(f"no recording {number} of {slug!r}")
+    with Session(engine) as s:
+        endpoint_id = endpoints.endpoint_id(s, slug=slug)
+        gen = generations.kept_generation(s, endpoint_id=endpoint_id, number=number)
+        if gen is None:
+            raise NotFoundError(f"no recording {number} of {slug!r}")
+        return generations.with_rendition_names(s, [gen])[0]
 
 
 async def export_mp4(
