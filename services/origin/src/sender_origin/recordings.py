@@ -153,14 +153,13 @@ async def _concat(ffmpeg: str, inputs: list[Path], out: Path) -> None:
         raise RuntimeError(f"ffmpeg export failed: {err.decode(errors='replace')[-300:]}")
 
 
-def delete_recording(engine: Engine, spool_dir: Path, slug: str, number: int) -> None:
+def removable_generation(engine: Engine, slug: str, number: int) -> int:
+    """The id of recording `number` of `slug`, which may be removed: it has ended."""
     gen, _ = _generation(engine, slug, number)
     if gen.state != GenerationState.ended:
         raise ConflictError(f"generation {number} of {slug!r} is still live")
-    shutil.rmtree(spool_dir / slug / str(number), ignore_errors=True)
     assert gen.id is not None
-    with Session(engine) as s:
-        generations.mark_spool_removed(s, generation_id=gen.id)
+    return gen.id
 
 
 def dir_size(folder: Path) -> int:
