@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from sender_common.ffmpeg.command import SLATE_FONTS, build_slate_command
+from sender_common.files import write_atomic
 from sender_common.hls.fmp4 import Fmp4Error, split_file
 from sender_common.hls.spoolcache import SpoolCache
 from sender_common.models import RenditionSpec
@@ -69,9 +70,8 @@ def _split(tmp: Path, maker: SlateMaker) -> bool:
     except (OSError, Fmp4Error) as exc:
         log.warning("slate unreadable: %s", exc)
         return False
-    maker.init_path.write_bytes(init)
-    maker.path.with_suffix(".tmp").write_bytes(b"".join(frags))
-    maker.path.with_suffix(".tmp").replace(maker.path)
+    write_atomic(maker.init_path, init)
+    write_atomic(maker.path, b"".join(frags))
     tmp.unlink()
     return True
 
@@ -88,9 +88,7 @@ def place(slate: Path, target: Path) -> None:
     try:
         os.link(slate, target)
     except OSError:
-        tmp = target.with_suffix(".tmp")
-        tmp.write_bytes(slate.read_bytes())
-        tmp.replace(target)
+        write_atomic(target, slate.read_bytes())
 
 
 class SlateState(Protocol):
