@@ -118,6 +118,11 @@ class SlateLoop:
         self.cache = cache
         self.spool_dir = spool_dir
         self.keep = 3 * window_segments
+        self._with_init: set[tuple[str, str]] = set()  # (slug, rendition) folders ready
+
+    def forget(self, slug: str) -> None:
+        """The endpoint's spool is gone: its folders need their init section again."""
+        self._with_init = {k for k in self._with_init if k[0] != slug}
 
     async def tick(self, rt: SlateState) -> None:
         """Append the next slate segment to every rendition when it is due."""
@@ -131,7 +136,9 @@ class SlateLoop:
         for r in rt.renditions:
             folder = self.spool_dir / rt.slug / "0" / r.name
             name = f"slate_{n:05d}.m4s"
-            await asyncio.to_thread(place, self.maker.init_path, folder / "slate_init.mp4")
+            if (rt.slug, r.name) not in self._with_init:
+                await asyncio.to_thread(place, self.maker.init_path, folder / "slate_init.mp4")
+                self._with_init.add((rt.slug, r.name))
             await asyncio.to_thread(place, slate, folder / name)
             self.live.add_slate(
                 rt.slug,
