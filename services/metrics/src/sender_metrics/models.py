@@ -20,6 +20,7 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from sender_common.models import utcnow
+from sender_common.viewers.series import SeriesPoint, ViewerSeriesPublic
 
 
 class NodeKey(SQLModel, table=True):
@@ -75,18 +76,6 @@ class EndpointHistory(SQLModel, table=True):
     viewer_seconds: float = 0.0
     requests: int = 0
     bytes: int = 0
-
-
-class SeriesPoint(BaseModel):
-    t: float
-    peak: int
-    avg: float
-
-
-class ViewerSeriesPublic(BaseModel):
-    endpoint: str
-    now: int
-    series: list[SeriesPoint]
 
 
 class IngestAccepted(BaseModel):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
 import time
@@ -16,6 +15,7 @@ from sender_common.hls.serving import HlsApp
 from sender_common.hls.spoolcache import SpoolCache
 from sender_common.models import SessionState
 from sender_common.roles import RoleRoutes, RoleRuntime, hls_manifest
+from sender_common.tasks import cancel_and_wait
 from sender_common.viewers import Viewers
 from sender_common.viewers.batch import StreamStateData
 from sender_origin.api.main import GUARDED, public_routers
@@ -120,10 +120,7 @@ class OriginRuntime(RoleRuntime[OriginSettings]):
 
     async def _stop_sessions(self) -> None:
         """A recovery still waiting for the database is cancelled before the sessions stop."""
-        if self._recover_task is not None and not self._recover_task.done():
-            self._recover_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._recover_task
+        await cancel_and_wait(self._recover_task)
         await self.manager.shutdown()
 
     def routes(self) -> RoleRoutes:

@@ -8,9 +8,12 @@ segments is one input of the concat demuxer, so a reconnect in the middle is fin
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import logging
 import os
 import shutil
+import tempfile
 from datetime import datetime
 from pathlib import Path
 
@@ -21,6 +24,7 @@ from sqlmodel import Session
 from sender_common.errors import ConflictError, NotFoundError
 from sender_common.hls.dvr import DvrEntry, read_entries
 from sender_common.models import Generation, GenerationState
+from sender_common.process.pdeathsig import child_setup
 from sender_origin.database import endpoints, generations
 
 log = logging.getLogger(__name__)
@@ -67,10 +71,12 @@ def list_recordings(engine: Engine, spool_dir: Path, slug: str) -> list[Recordin
 
 
 def _generation(engine: Engine, slug: str, number: int) -> tuple[Generation, list[str]]:
-    for gen, names in _rows(engine, slug):
-        if gen.number == number:
-            return gen, names
-    raise NotFoundError(f"no recording {number} of {slug!r}")
+    with Session(engine) as s:
+        endpoint_id = endpoints.endpoint_id(s, slug=slug)
+        gen = generations.kept_generation(s, endpoint_id=endpoint_id, number=number)
+        if gen is None:
+            raise NotFoundError(f"no recording {number} of {slug!r}")
+        return generations.with_rendition_names(s, [gen])[0]
 
 
 async def export_mp4(
@@ -90,8 +96,8 @@ async def export_mp4(
     entries = await asyncio.to_thread(read_entries, folder)
     if not entries:
         raise NotFoundError(f"generation {number} of {slug!r} kept no segments")
-    work = folder / ".export"
-    try:
+    work = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix=".export-", dir=folder))
+    try:  # a folder of its own: exports of one recording at once never share their inputs
         inputs = await asyncio.to_thread(_write_runs, spool_dir / slug, entries, work)
         await _concat(ffmpeg, inputs, work / "out.mp4")
         (work / "out.mp4").replace(out)
@@ -102,7 +108,6 @@ async def export_mp4(
 
 def _write_runs(endpoint_dir: Path, entries: list[DvrEntry], work: Path) -> list[Path]:
     """One self-contained fragmented MP4 per init section: init + its segments."""
-    work.mkdir(parents=True, exist_ok=True)
     runs: list[Path] = []
     current: str | None = None
     fh = None
@@ -131,26 +136,30 @@ async def _concat(ffmpeg: str, inputs: list[Path], out: Path) -> None:
     argv += ["-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy"]
     argv += ["-movflags", "+faststart", "-f", "mp4", str(out)]
     proc = await asyncio.create_subprocess_exec(
-        *argv, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
+        *argv,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+        preexec_fn=functools.partial(child_setup, os.getpid()),  # dies with the service
     )
     try:
-        _, err = await asyncio.wait_for(proc.communicate(), EXPORT_TIMEOUT)
-    except TimeoutError:
-        proc.kill()
-        await proc.wait()
+        async with asyncio.timeout(EXPORT_TIMEOUT):
+            _, err = await proc.communicate()
+    except BaseException:  # timed out, or the request was cancelled
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        await asyncio.shield(proc.wait())
         raise
     if proc.returncode != 0:
         raise RuntimeError(f"ffmpeg export failed: {err.decode(errors='replace')[-300:]}")
 
 
-def delete_recording(engine: Engine, spool_dir: Path, slug: str, number: int) -> None:
+def removable_generation(engine: Engine, slug: str, number: int) -> int:
+    """The id of recording `number` of `slug`, which may be removed: it has ended."""
     gen, _ = _generation(engine, slug, number)
     if gen.state != GenerationState.ended:
         raise ConflictError(f"generation {number} of {slug!r} is still live")
-    shutil.rmtree(spool_dir / slug / str(number), ignore_errors=True)
     assert gen.id is not None
-    with Session(engine) as s:
-        generations.mark_spool_removed(s, generation_id=gen.id)
+    return gen.id
 
 
 def dir_size(folder: Path) -> int:

@@ -3,7 +3,7 @@ reports to one (viewers across every node, with history), else this node's own c
 
 from __future__ import annotations
 
-__all__ = ["ViewerCounts", "ViewerPoint", "ViewersPublic"]
+__all__ = ["ViewerCounts", "ViewersPublic"]
 
 import logging
 from typing import Literal
@@ -12,27 +12,17 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from sender_common.viewers import Viewers
+from sender_common.viewers.series import SeriesPoint, ViewerSeriesPublic
 
 log = logging.getLogger(__name__)
-
-
-class ViewerPoint(BaseModel):
-    t: float
-    peak: int
-    avg: float
 
 
 class ViewersPublic(BaseModel):
     endpoint: str
     now: int
     source: Literal["metrics", "node"]
-    series: list[ViewerPoint] = []
+    series: list[SeriesPoint] = []
     metrics_error: str | None = None
-
-
-class _MetricsAnswer(BaseModel):
-    now: int
-    series: list[ViewerPoint]
 
 
 class ViewerCounts:
@@ -54,7 +44,7 @@ class ViewerCounts:
                 headers=self.headers,
             )
             r.raise_for_status()
-            answer = _MetricsAnswer.model_validate_json(r.content)
+            answer = ViewerSeriesPublic.model_validate_json(r.content)
         except httpx.HTTPStatusError as exc:
             own.metrics_error = f"metrics role answered {exc.response.status_code}"
         except (httpx.HTTPError, ValidationError) as exc:

@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from pathlib import Path
 
-
-def write_atomic(path: Path, body: bytes) -> int:
-    """Write temp then rename, so nothing ever serves half a segment; returns the mtime_ns."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(body)
-    tmp.replace(path)
-    return path.stat().st_mtime_ns
+from sender_common.files import write_atomic as write_atomic  # segments: temp, then rename
 
 
 def older_files(endpoint_dir: Path, first: str) -> list[str]:

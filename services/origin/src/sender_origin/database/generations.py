@@ -105,14 +105,30 @@ def kept_generations_of(
     return with_rendition_names(session, gens)
 
 
+def kept_generation(session: Session, *, endpoint_id: int, number: int) -> Generation | None:
+    """Generation `number` of the endpoint, if its spool is still there."""
+    return session.exec(
+        select(Generation)
+        .where(Generation.endpoint_id == endpoint_id, Generation.number == number)
+        .where(Generation.spool_removed == False)  # noqa: E712
+    ).first()
+
+
 def with_rendition_names(
     session: Session, gens: Sequence[Generation]
 ) -> list[tuple[Generation, list[str]]]:
-    out = []
-    for gen in gens:
-        names = session.exec(select(Rendition.name).where(Rendition.generation_id == gen.id)).all()
-        out.append((gen, list(names)))
-    return out
+    """Each generation with its rendition names (in the order they were added), one query."""
+    ids = [gen.id for gen in gens if gen.id is not None]
+    names: dict[int, list[str]] = {gid: [] for gid in ids}
+    if ids:
+        rows = session.exec(
+            select(Rendition.generation_id, Rendition.name)
+            .where(col(Rendition.generation_id).in_(ids))
+            .order_by(col(Rendition.id))
+        ).all()
+        for gid, name in rows:
+            names[gid].append(name)
+    return [(gen, names.get(gen.id, []) if gen.id is not None else []) for gen in gens]
 
 
 def kept_generations(session: Session) -> list[tuple[str, int, int, bool]]:

@@ -181,15 +181,21 @@ class SrtIngest:
             self._listener.close(sock)
 
     async def _run(self, session: _Session, stream_id: bytes, latency_ms: int) -> None:
+        """One publisher's session; however it ends, it is forgotten and its socket closed."""
         try:
-            key = parse_stream_id(stream_id).key
-            sink = await self._authorize("live", key, session.peer)
+            await self._publish(session, stream_id, latency_ms)
         except (BadStreamId, PublishRefused) as exc:
             # a second caller with the same key can pass the handshake check in a race
             log.warning("SRT %s: publish refused: %s", session.peer, exc)
-            self._close(session.sock)
-            self._sessions.pop(session.sock, None)
-            return
+        except Exception as exc:  # the type only: a message may carry the stream key
+            log.error("SRT %s: publish failed (%s)", session.peer, type(exc).__name__)
+        finally:
+            if self._sessions.pop(session.sock, None) is not None:
+                self._close(session.sock)  # not closed by the publish itself
+
+    async def _publish(self, session: _Session, stream_id: bytes, latency_ms: int) -> None:
+        key = parse_stream_id(stream_id).key
+        sink = await self._authorize("live", key, session.peer)
         log.info("SRT %s: publishing (latency %d ms)", session.peer, latency_ms)
         sink.bind_kick(lambda: self._close(session.sock))
         try:

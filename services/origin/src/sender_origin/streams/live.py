@@ -150,5 +150,4 @@ class LivePlaylists:
         # a new list starts after the generation's own numbers, before the next one's
         pl = self.playlist(slug, rendition, generation, SEQ_STRIDE // 2)
         pl.set_map(map_uri, discontinuity=True)
-        pl.mark_discontinuity()
         pl.add_segment(uri, seconds)

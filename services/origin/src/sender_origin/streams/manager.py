@@ -249,6 +249,7 @@ class StreamManager:
             self._report(rt, SessionState.stopped)
         self.live.forget(slug)
         self.dvr.forget(slug)
+        self.slate_loop.forget(slug)
         self.events.forget(slug)
         with contextlib.suppress(KeyError):  # no ingest series for a deleted endpoint
             self.metrics.ingest_bytes.remove(slug)

@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from sender_common.files import write_atomic
 from sender_common.hls.fmp4 import Fmp4Error, InitInfo, parse_fragment, parse_init
 from sender_common.hls.lowlatency import LivePlaylist, LiveSegment, Part
 from sender_common.hls.spoolcache import SpoolCache
@@ -30,12 +31,6 @@ SegmentHook = Callable[[LiveSegment, int], Awaitable[None]]  # a segment and its
 MAX_BOX = 64 * 1024 * 1024
 CUT_SHARE = 0.75  # a keyframe part may start a new segment once this much of the target passed
 READ_LIMIT = 1 << 20
-
-
-def write_atomic(path: Path, body: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(body)
-    tmp.replace(path)
 
 
 async def open_pipe(fd: int) -> tuple[asyncio.StreamReader, asyncio.ReadTransport]:

@@ -32,6 +32,28 @@ WRITE_TIMEOUT = 10.0
 EARLY_MAX = 8 * 1024 * 1024  # media kept while the first ffmpeg starts (nothing is lost)
 
 
+async def feed_stdin(
+    proc: asyncio.subprocess.Process, data: bytes, timeout: float, name: str
+) -> bool:
+    """Write `data` to `proc`'s stdin; whether it was taken within `timeout` seconds. A process
+    that stops reading is killed: its supervisor restarts it, where a live process that takes
+    nothing would freeze the stream while its status says live."""
+    assert proc.stdin is not None
+    try:
+        async with asyncio.timeout(timeout):
+            proc.stdin.write(data)
+            await proc.stdin.drain()
+    except ConnectionError as exc:
+        log.warning("%s: ffmpeg input failed (%s)", name, type(exc).__name__)
+        return False
+    except TimeoutError:
+        log.warning("%s: ffmpeg took no input for %.0fs; killing it", name, timeout)
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        return False
+    return True
+
+
 @dataclass(slots=True)
 class PublishInfo:
     slug: str
@@ -127,10 +149,14 @@ class LivePublish:
         if self._spawns == 1:  # what arrived while the first ffmpeg started, keyframe first
             data += b"".join(self._early)
         self._early, self._early_bytes = [], 0
-        proc.stdin.write(data)
         self._ready_pid = proc.pid  # later tags queue behind these bytes
-        with contextlib.suppress(ConnectionError):
-            await proc.stdin.drain()
+        await self._feed(proc, data)
+
+    async def _feed(self, proc: asyncio.subprocess.Process, data: bytes) -> None:
+        """Hand `data` to this ffmpeg; one that fails to take it stops being fed until the
+        supervisor has restarted (and primed) it."""
+        if not await feed_stdin(proc, data, WRITE_TIMEOUT, self.ffmpeg.name):
+            self._ready_pid = None
 
     def _count(self, nbytes: int) -> None:
         self.bytes_in += nbytes
@@ -157,13 +183,7 @@ class LivePublish:
                 self._need_keyframe = False
             elif tag_type == TAG_VIDEO or TAG_VIDEO not in self._headers:
                 return
-        assert proc.stdin is not None
-        try:
-            proc.stdin.write(flv_tag(tag_type, timestamp, payload))
-            await asyncio.wait_for(proc.stdin.drain(), WRITE_TIMEOUT)
-        except (ConnectionError, TimeoutError) as exc:
-            log.warning("%s: ffmpeg input failed (%s)", self.ffmpeg.name, type(exc).__name__)
-            self._ready_pid = None
+        await self._feed(proc, flv_tag(tag_type, timestamp, payload))
 
     async def write_bytes(self, data: bytes) -> None:
         """MPEG-TS as received; a fresh ffmpeg gets it from a video keyframe on."""
@@ -176,13 +196,7 @@ class LivePublish:
             if start is None:
                 return
             data, self._need_sync = start, False
-        assert proc.stdin is not None
-        try:
-            proc.stdin.write(data)
-            await asyncio.wait_for(proc.stdin.drain(), WRITE_TIMEOUT)
-        except (ConnectionError, TimeoutError) as exc:
-            log.warning("%s: ffmpeg input failed (%s)", self.ffmpeg.name, type(exc).__name__)
-            self._ready_pid = None
+        await self._feed(proc, data)
 
     async def close(self) -> None:
         """The publisher left: let ffmpeg finish the playlist (ENDLIST), then report."""

@@ -1,5 +1,6 @@
 """The retention sweep: ended generations past retention go, then the oldest recordings
-until the spool fits `SENDER_RECORDINGS_MAX_BYTES` (never a live generation)."""
+until the spool fits `SENDER_RECORDINGS_MAX_BYTES` (never a live generation); how any
+generation's spool is removed."""
 
 from __future__ import annotations
 
@@ -41,9 +42,14 @@ class RetentionSweep:
         return len(rows) + len(over)
 
     async def _remove(self, slug: str, number: int, gid: int) -> None:
-        m = self.manager
-        await asyncio.to_thread(shutil.rmtree, m.settings.spool_dir / slug / str(number), True)
-        m.cache.forget_prefix(f"{slug}/{number}/")
-        m.dvr.forget(slug, number)
-        await in_session(m.engine, generations.mark_spool_removed, generation_id=gid)
-        m.metrics.generations_cleaned.inc()
+        await remove_spool(self.manager, slug, number, gid)
+        self.manager.metrics.generations_cleaned.inc()
+
+
+async def remove_spool(m: StreamManager, slug: str, number: int, generation_id: int) -> None:
+    """Generation `number` of `slug` keeps nothing any more: its folder, the cached files and
+    DVR index under it, and the row saying it is kept (retention, budget, or a user's delete)."""
+    await asyncio.to_thread(shutil.rmtree, m.settings.spool_dir / slug / str(number), True)
+    m.cache.forget_prefix(f"{slug}/{number}/")
+    m.dvr.forget(slug, number)
+    await in_session(m.engine, generations.mark_spool_removed, generation_id=generation_id)

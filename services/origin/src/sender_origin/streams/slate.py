@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from sender_common.ffmpeg.command import SLATE_FONTS, build_slate_command
+from sender_common.files import write_atomic
 from sender_common.hls.fmp4 import Fmp4Error, split_file
 from sender_common.hls.spoolcache import SpoolCache
 from sender_common.models import RenditionSpec
@@ -69,9 +70,8 @@ def _split(tmp: Path, maker: SlateMaker) -> bool:
     except (OSError, Fmp4Error) as exc:
         log.warning("slate unreadable: %s", exc)
         return False
-    maker.init_path.write_bytes(init)
-    maker.path.with_suffix(".tmp").write_bytes(b"".join(frags))
-    maker.path.with_suffix(".tmp").replace(maker.path)
+    write_atomic(maker.init_path, init)
+    write_atomic(maker.path, b"".join(frags))
     tmp.unlink()
     return True
 
@@ -88,9 +88,7 @@ def place(slate: Path, target: Path) -> None:
     try:
         os.link(slate, target)
     except OSError:
-        tmp = target.with_suffix(".tmp")
-        tmp.write_bytes(slate.read_bytes())
-        tmp.replace(target)
+        write_atomic(target, slate.read_bytes())
 
 
 class SlateState(Protocol):
@@ -120,6 +118,11 @@ class SlateLoop:
         self.cache = cache
         self.spool_dir = spool_dir
         self.keep = 3 * window_segments
+        self._with_init: set[tuple[str, str]] = set()  # (slug, rendition) folders ready
+
+    def forget(self, slug: str) -> None:
+        """The endpoint's spool is gone: its folders need their init section again."""
+        self._with_init = {k for k in self._with_init if k[0] != slug}
 
     async def tick(self, rt: SlateState) -> None:
         """Append the next slate segment to every rendition when it is due."""
@@ -133,7 +136,9 @@ class SlateLoop:
         for r in rt.renditions:
             folder = self.spool_dir / rt.slug / "0" / r.name
             name = f"slate_{n:05d}.m4s"
-            await asyncio.to_thread(place, self.maker.init_path, folder / "slate_init.mp4")
+            if (rt.slug, r.name) not in self._with_init:
+                await asyncio.to_thread(place, self.maker.init_path, folder / "slate_init.mp4")
+                self._with_init.add((rt.slug, r.name))
             await asyncio.to_thread(place, slate, folder / name)
             self.live.add_slate(
                 rt.slug,

@@ -12,6 +12,7 @@ from sender_common.models import EndpointSlug
 from sender_origin import recordings
 from sender_origin.deps import ManagerDep
 from sender_origin.recordings import RecordingPublic
+from sender_origin.streams.retention import remove_spool
 
 router = APIRouter(prefix="/endpoints", tags=["recordings"])
 
@@ -51,9 +52,5 @@ async def delete_recording(
     generation: Annotated[int, Path(ge=1, le=10**9)],
 ) -> None:
     """Remove one ended generation's spool (`409` while live)."""
-    gen = generation
-    await asyncio.to_thread(
-        recordings.delete_recording, manager.engine, manager.settings.spool_dir, slug, gen
-    )
-    manager.dvr.forget(slug, gen)
-    manager.cache.forget_prefix(f"{slug}/{gen}/")
+    gid = await asyncio.to_thread(recordings.removable_generation, manager.engine, slug, generation)
+    await remove_spool(manager, slug, generation, gid)
