@@ -36,8 +36,6 @@ async def cancel_and_wait(*tasks: asyncio.Task[Any] | None) -> None:
             log.debug("%s ended with %r while stopping", task.get_name(), result)
 
 
-
-
 class SingleFlight:
     """One run per key at a time: concurrent callers of a key await the same task, and a
     caller's cancel spares the others (the run goes on while anyone may still want it)."""
