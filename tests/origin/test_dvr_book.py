@@ -39,3 +39,22 @@ async def test_index_read_back_keeps_entries_recorded_while_loading(tmp_path: Pa
     later = await book.render("cam", "dvr.m3u8", spec, 3600, ended=True)
     assert later is not None and b"#EXT-X-DISCONTINUITY-SEQUENCE:1\n" in later
     assert b"1/src/" not in later and later.endswith(b"#EXT-X-ENDLIST\n")
+
+
+async def test_an_entry_already_read_back_is_not_added_twice(tmp_path: Path) -> None:
+    """The segment's line reached the file before a read-back ran, and the read-back made the
+    track before `record` went on: the entry is in the track once."""
+    now = time.time()
+    folder = tmp_path / "cam" / "1" / "src"
+    folder.mkdir(parents=True)
+    for i in range(3):
+        append_entry(folder, _entry(1, i, now))
+    book = DvrBook(tmp_path)
+    spec = [RenditionSpec(name="src")]
+    assert (await book.track("cam", "src")).entries[-1].uri == "1/src/seg2.m4s"
+    await book.record("cam", 1, "src", _entry(1, 2, now))  # its line is now in the file twice
+    body = await book.render("cam", "dvr.m3u8", spec, 3600, ended=False)
+    assert body is not None and body.count(b"1/src/seg2.m4s") == 1, body
+    await book.record("cam", 1, "src", _entry(1, 3, now))
+    body = await book.render("cam", "dvr.m3u8", spec, 3600, ended=False)
+    assert body is not None and body.count(b".m4s") == 4, body

@@ -21,6 +21,7 @@ from sender_origin.streams.live import bandwidth
 from sender_origin.streams.packager import SegmentHook
 
 log = logging.getLogger(__name__)
+RECENT = 8  # entries of a rendition recorded at once are among its last few
 
 
 class DvrBook:
@@ -42,7 +43,9 @@ class DvrBook:
         key = (slug, rendition)
         track = self._tracks.get(key)
         if track is not None:
-            track.append(entry)
+            # a read-back that ran while the line was written may hold the entry already
+            if all(e.uri != entry.uri for e in track.entries[-RECENT:]):
+                track.append(entry)
         elif key in self._pending:
             self._pending[key].append(entry)
 
