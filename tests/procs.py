@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from sender_common.ffmpeg import build_test_publisher_command, resolve_ffmpeg
+from sender_common.hls import HTTP_PROTOCOL
 from sender_common.settings import check_env_names, role_env, role_settings
 from tests.waiting import wait_for
 
@@ -97,6 +98,8 @@ def start_role(
         "uvicorn",
         "--factory",
         f"sender_{role}.main:create_app",
+        "--http",
+        HTTP_PROTOCOL,
         "--host",
         host,
         "--port",

@@ -24,6 +24,7 @@ from typing import Any
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from sender_common.hls import HTTP_PROTOCOL
 from sender_common.settings import role_env
 
 
@@ -111,6 +112,8 @@ class RoleSpec:
             "uvicorn",
             "--factory",
             self.factory,
+            "--http",
+            HTTP_PROTOCOL,
             "--host",
             host,
             "--port",

@@ -45,6 +45,7 @@ class EdgeRuntime(RoleRuntime[EdgeSettings]):
         self.hls = HlsApp(
             self.cache,
             live=self.manager.live_playlist,
+            live_now=self.manager.live_now,
             on_miss=self.manager.on_miss,
             observer=self.viewers.observe,
             parts=self.parts,

@@ -12,7 +12,11 @@ from sender_common.hls.playlist import (
     write_media_playlist,
 )
 
+# uvicorn's `--http` for every role: the HLS URL space served without ASGI (hls/http.py)
+HTTP_PROTOCOL = "sender_common.hls.http:HlsHttpProtocol"
+
 __all__ = [
+    "HTTP_PROTOCOL",
     "MasterPlaylist",
     "MediaPlaylist",
     "PlaylistError",

@@ -12,12 +12,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sender_common.hls.parts import PartStore
 from sender_common.hls.tags import number, part_line, report_line, segment_head
 
-__all__ = ["LivePlaylist", "LiveSegment", "Part", "RenditionReport"]
+__all__ = ["LivePlaylist", "LiveSegment", "LiveWait", "Part", "RenditionReport"]
 PART_HOLD_BACK_PARTS = 3.0  # the HLS authoring spec asks for at least three part targets
 PART_SEGMENTS = 3  # segments that keep their EXT-X-PART lines (about three target durations)
 
@@ -45,6 +46,28 @@ class RenditionReport:
     uri: str
     last_msn: int
     last_part: int | None
+
+
+Render = Callable[[], bytes | None]
+
+
+@dataclass(frozen=True, slots=True)
+class LiveWait:
+    """A blocking reload that is not satisfied yet: wait on `playlist` (at most `timeout`),
+    then answer with `render()` (also after the timeout: the playlist as it is then)."""
+
+    playlist: LivePlaylist
+    msn: int
+    part: int | None
+    timeout: float
+    render: Render
+
+    def ready(self) -> bool:
+        return self.playlist.satisfied(self.msn, self.part)
+
+    async def result(self) -> bytes | None:
+        await self.playlist.wait(self.msn, self.part, self.timeout)
+        return self.render()
 
 
 class LivePlaylist:
@@ -78,6 +101,7 @@ class LivePlaylist:
         self._store = store
         self._prefix = store_prefix
         self._changed = asyncio.Event()
+        self._listeners: list[Callable[[], None]] = []
         self.version = 0  # rises with every change: a rendered text stays valid until then
         self._rendered: tuple[tuple[object, ...], bytes] | None = None
 
@@ -201,6 +225,15 @@ class LivePlaylist:
         self.version += 1
         self._changed.set()
         self._changed = asyncio.Event()
+        if self._listeners:
+            listeners, self._listeners = self._listeners, []
+            for listener in listeners:
+                listener()
+
+    def listen(self, listener: Callable[[], None]) -> None:
+        """Call `listener` once, at the next change (a waiter that is still not satisfied
+        listens again): the serving path's blocking reloads wait without a task each."""
+        self._listeners.append(listener)
 
     # -- blocking reloads -----------------------------------------------------------------
 
@@ -238,6 +271,10 @@ class LivePlaylist:
                 async with asyncio.timeout(left):  # no task per waiter, unlike wait_for
                     await self._changed.wait()
         return True
+
+    def waiting(self, msn: int, part: int | None, timeout: float, render: Render) -> LiveWait:
+        """A blocking reload for (`msn`, `part`) that `render` answers once satisfied."""
+        return LiveWait(self, msn, part, timeout, render)
 
     # -- rendering ------------------------------------------------------------------------
 

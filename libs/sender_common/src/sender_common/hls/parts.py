@@ -55,6 +55,10 @@ class PartStore:
         if fut is not None and not fut.done():
             fut.set_result(None)
 
+    def future(self, rel: str) -> asyncio.Future[CachedFile | None] | None:
+        """What a request for the hinted `rel` waits on (None: not hinted)."""
+        return self._hints.get(rel)
+
     def hinted(self, rel: str) -> bool:
         return rel in self._hints
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["parse_range", "respond", "send_bytes", "send_error"]
+__all__ = ["error_body", "parse_range", "plan", "respond", "send_bytes", "send_error"]
 
 import json
 import re
@@ -23,29 +23,35 @@ async def respond(scope: Scope, send: Send, entry: CachedFile, head: bool) -> tu
             rng = bytes(value)
         elif key == b"if-none-match":
             inm = bytes(value)
+    if rng is None and inm is None:  # the common case: headers prepared once per file
+        start = {"type": "http.response.start", "status": 200}
+        await send({**start, "headers": entry.full_response_headers()})
+        await send({"type": "http.response.body", "body": b"" if head else entry.body})
+        return 200, 0 if head else len(entry.body)
+    status, headers, body = plan(entry, rng, inm)
+    length = len(body)
+    await send_bytes(send, status, b"" if head else body, headers, length=length, cors=False)
+    return status, 0 if head else length
+
+
+def plan(
+    entry: CachedFile, rng: bytes | None, inm: bytes | None
+) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """(status, headers without content-length, body) of a conditional or range request:
+    304 for a matching `If-None-Match`, 206 or 416 for `Range`, else 200 (RFC 9110 13, 14)."""
     body = entry.body
-    if rng is None and (inm is None or not entry.etag or inm != entry.etag.encode()):
-        # the common case: whole file, headers prepared once per cached file
-        await send(
-            {"type": "http.response.start", "status": 200, "headers": entry.full_response_headers()}
-        )
-        await send({"type": "http.response.body", "body": b"" if head else body})
-        return 200, 0 if head else len(body)
-    headers = list(entry.headers)
     if inm is not None and entry.etag and inm == entry.etag.encode():
-        await send_bytes(send, 304, b"", headers, cors=False)
-        return 304, 0
-    assert rng is not None
+        return 304, list(entry.headers), b""
+    if rng is None:
+        return 200, list(entry.headers), body
+    headers = list(entry.headers)
     span = parse_range(rng.decode("latin-1"), len(body))
     if span is None:
         headers.append((b"content-range", f"bytes */{len(body)}".encode()))
-        await send_bytes(send, 416, b"", headers, cors=False)
-        return 416, 0
+        return 416, headers, b""
     start, end = span
     headers.append((b"content-range", f"bytes {start}-{end}/{len(body)}".encode()))
-    part = body[start : end + 1]
-    await send_bytes(send, 206, b"" if head else part, headers, length=len(part), cors=False)
-    return 206, 0 if head else len(part)
+    return 206, headers, body[start : end + 1]
 
 
 def parse_range(value: str, size: int) -> tuple[int, int] | None:
@@ -91,6 +97,12 @@ async def send_error(
     send: Send, status: int, detail: str, extra: list[tuple[bytes, bytes]] | None = None
 ) -> None:
     """`{"detail": ...}` with `status`, the body shape of every Sender error."""
-    body = json.dumps({"detail": detail}).encode()
-    headers = [(b"content-type", b"application/json"), (b"cache-control", b"no-cache")]
-    await send_bytes(send, status, body, headers + (extra or []))
+    body = error_body(detail)
+    await send_bytes(send, status, body, ERROR_HEADERS + (extra or []))
+
+
+ERROR_HEADERS = [(b"content-type", b"application/json"), (b"cache-control", b"no-cache")]
+
+
+def error_body(detail: str) -> bytes:
+    return json.dumps({"detail": detail}).encode()

@@ -1,20 +1,28 @@
-"""The ASGI app behind `/sender/hls/...`, the same on every role that serves HLS.
+"""The HLS app behind `/sender/hls/...`, the same on every role that serves HLS.
 
-A lean path: no routing tables or thread hops; files come from `SpoolCache`.
+`HlsApp.find_now` answers a request without waiting where it can (a part or segment from
+memory, a playlist as it is); what must wait is returned as such (`LiveWait`: a blocking
+reload; `HintWait`: the preload-hinted part; `LATER`: a slow path such as a database
+lookup or an upstream fetch), for the front end to wait on its own way. Two front ends: the
+ASGI app (`HlsApp.__call__`, for mounts and tests) and the HTTP protocol of `hls/http.py`,
+which serves this URL space without ASGI. Files come from `SpoolCache`.
 Paths are checked component by component (a fixed character set, no `..`, no percent
 escapes) and resolved files must stay inside the spool, so nothing can escape it.
 """
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeAlias
 from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sender_common.errors import SenderError
+from sender_common.hls.lowlatency import LiveWait
 from sender_common.hls.parts import PartStore
 from sender_common.hls.responses import respond, send_bytes, send_error
 from sender_common.hls.spoolcache import PLAYLIST_TYPE, CachedFile, SpoolCache
@@ -24,6 +32,7 @@ _PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 _VSID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _UINT = re.compile(r"^\d{1,12}$")
 MAX_PART_INDEX = 10_000
+Query = dict[str, list[str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,10 +61,58 @@ class HlsHit:
     scope: Scope
 
 
+class Later(enum.Enum):
+    """An answer that needs the async path (a database lookup, an on-demand start...)."""
+
+    LATER = "later"
+
+
+LATER = Later.LATER
+LiveAnswer: TypeAlias = "bytes | LiveWait | Later | None"
 LiveResolver = Callable[[str, str, Blocking | None], Awaitable[bytes | None]]
+NowResolver = Callable[[str, str, Blocking | None], LiveAnswer]
 MissHandler = Callable[[str], Awaitable[bool]]
 FileMissHandler = Callable[[str, str], Awaitable[CachedFile | None]]
 Observer = Callable[[HlsHit], None]
+
+
+@dataclass(frozen=True, slots=True)
+class HintWait:
+    """A request for the preload-hinted part: answered when the part is complete."""
+
+    rel: str
+    timeout: float
+
+
+Found: TypeAlias = "CachedFile | LiveWait | HintWait | Later | None"
+
+
+@dataclass(frozen=True, slots=True)
+class HlsRequest:
+    """One request below the HLS root: `{endpoint}/{rest}`, checked component by component."""
+
+    endpoint: str
+    parts: tuple[str, ...]
+    rel: str
+    query: Query
+    vsid: str | None
+
+    @property
+    def live_name(self) -> bool:
+        return len(self.parts) >= 2 and self.parts[1].startswith(("live", "dvr"))
+
+
+def parse_request(path: str, query_string: bytes) -> HlsRequest | None:
+    """The request for `path` (below the HLS root, percent escapes refused) or None (400)."""
+    if "%" in path or "\\" in path:
+        return None
+    parts = path.strip("/").split("/")
+    if len(parts) < 2 or len(parts) > 5 or not SLUG_RE.match(parts[0]):
+        return None
+    if not all(_PART.match(p) and ".." not in p for p in parts[1:]):
+        return None
+    query = _query(query_string)
+    return HlsRequest(parts[0], tuple(parts), "/".join(parts), query, _vsid(query))
 
 
 class HlsApp:
@@ -66,6 +123,7 @@ class HlsApp:
         cache: SpoolCache,
         *,
         live: LiveResolver | None = None,
+        live_now: NowResolver | None = None,
         on_miss: MissHandler | None = None,
         observer: Observer | None = None,
         parts: PartStore | None = None,
@@ -74,96 +132,124 @@ class HlsApp:
     ) -> None:
         self.cache = cache
         self.live = live
+        self.live_now = live_now  # `live` without waiting, for the serving path's fast answers
         self.on_miss = on_miss
         self.observer = observer
         self.parts = parts
         self.part_wait = part_wait
         self.on_file_miss = on_file_miss  # (endpoint, path below it): e.g. an edge's DVR
+        self._playlists: dict[str, CachedFile] = {}
 
     async def __call__(self, scope: Scope, _receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
         method = scope["method"]
         if method == "OPTIONS":
-            await send_bytes(
-                send,
-                204,
-                b"",
-                [
-                    (b"access-control-allow-methods", b"GET, HEAD, OPTIONS"),
-                    (b"access-control-allow-headers", b"Range"),
-                    (b"access-control-max-age", b"86400"),
-                ],
-            )
+            await send_bytes(send, 204, b"", OPTIONS_HEADERS)
             return
         if method not in ("GET", "HEAD"):
             await send_error(send, 405, "method not allowed")
             return
-        parts = _split(scope)
-        if parts is None:
+        req = _request_of(scope)
+        if req is None:
             await send_error(send, 400, "invalid path")
             return
-        endpoint, rel = parts[0], "/".join(parts)
-        query = _query(scope)
-        vsid = _vsid(query)
         try:
-            entry = await self._find(endpoint, parts, rel, query)
+            entry = await self.find(req)
         except BlockingRequestError as exc:
             await send_error(send, 400, str(exc))
-            self._observe(endpoint, rel, True, 400, 0, vsid, scope)
+            self.observe(req, True, 400, 0, scope)
             return
         except SenderError as exc:  # e.g. an edge at its session limit, or its upstream failing
-            extra = [(k.lower().encode(), v.encode()) for k, v in exc.headers().items()]
-            await send_error(send, exc.status_code, exc.detail, extra or None)
-            self._observe(endpoint, rel, False, exc.status_code, 0, vsid, scope)
+            await send_error(send, exc.status_code, exc.detail, error_headers(exc))
+            self.observe(req, False, exc.status_code, 0, scope)
             return
         if entry is None:
             await send_error(send, 404, "not found")
-            self._observe(endpoint, rel, False, 404, 0, vsid, scope)
+            self.observe(req, False, 404, 0, scope)
             return
         status, nbytes = await respond(scope, send, entry, method == "HEAD")
-        self._observe(
-            endpoint, rel, entry.content_type == PLAYLIST_TYPE, status, nbytes, vsid, scope
-        )
+        self.observe(req, entry.content_type == PLAYLIST_TYPE, status, nbytes, scope)
 
-    async def _find(
-        self, endpoint: str, parts: list[str], rel: str, query: Query
-    ) -> CachedFile | None:
-        if len(parts) >= 2 and parts[1].startswith(("live", "dvr")) and self.live is not None:
-            block = blocking_from(query)
+    def find_now(self, req: HlsRequest) -> Found:
+        """The answer now where there is one, else what to wait for (see the module doc)."""
+        if req.live_name and self.live is not None:
+            if self.live_now is None:
+                return LATER
+            found = self.live_now(req.endpoint, "/".join(req.parts[1:]), blocking_from(req.query))
+            if isinstance(found, bytes):
+                return self.playlist(req.rel, found)
+            if found is None and self.on_miss is not None:
+                return LATER
+            return found
+        if self.parts is not None:
+            part = self.parts.get(req.rel)
+            if part is not None:
+                return part
+            if self.parts.hinted(req.rel):  # the preload-hinted part: wait until complete
+                return HintWait(req.rel, self.part_wait)
+        found_file = self.cache.lookup(req.rel) or self.cache.load(req.rel)
+        if found_file is None and self.on_file_miss is not None and not req.rel.endswith(".m3u8"):
+            return LATER
+        return found_file
+
+    async def find(self, req: HlsRequest) -> CachedFile | None:
+        """The answer, waiting where it must (blocking reloads, hinted parts, slow paths)."""
+        found = self.find_now(req)
+        if isinstance(found, LiveWait):
+            body = await found.result()
+            return None if body is None else self.playlist(req.rel, body)
+        if isinstance(found, HintWait):
+            assert self.parts is not None
+            return await self.parts.wait(found.rel, found.timeout)
+        if found is LATER:
+            return await self._slow(req)
+        return found
+
+    def playlist(self, rel: str, body: bytes) -> CachedFile:
+        """A playlist body as a servable file, made once per text (every viewer shares it)."""
+        entry = self._playlists.get(rel)
+        if entry is None or entry.body is not body:
+            if len(self._playlists) > MAX_PLAYLISTS:
+                self._playlists.clear()
+            entry = self._playlists[rel] = CachedFile(body, PLAYLIST_TYPE, "", 0, immutable=False)
+        return entry
+
+    async def _slow(self, req: HlsRequest) -> CachedFile | None:
+        endpoint, parts = req.endpoint, req.parts
+        if req.live_name and self.live is not None:
+            block = blocking_from(req.query)
             name = "/".join(parts[1:])
             body = await self.live(endpoint, name, block)
             if body is None and self.on_miss is not None and await self.on_miss(endpoint):
                 body = await self.live(endpoint, name, block)
-            if body is None:
-                return None
-            return CachedFile(body, PLAYLIST_TYPE, "", 0, immutable=False)
-        if self.parts is not None:
-            part = self.parts.get(rel)
-            if part is not None:
-                return part
-            if self.parts.hinted(rel):  # the preload-hinted part: wait until it is complete
-                return await self.parts.wait(rel, self.part_wait)
-        found = self.cache.lookup(rel) or self.cache.load(rel)
-        if found is None and self.on_file_miss is not None and not rel.endswith(".m3u8"):
+            return None if body is None else self.playlist(req.rel, body)
+        if self.on_file_miss is not None:
             return await self.on_file_miss(endpoint, "/".join(parts[1:]))
-        return found
+        return None
 
-    def _observe(
-        self,
-        endpoint: str,
-        rel: str,
-        playlist: bool,
-        status: int,
-        nbytes: int,
-        vsid: str | None,
-        scope: Scope,
+    def observe(
+        self, req: HlsRequest, playlist: bool, status: int, nbytes: int, scope: Scope
     ) -> None:
         if self.observer is not None:
-            self.observer(HlsHit(endpoint, rel, playlist, status, nbytes, vsid, scope))
+            hit = HlsHit(req.endpoint, req.rel, playlist, status, nbytes, req.vsid, scope)
+            self.observer(hit)
 
 
-def _split(scope: Scope) -> list[str] | None:
+OPTIONS_HEADERS = [
+    (b"access-control-allow-methods", b"GET, HEAD, OPTIONS"),
+    (b"access-control-allow-headers", b"Range"),
+    (b"access-control-max-age", b"86400"),
+]
+MAX_PLAYLISTS = 4096
+
+
+def error_headers(exc: SenderError) -> list[tuple[bytes, bytes]] | None:
+    extra = [(k.lower().encode(), v.encode()) for k, v in exc.headers().items()]
+    return extra or None
+
+
+def _request_of(scope: Scope) -> HlsRequest | None:
     raw = scope.get("raw_path") or scope["path"].encode()
     if b"%" in raw or b"\\" in raw:
         return None
@@ -171,20 +257,11 @@ def _split(scope: Scope) -> list[str] | None:
     root: str = scope.get("root_path", "")
     if root and path.startswith(root):
         path = path[len(root) :]
-    parts = path.strip("/").split("/")
-    if len(parts) < 2 or len(parts) > 5 or not SLUG_RE.match(parts[0]):
-        return None
-    if not all(_PART.match(p) and ".." not in p for p in parts[1:]):
-        return None
-    return parts
+    return parse_request(path, scope.get("query_string", b""))
 
 
-Query = dict[str, list[str]]
-
-
-def _query(scope: Scope) -> Query:
+def _query(qs: bytes) -> Query:
     """A request's query, parsed once, only when it holds something the HLS app reads."""
-    qs = scope.get("query_string", b"")
     if not qs or (b"_HLS_" not in qs and b"vsid=" not in qs):
         return {}
     return parse_qs(qs.decode("latin-1"), keep_blank_values=True)

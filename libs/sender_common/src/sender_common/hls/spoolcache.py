@@ -37,6 +37,7 @@ class CachedFile:
     mtime_ns: int
     immutable: bool
     headers: list[tuple[bytes, bytes]] = field(default_factory=list, compare=False)
+    wire: list[bytes] = field(default_factory=list, compare=False)  # its response head, once
 
     def __post_init__(self) -> None:
         base = [

@@ -18,7 +18,7 @@ from sender_common.errors import (
     UnavailableError,
 )
 from sender_common.hls.parts import PartStore
-from sender_common.hls.serving import Blocking
+from sender_common.hls.serving import LATER, Blocking, LiveAnswer
 from sender_common.hls.spoolcache import CachedFile, SpoolCache
 from sender_common.recent import RecentMisses
 from sender_common.tasks import SingleFlight
@@ -226,6 +226,14 @@ class EdgeManager:
         return stored_status(slug, self._stored.get(slug))
 
     # -- serving ------------------------------------------------------------------------
+
+    def live_now(self, slug: str, name: str, block: Blocking | None) -> LiveAnswer:
+        """`live_playlist` without waiting: LATER for DVR and endpoints not mirrored yet."""
+        worker = self.running.get(slug)
+        if worker is None or name.startswith("dvr"):
+            return LATER
+        self.on_demand.touch(slug)
+        return worker.render_now(name, block)
 
     async def live_playlist(self, slug: str, name: str, block: Blocking | None) -> bytes | None:
         worker = self.running.get(slug)

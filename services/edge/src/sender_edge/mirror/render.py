@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sender_common.hls.lowlatency import RenditionReport
+from sender_common.hls.lowlatency import LiveWait, RenditionReport
 from sender_common.hls.playlist import MasterPlaylist, Variant, write_master_playlist
 from sender_common.hls.serving import Blocking, BlockingRequestError
 from sender_edge.mirror.follower import Follower
@@ -41,16 +41,35 @@ async def media(
     others: Iterable[tuple[str, Follower]] = (),
 ) -> bytes | None:
     """A rendition's media playlist, after waiting for `block` when the stream is LL-HLS."""
+    found = media_now(follower, prefix, block, low_latency=low_latency, others=others)
+    return await found.result() if isinstance(found, LiveWait) else found
+
+
+def media_now(
+    follower: Follower,
+    prefix: str,
+    block: Blocking | None,
+    *,
+    low_latency: bool,
+    others: Iterable[tuple[str, Follower]] = (),
+) -> bytes | LiveWait | None:
+    """`media` now, or the wait of a blocking reload that is not satisfied yet."""
     if not has_content(follower):
         return None
     pl = follower.playlist
     ll = low_latency and follower.low_latency
+    others = list(others)
+
+    def render() -> bytes:
+        reports = [r for name, other in others if (r := report_of(name, other)) is not None]
+        return pl.render_bytes(prefix, low_latency=ll, reports=reports if ll else None)
+
     if block is not None and ll:
         if pl.too_far(block.msn):
             raise BlockingRequestError("_HLS_msn is more than one segment ahead of live")
-        await pl.wait(block.msn, block.part, BLOCK_TARGETS * pl.target)
-    reports = [r for name, other in others if (r := report_of(name, other)) is not None]
-    return pl.render_bytes(prefix, low_latency=ll, reports=reports if ll else None)
+        if not pl.satisfied(block.msn, block.part):
+            return pl.waiting(block.msn, block.part, BLOCK_TARGETS * pl.target, render)
+    return render()
 
 
 def master(variants: list[Variant], followers: dict[str, Follower]) -> bytes | None:

@@ -11,7 +11,7 @@ from datetime import datetime
 
 import httpx
 
-from sender_common.hls.lowlatency import LivePlaylist
+from sender_common.hls.lowlatency import LivePlaylist, LiveWait
 from sender_common.hls.playlist import MasterPlaylist
 from sender_common.hls.serving import Blocking
 from sender_common.models import utcnow
@@ -222,13 +222,18 @@ class MirrorWorker:
 
     async def render(self, name: str, block: Blocking | None = None) -> bytes | None:
         """`live.m3u8` or `live/{rendition}.m3u8`, only over media the edge holds."""
+        found = self.render_now(name, block)
+        return await found.result() if isinstance(found, LiveWait) else found
+
+    def render_now(self, name: str, block: Blocking | None = None) -> bytes | LiveWait | None:
+        """`render` without waiting: the wait of a blocking reload not satisfied yet."""
         self.check_frozen()
         low_latency = self.timing.low_latency
         if self.master is None:
             single = self.followers.get(SINGLE)
             if name != "live.m3u8" or single is None:
                 return None
-            return await render.media(single, "", block, low_latency=low_latency)
+            return render.media_now(single, "", block, low_latency=low_latency)
         if name == "live.m3u8":
             return render.master(self.master.variants, self.followers)
         m = VARIANT.match(name)
@@ -236,7 +241,7 @@ class MirrorWorker:
         if follower is None:
             return None
         others = [(n, f) for n, f in self.followers.items() if f is not follower]
-        return await render.media(follower, "../", block, low_latency=low_latency, others=others)
+        return render.media_now(follower, "../", block, low_latency=low_latency, others=others)
 
     @property
     def generation(self) -> int | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from sender_common.hls.lowlatency import LivePlaylist, RenditionReport
+from sender_common.hls.lowlatency import LivePlaylist, LiveWait, RenditionReport
 from sender_common.hls.parts import PartStore
 from sender_common.hls.playlist import MasterPlaylist, Variant, write_master_playlist
 from sender_common.hls.serving import Blocking, BlockingRequestError
@@ -84,15 +84,28 @@ class LivePlaylists:
         ended: bool = False,
         block: Blocking | None = None,
     ) -> bytes | None:
+        found = self.render_now(slug, name, renditions, ended=ended, block=block)
+        return await found.result() if isinstance(found, LiveWait) else found
+
+    def render_now(
+        self,
+        slug: str,
+        name: str,
+        renditions: list[RenditionSpec],
+        *,
+        ended: bool = False,
+        block: Blocking | None = None,
+    ) -> bytes | LiveWait | None:
+        """The playlist now, or the wait of a blocking reload that is not satisfied yet."""
         names = [r.name for r in renditions]
         if name == "live.m3u8":
             if len(renditions) == 1:
-                return await self._media(slug, names[0], "", ended, block, names)
+                return self._media(slug, names[0], "", ended, block, names)
             return self._master(slug, renditions)
         if name.startswith("live/") and name.endswith(".m3u8"):
             rendition = name[len("live/") : -len(".m3u8")]
             if rendition in names:
-                return await self._media(slug, rendition, "../", ended, block, names)
+                return self._media(slug, rendition, "../", ended, block, names)
         return None
 
     def _master(self, slug: str, renditions: list[RenditionSpec]) -> bytes:
@@ -111,7 +124,7 @@ class LivePlaylists:
         )
         return write_master_playlist(master).encode()
 
-    async def _media(
+    def _media(
         self,
         slug: str,
         rendition: str,
@@ -119,23 +132,26 @@ class LivePlaylists:
         ended: bool,
         block: Blocking | None,
         names: list[str],
-    ) -> bytes | None:
+    ) -> bytes | LiveWait | None:
         pl = self._lists.get((slug, rendition))
         if pl is None or not (pl.segments or pl.parts):
             return None
         if ended and not pl.ended:
             pl.end()
         low_latency = self._hls.low_latency
+
+        def render() -> bytes:
+            reports = [self._report(slug, other) for other in names if other != rendition]
+            return pl.render_bytes(
+                prefix, low_latency=low_latency, reports=[r for r in reports if r is not None]
+            )
+
         if block is not None and low_latency:
             if pl.too_far(block.msn):
                 raise BlockingRequestError("_HLS_msn is more than one segment ahead of live")
-            await pl.wait(block.msn, block.part, self._hls.block_seconds)
-        reports = [self._report(slug, other) for other in names if other != rendition]
-        return pl.render_bytes(
-            prefix,
-            low_latency=low_latency,
-            reports=[r for r in reports if r is not None],
-        )
+            if not pl.satisfied(block.msn, block.part):
+                return pl.waiting(block.msn, block.part, self._hls.block_seconds, render)
+        return render()
 
     def _report(self, slug: str, rendition: str) -> RenditionReport | None:
         pl = self._lists.get((slug, rendition))

@@ -55,6 +55,10 @@ class RuntimeLookup:
         apply_endpoint(rt, endpoint, self.default_dvr_seconds)
         return rt
 
+    def known_unknown(self, slug: str) -> bool:
+        """A recent miss: no endpoint of that name (no database lookup needed)."""
+        return slug in self._unknown and slug not in self._rt
+
     async def find(self, slug: str) -> EndpointRuntime | None:
         """The known runtime, else loaded; None for an unknown endpoint (remembered a while)."""
         rt = self._rt.get(slug)

@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from sender_common.hls.parts import PartStore
-from sender_common.hls.serving import Blocking
+from sender_common.hls.serving import LATER, Blocking, LiveAnswer
 from sender_common.hls.spoolcache import SpoolCache
 from sender_common.models import SessionState
 from sender_origin.database import endpoints, generations, in_session, media_sessions
@@ -255,6 +255,18 @@ class StreamManager:
             self.metrics.ingest_bytes.remove(slug)
         self.cache.forget_prefix(f"{slug}/")
         await asyncio.to_thread(shutil.rmtree, self.settings.spool_dir / slug, True)
+
+    def live_now(self, slug: str, name: str, block: Blocking | None) -> LiveAnswer:
+        """`live_playlist` without waiting: LATER where it would load or tick (DVR, slate)."""
+        rt = self.runtimes.get(slug)
+        if rt is None:
+            return None if self.runtimes.known_unknown(slug) else LATER
+        offline = rt.publish is None and not rt.in_grace
+        if name.startswith("dvr") or (rt.slate and rt.desired and offline):
+            return LATER
+        if rt.generation is None:
+            return None
+        return self.live.render_now(slug, name, rt.renditions, ended=offline, block=block)
 
     async def live_playlist(self, slug: str, name: str, block: Blocking | None) -> bytes | None:
         rt = await self.runtimes.find(slug)

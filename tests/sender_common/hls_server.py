@@ -1,0 +1,101 @@
+"""The HLS serving protocol in a real uvicorn server on 127.0.0.1, in the test's own loop,
+and a raw HTTP/1.1 client for what httpx will not send (pipelining, malformed requests)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from types import SimpleNamespace
+
+import uvicorn
+from fastapi import FastAPI
+
+from sender_common.hls.http import HlsHttpProtocol
+from sender_common.hls.serving import HlsApp
+from tests.waiting import wait_for_async
+
+
+def app_with(hls: HlsApp) -> FastAPI:
+    """A FastAPI app whose runtime serves `hls`, plus one ASGI route."""
+    app = FastAPI()
+    app.state.runtime = SimpleNamespace(hls=hls)
+
+    @app.get("/api/ping")
+    async def ping() -> dict[str, str]:
+        return {"pong": "yes"}
+
+    @app.post("/api/echo")
+    async def echo(body: dict[str, str]) -> dict[str, str]:
+        return body
+
+    return app
+
+
+@asynccontextmanager
+async def serving(hls: HlsApp, **config: object) -> AsyncIterator[int]:
+    """uvicorn with `HlsHttpProtocol` serving `hls`; yields its port."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    cfg = uvicorn.Config(
+        app_with(hls),
+        http=HlsHttpProtocol,
+        log_level="warning",
+        lifespan="off",
+        **config,  # type: ignore[arg-type]
+    )
+    server = uvicorn.Server(cfg)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        def started() -> bool:
+            if task.done():
+                task.result()
+            return server.started
+
+        await wait_for_async(started, 10, "the server listening")
+        yield port
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
+
+
+class Raw:
+    """One raw TCP connection: write bytes, read whole responses."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+
+    @classmethod
+    async def open(cls, port: int) -> Raw:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        return cls(reader, writer)
+
+    async def send(self, data: bytes) -> None:
+        self.writer.write(data)
+        await self.writer.drain()
+
+    async def response(self, timeout: float = 5) -> tuple[int, dict[str, str], bytes]:
+        """The next response: status, headers (lower-case names), body."""
+        async with asyncio.timeout(timeout):
+            head = await self.reader.readuntil(b"\r\n\r\n")
+            lines = head.decode("latin-1").split("\r\n")
+            status = int(lines[0].split()[1])
+            headers = {}
+            for line in lines[1:]:
+                if line:
+                    name, _, value = line.partition(":")
+                    headers[name.strip().lower()] = value.strip()
+            body = await self.reader.readexactly(int(headers.get("content-length", "0")))
+            return status, headers, body
+
+    async def closed(self, timeout: float = 5) -> bool:
+        """Whether the server closes the connection (EOF) within `timeout`."""
+        async with asyncio.timeout(timeout):
+            return await self.reader.read() == b""
+
+    def close(self) -> None:
+        self.writer.close()
