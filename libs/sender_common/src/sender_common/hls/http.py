@@ -23,6 +23,8 @@ __all__ = ["HEAD_SECONDS", "MAX_HEAD_BYTES", "HlsHttpProtocol", "find_hls"]
 
 import asyncio
 import logging
+import weakref
+from collections import deque
 from typing import Any
 
 import httptools
@@ -74,6 +76,87 @@ class _NoEvent:
         pass
 
 
+class Deadlines:
+    """Timeouts of waiting requests without a timer each: one deque per timeout length
+    (so each is in deadline order) and one timer for the nearest expiry."""
+
+    TICK = 0.1
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self._queues: dict[float, deque[tuple[float, HlsCycle]]] = {}
+        self._timer: asyncio.TimerHandle | None = None
+
+    def add(self, timeout: float, cycle: HlsCycle) -> None:
+        queue = self._queues.get(timeout)
+        if queue is None:
+            queue = self._queues[timeout] = deque()
+        queue.append((self.loop.time() + timeout, cycle))
+        if self._timer is None:
+            self._timer = self.loop.call_later(self.TICK, self._expire)
+
+    def _expire(self) -> None:
+        self._timer = None
+        now = self.loop.time()
+        for queue in self._queues.values():
+            while queue and (queue[0][0] <= now or queue[0][1].response_complete):
+                _, cycle = queue.popleft()
+                if not cycle.response_complete and not cycle.disconnected:
+                    cycle.proto._finish_wait(cycle)
+        if any(self._queues.values()):
+            self._timer = self.loop.call_later(self.TICK, self._expire)
+
+
+class IdleSweep:
+    """Every connection's idle and request-head deadlines, checked once a second by one
+    timer (no timer per request)."""
+
+    TICK = 1.0
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.connections: weakref.WeakSet[HlsHttpProtocol] = weakref.WeakSet()
+        self._timer: asyncio.TimerHandle | None = None
+
+    def watch(self, proto: HlsHttpProtocol) -> None:
+        self.connections.add(proto)
+        if self._timer is None:
+            self._timer = self.loop.call_later(self.TICK, self._check)
+
+    def _check(self) -> None:
+        self._timer = None
+        now = self.loop.time()
+        for proto in list(self.connections):
+            if proto.transport.is_closing():
+                self.connections.discard(proto)
+            else:
+                proto.idle_check(now)
+        if self.connections:
+            self._timer = self.loop.call_later(self.TICK, self._check)
+
+
+_sweeps: dict[asyncio.AbstractEventLoop, IdleSweep] = {}
+
+
+def idle_sweep(loop: asyncio.AbstractEventLoop) -> IdleSweep:
+    found = _sweeps.get(loop)
+    if found is None:
+        _sweeps.clear()
+        found = _sweeps[loop] = IdleSweep(loop)
+    return found
+
+
+_deadlines: dict[asyncio.AbstractEventLoop, Deadlines] = {}
+
+
+def deadlines(loop: asyncio.AbstractEventLoop) -> Deadlines:
+    found = _deadlines.get(loop)
+    if found is None:
+        _deadlines.clear()  # one serving loop per process; a new one (tests) replaces it
+        found = _deadlines[loop] = Deadlines(loop)
+    return found
+
+
 class HlsCycle:
     """One HLS request on a connection, in uvicorn's pipeline like its own cycles."""
 
@@ -90,7 +173,6 @@ class HlsCycle:
         "query",
         "req",
         "response_complete",
-        "timer",
     )
 
     def __init__(
@@ -113,16 +195,12 @@ class HlsCycle:
         self.body = b""
         self.more_body = True
         self.message_event = _NoEvent()
-        self.timer: asyncio.TimerHandle | None = None
         self.req: HlsRequest | None = None
 
     def abandon(self) -> None:
         """The connection is gone: a waiting answer is dropped."""
         if not self.response_complete:
             self.disconnected = True
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
 
 
 class HlsHttpProtocol(HttpToolsProtocol):
@@ -132,7 +210,8 @@ class HlsHttpProtocol(HttpToolsProtocol):
         super().__init__(*args, **kwargs)
         self.hls = find_hls(self.app)
         self._head_bytes = 0
-        self._deadline: asyncio.TimerHandle | None = None
+        self._since = self.loop.time()  # when the connection went idle or a head began
+        self._in_head = True  # a request head is being read (or none yet since connecting)
         self._eof = False
         self._after_drain = False
         self._waits: dict[int, LiveWait | asyncio.Future[CachedFile | None]] = {}
@@ -141,10 +220,9 @@ class HlsHttpProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)  # type: ignore[arg-type]
-        self._arm_deadline()
+        idle_sweep(self.loop).watch(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm_deadline()
         if isinstance(self.cycle, HlsCycle):
             self.cycle.abandon()
         for cycle, _ in self.pipeline:
@@ -162,7 +240,6 @@ class HlsHttpProtocol(HttpToolsProtocol):
         return None
 
     def data_received(self, data: bytes) -> None:
-        self._unset_keepalive_if_required()
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
@@ -181,21 +258,29 @@ class HlsHttpProtocol(HttpToolsProtocol):
             self.transport.write(wire.error_response(status, detail, close=True))
             self.transport.close()
 
-    def _arm_deadline(self) -> None:
-        if self._deadline is None:
-            self._deadline = self.loop.call_later(HEAD_SECONDS, self._too_slow)
-
-    def _disarm_deadline(self) -> None:
-        if self._deadline is not None:
-            self._deadline.cancel()
-            self._deadline = None
-
-    def _too_slow(self) -> None:
-        """No complete request head in time (a slowloris client, or an idle connection)."""
-        self._deadline = None
+    def idle_check(self, now: float) -> None:
+        """Close a connection whose request head is late (slowloris, or nothing sent since
+        connecting) with 408, and an idle keep-alive connection silently."""
         cycle = self.cycle
-        if cycle is None or cycle.response_complete:
-            self._refuse(408, "request head not complete in time")
+        if cycle is not None and not cycle.response_complete:
+            return  # a request is being answered
+        if self._in_head:
+            if now - self._since > HEAD_SECONDS:
+                self._refuse(408, "request head not complete in time")
+        elif now - self._since > self.timeout_keep_alive:
+            self.transport.close()
+
+    def on_response_complete(self) -> None:
+        """uvicorn's, with the idle sweep in place of a keep-alive timer per response."""
+        self.server_state.total_requests += 1
+        if self.transport.is_closing():
+            return
+        self.flow.resume_reading()
+        if self.pipeline:
+            cycle, app = self.pipeline.pop()
+            self._start_asgi_task(cycle, app)
+        else:
+            self._since = self.loop.time()
 
     def shutdown(self) -> None:
         cycle = self.cycle
@@ -220,7 +305,8 @@ class HlsHttpProtocol(HttpToolsProtocol):
         self.headers = []
         self.expect_100_continue = False
         self._head_bytes = 0
-        self._arm_deadline()
+        self._in_head = True
+        self._since = self.loop.time()
 
     def on_url(self, url: bytes) -> None:
         self._head_bytes += len(url)
@@ -235,7 +321,7 @@ class HlsHttpProtocol(HttpToolsProtocol):
         self.headers.append((name.lower(), value.rstrip(b" \t")))
 
     def on_headers_complete(self) -> None:
-        self._disarm_deadline()
+        self._in_head = False
         method = self.parser.get_method()
         if (
             self.hls is None
@@ -328,10 +414,12 @@ class HlsHttpProtocol(HttpToolsProtocol):
                 rng = value
             elif name == b"if-none-match":
                 inm = value
-        status, top, body = wire.file_response(entry, rng, inm, cycle.head, self._closing(cycle))
+        status, top, body, size = wire.file_response(
+            entry, rng, inm, cycle.head, self._closing(cycle)
+        )
         self._send(cycle, top, body)
         playlist = entry.content_type == PLAYLIST_TYPE
-        self.hls.observe(req, playlist, status, len(body), self._scope(cycle))
+        self.hls.observe(req, playlist, status, size, self._scope(cycle))
 
     def _error(self, cycle: HlsCycle, exc: Exception) -> None:
         req = cycle.req
@@ -378,15 +466,11 @@ class HlsHttpProtocol(HttpToolsProtocol):
             else:
                 wait.playlist.listen(changed)
 
-        cycle.timer = self.loop.call_later(wait.timeout, self._finish_wait, cycle)
-        cycle.body = b""
+        deadlines(self.loop).add(wait.timeout, cycle)
         wait.playlist.listen(changed)
         self._waits[id(cycle)] = wait
 
     def _finish_wait(self, cycle: HlsCycle) -> None:
-        if cycle.timer is not None:
-            cycle.timer.cancel()
-            cycle.timer = None
         wait = self._waits.pop(id(cycle), None)
         if cycle.disconnected or cycle.response_complete:
             return
@@ -409,7 +493,7 @@ class HlsHttpProtocol(HttpToolsProtocol):
             self._answer(cycle, hls.parts.get(wait.rel) if fut is None else fut.result())
             return
         self._waits[id(cycle)] = fut
-        cycle.timer = self.loop.call_later(wait.timeout, self._finish_wait, cycle)
+        deadlines(self.loop).add(wait.timeout, cycle)
         fut.add_done_callback(lambda _: self._finish_wait(cycle))
 
     async def _slow(self, cycle: HlsCycle) -> None:

@@ -26,9 +26,11 @@ from sender_common.hls.lowlatency import LiveWait
 from sender_common.hls.parts import PartStore
 from sender_common.hls.responses import respond, send_bytes, send_error
 from sender_common.hls.spoolcache import PLAYLIST_TYPE, CachedFile, SpoolCache
-from sender_common.models import SLUG_RE
+from sender_common.models import SLUG_PATTERN
 
-_PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+_PART = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
+# `{endpoint}/` and one to four components of a fixed character set (no `%`, `\\`, `//`)
+_PATH = re.compile(rf"{SLUG_PATTERN[:-1]}(?:/{_PART}){{1,4}}\Z")
 _VSID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _UINT = re.compile(r"^\d{1,12}$")
 MAX_PART_INDEX = 10_000
@@ -48,7 +50,7 @@ class BlockingRequestError(ValueError):
     """A blocking reload the server refuses with 400 (malformed, or too far ahead)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class HlsHit:
     """What one served request was, for viewer counting and stats."""
 
@@ -104,13 +106,10 @@ class HlsRequest:
 
 def parse_request(path: str, query_string: bytes) -> HlsRequest | None:
     """The request for `path` (below the HLS root, percent escapes refused) or None (400)."""
-    if "%" in path or "\\" in path:
+    path = path.strip("/")
+    if _PATH.match(path) is None or ".." in path:
         return None
-    parts = path.strip("/").split("/")
-    if len(parts) < 2 or len(parts) > 5 or not SLUG_RE.match(parts[0]):
-        return None
-    if not all(_PART.match(p) and ".." not in p for p in parts[1:]):
-        return None
+    parts = path.split("/")
     query = _query(query_string)
     return HlsRequest(parts[0], tuple(parts), "/".join(parts), query, _vsid(query))
 

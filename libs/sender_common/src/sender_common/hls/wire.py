@@ -51,18 +51,43 @@ def head_bytes(status: int, headers: Headers, length: int) -> bytes:
 
 def file_response(
     entry: CachedFile, rng: bytes | None, inm: bytes | None, head: bool, close: bool
-) -> tuple[int, bytes, bytes]:
-    """(status, response head, body) for `entry`; the common case's head is made once."""
+) -> tuple[int, bytes, bytes, int]:
+    """(status, response head, body, body bytes) for `entry`; a small file's keep-alive 200
+    comes whole as the head (see `whole_response`)."""
     if rng is None and inm is None:
-        start = entry.wire
-        if not start:
-            start.append(head_bytes(200, entry.headers, len(entry.body)))
-        status, top, body = 200, start[0], entry.body
+        size = 0 if head else len(entry.body)
+        if not close and len(entry.body) <= WHOLE_MAX:
+            return 200, whole_response(entry, head), b"", size
+        status, top, body = 200, _head_of(entry), entry.body
     else:
         status, headers, body = plan(entry, rng, inm)
         top = head_bytes(status, headers, len(body))
     end = date_line() + (CLOSE if close else b"") + b"\r\n"
-    return status, top + end, b"" if head else body
+    body = b"" if head else body
+    return status, top + end, body, len(body)
+
+
+WHOLE_MAX = 64 * 1024  # files up to this size keep their whole response, remade each second
+
+
+def _head_of(entry: CachedFile) -> bytes:
+    wire = entry.wire
+    if not wire:
+        wire[:] = [head_bytes(200, entry.headers, len(entry.body)), b"", b"", b""]
+    return wire[0]
+
+
+def whole_response(entry: CachedFile, head: bool) -> bytes:
+    """The keep-alive 200 response to `entry` (HEAD: its head), whole, made at most once a
+    second for a small file: every viewer of a part or a playlist text gets the same bytes."""
+    top = _head_of(entry)
+    date = date_line()
+    wire = entry.wire
+    if head:
+        return top + date + b"\r\n"
+    if wire[1] is not date:
+        wire[1], wire[2] = date, top + date + b"\r\n" + entry.body
+    return wire[2]
 
 
 def error_response(

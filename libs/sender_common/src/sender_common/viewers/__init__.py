@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 from fastapi import APIRouter
-from prometheus_client import CollectorRegistry
+from prometheus_client import CollectorRegistry, Counter
 
 from sender_common.children import Child, Periodic
 from sender_common.errors import NotFoundError
@@ -44,6 +44,8 @@ from sender_common.viewers.tracker import ViewerTracker, client_key, vsid_key
 
 HTTP_TIMEOUT = httpx.Timeout(10.0, connect=3.0)
 log = logging.getLogger(__name__)
+
+LABEL_CACHE = 1024  # (endpoint, kind) counter pairs kept looked up
 
 
 class Viewers:
@@ -71,6 +73,7 @@ class Viewers:
         self.known_endpoint = known_endpoint
         self.limiter = RateLimiter(settings.viewer_events_rate, settings.viewer_events_burst)
         self.cap = LabelCap(settings.viewer_label_limit)
+        self._counters: dict[tuple[str, str], tuple[Counter, Counter]] = {}
         self.metrics = NodeViewerMetrics(registry, role, self.tracker.counts, self.cap)
         self.sweeper = Periodic("viewers-sweep", 1.0, self.sweep)
         self._transport = transport
@@ -100,19 +103,41 @@ class Viewers:
 
     def observe(self, hit: HlsHit) -> None:
         """The HLS app's observer: count requests and keep playlist-fetching viewers alive."""
+        if not hit.is_playlist and hit.status < 400:  # parts and segments: no viewer to touch
+            if not self.attributor.counts_scope(hit.scope):
+                return
+            requests, sent = self._series(hit.endpoint, "segment")
+            requests.inc()
+            sent.inc(hit.nbytes)
+            self.tracker.count_request(hit.endpoint, hit.nbytes)
+            return
         info = self.attributor.from_scope(hit.scope, hit.vsid)
         if not self.attributor.counts(info):
             return
-        label = self.cap(hit.endpoint)
-        if hit.status >= 400:
-            self.metrics.hls_requests.labels(label, "error").inc()
+        kind = "error" if hit.status >= 400 else "playlist" if hit.is_playlist else "segment"
+        requests, sent = self._series(hit.endpoint, kind)
+        requests.inc()
+        if kind == "error":
             return
-        kind = "playlist" if hit.is_playlist else "segment"
-        self.metrics.hls_requests.labels(label, kind).inc()
-        self.metrics.hls_bytes.labels(label).inc(hit.nbytes)
+        sent.inc(hit.nbytes)
         self.tracker.count_request(hit.endpoint, hit.nbytes)
         if hit.is_playlist:
             self._touch(hit.endpoint, info)
+
+    def _series(self, endpoint: str, kind: str) -> tuple[Counter, Counter]:
+        """The request and byte counters of (endpoint, kind), looked up once each."""
+        key = (endpoint, kind)
+        found = self._counters.get(key)
+        if found is None:
+            label = self.cap(endpoint)
+            found = (
+                self.metrics.hls_requests.labels(label, kind),
+                self.metrics.hls_bytes.labels(label),
+            )
+            if len(self._counters) > 4 * LABEL_CACHE:
+                self._counters.clear()
+            self._counters[key] = found
+        return found
 
     def router(self) -> APIRouter:
         """`POST /sender/api/v1/events`."""

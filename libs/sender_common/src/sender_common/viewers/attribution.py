@@ -13,6 +13,7 @@ from __future__ import annotations
 
 __all__ = ["LOCALHOST", "Attributor", "RequestInfo"]
 
+import functools
 import ipaddress
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ class RequestInfo:
     user_agent: str
 
 
+@functools.lru_cache(maxsize=4096)  # every request asks for its peer's: parse each once
 def _normalize(text: str) -> str | None:
     """A canonical IP string, or None when `text` is not an address."""
     text = text.strip().strip('"')
@@ -81,6 +83,7 @@ class Attributor:
         )
         self.count_localhost = count_localhost
         self._trusted_cache: dict[str, bool] = {}
+        self._counts_cache: dict[str, bool] = {}  # untrusted peers: whether they count
 
     def is_trusted(self, ip: str) -> bool:
         """True when `ip` (canonical form) is inside one of the trusted-proxy networks."""
@@ -119,7 +122,7 @@ class Attributor:
         raw_peer = str(peer_pair[0]) if peer_pair else ""
         peer = _normalize(raw_peer) or raw_peer
         client = self.client_ip(peer, _forwarded_chain(scope)) if self.networks else peer
-        agents = _header_values(scope, b"user-agent")
+        agents = [v.decode("latin-1") for k, v in scope.get("headers", ()) if k == b"user-agent"]
         return RequestInfo(
             client_ip=client,
             peer_ip=peer,
@@ -128,6 +131,22 @@ class Attributor:
             vsid=vsid,
             user_agent=agents[0][:200] if agents else "",
         )
+
+    def counts_scope(self, scope: Scope) -> bool:
+        """`counts(from_scope(scope))`, remembered per peer address when the peer is not a
+        trusted proxy (then its headers cannot change the answer)."""
+        peer_pair = scope.get("client")
+        raw_peer = str(peer_pair[0]) if peer_pair else ""
+        hit = self._counts_cache.get(raw_peer)
+        if hit is None:
+            peer = _normalize(raw_peer) or raw_peer
+            if self.is_trusted(peer):
+                return self.counts(self.from_scope(scope))
+            hit = self.count_localhost or peer not in LOCALHOST
+            if len(self._counts_cache) >= _IP_CACHE_LIMIT:
+                self._counts_cache.clear()
+            self._counts_cache[raw_peer] = hit
+        return hit
 
     def counts(self, info: RequestInfo) -> bool:
         """Whether this request is a viewer's (not a proxy filling its spool, not localhost)."""
