@@ -49,6 +49,7 @@ async def serving(hls: HlsApp, **config: object) -> AsyncIterator[int]:
     server = uvicorn.Server(cfg)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
+
         def started() -> bool:
             if task.done():
                 task.result()
@@ -93,9 +94,11 @@ class Raw:
             return status, headers, body
 
     async def closed(self, timeout: float = 5) -> bool:
-        """Whether the server closes the connection (EOF) within `timeout`."""
+        """Whether the server closes the connection (EOF) within `timeout`; what it sends
+        before closing (e.g. a 408) is read and dropped."""
         async with asyncio.timeout(timeout):
-            return await self.reader.read() == b""
+            await self.reader.read()
+            return self.reader.at_eof()
 
     def close(self) -> None:
         self.writer.close()

@@ -7,12 +7,14 @@ import asyncio
 from pathlib import Path
 
 import httpx
+import pytest
 
 from sender_common.hls.lowlatency import LivePlaylist, Part
 from sender_common.hls.parts import PartStore
 from sender_common.hls.serving import Blocking, HlsApp, LiveAnswer
 from sender_common.hls.spoolcache import SpoolCache
 from tests.sender_common.hls_server import Raw, serving
+from tests.waiting import wait_for_async
 
 
 def _live_app(tmp_path: Path) -> tuple[HlsApp, LivePlaylist, PartStore]:
@@ -44,14 +46,154 @@ def _live_app(tmp_path: Path) -> tuple[HlsApp, LivePlaylist, PartStore]:
 
 
 async def test_hinted_part_and_blocking_reload_answered_on_arrival(tmp_path: Path) -> None:
-    app, pl, _ = _live_app(tmp_path)
+    app, pl, store = _live_app(tmp_path)
     async with serving(app) as port, httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as c:
         hinted = asyncio.create_task(c.get("/sender/hls/ep/1/src/part2.m4s"))
         reload = asyncio.create_task(c.get("/sender/hls/ep/live.m3u8?_HLS_msn=0&_HLS_part=2"))
-        await asyncio.sleep(0)
+        await wait_for_async(lambda: pl.listeners == 1, 5, "the reload waiting")
+        future = store.future("ep/1/src/part2.m4s")
+        assert future is not None
+        await wait_for_async(lambda: len(future._callbacks or ()) > 0, 5, "the part waited for")
         assert not hinted.done() and not reload.done()
         pl.add_part(Part("1/src/part2.m4s", 0.5, False), b"new part")
         got = await hinted
         assert got.status_code == 200 and got.content == b"new part"
         listed = await reload
         assert listed.status_code == 200 and "part2.m4s" in listed.text
+
+
+async def test_pipelined_requests_answered_in_order_behind_a_blocked_reload(
+    tmp_path: Path,
+) -> None:
+    app, pl, _ = _live_app(tmp_path)
+    async with serving(app) as port:
+        raw = await Raw.open(port)
+        await raw.send(
+            b"GET /sender/hls/ep/live.m3u8?_HLS_msn=0&_HLS_part=2 HTTP/1.1\r\nHost: x\r\n\r\n"
+            b"GET /sender/hls/ep/1/src/part0.m4s HTTP/1.1\r\nHost: x\r\n\r\n"
+            b"GET /api/ping HTTP/1.1\r\nHost: x\r\n\r\n"
+            b"GET /sender/hls/ep/1/src/seg0.m4s HTTP/1.1\r\nHost: x\r\n\r\n"
+        )
+        first = asyncio.create_task(raw.response())
+        await wait_for_async(lambda: pl.listeners == 1, 5, "the reload waiting")
+        assert not first.done()  # the reload blocks, and everything behind it waits
+        pl.add_part(Part("1/src/part2.m4s", 0.5, False), b"new part")
+        status, _, body = await first
+        assert status == 200 and b"part2.m4s" in body
+        assert (await raw.response())[2] == b"p" * 100
+        assert (await raw.response())[2] == b'{"pong":"yes"}'
+        status, headers, body = await raw.response()
+        assert status == 200 and len(body) == 256 * 40
+        assert headers["cache-control"] == "public, max-age=31536000, immutable"
+        raw.close()
+
+
+async def test_asgi_routes_with_bodies_share_the_connection(tmp_path: Path) -> None:
+    app, _, _ = _live_app(tmp_path)
+    async with serving(app) as port, httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as c:
+        for _ in range(3):
+            got = await c.post("/api/echo", json={"a": "b"})
+            assert got.json() == {"a": "b"}
+            assert (await c.get("/sender/hls/ep/1/src/part0.m4s")).content == b"p" * 100
+        assert (await c.get("/api/missing")).status_code == 404
+
+
+async def test_ranges_conditionals_head_and_options(tmp_path: Path) -> None:
+    app, _, _ = _live_app(tmp_path)
+    async with serving(app) as port, httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as c:
+        url = "/sender/hls/ep/1/src/seg0.m4s"
+        whole = await c.get(url)
+        part = await c.get(url, headers={"Range": "bytes=10-19"})
+        assert part.status_code == 206 and part.content == whole.content[10:20]
+        assert part.headers["content-range"] == f"bytes 10-19/{len(whole.content)}"
+        bad = await c.get(url, headers={"Range": "bytes=99999-"})
+        assert bad.status_code == 416
+        etag = whole.headers["etag"]
+        assert (await c.get(url, headers={"If-None-Match": etag})).status_code == 304
+        head = await c.head(url)
+        assert head.status_code == 200 and head.content == b""
+        assert head.headers["content-length"] == str(len(whole.content))
+        pre = await c.options(url)
+        assert pre.status_code == 204 and "GET" in pre.headers["access-control-allow-methods"]
+        assert (await c.post(url)).status_code in (404, 405)  # not HLS: the ASGI app answers
+
+
+async def test_paths_never_escape_and_errors_are_json(tmp_path: Path) -> None:
+    app, _, _ = _live_app(tmp_path)
+    (tmp_path / "secret.txt").write_text("no")
+    async with serving(app) as port:
+        for path in (
+            b"/sender/hls/ep/../secret.txt",
+            b"/sender/hls/ep/%2e%2e/secret.txt",
+            b"/sender/hls/ep/1/..%2fsecret.txt",
+            b"/sender/hls/ep//1/src/part0.m4s",
+            b"/sender/hls/EP/1/x",
+            b"/sender/hls/ep\\1/x",
+        ):
+            raw = await Raw.open(port)
+            await raw.send(b"GET " + path + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+            status, headers, body = await raw.response()
+            assert status in (400, 404), path
+            assert headers["content-type"] == "application/json" and b"detail" in body
+            raw.close()
+
+
+async def test_malformed_oversized_and_half_closed_clients(tmp_path: Path) -> None:
+    app, pl, _ = _live_app(tmp_path)
+    async with serving(app) as port:
+        raw = await Raw.open(port)
+        await raw.send(b"GARBAGE\x01 / HTTP/9\r\n\r\n")
+        status, headers, body = await raw.response()
+        assert status == 400 and b"detail" in body and await raw.closed()
+        raw = await Raw.open(port)
+        await raw.send(b"GET /sender/hls/ep/x HTTP/1.1\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n")
+        status, _, _ = await raw.response()
+        assert status == 431 and await raw.closed()
+        raw = await Raw.open(port)  # half-closed after a blocking reload: still answered
+        await raw.send(b"GET /sender/hls/ep/live.m3u8?_HLS_msn=0&_HLS_part=2 HTTP/1.1\r\n\r\n")
+        raw.writer.write_eof()
+        await wait_for_async(lambda: pl.listeners == 1, 5, "the reload waiting")
+        pl.add_part(Part("1/src/part2.m4s", 0.5, False), b"new part")
+        status, headers, body = await raw.response()
+        assert status == 200 and b"part2.m4s" in body and headers["connection"] == "close"
+        assert await raw.closed()
+        raw = await Raw.open(port)
+        await raw.send(b"GET /sender/hls/ep/live.m3u8?_HLS_msn=x HTTP/1.1\r\n\r\n")
+        status, _, body = await raw.response()
+        assert status == 400 and b"_HLS_msn" in body
+
+
+async def test_slowloris_and_idle_connections_are_closed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sender_common.hls.http as http
+
+    monkeypatch.setattr(http, "HEAD_SECONDS", 0.5)
+    monkeypatch.setattr(http.IdleSweep, "TICK", 0.1)
+    app, _, _ = _live_app(tmp_path)
+    async with serving(app, timeout_keep_alive=1) as port:
+        slow = await Raw.open(port)
+        await slow.send(b"GET /sender/hls/ep/1/src/part0.m4s HTTP/1.1\r\nHo")
+        status, _, body = await slow.response()
+        assert status == 408 and b"detail" in body and await slow.closed()
+        idle = [await Raw.open(port) for _ in range(200)]
+        for conn in idle[:100]:  # half of them make one request, then stay idle
+            await conn.send(b"GET /sender/hls/ep/1/src/part0.m4s HTTP/1.1\r\n\r\n")
+            assert (await conn.response())[0] == 200
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as c:
+            got = await c.get("/sender/hls/ep/1/src/part0.m4s")  # the server still serves
+            assert got.status_code == 200
+        for conn in idle:
+            assert await conn.closed()
+
+
+async def test_shutdown_answers_waiting_reloads(tmp_path: Path) -> None:
+    app, pl, _ = _live_app(tmp_path)
+    async with serving(app) as port:
+        raw = await Raw.open(port)
+        await raw.send(b"GET /sender/hls/ep/live.m3u8?_HLS_msn=0&_HLS_part=2 HTTP/1.1\r\n\r\n")
+        waiting = asyncio.create_task(raw.response(timeout=3))
+        await wait_for_async(lambda: pl.listeners == 1, 5, "the reload waiting")
+        assert not waiting.done()
+    status, _, body = await waiting  # the server stopped: answered with what there was
+    assert status == 200 and b"part1.m4s" in body

@@ -37,13 +37,14 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import CollectorRegistry
+from prometheus_client import CollectorRegistry, Gauge, Histogram
 from prometheus_fastapi_instrumentator import Instrumentator
 
 from sender_common.auth import AuthFailures, bearer_guard, require_credentials_or_exit
 from sender_common.children import Child, run_children
 from sender_common.database import DatabaseChild
 from sender_common.errors import install_error_handlers
+from sender_common.hls.lowlatency import RELEASE_HOOKS
 from sender_common.hls.serving import HlsApp, HlsFastPath
 from sender_common.logs import setup_logging
 from sender_common.node import VERSION, NodeIdentity, node_router
@@ -84,6 +85,7 @@ class RoleRuntime(ABC, Generic[S]):
         self.db = DatabaseChild(settings)
         self.identity = NodeIdentity.load_or_create(settings.data_dir, settings.node_name)
         self.started: list[str] = []
+        self.release_metric = ReleaseMetric(registry, self.role)
 
     @abstractmethod
     def children(self) -> list[Child]:
@@ -113,7 +115,12 @@ class RoleRuntime(ABC, Generic[S]):
         async with run_children(self.children()) as names:
             self.started = names
             settle_heap()
-            yield
+            hook = self.release_metric.observe_release
+            RELEASE_HOOKS.append(hook)
+            try:
+                yield
+            finally:
+                RELEASE_HOOKS.remove(hook)
         self.started = []
 
     def install(self, app: FastAPI) -> None:
@@ -206,6 +213,28 @@ def mount_role(host: FastAPI, runtime: RoleRuntime[Any]) -> None:
             yield state
 
     host.router.lifespan_context = lifespan
+
+
+class ReleaseMetric:
+    """`sender_<role>_hls_release_seconds`: from a live playlist's change to the last waiting
+    blocking reload answered by it (the serving path writes them all in that one turn)."""
+
+    def __init__(self, registry: CollectorRegistry, role: str) -> None:
+        self.seconds = Histogram(
+            f"sender_{role}_hls_release_seconds",
+            "Time to answer every blocking reload released by one playlist change",
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25),
+            registry=registry,
+        )
+        self.last = Gauge(
+            f"sender_{role}_hls_release_waiters",
+            "Blocking reloads released by the latest playlist change that released any",
+            registry=registry,
+        )
+
+    def observe_release(self, waiters: int, seconds: float) -> None:
+        self.seconds.observe(seconds)
+        self.last.set(waiters)
 
 
 def settle_heap() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ from sender_common.hls.tags import number, part_line, report_line, segment_head
 
 __all__ = ["LivePlaylist", "LiveSegment", "LiveWait", "Part", "RenditionReport"]
 PART_HOLD_BACK_PARTS = 3.0  # the HLS authoring spec asks for at least three part targets
+# called after each change that released waiting requests: (listeners, seconds it took)
+RELEASE_HOOKS: list[Callable[[int, float], None]] = []
 PART_SEGMENTS = 3  # segments that keep their EXT-X-PART lines (about three target durations)
 
 
@@ -226,9 +229,17 @@ class LivePlaylist:
         self._changed.set()
         self._changed = asyncio.Event()
         if self._listeners:
+            began = time.perf_counter()
             listeners, self._listeners = self._listeners, []
             for listener in listeners:
                 listener()
+            for hook in RELEASE_HOOKS:
+                hook(len(listeners), time.perf_counter() - began)
+
+    @property
+    def listeners(self) -> int:
+        """Listeners waiting for the next change."""
+        return len(self._listeners)
 
     def listen(self, listener: Callable[[], None]) -> None:
         """Call `listener` once, at the next change (a waiter that is still not satisfied
