@@ -166,7 +166,7 @@ def ll_wrk(edge: procs.Proc, args: argparse.Namespace) -> None:
         began = time.monotonic()
         # connections open first: the probes measure the steady state
         opened = partial(established, int(edge.url.rsplit(":", 1)[1]), n)
-        wait_for(opened, 15, f"{n} wrk connections open at the edge")
+        wait_for(opened, 60, f"{n} wrk connections open at the edge")
         probe = ll_load.run("ll", (edge.url, "bench"), args.probes, seconds - 2, 1)
         out, _ = wrk.communicate(timeout=seconds + 30)
         took = time.monotonic() - began
@@ -187,30 +187,43 @@ def ll_wrk(edge: procs.Proc, args: argparse.Namespace) -> None:
         )
 
 
-def release_buckets(edge: procs.Proc) -> dict[float, float]:
-    """The edge's `sender_edge_hls_release_seconds` histogram: cumulative count per bound."""
-    text = scrape.scrape(edge.url)
-    found = scrape.labelled(text, "sender_edge_hls_release_seconds_bucket")
-    return {float(le): count for le, count in found.items()}
+Buckets = dict[tuple[str, float], float]
 
 
-def release_spread(edge: procs.Proc, before: dict[float, float]) -> str:
-    """p50/p99 (bucket bounds) of the time from a part's arrival to the last of its waiting
-    blocking reloads answered, over the releases of the run, and the waiters of the last."""
+def release_buckets(edge: procs.Proc) -> Buckets:
+    """The edge's `sender_edge_hls_release_seconds` histograms (the median and the 99th
+    percentile waiter of each release): cumulative count per (quantile, bound)."""
+    samples = scrape.read_samples(scrape.scrape(edge.url))
+    name = "sender_edge_hls_release_seconds_bucket"
+    return {
+        (s.labels["quantile"], float(s.labels["le"])): float(s.value)
+        for s in samples
+        if s.name == name
+    }
+
+
+def release_spread(edge: procs.Proc, before: Buckets) -> str:
+    """Over the run's releases (a part arrives, its waiting blocking reloads are answered):
+    the median release's time to its median and to its 99th percentile waiter, as bucket
+    bounds, and the waiters of the last release."""
     after = release_buckets(edge)
-    counts = {le: after[le] - before.get(le, 0.0) for le in sorted(after)}
-    total = counts.get(float("inf"), 0.0)
-    if total <= 0:
-        return "no release"
 
-    def bound(q: float) -> str:
-        le = next(le for le, c in counts.items() if c >= q * total)
+    def median_bound(quantile: str) -> str:
+        counts = {
+            le: c - before.get((q, le), 0.0)
+            for (q, le), c in sorted(after.items())
+            if q == quantile
+        }
+        total = counts.get(float("inf"), 0.0)
+        if total <= 0:
+            return "none"
+        le = next(le for le, c in counts.items() if c >= total / 2)
         return "> 250 ms" if le == float("inf") else f"<= {le * 1000:g} ms"
 
     waiters = scrape.value(scrape.scrape(edge.url), "sender_edge_hls_release_waiters") or 0
     return (
-        f"release to waiters: p50 {bound(0.5)}, p99 {bound(0.99)} over {total:.0f} releases"
-        f" (last: {waiters:.0f} waiters)"
+        f"a part released its waiters: median waiter {median_bound('0.5')},"
+        f" p99 waiter {median_bound('0.99')} (last release: {waiters:.0f} waiters)"
     )
 
 

@@ -216,25 +216,30 @@ def mount_role(host: FastAPI, runtime: RoleRuntime[Any]) -> None:
 
 
 class ReleaseMetric:
-    """`sender_<role>_hls_release_seconds`: from a live playlist's change to the last waiting
-    blocking reload answered by it (the serving path writes them all in that one turn)."""
+    """How long after a live playlist's change its waiting blocking reloads are answered
+    (the serving path writes them all in that one turn): per change, the median and the 99th
+    percentile waiter, `sender_<role>_hls_release_seconds{quantile}`."""
 
     def __init__(self, registry: CollectorRegistry, role: str) -> None:
         self.seconds = Histogram(
             f"sender_{role}_hls_release_seconds",
-            "Time to answer every blocking reload released by one playlist change",
-            buckets=(0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25),
+            "Time from a playlist change to the answer of its median / 99th percentile waiter",
+            ["quantile"],
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25),
             registry=registry,
         )
+        self.p50, self.p99 = self.seconds.labels("0.5"), self.seconds.labels("0.99")
         self.last = Gauge(
             f"sender_{role}_hls_release_waiters",
             "Blocking reloads released by the latest playlist change that released any",
             registry=registry,
         )
 
-    def observe_release(self, waiters: int, seconds: float) -> None:
-        self.seconds.observe(seconds)
-        self.last.set(waiters)
+    def observe_release(self, done: list[float]) -> None:
+        n = len(done)
+        self.p50.observe(done[n // 2])
+        self.p99.observe(done[min(n - 1, int(0.99 * n))])
+        self.last.set(n)
 
 
 def settle_heap() -> None:

@@ -21,8 +21,9 @@ from sender_common.hls.tags import number, part_line, report_line, segment_head
 
 __all__ = ["LivePlaylist", "LiveSegment", "LiveWait", "Part", "RenditionReport"]
 PART_HOLD_BACK_PARTS = 3.0  # the HLS authoring spec asks for at least three part targets
-# called after each change that released waiting requests: (listeners, seconds it took)
-RELEASE_HOOKS: list[Callable[[int, float], None]] = []
+# called after each change that released waiting requests, with the seconds from the change
+# to each listener's return (rising): the serving path answers one waiting request in each
+RELEASE_HOOKS: list[Callable[[list[float]], None]] = []
 PART_SEGMENTS = 3  # segments that keep their EXT-X-PART lines (about three target durations)
 
 
@@ -229,12 +230,15 @@ class LivePlaylist:
         self._changed.set()
         self._changed = asyncio.Event()
         if self._listeners:
-            began = time.perf_counter()
+            clock = time.perf_counter
+            began = clock()
             listeners, self._listeners = self._listeners, []
-            for listener in listeners:
+            done = [0.0] * len(listeners)
+            for i, listener in enumerate(listeners):
                 listener()
-            for hook in RELEASE_HOOKS:
-                hook(len(listeners), time.perf_counter() - began)
+                done[i] = clock()
+            for hook in RELEASE_HOOKS:  # the waiters' answers, in the order they were written
+                hook([t - began for t in done])
 
     @property
     def listeners(self) -> int:
