@@ -98,7 +98,7 @@ class Deadlines:
     def _expire(self) -> None:
         self._timer = None
         now = self.loop.time()
-        for queue in self._queues.values():
+        for queue in list(self._queues.values()):  # answering may start new waits
             while queue and (queue[0][0] <= now or queue[0][1].response_complete):
                 _, cycle = queue.popleft()
                 if not cycle.response_complete and not cycle.disconnected:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections import deque
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from sender_common.hls.parts import PartStore
 from sender_common.hls.tags import number, part_line, report_line, segment_head
 
+log = logging.getLogger(__name__)
 __all__ = ["LivePlaylist", "LiveSegment", "LiveWait", "Part", "RenditionReport"]
 PART_HOLD_BACK_PARTS = 3.0  # the HLS authoring spec asks for at least three part targets
 # called after each change that released waiting requests, with the seconds from the change
@@ -235,7 +237,10 @@ class LivePlaylist:
             listeners, self._listeners = self._listeners, []
             done = [0.0] * len(listeners)
             for i, listener in enumerate(listeners):
-                listener()
+                try:
+                    listener()
+                except Exception:  # one listener's failure must not strand the others
+                    log.exception("a playlist listener failed")
                 done[i] = clock()
             for hook in RELEASE_HOOKS:  # the waiters' answers, in the order they were written
                 hook([t - began for t in done])
