@@ -129,13 +129,14 @@ class RenditionPackager:
         await self._finish_segment()
         self.init = parse_init(data)
         current = self.playlist.map_uri
-        joined = self.splice.begin(data, self.init, current)
-        if joined and current is not None and current.startswith(self.base):
+        # a timeline continues inside a generation; a new one starts its own
+        ours = current if current is not None and current.startswith(self.base) else None
+        if self.splice.begin(data, self.init, ours):
             log.info("%s: the same init section again: the timeline continues", self.base)
-        else:  # a generation keeps its own copy, even of an init section that continues
+        else:
             name = f"init{self.playlist.next_msn}.mp4"
             await self._store(name, data)
-            self.playlist.set_map(self.base + name, discontinuity=not joined)
+            self.playlist.set_map(self.base + name, discontinuity=True)
         if self.playlist.map_uri is not None:
             self.splice.placed(self.playlist.map_uri)
         if self.on_init is not None:
