@@ -5,7 +5,8 @@
 // the live skin and `<hls-video>`, i.e. hls.js in low-latency mode), tags every playlist
 // request with the viewer-session id, shows a LIVE badge with the latency behind live and
 // reports viewer events. With a DVR window it offers rewinding (the DVR playlist, watched
-// behind live) and going back live (the low-latency playlist again).
+// behind live) and going back live (the low-latency playlist again). Its control bar
+// (controls.ts) has play/pause, mute and volume, the DVR seek bar, quality and fullscreen.
 import "@videojs/html/video/player";
 import "@videojs/html/live-video/skin";
 import "@videojs/html/media/hls-video";
@@ -18,6 +19,7 @@ import {
   type Playback,
   sendEvent,
 } from "./api";
+import { ControlBar } from "./controls";
 import { lastRange, rewindTarget } from "./dvr";
 import { engineConfig, LOW_LATENCY } from "./engine";
 import type { PlayerMode, PlayerState } from "./handle";
@@ -51,15 +53,17 @@ class SenderPlayer {
   private loadedGeneration: number | null | undefined = undefined;
   private lastPlayback: Playback | null = null;
   private readonly recovery = new Recovery(() => this.reload());
+  readonly controls: ControlBar;
 
   constructor(
-    root: HTMLElement,
+    readonly root: HTMLElement,
     private readonly endpoint: string,
     private readonly apiBase: string,
   ) {
     this.vsid = loadVsid();
     [this.media, this.video] = renderPlayer(root);
-    root.append(this.badge.el, this.dvrControls.el, this.overlay.el);
+    this.controls = new ControlBar(this);
+    root.append(this.badge.el, this.dvrControls.el, this.overlay.el, this.controls.el);
     this.bindMediaEvents();
   }
 
@@ -90,6 +94,30 @@ class SenderPlayer {
     this.load(playback, "dvr");
     this.pendingRewind = seconds;
     return true;
+  }
+
+  /** The DVR window's length and the position behind its end (`null`: no DVR window). */
+  dvrWindow(): { length: number; behind: number } | null {
+    const length = this.lastPlayback?.dvr_window_seconds ?? null;
+    if (this.state !== "live" || this.lastPlayback?.dvr_url == null || length === null) {
+      return null;
+    }
+    const range = this.mode === "dvr" ? lastRange(this.video.seekable) : null;
+    if (range === null) {
+      return { length, behind: 0 };
+    }
+    return { length: range.end - range.start, behind: range.end - this.video.currentTime };
+  }
+
+  seekBehind(seconds: number): void {
+    const range = this.mode === "dvr" ? lastRange(this.video.seekable) : null;
+    if (seconds <= 0) {
+      this.goLive();
+    } else if (range !== null && this.pendingRewind === null) {
+      this.video.currentTime = rewindTarget(range, seconds, null);
+    } else {
+      this.rewind(seconds);
+    }
   }
 
   goLive(): void {
@@ -225,6 +253,7 @@ class SenderPlayer {
 
   private updateBadge(): void {
     this.seekPending();
+    this.controls.update();
     const live = this.state === "live" && !this.overlay.visible;
     this.dvrControls.update(live && this.lastPlayback?.dvr_url != null, this.mode === "dvr");
     const playing = this.video.readyState >= 2 && this.video.currentTime > 0;

@@ -42,6 +42,20 @@ const CSS = `
 .sender-dvr button:hover, .sender-dvr button:focus-visible { background: rgba(60, 60, 70, 0.9); }
 .sender-dvr button[hidden] { display: none; }
 .sender-dvr .sender-golive { background: #e5323a; }
+.sender-controls {
+  display: flex; align-items: center; gap: 8px; padding: 6px 8px;
+  background: #141418; color: #fff; font: 500 14px/1.4 system-ui, sans-serif;
+}
+.sender-controls button, .sender-controls select {
+  min-width: 34px; padding: 3px 8px; border: 0; border-radius: 4px; cursor: pointer;
+  background: #2a2a32; color: #fff; font: inherit;
+}
+.sender-controls button:focus-visible, .sender-controls select:focus-visible,
+.sender-controls input:focus-visible { outline: 2px solid #7aa7ff; }
+.sender-controls .sender-volume { width: 80px; }
+.sender-controls .sender-seek { flex: 1; }
+.sender-controls .sender-fullscreen { margin-left: auto; }
+.sender-controls [hidden] { display: none; }
 `;
 
 const TEMPLATE = `
