@@ -31,7 +31,14 @@ export class ControlBar {
   private levelsKey = "";
   private seeking = false;
 
-  constructor(private readonly host: ControlHost) {
+  private readonly keyHandler = (e: KeyboardEvent): void => this.onKey(e);
+
+  /** `globalKeys`: the shortcuts act anywhere on the page (the player page), not only while
+   * focus is inside the player (an embedded `<sender-player>`). */
+  constructor(
+    private readonly host: ControlHost,
+    private readonly globalKeys = true,
+  ) {
     this.el = document.createElement("div");
     this.el.className = "sender-controls";
     this.el.setAttribute("role", "toolbar");
@@ -57,8 +64,12 @@ export class ControlBar {
       v.addEventListener(event, () => this.update());
     }
     document.addEventListener("fullscreenchange", () => this.update());
-    document.addEventListener("keydown", (e) => this.onKey(e));
+    document.addEventListener("keydown", this.keyHandler);
     this.update();
+  }
+
+  close(): void {
+    document.removeEventListener("keydown", this.keyHandler);
   }
 
   togglePlay(): void {
@@ -144,6 +155,9 @@ export class ControlBar {
     const target = e.target as HTMLElement | null;
     const tag = target?.tagName ?? "";
     if (e.ctrlKey || e.metaKey || e.altKey || ["INPUT", "SELECT", "TEXTAREA"].includes(tag)) {
+      return;
+    }
+    if (!this.globalKeys && !(target !== null && this.host.root.contains(target))) {
       return;
     }
     const dvr = this.host.dvrWindow();

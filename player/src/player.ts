@@ -55,14 +55,18 @@ class SenderPlayer {
   private readonly recovery = new Recovery(() => this.reload());
   readonly controls: ControlBar;
 
+  private readonly timers: number[] = [];
+  private stopped = false;
+
   constructor(
     readonly root: HTMLElement,
     private readonly endpoint: string,
     private readonly apiBase: string,
+    globalKeys = true,
   ) {
     this.vsid = loadVsid();
     [this.media, this.video] = renderPlayer(root);
-    this.controls = new ControlBar(this);
+    this.controls = new ControlBar(this, globalKeys);
     root.append(this.badge.el, this.dvrControls.el, this.overlay.el, this.controls.el);
     this.bindMediaEvents();
   }
@@ -128,10 +132,19 @@ class SenderPlayer {
 
   start(): void {
     void this.poll();
-    window.setInterval(() => this.report("heartbeat"), HEARTBEAT_INTERVAL_MS);
-    window.setInterval(() => this.updateBadge(), BADGE_INTERVAL_MS);
+    this.timers.push(window.setInterval(() => this.report("heartbeat"), HEARTBEAT_INTERVAL_MS));
+    this.timers.push(window.setInterval(() => this.updateBadge(), BADGE_INTERVAL_MS));
     window.addEventListener("pagehide", () => this.report("heartbeat", "pagehide", true));
     this.report("heartbeat", "open");
+  }
+
+  /** Stops playing, polling and reporting (a `<sender-player>` taken out of the page). */
+  stop(): void {
+    this.stopped = true;
+    this.timers.splice(0).forEach((id) => window.clearInterval(id));
+    this.controls.close();
+    this.video.pause();
+    this.media.removeAttribute("src");
   }
 
   private bindMediaEvents(): void {
@@ -173,7 +186,9 @@ class SenderPlayer {
         this.showOffline(OFFLINE_TEXT);
       }
     } finally {
-      window.setTimeout(() => void this.poll(), POLL_INTERVAL_MS);
+      if (!this.stopped) {
+        window.setTimeout(() => void this.poll(), POLL_INTERVAL_MS);
+      }
     }
   }
 
@@ -296,18 +311,43 @@ class SenderPlayer {
   }
 }
 
+/**
+ * `<sender-player endpoint="demo" api-base="">`: the player as an element of any page of the
+ * node (the console's preview). `element.player` is its `SenderPlayerHandle`; its `<video>`
+ * is in the light DOM (`sender-player video`). Keyboard shortcuts act while focus is in it.
+ */
+class SenderPlayerElement extends HTMLElement {
+  player: SenderPlayer | null = null;
+
+  connectedCallback(): void {
+    const endpoint = this.getAttribute("endpoint");
+    if (this.player === null && endpoint) {
+      this.tabIndex = 0;
+      this.player = new SenderPlayer(this, endpoint, this.getAttribute("api-base") ?? "", false);
+      this.player.start();
+    }
+  }
+
+  disconnectedCallback(): void {
+    this.player?.stop();
+    this.player = null;
+  }
+}
+
 function boot(): void {
   const root = document.getElementById("sender-player");
   const endpoint = root?.dataset["endpoint"];
   if (!root || !endpoint) {
-    console.error("sender player: no #sender-player[data-endpoint] element");
-    return;
+    return; // a page with <sender-player> elements only
   }
   const sender = new SenderPlayer(root, endpoint, root.dataset["apiBase"] ?? "");
   window.senderPlayer = sender;
   sender.start();
 }
 
+if (customElements.get("sender-player") === undefined) {
+  customElements.define("sender-player", SenderPlayerElement);
+}
 if (document.readyState === "loading") {
   document.addEventListener("DOMContentLoaded", boot, { once: true });
 } else {

@@ -2,11 +2,11 @@
 // skin: the offline overlay, the LIVE badge and the DVR controls (rewind, go live).
 import type { HlsVideoElement } from "@videojs/html/media/hls-video";
 
-const STYLE_ID = "sender-player-style";
-
 const CSS = `
-#sender-player { position: relative; }
-#sender-player video-player, #sender-player live-video-skin { display: block; width: 100%; height: 100%; }
+#sender-player, sender-player { position: relative; }
+sender-player { display: block; }
+#sender-player video-player, #sender-player live-video-skin,
+sender-player video-player, sender-player live-video-skin { display: block; width: 100%; height: 100%; }
 .sender-overlay {
   position: absolute; inset: 0; z-index: 10;
   display: flex; align-items: center; justify-content: center;
@@ -80,14 +80,18 @@ export function renderPlayer(root: HTMLElement): [HlsVideoElement, HTMLVideoElem
   return [media, video];
 }
 
+let styled = false;
+
+/** The player's own rules, once per document, as a constructed sheet (no inline `<style>`:
+ * pages with a strict Content-Security-Policy, like the console, embed the player too). */
 function injectStyles(): void {
-  if (document.getElementById(STYLE_ID) !== null) {
+  if (styled) {
     return;
   }
-  const style = document.createElement("style");
-  style.id = STYLE_ID;
-  style.textContent = CSS;
-  document.head.appendChild(style);
+  styled = true;
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync(CSS);
+  document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
 }
 
 /** "Offline — waiting for stream" and other full-stage notices. */
