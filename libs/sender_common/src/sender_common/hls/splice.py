@@ -8,7 +8,10 @@ demuxer at a discontinuity without it (VLC 3) stops there. When a run's init sec
 same as the previous run's (the same publisher settings), nothing about the encoding changed:
 the run's fragments are joined onto the previous timeline instead, with rising sequence
 numbers and decode times that continue where the previous run ended, so the playlist needs
-neither a new map nor a discontinuity. A different init section still starts a new timeline.
+neither a new map nor a discontinuity. A different init section still starts a new timeline;
+then the first segment file after the break starts with that init section (`ftyp`+`moov`,
+before its first `moof`), so a demuxer restarted there without the map finds its tracks. The
+parts stay bare fragments; players that use the map ignore an init section they already have.
 """
 
 from __future__ import annotations

@@ -96,6 +96,7 @@ class RenditionPackager:
         self._written: deque[str] = deque()
         self._keep = keep_segments  # None: keep every segment (recording)
         self._disk_error = False
+        self._lead: bytes | None = None  # an init section the next segment file starts with
 
     async def run(self, fd: int) -> None:
         """Read one ffmpeg run's output until it ends; the open segment is then finished."""
@@ -137,6 +138,7 @@ class RenditionPackager:
             name = f"init{self.playlist.next_msn}.mp4"
             await self._store(name, data)
             self.playlist.set_map(self.base + name, discontinuity=True)
+            self._lead = data if self.playlist.segments else None
         if self.playlist.map_uri is not None:
             self.splice.placed(self.playlist.map_uri)
         if self.on_init is not None:
@@ -166,6 +168,8 @@ class RenditionPackager:
             return
         name = f"seg{self.playlist.next_msn}.m4s"
         body, duration = b"".join(self._open), self._open_duration
+        if self._lead is not None:  # a break: see sender_common.hls.splice
+            body, self._lead = self._lead + body, None
         self._open, self._open_duration = [], 0.0
         written = await self._store(name, body)
         seg = self.playlist.close_segment(self.base + name, duration)
