@@ -27,6 +27,10 @@ export interface SenderPlayerHandle {
   rewind(seconds: number): boolean;
   /** Back to the low-latency live playlist at the live edge. */
   goLive(): void;
+  /** Plays `seconds` behind the live edge in the DVR window (0: live). */
+  seekBehind(seconds: number): void;
+  /** The DVR window's length and the position behind its end (`null`: no DVR window). */
+  dvrWindow(): { length: number; behind: number } | null;
 }
 
 declare global {

@@ -5,7 +5,8 @@
 // the live skin and `<hls-video>`, i.e. hls.js in low-latency mode), tags every playlist
 // request with the viewer-session id, shows a LIVE badge with the latency behind live and
 // reports viewer events. With a DVR window it offers rewinding (the DVR playlist, watched
-// behind live) and going back live (the low-latency playlist again).
+// behind live) and going back live (the low-latency playlist again). Its control bar
+// (controls.ts) has play/pause, mute and volume, the DVR seek bar, quality and fullscreen.
 import "@videojs/html/video/player";
 import "@videojs/html/live-video/skin";
 import "@videojs/html/media/hls-video";
@@ -18,6 +19,7 @@ import {
   type Playback,
   sendEvent,
 } from "./api";
+import { ControlBar } from "./controls";
 import { lastRange, rewindTarget } from "./dvr";
 import { engineConfig, LOW_LATENCY } from "./engine";
 import type { PlayerMode, PlayerState } from "./handle";
@@ -51,15 +53,21 @@ class SenderPlayer {
   private loadedGeneration: number | null | undefined = undefined;
   private lastPlayback: Playback | null = null;
   private readonly recovery = new Recovery(() => this.reload());
+  readonly controls: ControlBar;
+
+  private readonly timers: number[] = [];
+  private stopped = false;
 
   constructor(
-    root: HTMLElement,
+    readonly root: HTMLElement,
     private readonly endpoint: string,
     private readonly apiBase: string,
+    globalKeys = true,
   ) {
     this.vsid = loadVsid();
     [this.media, this.video] = renderPlayer(root);
-    root.append(this.badge.el, this.dvrControls.el, this.overlay.el);
+    this.controls = new ControlBar(this, globalKeys);
+    root.append(this.badge.el, this.dvrControls.el, this.overlay.el, this.controls.el);
     this.bindMediaEvents();
   }
 
@@ -92,6 +100,30 @@ class SenderPlayer {
     return true;
   }
 
+  /** The DVR window's length and the position behind its end (`null`: no DVR window). */
+  dvrWindow(): { length: number; behind: number } | null {
+    const length = this.lastPlayback?.dvr_window_seconds ?? null;
+    if (this.state !== "live" || this.lastPlayback?.dvr_url == null || length === null) {
+      return null;
+    }
+    const range = this.mode === "dvr" ? lastRange(this.video.seekable) : null;
+    if (range === null) {
+      return { length, behind: 0 };
+    }
+    return { length: range.end - range.start, behind: range.end - this.video.currentTime };
+  }
+
+  seekBehind(seconds: number): void {
+    const range = this.mode === "dvr" ? lastRange(this.video.seekable) : null;
+    if (seconds <= 0) {
+      this.goLive();
+    } else if (range !== null && this.pendingRewind === null) {
+      this.video.currentTime = rewindTarget(range, seconds, null);
+    } else {
+      this.rewind(seconds);
+    }
+  }
+
   goLive(): void {
     if (this.state === "live" && this.lastPlayback !== null) {
       this.load(this.lastPlayback, "live");
@@ -100,10 +132,19 @@ class SenderPlayer {
 
   start(): void {
     void this.poll();
-    window.setInterval(() => this.report("heartbeat"), HEARTBEAT_INTERVAL_MS);
-    window.setInterval(() => this.updateBadge(), BADGE_INTERVAL_MS);
+    this.timers.push(window.setInterval(() => this.report("heartbeat"), HEARTBEAT_INTERVAL_MS));
+    this.timers.push(window.setInterval(() => this.updateBadge(), BADGE_INTERVAL_MS));
     window.addEventListener("pagehide", () => this.report("heartbeat", "pagehide", true));
     this.report("heartbeat", "open");
+  }
+
+  /** Stops playing, polling and reporting (a `<sender-player>` taken out of the page). */
+  stop(): void {
+    this.stopped = true;
+    this.timers.splice(0).forEach((id) => window.clearInterval(id));
+    this.controls.close();
+    this.video.pause();
+    this.media.removeAttribute("src");
   }
 
   private bindMediaEvents(): void {
@@ -145,7 +186,9 @@ class SenderPlayer {
         this.showOffline(OFFLINE_TEXT);
       }
     } finally {
-      window.setTimeout(() => void this.poll(), POLL_INTERVAL_MS);
+      if (!this.stopped) {
+        window.setTimeout(() => void this.poll(), POLL_INTERVAL_MS);
+      }
     }
   }
 
@@ -225,6 +268,7 @@ class SenderPlayer {
 
   private updateBadge(): void {
     this.seekPending();
+    this.controls.update();
     const live = this.state === "live" && !this.overlay.visible;
     this.dvrControls.update(live && this.lastPlayback?.dvr_url != null, this.mode === "dvr");
     const playing = this.video.readyState >= 2 && this.video.currentTime > 0;
@@ -267,18 +311,43 @@ class SenderPlayer {
   }
 }
 
+/**
+ * `<sender-player endpoint="demo" api-base="">`: the player as an element of any page of the
+ * node (the console's preview). `element.player` is its `SenderPlayerHandle`; its `<video>`
+ * is in the light DOM (`sender-player video`). Keyboard shortcuts act while focus is in it.
+ */
+class SenderPlayerElement extends HTMLElement {
+  player: SenderPlayer | null = null;
+
+  connectedCallback(): void {
+    const endpoint = this.getAttribute("endpoint");
+    if (this.player === null && endpoint) {
+      this.tabIndex = 0;
+      this.player = new SenderPlayer(this, endpoint, this.getAttribute("api-base") ?? "", false);
+      this.player.start();
+    }
+  }
+
+  disconnectedCallback(): void {
+    this.player?.stop();
+    this.player = null;
+  }
+}
+
 function boot(): void {
   const root = document.getElementById("sender-player");
   const endpoint = root?.dataset["endpoint"];
   if (!root || !endpoint) {
-    console.error("sender player: no #sender-player[data-endpoint] element");
-    return;
+    return; // a page with <sender-player> elements only
   }
   const sender = new SenderPlayer(root, endpoint, root.dataset["apiBase"] ?? "");
   window.senderPlayer = sender;
   sender.start();
 }
 
+if (customElements.get("sender-player") === undefined) {
+  customElements.define("sender-player", SenderPlayerElement);
+}
 if (document.readyState === "loading") {
   document.addEventListener("DOMContentLoaded", boot, { once: true });
 } else {

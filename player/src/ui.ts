@@ -2,11 +2,11 @@
 // skin: the offline overlay, the LIVE badge and the DVR controls (rewind, go live).
 import type { HlsVideoElement } from "@videojs/html/media/hls-video";
 
-const STYLE_ID = "sender-player-style";
-
 const CSS = `
-#sender-player { position: relative; }
-#sender-player video-player, #sender-player live-video-skin { display: block; width: 100%; height: 100%; }
+#sender-player, sender-player { position: relative; }
+sender-player { display: block; }
+#sender-player video-player, #sender-player live-video-skin,
+sender-player video-player, sender-player live-video-skin { display: block; width: 100%; height: 100%; }
 .sender-overlay {
   position: absolute; inset: 0; z-index: 10;
   display: flex; align-items: center; justify-content: center;
@@ -42,6 +42,20 @@ const CSS = `
 .sender-dvr button:hover, .sender-dvr button:focus-visible { background: rgba(60, 60, 70, 0.9); }
 .sender-dvr button[hidden] { display: none; }
 .sender-dvr .sender-golive { background: #e5323a; }
+.sender-controls {
+  display: flex; align-items: center; gap: 8px; padding: 6px 8px;
+  background: #141418; color: #fff; font: 500 14px/1.4 system-ui, sans-serif;
+}
+.sender-controls button, .sender-controls select {
+  min-width: 34px; padding: 3px 8px; border: 0; border-radius: 4px; cursor: pointer;
+  background: #2a2a32; color: #fff; font: inherit;
+}
+.sender-controls button:focus-visible, .sender-controls select:focus-visible,
+.sender-controls input:focus-visible { outline: 2px solid #7aa7ff; }
+.sender-controls .sender-volume { width: 80px; }
+.sender-controls .sender-seek { flex: 1; }
+.sender-controls .sender-fullscreen { margin-left: auto; }
+.sender-controls [hidden] { display: none; }
 `;
 
 const TEMPLATE = `
@@ -66,14 +80,18 @@ export function renderPlayer(root: HTMLElement): [HlsVideoElement, HTMLVideoElem
   return [media, video];
 }
 
+let styled = false;
+
+/** The player's own rules, once per document, as a constructed sheet (no inline `<style>`:
+ * pages with a strict Content-Security-Policy, like the console, embed the player too). */
 function injectStyles(): void {
-  if (document.getElementById(STYLE_ID) !== null) {
+  if (styled) {
     return;
   }
-  const style = document.createElement("style");
-  style.id = STYLE_ID;
-  style.textContent = CSS;
-  document.head.appendChild(style);
+  styled = true;
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync(CSS);
+  document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
 }
 
 /** "Offline — waiting for stream" and other full-stage notices. */

@@ -25,6 +25,8 @@ def test_ingest_urls_for_the_demo_endpoint(tmp_path: Path, host: str, shown: str
     text = _text(config, {"slug": "demo", "stream_key": "sk_abc"})
     assert f"rtmp://{shown}:1940/live" in text
     assert f"srt://{shown}:8899?streamid=publish:live/sk_abc&latency=200000" in text
+    console_line = next(ln for ln in text.splitlines() if "Console" in ln)
+    assert "http://o/sender/console" in console_line
 
 
 def test_ingest_urls_without_an_endpoint(tmp_path: Path) -> None:

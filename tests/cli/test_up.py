@@ -34,6 +34,7 @@ def test_banner_shows_obs_settings_and_urls(stack: SenderUp) -> None:
     assert "sk_" in text  # the demo's fresh stream key
     assert f"{stack.origin}/sender/player/demo" in text
     assert f"{stack.origin}/docs" in text
+    assert f"{stack.origin}/sender/console" in text  # the operator console
 
 
 def test_demo_plays_on_origin(stack: SenderUp) -> None:

@@ -162,7 +162,13 @@ def test_endpoint_page_events_and_keyframes(console: Console) -> None:
     assert page.locator("svg.chart path.line").count() == 1
     assert page.locator("svg.chart circle.now").count() == 1
     assert page.locator("h1 .title").inner_text() == XSS_TITLE
-    page.wait_for_selector("iframe.preview")
+    # the preview is the player itself, in this page: plain DOM queries reach its video
+    page.wait_for_selector(f'sender-player.preview[endpoint="{SLUG}"] video')
+    at = "document.querySelector('sender-player.preview video').currentTime"
+    start = wait_for(lambda: float(page.evaluate(at)), 20, "the preview playing")
+    wait_for(lambda: float(page.evaluate(at)) >= start + 2, 20, "the preview advancing")
+    assert page.evaluate("document.querySelector('sender-player').player.state") == "live"
+    assert page.evaluate("document.querySelector('sender-player video').muted") is True
     console.shot("04-endpoint", full=True)
 
 

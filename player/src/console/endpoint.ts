@@ -6,6 +6,12 @@ import { keyPanel, type Ctx } from "./context";
 import { actions } from "./endpoints";
 import { h, replace, stateLabel, uptime } from "./dom";
 
+declare global {
+  interface HTMLElementTagNameMap {
+    "sender-player": HTMLElement;
+  }
+}
+
 interface Playback {
   hls: { segment_seconds: number };
 }
@@ -32,7 +38,8 @@ export function endpointPage(ctx: Ctx, root: HTMLElement, slug: string): () => P
   const facts = h("dl", { class: "facts" });
   const chart = h("div", { class: "chart-box" });
   const events = h("ol", { class: "events" });
-  const preview = h("iframe", { class: "preview", src: `/sender/player/${enc}`, title: `Preview of ${slug}`, allow: "autoplay" });
+  // the player as an element of this page (player.js defines it): `sender-player video`
+  const preview = h("sender-player", { class: "preview", endpoint: slug, title: `Preview of ${slug}` });
   let target: number | null = null;
   const showKey = (k: EndpointWithKey): void => replace(keyBox, keyPanel(k, () => replace(keyBox)));
   replace(

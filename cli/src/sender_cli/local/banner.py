@@ -29,7 +29,7 @@ def banner(
     endpoint: dict[str, Any] | None,
     skipped: dict[str, str],
 ) -> Panel:
-    """OBS settings, player/HLS/metrics/docs URLs of the running roles."""
+    """OBS settings, console/player/HLS/metrics/docs URLs of the running roles."""
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold cyan", no_wrap=True)
     grid.add_column(overflow="fold")
@@ -46,6 +46,8 @@ def banner(
     grid.add_row("OBS output", "Keyframe Interval 1 s (or 2 s; never above the segment target)")
     grid.add_row("Latency", "low-latency HLS: about 1.5 to 2 s behind live")
     name = slug or "{endpoint}"
+    if "origin" in roles:  # streams, keys, preview and viewers without a terminal
+        grid.add_row("Console", f"{roles['origin']}/sender/console")
     for role in ("origin", "edge"):
         if role in roles:
             grid.add_row(f"Player ({role})", f"{roles[role]}/sender/player/{name}")

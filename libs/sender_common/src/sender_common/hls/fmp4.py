@@ -21,6 +21,7 @@ __all__ = [
     "parse_fragment",
     "parse_init",
     "split_file",
+    "track_spans",
 ]
 
 _CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"mvex", b"moof", b"traf", b"edts"}
@@ -184,6 +185,19 @@ def parse_fragment(moof: bytes, init: InitInfo) -> FragmentInfo:
                 return FragmentInfo(start / main.timescale, duration / main.timescale, independent)
         break
     raise Fmp4Error("fragment without the main track")
+
+
+def track_spans(moof: bytes, init: InitInfo) -> dict[int, tuple[int, int]]:
+    """Track id -> (base media decode time, samples' duration) of one `moof`, in each
+    track's timescale."""
+    spans: dict[int, tuple[int, int]] = {}
+    for kind, body, stop in iter_boxes(moof):
+        if kind == b"moof":
+            for tb, te in _find(moof, body, stop, [b"traf"]):
+                found = _traf(moof, tb, te, init)
+                if found is not None:
+                    spans[found[0]] = (found[1], found[2])
+    return spans
 
 
 def _traf(data: bytes, start: int, end: int, init: InitInfo) -> tuple[int, int, int, int] | None:

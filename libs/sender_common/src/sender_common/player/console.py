@@ -18,6 +18,7 @@ from typing import Final
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
+from sender_common.player.router import ASSETS_PREFIX as PLAYER_ASSETS
 from sender_common.player.router import add_asset_route, default_dist_dir, not_built
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,8 @@ CONSOLE_ASSETS: Final[dict[str, str]] = {
 NOT_BUILT_MESSAGE: Final = not_built("console")
 CSP: Final = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'none'; "
+    "connect-src 'self'; media-src 'self' blob:; worker-src 'self' blob:; "
+    "base-uri 'none'; form-action 'none'; "
     "frame-ancestors 'none'"
 )
 PAGE_HEADERS: Final = {
@@ -46,7 +48,8 @@ PAGE_HEADERS: Final = {
 def render_console(*, built: bool) -> str:
     """The console's HTML shell; the script fills `#app`."""
     body = (
-        f'<div id="app"></div>\n<script src="{ASSETS_PREFIX}/console.js" defer></script>'
+        f'<div id="app"></div>\n<script src="{PLAYER_ASSETS}/player.js" defer></script>\n'
+        f'<script src="{ASSETS_PREFIX}/console.js" defer></script>'
         if built
         else "<p>console assets not built: run <code>make player</code></p>"
     )
@@ -57,6 +60,7 @@ def render_console(*, built: bool) -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Sender console</title>
 <link rel="icon" href="data:,">
+<link rel="stylesheet" href="{PLAYER_ASSETS}/player.css">
 <link rel="stylesheet" href="{ASSETS_PREFIX}/console.css">
 </head>
 <body>

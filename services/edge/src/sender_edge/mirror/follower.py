@@ -70,6 +70,7 @@ class Follower:
         self._disk = SpoolWindow(window)
         self._hooks = hooks
         self._bodies: list[bytes] = []  # of the open segment's parts, in order
+        self._lead = b""  # the new init section a segment after a break starts with
         self._urls: dict[str, str] = {}
 
     @property
@@ -208,7 +209,7 @@ class Follower:
             gone += await asyncio.to_thread(older_files, self._dir, segs[0].uri)
         await self._prune(gone)
         self.playlist.restart(first_msn)
-        self._bodies = []
+        self._bodies, self._lead = [], b""
         self.started = True
 
     async def _begin(self, map_path: str | None, discontinuity: bool) -> None:
@@ -217,6 +218,8 @@ class Follower:
         if map_path is not None and map_path != pl.map_uri:
             await self._dl.file(self._urls[map_path], map_path)
             self._disk.add_map(map_path)
+            if discontinuity and pl.segments:  # as the origin writes it (see hls/splice.py)
+                self._lead = await asyncio.to_thread((self._dir / map_path).read_bytes)
             pl.set_map(map_path, discontinuity=discontinuity)
         elif discontinuity:
             pl.mark_discontinuity()
@@ -252,7 +255,7 @@ class Follower:
         whole = bool(self._bodies) and len(self._bodies) == len(pl.parts) == len(seg.parts)
         try:
             if whole:  # a segment is its parts back to back: no upstream request for it
-                await self._dl.store(seg.uri, b"".join(self._bodies))
+                await self._dl.store(seg.uri, self._lead + b"".join(self._bodies))
             elif failed is not None:
                 raise failed
             else:
@@ -265,7 +268,7 @@ class Follower:
             pl.close_segment(seg.uri, seg.duration)
         else:
             pl.add_segment(seg.uri, seg.duration, pdt=seg.pdt)
-        self._bodies = []
+        self._bodies, self._lead = [], b""
         await self._prune(self._disk.add(seg.uri, pl.map_uri))
 
     async def _extend(self, listed: list[LLPart], up: LLPlaylist) -> bool:

@@ -9,6 +9,7 @@ from sender_common.hls.lowlatency import LivePlaylist, LiveWait, RenditionReport
 from sender_common.hls.parts import PartStore
 from sender_common.hls.playlist import MasterPlaylist, Variant, write_master_playlist
 from sender_common.hls.serving import Blocking, BlockingRequestError
+from sender_common.hls.splice import Splice
 from sender_common.models import RenditionSpec
 from sender_common.settings import HlsConfig
 
@@ -35,6 +36,7 @@ class LivePlaylists:
         self.parts = parts
         self._lists: dict[tuple[str, str], LivePlaylist] = {}
         self._codecs: dict[tuple[str, str], str] = {}
+        self._splices: dict[tuple[str, str], Splice] = {}
 
     def playlist(self, slug: str, rendition: str, generation: int, offset: int = 0) -> LivePlaylist:
         """The rendition's playlist, created at its generation's first sequence number."""
@@ -51,6 +53,10 @@ class LivePlaylists:
             )
             self._lists[key] = pl
         return pl
+
+    def splice(self, slug: str, rendition: str) -> Splice:
+        """Where the rendition's fMP4 timeline stands, kept across ffmpeg runs and generations."""
+        return self._splices.setdefault((slug, rendition), Splice())
 
     def set_codecs(self, slug: str, rendition: str, codecs: str | None) -> None:
         if codecs:
@@ -69,6 +75,7 @@ class LivePlaylists:
         for key in [k for k in self._lists if k[0] == slug]:
             self._lists.pop(key).forget()
             self._codecs.pop(key, None)
+            self._splices.pop(key, None)
 
     def close(self) -> None:
         for pl in self._lists.values():

@@ -22,6 +22,7 @@ from pathlib import Path
 from sender_common.files import write_atomic
 from sender_common.hls.fmp4 import Fmp4Error, InitInfo, parse_fragment, parse_init
 from sender_common.hls.lowlatency import LivePlaylist, LiveSegment, Part
+from sender_common.hls.splice import Splice
 from sender_common.hls.spoolcache import SpoolCache
 from sender_common.settings import HlsConfig
 from sender_origin.streams.live import LivePlaylists
@@ -73,6 +74,7 @@ class RenditionPackager:
         playlist: LivePlaylist,
         hls: HlsConfig,
         cache: SpoolCache,
+        splice: Splice | None = None,
         on_init: Callable[[InitInfo], None] | None = None,
         on_segment: SegmentHook | None = None,
         keep_segments: int | None = None,
@@ -83,6 +85,7 @@ class RenditionPackager:
         self.playlist = playlist
         self.hls = hls
         self.cache = cache
+        self.splice = splice or Splice()
         self.on_init = on_init
         self.on_segment = on_segment
         self.init: InitInfo | None = None
@@ -93,6 +96,7 @@ class RenditionPackager:
         self._written: deque[str] = deque()
         self._keep = keep_segments  # None: keep every segment (recording)
         self._disk_error = False
+        self._lead: bytes | None = None  # an init section the next segment file starts with
 
     async def run(self, fd: int) -> None:
         """Read one ffmpeg run's output until it ends; the open segment is then finished."""
@@ -125,14 +129,24 @@ class RenditionPackager:
     async def _new_init(self, data: bytes) -> None:
         await self._finish_segment()
         self.init = parse_init(data)
-        name = f"init{self.playlist.next_msn}.mp4"
-        await self._store(name, data)
-        self.playlist.set_map(self.base + name, discontinuity=True)
+        current = self.playlist.map_uri
+        # a timeline continues inside a generation; a new one starts its own
+        ours = current if current is not None and current.startswith(self.base) else None
+        if self.splice.begin(data, self.init, ours):
+            log.info("%s: the same init section again: the timeline continues", self.base)
+        else:
+            name = f"init{self.playlist.next_msn}.mp4"
+            await self._store(name, data)
+            self.playlist.set_map(self.base + name, discontinuity=True)
+            self._lead = data if self.playlist.segments else None
+        if self.playlist.map_uri is not None:
+            self.splice.placed(self.playlist.map_uri)
         if self.on_init is not None:
             self.on_init(self.init)
 
     async def _fragment(self, moof: bytes, mdat: bytes) -> None:
         assert self.init is not None
+        moof = self.splice.fragment(moof)
         info = parse_fragment(moof, self.init)
         now = time.time()
         if self._anchor is None:
@@ -154,6 +168,8 @@ class RenditionPackager:
             return
         name = f"seg{self.playlist.next_msn}.m4s"
         body, duration = b"".join(self._open), self._open_duration
+        if self._lead is not None:  # a break: see sender_common.hls.splice
+            body, self._lead = self._lead + body, None
         self._open, self._open_duration = [], 0.0
         written = await self._store(name, body)
         seg = self.playlist.close_segment(self.base + name, duration)
@@ -203,6 +219,7 @@ def packagers_for(
             playlist=live.playlist(slug, name, generation),
             hls=hls,
             cache=cache,
+            splice=live.splice(slug, name),
             on_init=lambda info, name=name: live.set_codecs(slug, name, info.codecs),  # type: ignore[misc]
             on_segment=on_segment(name),
             keep_segments=keep_segments,
