@@ -80,6 +80,11 @@ class MediaHub:
         since = self._idle_since.get(endpoint)
         return float("inf") if since is None else time.monotonic() - since
 
+    def expect(self, endpoint: str) -> None:
+        """A subscriber is on its way (a session connecting): idle from now, not forever."""
+        if not self._subs.get(endpoint):
+            self._idle_since[endpoint] = time.monotonic()
+
     def last_frame_age(self, endpoint: str) -> float:
         at = self._last_frame.get(endpoint)
         return float("inf") if at is None else time.monotonic() - at
