@@ -4,13 +4,18 @@ and Opus audio on loopback, counts the frames it gets."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import httpx
 from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from sender_common.webrtc.ice import PortPool, use_hosts
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -73,3 +78,9 @@ async def gathered_offer(pc: RTCPeerConnection) -> str:
     use_hosts(pc, ["127.0.0.1"], PortPool(None))
     await pc.setLocalDescription(offer)
     return pc.localDescription.sdp
+
+
+def run_async(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine in a thread of its own (playwright's sync API owns this thread's loop)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
