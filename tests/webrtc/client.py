@@ -38,9 +38,10 @@ def offer_pc(*, video: bool = True, audio: bool = True, h264: bool = True) -> RT
     pc = RTCPeerConnection()
     if video:
         t = pc.addTransceiver("video", direction="recvonly")
-        caps = RTCRtpReceiver.getCapabilities("video").codecs
+        caps = RTCRtpReceiver.getCapabilities("video")
+        assert caps is not None
         want = ("video/h264", "video/rtx") if h264 else ("video/vp8", "video/rtx")
-        t.setCodecPreferences([c for c in caps if c.mimeType.lower() in want])
+        t.setCodecPreferences([c for c in caps.codecs if c.mimeType.lower() in want])
     if audio:
         pc.addTransceiver("audio", direction="recvonly")
     return pc
