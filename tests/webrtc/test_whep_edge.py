@@ -79,9 +79,11 @@ def test_many_viewers_share_one_upstream_feed(pair: Pair) -> None:
         async with httpx.AsyncClient(timeout=10) as client:
             viewers = [await watch(client, url) for _ in range(3)]
             try:
-                for v in viewers:
-                    frames = v.frames
-                    await wait_for_async(lambda: frames["video"] > 10, 30, "frames")
+
+                def all_play() -> bool:
+                    return all(v.frames["video"] > 10 for v in viewers)
+
+                await wait_for_async(all_play, 30, "frames on every viewer")
                 return [v.frames["video"] for v in viewers]
             finally:
                 for v in viewers:
