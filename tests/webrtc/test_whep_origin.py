@@ -169,3 +169,26 @@ def test_a_publisher_restart_keeps_the_session_playing(live: Live) -> None:
 
     before, after, state = run_async(run)
     assert after > before and state == "connected"
+
+
+def test_the_player_plays_webrtc_first_and_says_so(live: Live, chromium_browser: Browser) -> None:
+    page = chromium_browser.new_page()
+    try:
+        page.goto(f"{live.origin.url}/sender/player/{SLUG}", wait_until="domcontentloaded")
+        page.wait_for_function("window.senderPlayer && window.senderPlayer.transport === 'webrtc'")
+        label = page.locator(".sender-transport")
+        assert label.text_content() == "WebRTC"
+        start = float(page.evaluate("document.querySelector('video').currentTime"))
+        page.wait_for_function(f"document.querySelector('video').currentTime > {start + 1}")
+    finally:
+        page.close()
+
+
+def test_the_player_falls_back_to_ll_hls(live: Live, chromium_browser: Browser) -> None:
+    page = chromium_browser.new_page()
+    try:
+        page.goto(f"{live.origin.url}/sender/player/{SLUG}?transport=hls")
+        page.wait_for_function("window.senderPlayer && window.senderPlayer.transport === 'll-hls'")
+        assert page.locator(".sender-transport").text_content() == "LL-HLS"
+    finally:
+        page.close()
