@@ -168,7 +168,9 @@ def test_offline_overlay_for_an_endpoint_that_is_not_live(session: Session) -> N
     create_endpoint(session.up.origin, "quiet")
     page = session.browser.new_page()
     try:
-        page.goto(f"{session.up.origin}/sender/player/quiet?transport=hls", wait_until="domcontentloaded")
+        page.goto(
+            f"{session.up.origin}/sender/player/quiet?transport=hls", wait_until="domcontentloaded"
+        )
         page.wait_for_function(
             "window.senderPlayer && ['idle', 'waiting_source', 'stopped']"
             ".includes(window.senderPlayer.state)",
@@ -187,7 +189,8 @@ def test_unknown_endpoint_overlay(session: Session) -> None:
     page = session.browser.new_page()
     try:
         page.goto(
-            f"{session.up.origin}/sender/player/no-such-stream?transport=hls", wait_until="domcontentloaded"
+            f"{session.up.origin}/sender/player/no-such-stream?transport=hls",
+            wait_until="domcontentloaded",
         )
         page.wait_for_function(
             "window.senderPlayer && window.senderPlayer.state === 'not_found'", timeout=15_000
