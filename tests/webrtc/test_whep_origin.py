@@ -109,6 +109,13 @@ def test_chromium_plays_over_whep(live: Live, chromium_browser: Browser) -> None
         ("hello", "application/sdp", 400),
         ("v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nm=video 9 UDP 96\r\n", "application/sdp", 400),
         ("v=0", "text/plain", 415),
+        ("v=0\nm=", "application/sdp", 400),
+        (
+            "v=0\nm=video 9 RTP 96\na=rtpmap:96 H264/90000\na=ice-ufrag:a\na=ice-pwd:b\n"
+            "a=fingerprint:sha-256 AA\na=setup:bogus\n",
+            "application/sdp",
+            400,
+        ),
     ],
 )
 def test_malformed_offers_get_4xx(live: Live, body: str, ctype: str, status: int) -> None:

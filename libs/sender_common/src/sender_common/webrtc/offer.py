@@ -32,7 +32,7 @@ def check_offer(text: str) -> SessionDescription:
         raise BadOfferError("not an SDP offer (RFC 8866): no v=0 or no media")
     try:
         parsed = SessionDescription.parse(text)
-    except (ValueError, KeyError, IndexError, TypeError) as exc:
+    except (ValueError, LookupError, TypeError, AttributeError, AssertionError) as exc:
         raise BadOfferError(f"malformed SDP: {type(exc).__name__}") from exc
     video = [m for m in parsed.media if m.kind == "video"]
     if not video:

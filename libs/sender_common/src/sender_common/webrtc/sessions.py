@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
+from aiortc.exceptions import InternalError, InvalidAccessError, InvalidStateError, OperationError
 from aiortc.sdp import candidate_from_sdp
 
 from sender_common.children import Child, Periodic
@@ -34,6 +35,15 @@ __all__ = ["SessionHooks", "WhepSession", "WhepSessions"]
 
 log = logging.getLogger(__name__)
 REAP_SECONDS = 1.0
+REFUSED = (
+    ValueError,
+    LookupError,
+    AssertionError,
+    InvalidAccessError,
+    InvalidStateError,
+    OperationError,
+    InternalError,
+)
 DONE_STATES = ("failed", "closed")
 
 
@@ -111,7 +121,7 @@ class WhepSessions:
                 await pc.setRemoteDescription(RTCSessionDescription(offer, "offer"))
                 use_hosts(pc, self.hosts, self.pool)  # bundled: the transports that stay
                 await pc.setLocalDescription(await pc.createAnswer())
-            except (ValueError, LookupError) as exc:  # aiortc's errors for offers it refuses
+            except REFUSED as exc:  # aiortc's errors for offers it cannot take
                 raise BadOfferError(f"cannot answer the offer: {exc}") from exc
             answer = pc.localDescription.sdp
             if "a=candidate:" not in answer:
@@ -162,10 +172,10 @@ class WhepSessions:
             if line.startswith("a=candidate:"):
                 try:
                     candidate = candidate_from_sdp(line[2:])
-                except (ValueError, IndexError) as exc:
+                    candidate.sdpMid = mids[0] if mids else None
+                    await session.pc.addIceCandidate(candidate)
+                except REFUSED as exc:
                     raise BadOfferError("malformed ICE candidate") from exc
-                candidate.sdpMid = mids[0] if mids else None
-                await session.pc.addIceCandidate(candidate)
 
     async def delete(self, endpoint: str, session_id: str) -> None:
         await self._close(self.get(endpoint, session_id), "ended by the viewer")
