@@ -15,6 +15,8 @@ that join the stream once it has run WARMUP_SECONDS (a full hls.js hold-back is 
   edge       an edge mirroring an origin (both low-latency on)
   edge2      two chained edges: edge2's upstream is edge1, edge1's is the origin
   nginx      nginx + libnginx-mod-rtmp, plain HLS (hls_fragment 2s), hls.js page only
+  origin-webrtc  the Sender player page over WebRTC (WHEP) from the origin
+  edge-webrtc    the same from an edge (its one upstream feed per stream from the origin)
 All Sender roles run with 2 s segments (SENDER_HLS_SEGMENT_SECONDS=2), like nginx's fragments.
 Only the public URL space is used: /sender/hls/{endpoint}/live.m3u8 and /sender/player/{endpoint}
 (plus the management API to create the endpoint and the edge sessions).
@@ -50,7 +52,8 @@ from sender_common.ffmpeg import resolve_ffmpeg
 from tests import procs
 from tests.edge.helpers import start_edge, start_session
 
-TARGETS = ("origin-ll", "origin", "edge", "edge2", "nginx")
+TARGETS = ("origin-ll", "origin", "edge", "edge2", "nginx", "origin-webrtc", "edge-webrtc")
+WEBRTC_TARGETS = ("origin-webrtc", "edge-webrtc")
 SLUG = "latency"
 FIRST_FRAME_TIMEOUT = 60.0
 WARMUP_SECONDS = 15.0
@@ -64,6 +67,7 @@ class Target:
     player_endpoint: str | None
     publish_url: str
     origin_pid: int | None
+    transport: str = "hls"  # the player page's: `hls` or `webrtc`
 
 
 @dataclass(frozen=True)
@@ -91,7 +95,7 @@ def sender_target(name: str, tmp: Path, part_seconds: float | None) -> Iterator[
         stack.callback(origin.stop)
         key = procs.create_endpoint(origin.url, SLUG)
         base = origin.url
-        if name in ("edge", "edge2"):
+        if name in ("edge", "edge2", "edge-webrtc"):
             edge1 = start_edge(tmp / "edge1", origin.url, env=env)
             stack.callback(edge1.stop)
             start_session(edge1, SLUG, upstream_url=origin.url)
@@ -108,6 +112,7 @@ def sender_target(name: str, tmp: Path, part_seconds: float | None) -> Iterator[
             SLUG,
             procs.rtmp_url(origin, key),
             origin.pid,
+            "webrtc" if name in WEBRTC_TARGETS else "hls",
         )
 
 
@@ -131,7 +136,20 @@ def wait_first_frames(viewers: list[Viewer], alive: Any) -> None:
 
 
 def open_pages(target: Target, context: Any) -> list[Viewer]:
-    """The bare hls.js page, and the Sender player page when the target serves it."""
+    """The bare hls.js page, and the Sender player page when the target serves it; only the
+    player page (over WebRTC) for a WebRTC target."""
+    if target.transport == "webrtc":
+        assert target.player_endpoint is not None
+        return [
+            open_viewer(
+                context,
+                "webrtc",
+                target.base,
+                target.playlist_path,
+                target.player_endpoint,
+                "webrtc",
+            )
+        ]
     viewers = [open_viewer(context, "hls.js", target.base, target.playlist_path, None)]
     if target.player_endpoint is not None:
         viewers.append(

@@ -106,15 +106,21 @@ def _bare_route(playlist_url: str) -> Any:
 
 
 def open_viewer(
-    context: Any, name: str, base: str, playlist_path: str, player: str | None
+    context: Any,
+    name: str,
+    base: str,
+    playlist_path: str,
+    player: str | None,
+    transport: str = "hls",
 ) -> Viewer:
-    """Open a page on `base`: the Sender player page of endpoint `player`, or (None) the bare
-    hls.js page playing `playlist_path`."""
+    """Open a page on `base`: the Sender player page of endpoint `player` on `transport`
+    (`hls` or `webrtc`), or (None) the bare hls.js page playing `playlist_path`."""
     page = context.new_page()
     viewer = Viewer(name, page)
     page.on("request", lambda req: viewer.requests.append((time.monotonic(), req.url)))
     if player is not None:
-        page.goto(f"{base}/sender/player/{player}", wait_until="domcontentloaded")
+        url = f"{base}/sender/player/{player}?transport={transport}"
+        page.goto(url, wait_until="domcontentloaded")
     else:
         page.route(f"{base}{BENCH_PREFIX}**", _bare_route(f"{base}{playlist_path}"))
         page.goto(f"{base}{BENCH_PREFIX}hls.html", wait_until="domcontentloaded")

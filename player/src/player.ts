@@ -26,6 +26,7 @@ import type { PlayerMode, PlayerState } from "./handle";
 import { Recovery } from "./recovery";
 import { DvrControls, LiveBadge, Overlay, renderPlayer } from "./ui";
 import { loadVsid, withVsid } from "./vsid";
+import { type Transport, TransportLabel, WhepSession, webrtcFirst } from "./whep";
 
 const POLL_INTERVAL_MS = 3_000;
 const HEARTBEAT_INTERVAL_MS = 10_000;
@@ -57,6 +58,11 @@ class SenderPlayer {
 
   private readonly timers: number[] = [];
   private stopped = false;
+  /** Which transport plays: WebRTC (WHEP) first where it works, LL-HLS otherwise. */
+  transport: Transport | null = null;
+  private readonly whep = new WhepSession(() => this.fallBack());
+  private readonly transportLabel = new TransportLabel();
+  private webrtcFailed = !webrtcFirst();
 
   constructor(
     readonly root: HTMLElement,
@@ -67,7 +73,13 @@ class SenderPlayer {
     this.vsid = loadVsid();
     [this.media, this.video] = renderPlayer(root);
     this.controls = new ControlBar(this, globalKeys);
-    root.append(this.badge.el, this.dvrControls.el, this.overlay.el, this.controls.el);
+    root.append(
+      this.badge.el,
+      this.dvrControls.el,
+      this.overlay.el,
+      this.transportLabel.el,
+      this.controls.el,
+    );
     this.bindMediaEvents();
   }
 
@@ -225,11 +237,39 @@ class SenderPlayer {
     this.pendingRewind = null;
     this.staleSrc = this.video.currentSrc;
     this.loadedGeneration = playback.generation;
+    if (!dvr && !this.webrtcFailed) {
+      void this.playWebrtc(playback);
+      return;
+    }
+    this.whep.stop();
+    this.video.srcObject = null;
+    this.transport = "ll-hls";
+    this.transportLabel.show(this.transport);
     const url = dvr && playback.dvr_url !== null ? playback.dvr_url : playback.live_url;
     this.media.src = withVsid(apiUrl(this.apiBase, url), this.vsid);
     this.media.config = engineConfig(this.vsid, dvr);
     this.video.play().catch(() => undefined); // autoplay (muted) also starts it when ready
     this.updateBadge(); // the controls and the badge follow the mode at once
+  }
+
+  /** Live over WHEP; LL-HLS when the session cannot start or brings no frame. */
+  private async playWebrtc(playback: Playback): Promise<void> {
+    const url = apiUrl(this.apiBase, `/sender/whep/${this.endpoint}`);
+    if (await this.whep.start(this.video, url)) {
+      this.transport = "webrtc";
+      this.transportLabel.show(this.transport);
+      this.updateBadge();
+    } else {
+      this.webrtcFailed = true;
+      this.load(playback);
+    }
+  }
+
+  private fallBack(): void {
+    this.webrtcFailed = true;
+    if (this.lastPlayback !== null && this.mode === "live") {
+      this.load(this.lastPlayback);
+    }
   }
 
   /** Seeks a fresh DVR engine to the wanted rewind once the window is known. */

@@ -133,7 +133,9 @@ def test_publish_goes_live_with_one_viewer(console: Console) -> None:
     assert console.cell("generation") == "1"
     viewer = console.browser.new_page(viewport={"width": 640, "height": 400})
     try:
-        viewer.goto(f"{console.up.origin}/sender/player/{SLUG}", wait_until="domcontentloaded")
+        viewer.goto(
+            f"{console.up.origin}/sender/player/{SLUG}?transport=hls", wait_until="domcontentloaded"
+        )
         console.wait_text(lambda: console.cell("viewers"), "1", 30, "the viewer count")
         # counted by the metrics role (sender up runs one), through the origin's API
         viewers = httpx.get(

@@ -19,6 +19,7 @@ EXPECTED = [
     "srt_ingest",
     "stats",
     "retention",
+    "webrtc",
     "viewers-sweep",
 ]
 

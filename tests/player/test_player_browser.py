@@ -60,7 +60,7 @@ def session(
         s = Session(up, page, chromium_browser)
         page.on("request", lambda req: s.requests.append(req))
         page.on("pageerror", lambda exc: s.page_errors.append(str(exc)))
-        page.goto(f"{up.origin}/sender/player/demo", wait_until="domcontentloaded")
+        page.goto(f"{up.origin}/sender/player/demo?transport=hls", wait_until="domcontentloaded")
         yield s
         page.close()
     finally:
@@ -155,7 +155,7 @@ def test_edge_player_plays(session: Session, played: Session) -> None:
     wait_for(lambda: live_segments(up.edge), 20, "edge segments")
     page = session.browser.new_page()
     try:
-        page.goto(f"{up.edge}/sender/player/demo", wait_until="domcontentloaded")
+        page.goto(f"{up.edge}/sender/player/demo?transport=hls", wait_until="domcontentloaded")
         page.wait_for_function(LIVE_STATE, timeout=20_000)
         playback_advances(page, 2, "edge playback")
         assert page.evaluate("window.senderPlayer.error") is None
@@ -168,7 +168,9 @@ def test_offline_overlay_for_an_endpoint_that_is_not_live(session: Session) -> N
     create_endpoint(session.up.origin, "quiet")
     page = session.browser.new_page()
     try:
-        page.goto(f"{session.up.origin}/sender/player/quiet", wait_until="domcontentloaded")
+        page.goto(
+            f"{session.up.origin}/sender/player/quiet?transport=hls", wait_until="domcontentloaded"
+        )
         page.wait_for_function(
             "window.senderPlayer && ['idle', 'waiting_source', 'stopped']"
             ".includes(window.senderPlayer.state)",
@@ -187,7 +189,8 @@ def test_unknown_endpoint_overlay(session: Session) -> None:
     page = session.browser.new_page()
     try:
         page.goto(
-            f"{session.up.origin}/sender/player/no-such-stream", wait_until="domcontentloaded"
+            f"{session.up.origin}/sender/player/no-such-stream?transport=hls",
+            wait_until="domcontentloaded",
         )
         page.wait_for_function(
             "window.senderPlayer && window.senderPlayer.state === 'not_found'", timeout=15_000

@@ -73,7 +73,7 @@ def test_rewind_60_seconds_then_go_live(chromium_browser: Browser, origin: procs
         errors: list[str] = []
         page.on("request", lambda req: requests.append(req.url))
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(f"{origin.url}/sender/player/{SLUG}", wait_until="domcontentloaded")
+        page.goto(f"{origin.url}/sender/player/{SLUG}?transport=hls", wait_until="domcontentloaded")
         page.wait_for_function(
             "window.senderPlayer?.state === 'live' && window.senderPlayer.video.currentTime > 0",
             timeout=20_000,
@@ -141,7 +141,7 @@ def test_no_rewind_without_dvr(chromium_browser: Browser, origin: procs.Proc) ->
         assert meta["dvr_url"] is None
         assert meta["dvr_window_seconds"] is None
         page = chromium_browser.new_page()
-        page.goto(f"{origin.url}/sender/player/{slug}", wait_until="domcontentloaded")
+        page.goto(f"{origin.url}/sender/player/{slug}?transport=hls", wait_until="domcontentloaded")
         page.wait_for_function(
             "window.senderPlayer?.state === 'live' && window.senderPlayer.video.currentTime > 0",
             timeout=20_000,

@@ -23,7 +23,9 @@ def test_player_recovers_across_generations(chromium_browser: Browser, origin: p
         try:
             errors: list[str] = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.goto(f"{origin.url}/sender/player/{SLUG}", wait_until="domcontentloaded")
+            page.goto(
+                f"{origin.url}/sender/player/{SLUG}?transport=hls", wait_until="domcontentloaded"
+            )
             page.wait_for_function("window.senderPlayer?.generation === 1", timeout=30_000)
             playback_advances(page, 2, "generation 1 playback")
             page.evaluate("window.firstEngine = window.senderPlayer.hls")

@@ -24,7 +24,9 @@ def test_player_plays_an_srt_publish(chromium_browser: Browser, tmp_path: Path) 
         try:
             errors: list[str] = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.goto(f"{origin.url}/sender/player/srtplay", wait_until="domcontentloaded")
+            page.goto(
+                f"{origin.url}/sender/player/srtplay?transport=hls", wait_until="domcontentloaded"
+            )
             page.wait_for_function(
                 "window.senderPlayer && window.senderPlayer.state === 'live'", timeout=30_000
             )

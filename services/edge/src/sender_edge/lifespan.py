@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
 from sender_common.children import Child, Periodic
@@ -11,11 +12,13 @@ from sender_common.hls.serving import HlsApp
 from sender_common.hls.spoolcache import SpoolCache
 from sender_common.roles import RoleRoutes, RoleRuntime, hls_manifest
 from sender_common.viewers import Viewers
+from sender_common.webrtc import WebrtcNode
 from sender_edge.api.main import GUARDED, public_routers
 from sender_edge.metrics import EdgeMetrics
 from sender_edge.mirror.manager import EdgeManager
 from sender_edge.mirror.upstreams import Resolver
 from sender_edge.settings import EdgeSettings
+from sender_edge.webrtc import UpstreamFeeds
 
 
 class EdgeRuntime(RoleRuntime[EdgeSettings]):
@@ -56,6 +59,12 @@ class EdgeRuntime(RoleRuntime[EdgeSettings]):
         self.retention = Periodic("retention", settings.retention_check_seconds, self.manager.sweep)
         idle_check = min(5.0, max(0.2, settings.on_demand_idle_seconds / 4))
         self.idle = Periodic("on-demand-idle", idle_check, self.manager.stop_idle)
+        self.webrtc = WebrtcNode(settings, settings.host, self.viewers, self._webrtc_knows)
+        self.feeds = UpstreamFeeds(self.manager, self.webrtc.hub)
+        self.webrtc.sessions.hooks.keep_feed = self.feeds.keep
+
+    async def _webrtc_knows(self, slug: str) -> bool:
+        return await self.feeds.knows(slug)
 
     def _serves(self, slug: str) -> bool:
         return self.manager.serves(slug)
@@ -67,16 +76,35 @@ class EdgeRuntime(RoleRuntime[EdgeSettings]):
             self.reconciler.child(),
             self.retention.child(),
             self.idle.child(),
+            *(self.feeds.children() if self.settings.webrtc_enabled else []),
+            *self.webrtc.children(),
             *self.viewers.children(),
         ]
 
     def describe(self) -> dict[str, object]:
         return {
-            "capabilities": ["hls_edge", "hls", "player", "on_demand"],
+            "capabilities": [
+                "hls_edge",
+                "hls",
+                "player",
+                "on_demand",
+                *(["whep"] if self.settings.webrtc_enabled else []),
+            ],
             "upstream_url": self.settings.upstream_url,
-            "routes": ["/sender/hls", "/sender/player", "/sender/api/v1/events", "/api/v1"],
+            "routes": [
+                "/sender/hls",
+                "/sender/player",
+                "/sender/api/v1/events",
+                "/api/v1",
+                *(["/sender/whep"] if self.settings.webrtc_enabled else []),
+            ],
             "hls": hls_manifest(self.settings.hls),
         }
+
+    def install(self, app: FastAPI) -> None:
+        super().install(app)
+        if self.settings.webrtc_enabled:
+            app.include_router(self.webrtc.router())
 
     def routes(self) -> RoleRoutes:
         return RoleRoutes(

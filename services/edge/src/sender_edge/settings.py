@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator
 
 from sender_common.settings import CommaList, CommonSettings
+from sender_common.webrtc.config import WebrtcSettings
 from sender_edge.mirror.upstreams import parse_entry
 
 
@@ -20,7 +21,7 @@ def check_upstream_url(value: str) -> str:
     return value.rstrip("/")
 
 
-class EdgeSettings(CommonSettings):
+class EdgeSettings(CommonSettings, WebrtcSettings):
     http_port: int = Field(default=8081, ge=0, le=65535)
     upstream_url: str | None = None
     on_demand: bool = True

@@ -7,9 +7,11 @@ import functools
 import logging
 import time
 
+from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
 from sender_common.children import Child, Periodic
+from sender_common.errors import NotFoundError
 from sender_common.ffmpeg import resolve_ffmpeg
 from sender_common.hls.serving import HlsApp
 from sender_common.hls.spoolcache import SpoolCache
@@ -18,6 +20,7 @@ from sender_common.roles import RoleRoutes, RoleRuntime, hls_manifest
 from sender_common.tasks import cancel_and_wait
 from sender_common.viewers import Viewers
 from sender_common.viewers.batch import StreamStateData
+from sender_common.webrtc import WebrtcNode
 from sender_origin.api.main import GUARDED, public_routers
 from sender_origin.ingest.rtmp import RtmpIngest
 from sender_origin.ingest.srt import SrtIngest
@@ -27,6 +30,7 @@ from sender_origin.spool import spool_free_bytes, spool_writable
 from sender_origin.streams.manager import StreamManager
 from sender_origin.streams.retention import RetentionSweep
 from sender_origin.viewer_counts import ViewerCounts
+from sender_origin.webrtc.source import FlvSource
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +86,18 @@ class OriginRuntime(RoleRuntime[OriginSettings]):
             "retention", settings.retention_check_seconds, RetentionSweep(self.manager)
         )
         self._recover_task: asyncio.Task[None] | None = None
+        self.webrtc = WebrtcNode(settings, settings.host, self.viewers, self._playable)
+        if settings.webrtc_enabled:
+            hub = self.webrtc.hub
+            self.manager.publishes.tap = lambda slug: FlvSource(hub, slug).tag
+
+    async def _playable(self, slug: str) -> bool:
+        """An endpoint a WHEP viewer may join (frames flow whenever it is live)."""
+        try:
+            await self.manager.runtimes.load(slug)
+        except NotFoundError:
+            return False
+        return True
 
     def _serves(self, slug: str) -> bool:
         return self.manager.serves(slug)
@@ -109,6 +125,7 @@ class OriginRuntime(RoleRuntime[OriginSettings]):
             Child("srt_ingest", self.srt.start, self.srt.stop),
             self.ticker.child(),
             self.retention.child(),
+            *self.webrtc.children(),
             *self.viewers.worker_children(),
         ]
 
@@ -124,6 +141,11 @@ class OriginRuntime(RoleRuntime[OriginSettings]):
         await cancel_and_wait(self._recover_task)
         await self.manager.shutdown()
 
+    def install(self, app: FastAPI) -> None:
+        super().install(app)
+        if self.settings.webrtc_enabled:
+            app.include_router(self.webrtc.router())
+
     def routes(self) -> RoleRoutes:
         return RoleRoutes(
             guarded=GUARDED,
@@ -137,7 +159,14 @@ class OriginRuntime(RoleRuntime[OriginSettings]):
 
     def describe(self) -> dict[str, object]:
         return {
-            "capabilities": ["rtmp_ingest", "srt_ingest", "hls", "renditions", "player"],
+            "capabilities": [
+                "rtmp_ingest",
+                "srt_ingest",
+                "hls",
+                "renditions",
+                "player",
+                *(["whep"] if self.settings.webrtc_enabled else []),
+            ],
             "rtmp_port": self.settings.rtmp_port,
             "srt_port": self.srt.port,
             "routes": [
@@ -146,6 +175,7 @@ class OriginRuntime(RoleRuntime[OriginSettings]):
                 "/sender/console",
                 "/sender/api/v1/events",
                 "/api/v1",
+                *(["/sender/whep"] if self.settings.webrtc_enabled else []),
             ],
             "hls": hls_manifest(self.settings.hls),
         }

@@ -6,11 +6,12 @@ from pydantic import Field
 
 from sender_common.models import MAX_DVR_SECONDS
 from sender_common.settings import CommonSettings
+from sender_common.webrtc.config import WebrtcSettings
 
 SRT_LATENCY_US = 200_000
 
 
-class OriginSettings(CommonSettings):
+class OriginSettings(CommonSettings, WebrtcSettings):
     http_port: int = Field(default=8080, ge=0, le=65535)
     rtmp_host: str | None = None
     rtmp_port: int = Field(default=1935, ge=0, le=65535)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 __all__ = ["Attributor", "RequestInfo", "ViewerTracker", "Viewers"]
 
+import ipaddress
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -170,6 +171,19 @@ class Viewers:
         """Queue a signed control message for the metrics role; a no-op without a metrics URL."""
         if self.reporter is not None:
             self.reporter.control(resource, payload)
+
+    def touch_session(self, endpoint: str, key: str, client_ip: str) -> None:
+        """Keep a viewer that fetches no playlists alive (a WebRTC session, `key` its id)."""
+        try:
+            local = ipaddress.ip_address(client_ip).is_loopback
+        except ValueError:
+            local = False
+        if (self.settings.count_localhost or not local) and self.tracker.touch(endpoint, key):
+            self.metrics.sessions_started.labels(self.cap(endpoint)).inc()
+
+    def end_session(self, endpoint: str, key: str) -> None:
+        """That viewer left."""
+        self.tracker.end(endpoint, key)
 
     def active(self, endpoint: str) -> int:
         """Viewers of `endpoint` this node sees right now."""

@@ -30,6 +30,7 @@ from sender_origin.streams.packager import RenditionPackager
 log = logging.getLogger(__name__)
 WRITE_TIMEOUT = 10.0
 EARLY_MAX = 8 * 1024 * 1024  # media kept while the first ffmpeg starts (nothing is lost)
+TagTap = Callable[[int, int, bytes], None]  # (tag type, timestamp, payload) as received
 
 
 async def feed_stdin(
@@ -79,8 +80,10 @@ class LivePublish:
         on_restart: Callable[[], None],
         on_bytes: Callable[[int], None] | None = None,
         input_format: str = "flv",
+        tap: TagTap | None = None,
     ) -> None:
         self.info = info
+        self._tap = tap
         self.started_at = time.time()
         self.bytes_in = 0
         self.bitrate = BitrateMeter()
@@ -167,6 +170,8 @@ class LivePublish:
     async def write_tag(self, tag_type: int, timestamp: int, payload: bytes) -> None:
         self._count(len(payload))
         self.keyframes.feed(tag_type, timestamp, payload)
+        if self._tap is not None:
+            self._tap(tag_type, timestamp, payload)
         if tag_type == TAG_SCRIPT:
             self._meta = payload
         elif is_sequence_header(tag_type, payload):

@@ -13,7 +13,7 @@ from sender_origin.streams.dvr import DvrBook
 from sender_origin.streams.events import EventKind, StreamEvents
 from sender_origin.streams.live import LivePlaylists
 from sender_origin.streams.packager import packagers_for
-from sender_origin.streams.publish import LivePublish, PublishInfo
+from sender_origin.streams.publish import LivePublish, PublishInfo, TagTap
 from sender_origin.streams.runtime import EndpointRuntime, keep_segments
 
 
@@ -31,6 +31,8 @@ class PublishFactory:
         self.live, self.cache, self.dvr = outputs  # where the segments go
         self.metrics = metrics
         self.events = events
+        # a publish's FLV tags also go to this, per endpoint (the WebRTC source)
+        self.tap: Callable[[str], TagTap] | None = None
 
     def make(
         self,
@@ -72,4 +74,5 @@ class PublishFactory:
             on_restart=restarted,
             on_bytes=self.metrics.ingest_bytes.labels(endpoint=slug).inc,
             input_format=input_format,
+            tap=self.tap(slug) if self.tap is not None and input_format == "flv" else None,
         )

@@ -1,0 +1,1 @@
+"""The origin's WebRTC source: each RTMP publish's tags as encoded frames for WHEP."""
