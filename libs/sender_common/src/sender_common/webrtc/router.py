@@ -64,7 +64,8 @@ def whep_router(
         await sessions.delete(endpoint, session_id)
         return {"status": "ended"}
 
-    @router.get("/{endpoint}/feed", response_class=StreamingResponse)
+    # node to node, and endless: kept out of the OpenAPI schema (documented in docs/API.md)
+    @router.get("/{endpoint}/feed", response_class=StreamingResponse, include_in_schema=False)
     async def feed(endpoint: str = SlugPath) -> StreamingResponse:
         if not await knows(endpoint):
             raise NotFoundError(f"no stream {endpoint!r} on this node")
