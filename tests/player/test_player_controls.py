@@ -55,7 +55,7 @@ def test_each_control_does_what_it_says(chromium_browser: Browser, origin: procs
         page = chromium_browser.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(f"{origin.url}/sender/player/{SLUG}", wait_until="domcontentloaded")
+        page.goto(f"{origin.url}/sender/player/{SLUG}?transport=hls", wait_until="domcontentloaded")
         page.wait_for_function(
             f"{P}?.state === 'live' && {P}.video.currentTime > 0", timeout=20_000
         )
