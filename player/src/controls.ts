@@ -60,6 +60,10 @@ export class ControlBar {
     this.quality.addEventListener("change", () => this.setLevel(Number(this.quality.value)));
     this.fullscreen.addEventListener("click", () => this.toggleFullscreen());
     this.el.append(this.play, this.mute, this.volume, this.seek, this.quality, this.fullscreen);
+    v.addEventListener("play", () => {
+      this.userPaused = false; // playing again, whichever control started it
+      v.autoplay = true;
+    });
     for (const event of ["play", "pause", "volumechange"]) {
       v.addEventListener(event, () => this.update());
     }
@@ -72,8 +76,13 @@ export class ControlBar {
     document.removeEventListener("keydown", this.keyHandler);
   }
 
+  /** The viewer paused: a reload (new engine, recovery) must not start playing again. */
+  userPaused = false;
+
   togglePlay(): void {
     const v = this.host.video;
+    this.userPaused = !v.paused;
+    v.autoplay = !this.userPaused; // autoplay would resume a re-attached source
     if (v.paused) {
       v.play().catch(() => undefined);
     } else {
