@@ -95,23 +95,38 @@ def _argv(kind: str, url: str, log: Path) -> list[str]:
 def start_readers(targets: dict[str, str], workdir: Path) -> list[Reader]:
     """Start one client per `name@where: url` (name is vlc, ffmpeg, mpv or streamlink)."""
     workdir.mkdir(parents=True, exist_ok=True)
-    readers = []
-    for name, url in targets.items():
-        kind = name.split("@")[0]
-        log = workdir / f"{name.replace('@', '-')}.log"
-        argv = _argv(kind, url, log)
-        # a HOME of its own (VLC runs as nobody, who must be able to write it)
-        home = Path(tempfile.mkdtemp(prefix=f"sender-{kind}-"))
-        home.chmod(0o777)
-        sink = (workdir / f"{name.replace('@', '-')}.out") if kind == "mpv" else log
-        with sink.open("wb") as out:
-            popen = subprocess.Popen(
-                argv,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                env={**os.environ, "HOME": str(home)},
-            )
-        readers.append(Reader(name, url, popen, log, home))
+    # every tool first: a missing one skips before any client runs
+    argvs = {
+        name: _argv(name.split("@")[0], url, _log(workdir, name)) for name, url in targets.items()
+    }
+    readers: list[Reader] = []
+    try:
+        for name, argv in argvs.items():
+            readers.append(_start(name, targets[name], argv, workdir))
+    except BaseException:
+        for r in readers:
+            r.stop()
+        raise
     return readers
+
+
+def _log(workdir: Path, name: str) -> Path:
+    return workdir / f"{name.replace('@', '-')}.log"
+
+
+def _start(name: str, url: str, argv: list[str], workdir: Path) -> Reader:
+    kind, log = name.split("@")[0], _log(workdir, name)
+    # a HOME of its own (VLC runs as nobody, who must be able to write it)
+    home = Path(tempfile.mkdtemp(prefix=f"sender-{kind}-"))
+    home.chmod(0o777)
+    sink = log.with_suffix(".out") if kind == "mpv" else log  # mpv writes its log itself
+    with sink.open("wb") as out:
+        popen = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={**os.environ, "HOME": str(home)},
+        )
+    return Reader(name, url, popen, log, home)
