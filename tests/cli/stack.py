@@ -72,7 +72,12 @@ def start_sender_up(
     """Run `sender up` on free ports under `tmp`; wait for the banner and origin readiness.
 
     The data directory is `--data-dir tmp/data`, or SENDER_DATA_DIR when `env` sets it."""
-    ports = {name: free_port() for name in ("origin", "edge", "metrics", "rtmp")}
+    ports: dict[str, int] = {}
+    for name in ("origin", "edge", "metrics", "rtmp"):
+        port = free_port()
+        while port in ports.values():  # the kernel may hand the same free port out twice
+            port = free_port()
+        ports[name] = port
     env = env or {}
     data_dir_var = env_name(UpSettings, "data_dir")
     if data_dir_var in env:

@@ -62,13 +62,13 @@ def test_each_control_does_what_it_says(chromium_browser: Browser, origin: procs
 
         # play/pause, by button and by the k and space keys
         page.click(".sender-play")
-        assert value(page, f"{P}.video.paused") is True
+        page.wait_for_function(f"{P}.video.paused", timeout=5_000)
         assert page.get_attribute(".sender-play", "aria-label") == "Play"
         page.click(".sender-play")
         page.wait_for_function(f"!{P}.video.paused")
         page.evaluate("document.activeElement.blur()")
         page.keyboard.press("k")
-        assert value(page, f"{P}.video.paused") is True
+        page.wait_for_function(f"{P}.video.paused", timeout=5_000)
         page.keyboard.press(" ")
         page.wait_for_function(f"!{P}.video.paused")
 
