@@ -239,7 +239,9 @@ export class SenderPlayer {
       return;
     }
     this.whep.stop();
-    this.video.srcObject = null;
+    if (this.video.srcObject !== null) {
+      this.video.srcObject = null; // assigning it (even null) restarts the element's loading
+    }
     this.transport = "ll-hls";
     this.transportLabel.show(this.transport);
     const url = dvr && playback.dvr_url !== null ? playback.dvr_url : playback.live_url;
