@@ -43,6 +43,8 @@ export class ControlBar {
     this.el.className = "sender-controls";
     this.el.setAttribute("role", "toolbar");
     this.el.setAttribute("aria-label", "Player controls");
+    // the bar's clicks are its own: the media area beneath toggles playback on a click too
+    this.el.addEventListener("click", (ev) => ev.stopPropagation());
     const v = host.video;
     this.play.addEventListener("click", () => this.togglePlay());
     this.mute.addEventListener("click", () => this.toggleMute());

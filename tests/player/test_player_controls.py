@@ -101,7 +101,7 @@ def test_each_control_does_what_it_says(chromium_browser: Browser, origin: procs
         low = str(labels.index("90p") - 1)
         page.select_option(".sender-quality", low)
         assert value(page, f"{P}.hls.autoLevelEnabled") is False
-        assert value(page, f"{P}.hls.currentLevel") == int(low)
+        page.wait_for_function(f"{P}.hls.currentLevel === {int(low)}", timeout=20_000)
         page.wait_for_function(f"{P}.video.videoHeight === 90", timeout=20_000)
         page.select_option(".sender-quality", "-1")
         assert value(page, f"{P}.hls.autoLevelEnabled") is True
