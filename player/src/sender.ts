@@ -165,6 +165,7 @@ export class SenderPlayer {
     v.addEventListener("playing", () => {
       this.recovery.playing();
       this.error = null;
+      this.updateBadge();
     });
     v.addEventListener("ended", () => {
       this.report("ended");
@@ -314,7 +315,7 @@ export class SenderPlayer {
     this.dvrControls.update(live && this.lastPlayback?.dvr_url != null, this.mode === "dvr");
     const playing = this.video.readyState >= 2 && this.video.currentTime > 0;
     if (!live || !playing) {
-      this.badge.hide();
+      this.badge.hide(this.mode);
     } else if (this.mode === "dvr") {
       const range = lastRange(this.video.seekable);
       this.badge.showDvr(range === null ? null : range.end - this.video.currentTime);
@@ -348,6 +349,6 @@ export class SenderPlayer {
 
   private showOffline(text: string): void {
     this.overlay.show(text);
-    this.badge.hide();
+    this.badge.hide(this.mode);
   }
 }

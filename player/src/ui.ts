@@ -165,8 +165,10 @@ export class LiveBadge {
     this.el.title = known ? `${behind.toFixed(0)} seconds behind live` : "DVR";
   }
 
-  hide(): void {
+  /** Hides the badge; its mode already follows the player's (`live` or `dvr`). */
+  hide(mode: "live" | "dvr"): void {
     this.el.hidden = true;
+    this.el.dataset["mode"] = mode;
   }
 }
 

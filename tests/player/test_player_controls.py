@@ -122,7 +122,9 @@ def test_each_control_does_what_it_says(chromium_browser: Browser, origin: procs
         page.click(".sender-golive")
         page.wait_for_function(f"{P}.mode === 'live' && {P}.latency > 0", timeout=20_000)
         wait_for(lambda: 0 < num(page, f"{P}.latency") < 5, 20, "near the live edge again")
-        assert page.locator(".sender-live").get_attribute("data-mode") == "live"
+        page.wait_for_function(
+            "document.querySelector('.sender-live').dataset.mode === 'live'", timeout=5_000
+        )
         assert errors == []
         page.close()
     finally:
