@@ -63,6 +63,11 @@ DNS = FakeDns(
     [
         # default: only SENDER_UPSTREAM_URL's host
         ([], "http://origin.example:8080", None),
+        ([], "http://origin.example:8080/live/cam", None),
+        ([], "http://ORIGIN.Example:8080", None),
+        ([], "http://origin.example:9000", "only SENDER_UPSTREAM_URL's own"),
+        ([], "http://origin.example", "SENDER_UPSTREAM_URL's own"),
+        ([], "https://origin.example:8080", "SENDER_UPSTREAM_URL's own"),
         ([], "http://cdn.example", "not in SENDER_UPSTREAM_ALLOW"),
         ([], "http://8.8.8.8", "not in SENDER_UPSTREAM_ALLOW"),
         ([], "http://169.254.169.254/latest", "link-local"),
@@ -96,6 +101,55 @@ def test_validator(allow: list[str], url: str, refused: str | None) -> None:
         assert reason is None
     else:
         assert reason is not None and refused in reason
+
+
+LOOPBACK = FakeDns({"localhost": ["127.0.0.1", "::1"]})
+
+
+@pytest.mark.parametrize(
+    ("upstream", "allow", "url", "refused"),
+    [
+        # the issue's example: another port of the origin's host (Redis, PostgreSQL, ...)
+        ("http://127.0.0.1:8080", [], "http://127.0.0.1:8080", None),
+        ("http://127.0.0.1:8080", [], "http://localhost:9", "loopback/private"),
+        ("http://127.0.0.1:8080", [], "http://127.0.0.1:9", "only SENDER_UPSTREAM_URL's own"),
+        ("http://127.0.0.1:8080", [], "http://127.0.0.1:6379", "loopback/private"),
+        ("http://127.0.0.1:8080", [], "http://127.0.0.1", "loopback/private"),
+        ("http://127.0.0.1:8080", [], "https://127.0.0.1:8080", "loopback/private"),
+        # localhost and 127.0.0.1 are different hosts, even on the upstream's port
+        ("http://127.0.0.1:8080", [], "http://localhost:8080", "loopback/private"),
+        ("http://localhost:8080", [], "http://localhost:8080", None),
+        ("http://localhost:8080", [], "http://127.0.0.1:8080", "loopback/private"),
+        ("http://localhost:8080", [], "http://localhost:5432", "loopback/private"),
+        # default ports come from the scheme
+        ("http://127.0.0.1", [], "http://127.0.0.1:80", None),
+        ("https://127.0.0.1", [], "https://127.0.0.1:443/x", None),
+        ("https://127.0.0.1", [], "https://127.0.0.1:80", "loopback/private"),
+        ("http://[::1]:8080", [], "http://[0:0::1]:8080", None),
+        ("http://[::1]:8080", [], "http://[::1]:8081", "loopback/private"),
+        # an explicit allowlist still admits what it lists, beside the default
+        ("http://127.0.0.1:8080", ["127.0.0.1:9000"], "http://127.0.0.1:9000", None),
+        ("http://127.0.0.1:8080", ["127.0.0.1:9000"], "http://127.0.0.1:9001", "loopback"),
+        ("http://127.0.0.1:8080", ["127.0.0.0/8", "::1"], "http://localhost:9", None),
+        ("http://127.0.0.1:8080", ["localhost"], "http://localhost:9", None),
+    ],
+)
+def test_default_is_the_upstream_origin_only(
+    upstream: str, allow: list[str], url: str, refused: str | None
+) -> None:
+    reason = check(UpstreamPolicy.for_edge(allow, upstream, LOOPBACK), url)
+    if refused is None:
+        assert reason is None
+    else:
+        assert reason is not None and refused in reason
+
+
+def test_connect_time_check_knows_the_upstream_port() -> None:
+    """At connect the scheme is unknown: host and port alone decide (no connection made)."""
+    policy = UpstreamPolicy.for_edge([], "http://127.0.0.1:8080", LOOPBACK)
+    assert asyncio.run(policy.addresses("127.0.0.1", 8080))
+    with pytest.raises(UpstreamNotAllowed):
+        asyncio.run(policy.addresses("127.0.0.1", 6379))
 
 
 @pytest.mark.parametrize("bad", ["http://x", "host:99999", "a b", "10.0.0.0/33x"])

@@ -9,9 +9,12 @@ Rules, per resolved address of the upstream's host:
   name, or a listed non-public CIDR or address covers them (`0.0.0.0/0` does not);
 - public addresses when the host is listed by name or a listed CIDR covers them.
 
-SENDER_UPSTREAM_URL's host is always listed. A name entry trusts what that name resolves to
-(link-local excepted); a CIDR entry admits any name, so each connect re-checks the addresses
-it is about to use (a name that starts resolving elsewhere is refused, never connected to).
+SENDER_UPSTREAM_URL's origin (scheme, host as written, port; 80/443 from the scheme) is always
+allowed, and only that origin: `http://127.0.0.1:8080` admits neither another port of that
+host (a database, a cache) nor `localhost:8080`; other origins need listing. A name entry
+trusts what that name resolves to (link-local excepted); a CIDR entry admits any name, so
+each connect re-checks the addresses it is about to use (a name that starts resolving
+elsewhere is refused, never connected to).
 """
 
 from __future__ import annotations
@@ -101,6 +104,39 @@ class _Entry:
         return self.port is None or self.port == port
 
 
+def _host_key(host: str) -> str:
+    """A host as written, compared literally (an address in its canonical spelling)."""
+    name = host.strip("[]").lower().rstrip(".")
+    literal = _literal(name)
+    return str(literal) if literal is not None else name
+
+
+def default_port(scheme: str) -> int:
+    return 443 if scheme == "https" else 80
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """SENDER_UPSTREAM_URL's scheme, host (as written) and port: the default allowlist."""
+
+    scheme: str
+    host: str
+    port: int
+
+    @classmethod
+    def of(cls, url: str) -> Origin | None:
+        parts = urlsplit(url)
+        if not parts.hostname:
+            return None
+        scheme = parts.scheme.lower()
+        return cls(scheme, _host_key(parts.hostname), parts.port or default_port(scheme))
+
+    def matches(self, host: str, port: int, scheme: str | None) -> bool:
+        """Same host and port; same scheme when known (a connect does not know it)."""
+        same_scheme = scheme is None or scheme.lower() == self.scheme
+        return same_scheme and port == self.port and _host_key(host) == self.host
+
+
 def parse_entry(text: str) -> _Entry:
     """`host`, `host:port`, `[v6]:port`, an address or a CIDR."""
     raw = text.strip().lower()
@@ -128,31 +164,40 @@ def parse_entry(text: str) -> _Entry:
 class UpstreamPolicy:
     """The allowlist and the resolver it checks addresses with."""
 
-    def __init__(self, entries: Iterable[str], resolver: Resolver | None = None) -> None:
+    def __init__(
+        self,
+        entries: Iterable[str],
+        resolver: Resolver | None = None,
+        origin: Origin | None = None,
+    ) -> None:
         self.entries = [parse_entry(e) for e in entries if e.strip()]
         self.resolver = resolver or system_resolver
+        self.origin = origin
 
     @classmethod
     def for_edge(
         cls, allow: list[str], upstream_url: str | None, resolver: Resolver | None = None
     ) -> UpstreamPolicy:
-        """The listed entries plus SENDER_UPSTREAM_URL's host (the whole default)."""
-        entries = list(allow)
-        if upstream_url:
-            host = urlsplit(upstream_url).hostname
-            if host:
-                entries.append(f"[{host}]" if ":" in host else host)
-        return cls(entries, resolver)
+        """The listed entries plus SENDER_UPSTREAM_URL's origin (the whole default)."""
+        return cls(allow, resolver, Origin.of(upstream_url) if upstream_url else None)
 
-    def refusal(self, host: str, port: int, addr: IPAddress) -> str | None:
-        """Why `addr` (one address of `host`) may not be used, or None. Pure: no I/O."""
+    def refusal(
+        self, host: str, port: int, addr: IPAddress, scheme: str | None = None
+    ) -> str | None:
+        """Why `addr` (one address of `host`) may not be used, or None. Pure: no I/O.
+        `scheme` is None at connect time (the URL's scheme was checked on request)."""
         addr = _plain(addr)
         name = host.strip("[]").lower().rstrip(".")
-        named = any(e.name == name and e.covers_port(port) for e in self.entries)
+        origin = self.origin is not None and self.origin.matches(host, port, scheme)
+        named = origin or any(e.name == name and e.covers_port(port) for e in self.entries)
         nets = [e.net for e in self.entries if e.net is not None and e.covers_port(port)]
         covered = [n for n in nets if n.version == addr.version and addr in n]
-        explicit = any(_special_net(n) for n in covered)
+        # The configured upstream written as an address is an explicit choice of it.
+        explicit = (origin and _literal(name) is not None) or any(_special_net(n) for n in covered)
         where = f"upstream {host}:{port}"
+        hint = ""
+        if self.origin is not None and _host_key(host) == self.origin.host:
+            hint = " (only SENDER_UPSTREAM_URL's own scheme, host and port are allowed by default)"
         if addr.is_link_local:
             if explicit:
                 return None
@@ -165,13 +210,13 @@ class UpstreamPolicy:
                 return None
             return (
                 f"{where} resolves to {addr}, a loopback/private/reserved address not listed "
-                "in SENDER_UPSTREAM_ALLOW"
+                f"in SENDER_UPSTREAM_ALLOW{hint}"
             )
         if named or covered:
             return None
-        return f"{where} ({addr}) is not in SENDER_UPSTREAM_ALLOW"
+        return f"{where} ({addr}) is not in SENDER_UPSTREAM_ALLOW{hint}"
 
-    async def addresses(self, host: str, port: int) -> list[IPAddress]:
+    async def addresses(self, host: str, port: int, scheme: str | None = None) -> list[IPAddress]:
         """The addresses of `host` that may be used; raises UpstreamNotAllowed otherwise."""
         literal = _literal(host)
         if literal is not None:
@@ -184,7 +229,7 @@ class UpstreamPolicy:
         if not found:
             raise UpstreamNotAllowed(f"upstream host {host!r} does not resolve")
         for addr in found:
-            reason = self.refusal(host, port, addr)
+            reason = self.refusal(host, port, addr, scheme)
             if reason is not None:  # any bad address refuses the name (round-robin tricks)
                 raise UpstreamNotAllowed(reason)
         return found
@@ -194,8 +239,8 @@ class UpstreamPolicy:
         parts = urlsplit(url)
         if not parts.hostname:
             raise UpstreamNotAllowed("upstream_url has no host")
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        await self.addresses(parts.hostname, port)
+        scheme = parts.scheme.lower()
+        await self.addresses(parts.hostname, parts.port or default_port(scheme), scheme)
 
 
 class PolicyRefusal(httpcore.ConnectError):
