@@ -21,6 +21,7 @@ from sender_cli.local.up import run_up
 from sender_cli.output import console, err_console
 from sender_cli.publish_test import publish_target, run_publisher, srt_target
 from sender_common.errors import SenderError
+from sender_common.logs import quiet_http_clients
 
 app = typer.Typer(
     name="sender",
@@ -33,18 +34,25 @@ app.add_typer(streams.app, name="streams")
 app.add_typer(edge.app, name="edge")
 
 
-def _logging(verbose: bool) -> None:
-    handler = RichHandler(console=err_console, show_path=False, show_time=verbose)
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(message)s",
-        handlers=[handler],
-        force=True,
-    )
+def _level(verbose: int) -> int:
+    """No -v: warnings; -v: what is going on; -vv: debug, each HTTP request included."""
+    return logging.WARNING if verbose <= 0 else logging.INFO if verbose == 1 else logging.DEBUG
+
+
+def _logging(verbose: int) -> None:
+    handler = RichHandler(console=err_console, show_path=False, show_time=verbose > 0)
+    level = _level(verbose)
+    logging.basicConfig(level=level, format="%(message)s", handlers=[handler], force=True)
+    quiet_http_clients(level)
 
 
 Port = Annotated[int, typer.Option(min=1, max=65535)]
-VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log what is going on.")]
+VerboseOpt = Annotated[
+    int,
+    typer.Option(
+        "--verbose", "-v", count=True, help="Log what is going on (-vv: debug, HTTP requests too)."
+    ),
+]
 
 
 @app.command()
@@ -84,7 +92,7 @@ def up(
     ready_timeout: Annotated[
         float, typer.Option(min=1, help="Seconds to wait for every role to be ready.")
     ] = 60.0,
-    verbose: VerboseOpt = False,
+    verbose: VerboseOpt = 0,
 ) -> None:
     """Run origin, edge and metrics on this machine until Ctrl-C; a role that exits is
     restarted with backoff."""
@@ -106,7 +114,7 @@ def up(
         metrics_port=metrics_port,
         demo=demo,
         ready_timeout=ready_timeout,
-        child_log_level="info" if verbose else "warning",
+        child_log_level=logging.getLevelName(_level(verbose)).lower(),
     )
     raise typer.Exit(asyncio.run(run_up(config, console)))
 
@@ -128,7 +136,7 @@ def publish_test(
     ] = None,
     token: TokenOpt = None,
     gop_seconds: Annotated[float, typer.Option(min=0.5, help="Keyframe interval.")] = 2.0,
-    verbose: VerboseOpt = False,
+    verbose: VerboseOpt = 0,
 ) -> None:
     """Publish a test pattern into an endpoint (created when missing) until Ctrl-C."""
     _logging(verbose)

@@ -133,7 +133,10 @@ def role_available(name: str) -> bool:
 
 
 def _role_env(config: UpConfig, name: str, port: int, **values: Any) -> dict[str, str]:
-    """The role's SENDER_* variables, built from its settings model."""
+    """The role's SENDER_* variables, built from its settings model (`sender up -vv`: the
+    roles log at DEBUG too, their HTTP requests included)."""
+    if config.child_log_level == "debug":
+        values.setdefault("log_level", "DEBUG")
     return role_env(
         name,
         data_dir=(config.data_dir / name).resolve(),
