@@ -6,7 +6,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Any
 import httpx
 
 from sender_common.ffmpeg import build_test_publisher_command, resolve_ffmpeg
-from sender_common.hls import HTTP_PROTOCOL
+from sender_common.serve import uvicorn_argv
 from sender_common.settings import check_env_names, role_env, role_settings
 from tests.waiting import wait_for
 
@@ -92,21 +91,7 @@ def start_role(
     if env:
         check_env_names(role_settings(role), set(env) - set(os.environ))
         full_env |= env
-    argv = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        f"sender_{role}.main:create_app",
-        "--http",
-        HTTP_PROTOCOL,
-        "--host",
-        host,
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-    ]
+    argv = uvicorn_argv(role, host, port, "warning")
     scheme = "http"
     if ssl is not None:
         argv += ["--ssl-certfile", str(ssl[0]), "--ssl-keyfile", str(ssl[1])]

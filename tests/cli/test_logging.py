@@ -41,4 +41,5 @@ def test_up_roles_log_at_debug_with_vv(tmp_path: Path, child: str, role_level: s
     config = UpConfig(data_dir=tmp_path, child_log_level=child)
     for spec in role_specs(config, {"origin", "edge", "metrics"}):
         assert spec.env.get("SENDER_LOG_LEVEL") == role_level
-        assert spec.argv("127.0.0.1", child)[-2] == child
+        argv = spec.argv("127.0.0.1", child)
+        assert argv[argv.index("--log-level") + 1] == child

@@ -8,6 +8,8 @@ import shlex
 
 import pytest
 
+from sender_common.hls import HTTP_PROTOCOL
+from sender_common.serve import GRACEFUL_SHUTDOWN_SECONDS
 from tests.deploy.images import (
     DOCKERFILE,
     Instruction,
@@ -171,8 +173,10 @@ def test_dockerfile_cmd_starts_the_role_factory(role: str) -> None:
         command = command[1:]
     assert command[0] == "uvicorn"
     assert "--factory" in command
-    # SIGTERM: open connections get less than a stop grace period (10 s) to finish
-    assert int(command[command.index("--timeout-graceful-shutdown") + 1]) < 10
+    # SIGTERM: what `sender up` and the tests run, so that a role stops within 2 s
+    assert command[command.index("--http") + 1] == HTTP_PROTOCOL
+    graceful = command[command.index("--timeout-graceful-shutdown") + 1]
+    assert int(graceful) == GRACEFUL_SHUTDOWN_SECONDS
     target = next(w for w in command[1:] if not w.startswith("-") and ":" in w)
     assert target == f"sender_{role}.main:create_app"
     host = command[command.index("--host") + 1]

@@ -16,7 +16,6 @@ import errno
 import importlib.util
 import secrets
 import socket
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from typing import Any
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from sender_common.hls import HTTP_PROTOCOL
+from sender_common.serve import uvicorn_argv
 from sender_common.settings import role_env
 
 
@@ -101,27 +100,8 @@ class RoleSpec:
     flag: str
     env: dict[str, str] = field(default_factory=dict)
 
-    @property
-    def factory(self) -> str:
-        return f"sender_{self.name}.main:create_app"
-
     def argv(self, host: str, log_level: str) -> list[str]:
-        return [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            self.factory,
-            "--http",
-            HTTP_PROTOCOL,
-            "--host",
-            host,
-            "--port",
-            str(self.port),
-            "--log-level",
-            log_level,
-            "--no-access-log",
-        ]
+        return uvicorn_argv(self.name, host, self.port, log_level, access_log=False)
 
 
 def role_available(name: str) -> bool:
