@@ -148,7 +148,7 @@ def ll_wrk(edge: procs.Proc, args: argparse.Namespace) -> None:
         up0, cpu0 = upstream_requests(edge), procs.cpu_seconds(edge.pid)
         before = release_buckets(edge)
         seconds = int(args.ll_seconds)
-        wrk = subprocess.Popen(
+        wrk = procs.spawn(
             [
                 "wrk",
                 "-t2",

@@ -19,12 +19,15 @@ that into ffmpeg (x264 ultrafast/zerolatency, fixed 2 s GOP, sine AAC) publishin
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import signal
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
+
+from sender_common.process.pdeathsig import child_setup
 
 SYNC = 0b10110010
 COLS, ROWS = 16, 4
@@ -127,6 +130,7 @@ def clock_publisher(ffmpeg: str, url: str, stream: ClockStream) -> ClockPublishe
         [sys.executable, __file__, "--fps", str(stream.fps), "--size", size],
         stdout=subprocess.PIPE,
         start_new_session=True,
+        preexec_fn=functools.partial(child_setup, os.getpid()),  # dies with this process
     )
     enc = subprocess.Popen(
         encoder_argv(ffmpeg, stream, url),
@@ -134,6 +138,7 @@ def clock_publisher(ffmpeg: str, url: str, stream: ClockStream) -> ClockPublishe
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
+        preexec_fn=functools.partial(child_setup, os.getpid()),
     )
     assert gen.stdout is not None
     gen.stdout.close()  # ffmpeg holds the read end; the generator sees EPIPE if it exits

@@ -57,7 +57,7 @@ def main() -> None:
             if args.realtime:
                 argv.insert(1, "-re")
             t0 = time.monotonic()
-            pub = subprocess.Popen(
+            pub = procs.spawn(
                 [*argv, procs.rtmp_url(origin, key)],
                 stdin=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,

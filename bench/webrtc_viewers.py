@@ -121,7 +121,7 @@ def run(edge: procs.Proc, args: argparse.Namespace) -> None:
         for i in range(args.clients)
     ]
     clients = [
-        subprocess.Popen(
+        procs.spawn(
             [sys.executable, __file__, "--client", url, str(n), str(args.seconds)],
             stdout=subprocess.PIPE,
             text=True,

@@ -8,7 +8,7 @@ import signal
 import subprocess
 from pathlib import Path
 
-from tests.procs import free_port, signal_and_wait
+from tests.procs import free_port, signal_and_wait, spawn
 
 
 class ChildServer:
@@ -25,9 +25,7 @@ class ChildServer:
         """Start `argv` with its output appended to the log (the root is created first)."""
         self.root.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
-            self.popen = subprocess.Popen(
-                argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
-            )
+            self.popen = spawn(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
         return self.popen
 
     def log(self) -> str:

@@ -1,12 +1,18 @@
-"""Real role processes for tests: free ports, start, wait ready, stop; publishers; polling."""
+"""Real role processes for tests: free ports, start, wait ready, stop; publishers; polling.
+
+Every process a test starts goes through `spawn`: the kernel kills it when the test process
+dies, even by SIGKILL, so a killed run leaves no role, publisher or player behind (a role's
+own ffmpeg children die with the role the same way)."""
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import socket
 import subprocess
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,11 +20,26 @@ from typing import Any
 import httpx
 
 from sender_common.ffmpeg import build_test_publisher_command, resolve_ffmpeg
-from sender_common.serve import uvicorn_argv
+from sender_common.launch import uvicorn_argv
+from sender_common.process.pdeathsig import child_setup
 from sender_common.settings import check_env_names, role_env, role_settings
 from tests.waiting import wait_for
 
 SEGMENT_SECONDS = "1"
+
+
+def die_with_this_process() -> Callable[[], None] | None:
+    """A preexec_fn: SIGKILL the child when this process dies (PR_SET_PDEATHSIG). The kernel
+    ties it to the spawning thread, so only from the main thread, which lives as long as the
+    process (None elsewhere: a worker thread's exit must not kill the child)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return functools.partial(child_setup, os.getpid())
+
+
+def spawn(argv: Sequence[str], **kwargs: Any) -> subprocess.Popen[Any]:
+    """`subprocess.Popen(argv, **kwargs)` for a child that dies with this process."""
+    return subprocess.Popen(list(argv), preexec_fn=die_with_this_process(), **kwargs)
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -98,7 +119,7 @@ def start_role(
         scheme = "https"
     log_path = data_dir / f"{role}-{port}.log"
     with log_path.open("ab") as log:
-        popen = subprocess.Popen(argv, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+        popen = spawn(argv, env=full_env, stdout=log, stderr=subprocess.STDOUT)
     proc = Proc(role, f"{scheme}://{host}:{port}", popen, data_dir, full_env, log_path)
     if ready:
         wait_ready(proc, timeout)
@@ -176,7 +197,7 @@ def publish(url: str, *, duration: float | None = None, rate: int = 15) -> subpr
 
 def start_publisher(argv: list[str]) -> subprocess.Popen[bytes]:
     """An ffmpeg publisher `argv` in its own process group (stderr kept for diagnostics)."""
-    return subprocess.Popen(
+    return spawn(
         argv,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,

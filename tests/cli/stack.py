@@ -16,7 +16,7 @@ import httpx
 from sender_cli.local.roles import UpSettings
 from sender_common.settings import env_name
 from tests.origin.srt_caller import free_udp_port
-from tests.procs import free_port, pid_alive, signal_and_wait
+from tests.procs import free_port, pid_alive, signal_and_wait, spawn
 from tests.waiting import wait_for
 
 
@@ -94,7 +94,7 @@ def start_sender_up(
         argv.append("--demo")
     log_path = tmp / "sender-up.log"
     with log_path.open("wb") as log:
-        popen = subprocess.Popen(
+        popen = spawn(
             argv,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.cli.stack import SenderUp, sender_argv, start_sender_up
-from tests.procs import signal_and_wait
+from tests.procs import signal_and_wait, spawn
 from tests.waiting import wait_for
 
 
@@ -45,7 +45,7 @@ def test_endpoint_and_stream_commands(stack: SenderUp, tmp_path: Path) -> None:
     # publish-test with the new key (a supervised test pattern, until Ctrl-C)
     rtmp = f"rtmp://127.0.0.1:{stack.rtmp_port}/live"
     log = (tmp_path / "publish-test.log").open("wb")
-    pub = subprocess.Popen(
+    pub = spawn(
         sender_argv("publish-test", "cmds", "--key", key, "--rtmp", rtmp, "--gop-seconds", "1", *o),
         stdout=log,
         stderr=subprocess.STDOUT,

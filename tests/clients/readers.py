@@ -18,6 +18,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.procs import spawn
 from tests.tools import require_tool
 
 SEGMENT = re.compile(r"seg(\d+)\.m4s")
@@ -121,7 +122,7 @@ def _start(name: str, url: str, argv: list[str], workdir: Path) -> Reader:
     home.chmod(0o777)
     sink = log.with_suffix(".out") if kind == "mpv" else log  # mpv writes its log itself
     with sink.open("wb") as out:
-        popen = subprocess.Popen(
+        popen = spawn(
             argv,
             stdin=subprocess.DEVNULL,
             stdout=out,

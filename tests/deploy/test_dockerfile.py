@@ -9,7 +9,7 @@ import shlex
 import pytest
 
 from sender_common.hls import HTTP_PROTOCOL
-from sender_common.serve import GRACEFUL_SHUTDOWN_SECONDS
+from sender_common.launch import GRACEFUL_SHUTDOWN_SECONDS
 from tests.deploy.images import (
     DOCKERFILE,
     Instruction,

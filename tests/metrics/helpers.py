@@ -12,7 +12,7 @@ from typing import Any
 
 from sender_common.node import NodeIdentity
 from sender_common.viewers.batch import CONTROL_PATH, INGEST_PATH, NODE_HEADER, SIGNATURE_HEADER
-from tests.procs import Proc, free_port, wait_ready
+from tests.procs import Proc, free_port, spawn, wait_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 INGEST = INGEST_PATH
@@ -115,7 +115,7 @@ def start_node(data_dir: Path, *, env: dict[str, str], timeout: float = 30) -> P
     ]  # fmt: skip
     log_path = data_dir / f"node-{port}.log"
     with log_path.open("ab") as log:
-        popen = subprocess.Popen(argv, env=full_env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+        popen = spawn(argv, env=full_env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
     proc = Proc("node", f"http://127.0.0.1:{port}", popen, data_dir, full_env, log_path)
     wait_ready(proc, timeout)
     return proc

@@ -9,7 +9,7 @@ import httpx
 
 from sender_common.ffmpeg import resolve_ffmpeg
 from sender_common.hls.playlist import MediaPlaylist, parse_media_playlist
-from tests.procs import create_endpoint, publish, rtmp_url, start_origin, stop_publisher
+from tests.procs import create_endpoint, publish, rtmp_url, spawn, start_origin, stop_publisher
 from tests.waiting import wait_for
 
 
@@ -26,7 +26,7 @@ def test_reconnect_inside_grace_continues_the_generation(tmp_path: Path) -> None
     client = None
     try:
         wait_for(lambda: (p := playlist()) and len(p.segments) >= 2, 30, "first segments")
-        client = subprocess.Popen(  # a plain HLS client reading across the break
+        client = spawn(  # a plain HLS client reading across the break
             [
                 resolve_ffmpeg(),
                 "-hide_banner",

@@ -23,7 +23,7 @@ from typing import Any
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from sender_common.serve import uvicorn_argv
+from sender_common.launch import uvicorn_argv
 from sender_common.settings import role_env
 
 

@@ -1,0 +1,75 @@
+"""A killed test run leaves no process behind: a pytest-like parent starts an origin (which
+starts its ffmpeg) and a publisher through `tests.procs`, then dies by SIGKILL; the kernel
+kills its children (PR_SET_PDEATHSIG), and the origin's ffmpeg dies with the origin."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.procs import pid_alive, spawn
+from tests.waiting import wait_for
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PARENT = """
+import sys
+from pathlib import Path
+from tests.procs import children_of, create_endpoint, publish, rtmp_url, start_origin
+from tests.procs import stream_state
+from tests.waiting import wait_for
+
+origin = start_origin(Path(sys.argv[1]))
+key = create_endpoint(origin.url, "orphans")
+pub = publish(rtmp_url(origin, key))
+wait_for(lambda: stream_state(origin.url, "orphans") == "live", 60, "live")
+kids = wait_for(lambda: children_of(origin.pid), 30, "the origin's ffmpeg")
+print(origin.pid, pub.pid, *kids, flush=True)
+sys.stdin.read()  # until killed
+"""
+
+
+def _name(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return "gone"
+
+
+def test_sigkill_of_the_test_process_takes_its_roles_down(tmp_path: Path) -> None:
+    parent = spawn(
+        [sys.executable, "-c", PARENT, str(tmp_path / "origin")],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    pids: list[int] = []
+    try:
+        assert parent.stdout is not None
+        line = parent.stdout.readline().decode()
+        assert line.strip(), f"the parent exited early ({parent.wait(30)})"
+        pids = [int(p) for p in line.split()]
+        origin, _publisher, *packagers = pids
+        assert any(_name(p) == "ffmpeg" for p in packagers), [_name(p) for p in packagers]
+        assert all(pid_alive(p) for p in pids)
+
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(30)
+        wait_for(
+            lambda: not any(pid_alive(p) for p in pids),
+            30,
+            "the origin, its ffmpeg and the publisher gone",
+        )
+        assert not pid_alive(origin)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait(30)
+        for pid in pids:  # nothing should be left; if something is, do not leave it running
+            if pid_alive(pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
