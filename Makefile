@@ -58,12 +58,13 @@ e2e: setup
 container-deps:
 	./scripts/install-container-deps
 
+# The engine: podman, or docker when its daemon answers, else podman installed (see
+# scripts/container-engine).
 images: player
-	command -v podman >/dev/null || command -v docker >/dev/null || ./scripts/install-container-deps
 	./scripts/build-images
 
 e2e-containers: venv images
-	SENDER_E2E_CONTAINERS=1 $(BIN)/pytest -q e2e/containers
+	CONTAINER_ENGINE=$$(./scripts/container-engine) SENDER_E2E_CONTAINERS=1 $(BIN)/pytest -q e2e/containers
 
 bench: setup
 	$(BIN)/python bench/origin_latency.py
