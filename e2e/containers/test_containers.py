@@ -41,10 +41,43 @@ def test_image_user_volume_and_ffmpeg(engine: ContainerEngine, role: str) -> Non
     uid, writable, ffmpeg = out.stdout.split()
     assert uid == "10001"
     assert writable == "writable"
-    assert (ffmpeg == "/usr/bin/ffmpeg") == (role == "origin"), ffmpeg
+    assert (ffmpeg == "/usr/local/bin/ffmpeg") == (role == "origin"), ffmpeg
     if role == "origin":
         version = _sh(engine, role, "ffmpeg -hide_banner -version | head -n1")
         assert version.stdout.startswith("ffmpeg version"), version.stdout + version.stderr
+
+
+# What the origin asks of its ffmpeg (built with only that): the slate (color, drawtext,
+# anullsrc, libx264, AAC, fragmented MP4), FLV and MPEG-TS in, the ladder's split/scale,
+# stream copy with aac_adtstoasc, and the concat demuxer of recordings.
+ORIGIN_FFMPEG = """set -e
+cd /tmp
+python - <<'PY'
+import subprocess
+from pathlib import Path
+from sender_common.ffmpeg.command import SLATE_FONTS, build_slate_command
+font = next(f for f in SLATE_FONTS if Path(f).exists())
+argv = build_slate_command("ffmpeg", Path("slate.mp4"), seconds=1, font=font, size="320x180")
+subprocess.run(argv, check=True)
+PY
+ff() { ffmpeg -hide_banner -nostats -loglevel error -y "$@"; }
+ff -i slate.mp4 -c copy -f flv in.flv
+ff -i slate.mp4 -c copy -f mpegts in.ts
+ff -f flv -i in.flv -filter_complex '[0:v]split=2[a][b];[b]scale=-2:90[c]' \\
+  -map '[a]' -map '[c]' -map 0:a -c:v libx264 -preset ultrafast -tune zerolatency \\
+  -force_key_frames 'expr:gte(t,n_forced*1)' -sc_threshold 0 -c:a aac \\
+  -f mp4 -movflags empty_moov+default_base_moof+frag_keyframe ladder.mp4
+ff -f mpegts -i in.ts -map '0:v?' -map '0:a?' -c copy -bsf:a aac_adtstoasc \\
+  -f mp4 -movflags empty_moov+default_base_moof+frag_keyframe copy.mp4
+printf "file '%s'\\n" slate.mp4 copy.mp4 > list.txt
+ff -f concat -safe 0 -i list.txt -c copy -movflags +faststart -f mp4 joined.mp4
+echo ok
+"""
+
+
+def test_origin_ffmpeg_does_what_the_origin_asks(engine: ContainerEngine) -> None:
+    out = _sh(engine, "origin", ORIGIN_FFMPEG)
+    assert out.returncode == 0 and out.stdout.strip().endswith("ok"), out.stdout + out.stderr
 
 
 def test_image_refuses_to_start_without_a_token(engine: ContainerEngine) -> None:
