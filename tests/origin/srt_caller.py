@@ -7,7 +7,7 @@ import socket
 import threading
 from dataclasses import dataclass
 
-from sender_origin.ingest.libsrt import (
+from sender_origin.ingest.srt.libsrt import (
     SRTO_CONNTIMEO,
     SRTO_LATENCY,
     SRTO_PASSPHRASE,

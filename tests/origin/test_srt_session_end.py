@@ -8,8 +8,8 @@ import logging
 
 import pytest
 
-from sender_origin.ingest.base import Admission, StreamSink
-from sender_origin.ingest.srt import SrtIngest
+from sender_origin.ingest.admission import Admission, StreamSink
+from sender_origin.ingest.srt.server import SrtIngest
 from tests.origin.srt_caller import free_udp_port, hang_up, srt_call
 
 KEY = "sk_session_end_key"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from sender_common.ffmpeg import resolve_ffmpeg
-from sender_origin.ingest.mpegts import TsResume, pmt_pid, video_pid
-from sender_origin.ingest.srt_streamid import BadStreamId, parse_stream_id
+from sender_origin.ingest.srt.streamid import BadStreamId, parse_stream_id
+from sender_origin.media.mpegts import TsResume, pmt_pid, video_pid
 from tests.tools import ffprobe
 
 

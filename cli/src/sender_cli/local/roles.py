@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sender_cli.client import SenderCliError
+
 __all__ = [
     "PortBusyError",
     "RoleSpec",
@@ -28,8 +30,10 @@ from sender_common.hls import HTTP_PROTOCOL
 from sender_common.settings import role_env
 
 
-class PortBusyError(Exception):
+class PortBusyError(SenderCliError):
     """A port `sender up` needs is taken; the message names the flag to change."""
+
+    exit_code = 2
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,8 +22,8 @@ from sender_common.viewers import Viewers
 from sender_common.viewers.batch import StreamStateData
 from sender_common.webrtc import WebrtcNode
 from sender_origin.api.main import GUARDED, public_routers
-from sender_origin.ingest.rtmp import RtmpIngest
-from sender_origin.ingest.srt import SrtIngest
+from sender_origin.ingest.rtmp.server import RtmpIngest
+from sender_origin.ingest.srt.server import SrtIngest
 from sender_origin.metrics import OriginMetrics
 from sender_origin.settings import OriginSettings
 from sender_origin.spool import spool_free_bytes, spool_writable

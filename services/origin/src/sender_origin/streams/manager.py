@@ -16,7 +16,7 @@ from sender_common.hls.serving import LATER, Blocking, LiveAnswer
 from sender_common.hls.spoolcache import SpoolCache
 from sender_common.models import SessionState
 from sender_origin.database import endpoints, generations, in_session, media_sessions
-from sender_origin.ingest.base import Admission, PublishRefused
+from sender_origin.ingest.admission import Admission, PublishRefused
 from sender_origin.metrics import OriginMetrics
 from sender_origin.settings import OriginSettings
 from sender_origin.streams.dvr import DvrBook

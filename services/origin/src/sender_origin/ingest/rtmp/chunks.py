@@ -18,6 +18,8 @@ import os
 import struct
 from dataclasses import dataclass
 
+from sender_common.errors import ProtocolError
+
 __all__ = [
     "ACKNOWLEDGEMENT",
     "MAX_CHUNK_SIZE",
@@ -45,7 +47,7 @@ _EXTENDED = 0xFFFFFF
 _TS_MASK = 0xFFFFFFFF
 
 
-class ChunkError(Exception):
+class ChunkError(ProtocolError):
     """The peer broke the chunk stream protocol; the message is safe to log."""
 
 

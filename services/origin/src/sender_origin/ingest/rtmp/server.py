@@ -13,9 +13,9 @@ import contextlib
 import logging
 import struct
 
-from sender_origin.ingest.amf0 import AmfError, AmfValue, decode_all, encode
-from sender_origin.ingest.base import Authorize, PublishRefused, PublishSink
-from sender_origin.ingest.chunks import (
+from sender_origin.ingest.admission import Authorize, PublishRefused, PublishSink
+from sender_origin.ingest.rtmp.amf0 import AmfError, AmfValue, decode_all, encode
+from sender_origin.ingest.rtmp.chunks import (
     ACKNOWLEDGEMENT,
     ChunkError,
     ChunkReader,
@@ -23,7 +23,7 @@ from sender_origin.ingest.chunks import (
     encode_message,
     handshake,
 )
-from sender_origin.ingest.flv import TAG_AUDIO, TAG_SCRIPT, TAG_VIDEO
+from sender_origin.media.flv import TAG_AUDIO, TAG_SCRIPT, TAG_VIDEO
 
 log = logging.getLogger(__name__)
 WINDOW = 5_000_000

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import struct
 
+from sender_common.errors import ProtocolError
+
 __all__ = ["AmfError", "AmfValue", "decode_all", "encode"]
 
 AmfValue = float | bool | str | None | dict[str, "AmfValue"] | list["AmfValue"]
@@ -19,7 +21,7 @@ _MAX_DEPTH = 16
 _MAX_ITEMS = 4096
 
 
-class AmfError(ValueError):
+class AmfError(ProtocolError, ValueError):
     """The payload is not AMF0 this codec accepts."""
 
 

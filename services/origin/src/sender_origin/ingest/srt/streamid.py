@@ -4,6 +4,8 @@ Pure functions; the key never appears in an error message."""
 
 from __future__ import annotations
 
+from sender_common.errors import ProtocolError
+
 __all__ = [
     "REJECT_BAD_MODE",
     "REJECT_BAD_REQUEST",
@@ -28,7 +30,7 @@ REJECT_CODES = {
 }
 
 
-class BadStreamId(ValueError):
+class BadStreamId(ProtocolError, ValueError):
     """The stream ID is not a publish to `live/KEY`; `reason` is a metric label."""
 
     def __init__(self, reason: str, message: str) -> None:

@@ -10,7 +10,7 @@ import logging
 import math
 from collections import deque
 
-from sender_origin.ingest.flv import TAG_VIDEO, is_keyframe, is_sequence_header
+from sender_origin.media.flv import TAG_VIDEO, is_keyframe, is_sequence_header
 
 log = logging.getLogger(__name__)
 _RECENT = 8

@@ -17,7 +17,7 @@ import threading
 import time
 from typing import Protocol
 
-from sender_origin.ingest.libsrt import (
+from sender_origin.ingest.srt.libsrt import (
     EPOLL_ERR,
     EPOLL_IN,
     SRTO_PEERIDLETIMEO,

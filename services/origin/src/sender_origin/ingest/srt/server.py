@@ -17,10 +17,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from sender_origin.ingest.base import Admission, PublishRefused, StreamSink
-from sender_origin.ingest.libsrt import SRTO_PASSPHRASE, SrtLib, load_libsrt
-from sender_origin.ingest.srt_loop import SrtListener
-from sender_origin.ingest.srt_streamid import REJECT_CODES, BadStreamId, parse_stream_id
+from sender_origin.ingest.admission import Admission, PublishRefused, StreamSink
+from sender_origin.ingest.srt.libsrt import SRTO_PASSPHRASE, SrtLib, load_libsrt
+from sender_origin.ingest.srt.receive_loop import SrtListener
+from sender_origin.ingest.srt.streamid import REJECT_CODES, BadStreamId, parse_stream_id
 
 log = logging.getLogger(__name__)
 MAX_QUEUED_BYTES = 16 * 1024 * 1024  # a publisher this far ahead of ffmpeg is dropped

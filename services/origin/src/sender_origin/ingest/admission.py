@@ -6,8 +6,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from sender_common.errors import SenderError
 
-class PublishRefused(Exception):
+
+class PublishRefused(SenderError):
     """A publish was refused; the message is safe to log (never contains the key)."""
 
 

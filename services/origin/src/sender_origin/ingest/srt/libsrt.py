@@ -8,6 +8,8 @@ Every call returns the C result; `SrtError` carries `srt_getlasterror`'s code an
 
 from __future__ import annotations
 
+from sender_common.errors import ProtocolError
+
 __all__ = [
     "EPOLL_ERR",
     "EPOLL_IN",
@@ -58,7 +60,7 @@ ListenHook = Callable[[int, str, bytes], int]
 """(new socket, peer "host:port", raw stream ID) -> 0 to accept, -1 to reject."""
 
 
-class SrtError(OSError):
+class SrtError(ProtocolError, OSError):
     """A libsrt call failed; `code` is SRT's error code (SRT_E*)."""
 
     def __init__(self, call: str, code: int, text: str) -> None:
