@@ -52,7 +52,7 @@ def export_bench(minutes: float) -> None:
         t0 = time.monotonic()
         make_source(ffmpeg, minutes, src)
         print(f"source: {minutes:g} min encoded in {time.monotonic() - t0:.1f} s")
-        origin = procs.start_origin(Path(tmp) / "o", env={"SENDER_RECONNECT_GRACE_SECONDS": "0"})
+        origin = procs.start_origin(Path(tmp) / "o", settings={"reconnect_grace_seconds": 0})
         try:
             key = procs.create_endpoint(origin.url, "hour", record=True)
             t0 = time.monotonic()

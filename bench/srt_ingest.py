@@ -93,7 +93,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         origin = procs.start_origin(
             Path(tmp) / "origin",
-            env={"SENDER_SRT_PORT": str(srt_port), "SENDER_RECONNECT_GRACE_SECONDS": "0"},
+            settings={"srt_port": srt_port, "reconnect_grace_seconds": 0},
         )
         try:
             keys = {}

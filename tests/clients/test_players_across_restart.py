@@ -44,7 +44,7 @@ SHAKA_VIDEO = "window.shakaVideo"
 
 @pytest.fixture
 def nodes(tmp_path: Path) -> Iterator[tuple[Proc, Proc]]:
-    origin = start_origin(tmp_path / "o", env={"SENDER_RECONNECT_GRACE_SECONDS": "10"})
+    origin = start_origin(tmp_path / "o", settings={"reconnect_grace_seconds": 10})
     edge = start_edge(tmp_path / "e", origin.url)
     try:
         yield origin, edge

@@ -11,22 +11,22 @@ from typing import Any
 import httpx
 
 from sender_common.hls.playlist import parse_media_playlist
-from tests.procs import Proc, publish, rtmp_url, start_role
+from tests.procs import Proc, field_values, publish, rtmp_url, start_role
 from tests.waiting import wait_for
 
-EDGE_ENV = {
-    "SENDER_RECONCILE_SECONDS": "1",
-    "SENDER_UPSTREAM_TIMEOUT": "2",
-    "SENDER_STALE_AFTER_TARGETS": "3",
+EDGE_SETTINGS = {
+    "reconcile_seconds": 1,
+    "upstream_timeout": 2,
+    "stale_after_targets": 3,
 }
 
 
 def start_edge(data_dir: Path, upstream: str | None, **kw: Any) -> Proc:
     """An edge process (reconciling every second) mirroring `upstream` by default."""
-    env = {**EDGE_ENV, **kw.pop("env", {})}
+    values = {**EDGE_SETTINGS, **field_values(kw.pop("settings", None))}
     if upstream is not None:
-        env["SENDER_UPSTREAM_URL"] = upstream
-    return start_role("edge", data_dir, env=env, **kw)
+        values["upstream_url"] = upstream
+    return start_role("edge", data_dir, settings=values, **kw)
 
 
 def start_session(edge: Proc, endpoint: str, **body: Any) -> dict[str, Any]:

@@ -143,8 +143,8 @@ def test_edge_dvr_refuses_bad_paths_without_asking_upstream(origin: Proc, edge: 
 def test_pulled_files_leave_the_spool_after_retention(
     origin: Proc, recorded: str, tmp_path: Path
 ) -> None:
-    env = {"SENDER_HLS_RETENTION_SECONDS": "2", "SENDER_RETENTION_CHECK_SECONDS": "0.3"}
-    edge = start_edge(tmp_path / "edge", None, env=env)
+    env = {"hls_retention_seconds": 2, "retention_check_seconds": 0.3}
+    edge = start_edge(tmp_path / "edge", None, settings=env)
     try:
         start_session(edge, SLUG, upstream_url=origin.url)
         first = old_segments(edge, recorded)[0]

@@ -169,7 +169,7 @@ def test_a_frozen_upstream_is_not_served_as_live(tmp_path: Path) -> None:
     edge = start_edge(
         tmp_path / "edge",
         origin.url,
-        env={"SENDER_UPSTREAM_GRACE_SECONDS": "2", "SENDER_STALE_AFTER_TARGETS": "2"},
+        settings={"upstream_grace_seconds": 2, "stale_after_targets": 2},
     )
     pub = start_live_endpoint(origin, "frozen")
     try:
@@ -190,7 +190,7 @@ def test_a_frozen_upstream_is_not_served_as_live(tmp_path: Path) -> None:
 
 
 def test_edge_follows_a_reconnect_on_one_timeline(tmp_path: Path) -> None:
-    origin = start_origin(tmp_path / "origin", env={"SENDER_RECONNECT_GRACE_SECONDS": "8"})
+    origin = start_origin(tmp_path / "origin", settings={"reconnect_grace_seconds": 8})
     edge = start_edge(tmp_path / "edge", origin.url)
     key = create_endpoint(origin.url, "recon")
     pub = publish(rtmp_url(origin, key))

@@ -50,7 +50,7 @@ def upstream_playlist_requests(edge: Proc) -> float:
 def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
     root = tmp_path_factory.mktemp("ll")
     origin = start_origin(root / "origin")
-    edge = start_edge(root / "edge", origin.url, env={"SENDER_COUNT_LOCALHOST": "true"})
+    edge = start_edge(root / "edge", origin.url, settings={"count_localhost": True})
     chained = start_edge(root / "chained", edge.url)
     pub = start_live_endpoint(origin, SLUG)
     try:
@@ -194,7 +194,7 @@ def test_a_chained_edge_serves_the_same_ll_hls_and_ffmpeg_plays_it(chain: Chain)
 
 
 def test_a_plain_upstream_is_mirrored_as_whole_segments(tmp_path: Path) -> None:
-    origin = start_origin(tmp_path / "origin", env={"SENDER_HLS_LOW_LATENCY": "off"})
+    origin = start_origin(tmp_path / "origin", settings={"hls_low_latency": False})
     edge = start_edge(tmp_path / "edge", origin.url)
     pub = start_live_endpoint(origin, SLUG)
     try:

@@ -63,9 +63,7 @@ def playlist(origin: Proc, slug: str) -> tuple[int, int, bool] | None:
 
 def test_bad_input_leaves_a_real_publisher_streaming(tmp_path: Path) -> None:
     port = free_udp_port()
-    origin = start_origin(
-        tmp_path / "o", env={"SENDER_SRT_PORT": str(port), "SENDER_SRT_IDLE_TIMEOUT": "2"}
-    )
+    origin = start_origin(tmp_path / "o", settings={"srt_port": port, "srt_idle_timeout": 2})
     try:
         key = create_endpoint(origin.url, "real")
         quiet_key = create_endpoint(origin.url, "quiet")

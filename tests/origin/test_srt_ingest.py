@@ -36,11 +36,11 @@ from tests.waiting import wait_for
 PASSPHRASE = "correct-horse-battery"
 
 
-ORIGIN_ENV = {"SENDER_SRT_PORT": str(free_udp_port()), "SENDER_SRT_IDLE_TIMEOUT": "10"}
+ORIGIN_SETTINGS = {"srt_port": free_udp_port(), "srt_idle_timeout": 10}
 
 
 def srt_port(origin: Proc) -> int:
-    return int(origin.env["SENDER_SRT_PORT"])
+    return int(str(origin.settings["srt_port"]))
 
 
 def srt_url(origin: Proc, stream_id: str, extra: str = "") -> str:
@@ -208,7 +208,7 @@ def test_an_srt_reconnect_inside_the_grace_continues_the_generation(tmp_path: Pa
     port = free_udp_port()
     origin = start_origin(
         tmp_path / "o",
-        env={"SENDER_SRT_PORT": str(port), "SENDER_RECONNECT_GRACE_SECONDS": "15"},
+        settings={"srt_port": port, "reconnect_grace_seconds": 15},
     )
     try:
         key = create_endpoint(origin.url, "again")

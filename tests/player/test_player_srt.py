@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 
 def test_player_plays_an_srt_publish(chromium_browser: Browser, tmp_path: Path) -> None:
     port = free_udp_port()
-    origin = start_origin(tmp_path / "o", env={"SENDER_SRT_PORT": str(port)})
+    origin = start_origin(tmp_path / "o", settings={"srt_port": port})
     key = create_endpoint(origin.url, "srtplay")
     pub = publish(f"srt://127.0.0.1:{port}?streamid=publish:live/{key}&latency=200000")
     try:

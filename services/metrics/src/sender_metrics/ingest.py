@@ -36,10 +36,10 @@ from sender_common.viewers.batch import (
     ViewerBatch,
     node_id_for,
 )
-from sender_metrics.metrics import ServiceMetrics
 from sender_metrics.nodes import REPLAY, NodeRegistry
+from sender_metrics.service_metrics import ServiceMetrics
 from sender_metrics.settings import MetricsSettings
-from sender_metrics.streams import StreamBook, StreamStore
+from sender_metrics.stream_states import StreamBook, StreamStore
 from sender_metrics.viewers import ViewerState
 
 KNOWN_ROLES = frozenset({"origin", "edge"})

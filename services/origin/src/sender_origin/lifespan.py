@@ -75,8 +75,8 @@ class OriginRuntime(RoleRuntime[OriginSettings]):
         )
         self.hls = HlsApp(
             self.cache,
-            live=self.manager.live_playlist,
-            live_now=self.manager.live_now,
+            live=self.manager.playlists.live_playlist,
+            live_now=self.manager.playlists.live_now,
             observer=self.viewers.observe,
             parts=self.manager.live.parts,
             part_wait=settings.hls.block_seconds,

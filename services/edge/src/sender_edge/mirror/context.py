@@ -3,34 +3,36 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sender_common.hls.parts import PartStore
 from sender_common.hls.spoolcache import SpoolCache
+from sender_common.settings import HlsConfig
 from sender_edge.metrics import EdgeMetrics
 from sender_edge.settings import EdgeSettings
 
 
-@dataclass(frozen=True, slots=True)
-class Timing:
-    """The knobs a worker runs by."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Timing(HlsConfig):
+    """The knobs a worker runs by: the edge's HLS settings and its upstream tolerances, read
+    from its settings (declared there, never again here)."""
 
-    window: int
-    segment_seconds: float
     stale_after_targets: float
-    retention_seconds: float
-    end_after_seconds: float = 10.0  # stale this much longer: the live window ends (ENDLIST)
-    low_latency: bool = True  # serve LL-HLS when the upstream does
-    part_seconds: float = 0.5
+    end_after_seconds: float  # stale this much longer: the live window ends (ENDLIST)
 
     @classmethod
     def of(cls, settings: EdgeSettings) -> Timing:
-        """The knobs of an edge's settings (its HLS settings and its upstream tolerances)."""
-        hls = settings.hls
-        window, segment, retention = hls.window_segments, hls.segment_seconds, hls.retention_seconds
-        stale, grace = settings.stale_after_targets, settings.upstream_grace_seconds
-        return cls(window, segment, stale, retention, grace, hls.low_latency, hls.part_seconds)
+        return cls(
+            **dataclasses.asdict(settings.hls),
+            stale_after_targets=settings.stale_after_targets,
+            end_after_seconds=settings.upstream_grace_seconds,
+        )
+
+    @property
+    def window(self) -> int:
+        return self.window_segments
 
 
 @dataclass(frozen=True, slots=True)

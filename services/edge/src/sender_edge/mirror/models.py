@@ -6,10 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field, field_validator
 
-from sender_common.models import SLUG_PATTERN, SessionMode, SessionState
+from sender_common.models import RENDITION_PATTERN, SLUG_PATTERN, SessionMode, SessionState
 from sender_edge.settings import check_upstream_url
-
-RENDITION_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,31}$"
 
 
 class SessionOptions(BaseModel):

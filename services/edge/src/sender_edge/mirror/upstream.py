@@ -15,12 +15,13 @@ from sender_common.hls.playlist import (
     is_master_playlist,
     parse_master_playlist,
 )
+from sender_common.models import RENDITION_PATTERN
 from sender_edge.mirror.fetch import (
     MAX_PLAYLIST_BYTES,
     get_bytes,
 )
 
-VARIANT = re.compile(r"^live/([a-z0-9][a-z0-9_-]{0,31})\.m3u8$")
+VARIANT = re.compile(rf"^live/({RENDITION_PATTERN[1:-1]})\.m3u8$")
 SINGLE = ""  # the rendition key of an upstream serving one media playlist
 
 

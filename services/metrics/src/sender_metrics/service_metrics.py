@@ -10,7 +10,7 @@ from prometheus_client import CollectorRegistry
 
 from sender_common.prometheus import MetricSet, ScrapedGauge, counter
 from sender_common.viewers.labels import LabelCap
-from sender_metrics.streams import StreamBook
+from sender_metrics.stream_states import StreamBook
 
 ACTIVE = "sender_viewers_active"
 ACTIVE_HELP = "Viewers active now, deduplicated across nodes"

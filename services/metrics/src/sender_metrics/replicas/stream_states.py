@@ -7,7 +7,7 @@ __all__ = ["RedisStreams"]
 
 from sender_common.viewers.batch import StreamStateData
 from sender_metrics.replicas.connection import RedisConnection
-from sender_metrics.streams import StreamBook
+from sender_metrics.stream_states import StreamBook
 
 # KEYS streams hash, its version; ARGV endpoint, state JSON, at
 PUT = """
