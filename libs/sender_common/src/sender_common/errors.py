@@ -40,8 +40,9 @@ SenderError                         errors.py
 
 Elsewhere, not yet in the tree: the HLS model's own parse errors (`hls/playlist.py`
 PlaylistError, `hls/fmp4.py` Fmp4Error, `hls/serving.py` BlockingRequestError, all
-ValueErrors, and the edge's MasterSeenError below PlaylistError) and `hls/http.py`'s
-private _HeadTooLarge.
+ValueErrors, and the edge's MasterSeenError below PlaylistError), `hls/http.py`'s private
+_HeadTooLarge, and the edge's PolicyRefusal (an httpcore.ConnectError, so that httpx reports a
+refused upstream address as a connect error).
 """
 
 from __future__ import annotations

@@ -103,8 +103,7 @@ class EdgeRuntime(RoleRuntime[EdgeSettings]):
 
     def install(self, app: FastAPI) -> None:
         super().install(app)
-        if self.settings.webrtc_enabled:
-            app.include_router(self.webrtc.router())
+        self.webrtc.install(app)
 
     def routes(self) -> RoleRoutes:
         return RoleRoutes(

@@ -143,8 +143,7 @@ class OriginRuntime(RoleRuntime[OriginSettings]):
 
     def install(self, app: FastAPI) -> None:
         super().install(app)
-        if self.settings.webrtc_enabled:
-            app.include_router(self.webrtc.router())
+        self.webrtc.install(app)
 
     def routes(self) -> RoleRoutes:
         return RoleRoutes(
