@@ -29,7 +29,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests import procs, scrape
-from tests.origin.srt_caller import free_udp_port
+from tests.origin.ingest.srt_caller import free_udp_port
 from tests.waiting import wait_for
 
 SEG = re.compile(r"seg(\d+)\.m4s")

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 
 from tests.cli.stack import sender_argv
-from tests.origin.srt_caller import free_udp_port
+from tests.origin.ingest.srt_caller import free_udp_port
 from tests.procs import start_origin
 from tests.waiting import wait_for
 

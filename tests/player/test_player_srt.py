@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from tests.origin.srt_caller import free_udp_port
+from tests.origin.ingest.srt_caller import free_udp_port
 from tests.player.playing import playback_advances
 from tests.procs import create_endpoint, publish, start_origin, stop_publisher
 

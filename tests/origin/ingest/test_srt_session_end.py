@@ -10,7 +10,7 @@ import pytest
 
 from sender_origin.ingest.admission import Admission, StreamSink
 from sender_origin.ingest.srt.server import SrtIngest
-from tests.origin.srt_caller import free_udp_port, hang_up, srt_call
+from tests.origin.ingest.srt_caller import free_udp_port, hang_up, srt_call
 
 KEY = "sk_session_end_key"
 

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from sender_origin.main import create_app
 from sender_origin.settings import OriginSettings
-from tests.origin.srt_caller import free_udp_port, srt_call
+from tests.origin.ingest.srt_caller import free_udp_port, srt_call
 from tests.procs import free_port
 
 

@@ -15,7 +15,7 @@ import httpx
 
 from sender_common.hls.playlist import parse_media_playlist
 from tests import scrape
-from tests.origin.srt_caller import free_udp_port, hang_up, srt_call
+from tests.origin.ingest.srt_caller import free_udp_port, hang_up, srt_call
 from tests.procs import Proc, create_endpoint, publish, start_origin, stop_publisher
 from tests.waiting import wait_for
 

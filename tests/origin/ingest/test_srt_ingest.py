@@ -12,8 +12,7 @@ import httpx
 
 from sender_common.hls.playlist import parse_media_playlist
 from tests import scrape
-from tests.origin.ladder import LADDER, wait_ladder_live
-from tests.origin.srt_caller import (
+from tests.origin.ingest.srt_caller import (
     SRT_REJ_BADSECRET,
     SRT_REJ_UNSECURE,
     free_udp_port,
@@ -21,6 +20,7 @@ from tests.origin.srt_caller import (
     peer_latency,
     srt_call,
 )
+from tests.origin.ladder import LADDER, wait_ladder_live
 from tests.procs import (
     Proc,
     create_endpoint,
