@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from sender_common.hls.playlist import parse_media_playlist
+from sender_common.hls.playlist.parse import parse_media_playlist
 from tests.procs import Proc, publish, rtmp_url, start_role
 from tests.waiting import wait_for
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 from prometheus_client import CollectorRegistry
 
-from sender_common.hls.dvr import DvrEntry, render_dvr
+from sender_common.hls.playlist.dvr_playlist import DvrEntry, render_dvr
 from sender_common.hls.spoolcache import SpoolCache
 from sender_edge.metrics import EdgeMetrics
 from sender_edge.mirror.dvr import DvrPullThrough

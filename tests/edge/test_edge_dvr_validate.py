@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sender_common.hls.playlist import PlaylistError
+from sender_common.hls.playlist.syntax import PlaylistError
 from sender_edge.mirror.dvr import validate_dvr_playlist
 from sender_edge.mirror.fetch import FetchError
 

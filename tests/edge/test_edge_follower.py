@@ -12,8 +12,9 @@ import httpx
 import pytest
 from prometheus_client import CollectorRegistry
 
-from sender_common.hls.lowlatency import LivePlaylist, Part
-from sender_common.hls.parts import PartStore
+from sender_common.hls.playlist.live import LivePlaylist
+from sender_common.hls.playlist.partstore import PartStore
+from sender_common.hls.playlist.segments import Part
 from sender_common.hls.serving import blocking_of
 from sender_common.hls.spoolcache import SpoolCache
 from sender_edge.metrics import EdgeMetrics

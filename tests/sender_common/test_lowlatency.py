@@ -8,8 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sender_common.hls.lowlatency import LivePlaylist, Part, RenditionReport
-from sender_common.hls.parts import PartStore
+from sender_common.hls.playlist.live import LivePlaylist
+from sender_common.hls.playlist.partstore import PartStore
+from sender_common.hls.playlist.segments import Part, RenditionReport
 from sender_common.hls.serving import (
     Blocking,
     BlockingRequestError,

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
 from sender_common.children import Child, Periodic
-from sender_common.hls.parts import PartStore
+from sender_common.hls.playlist.partstore import PartStore
 from sender_common.hls.serving import HlsApp
 from sender_common.hls.spoolcache import SpoolCache
 from sender_common.roles import RoleRoutes, RoleRuntime, hls_manifest

@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sender_common.hls.parts import PartStore
+from sender_common.hls.playlist.partstore import PartStore
 from sender_common.hls.spoolcache import SpoolCache
 from sender_edge.metrics import EdgeMetrics
 from sender_edge.settings import EdgeSettings

@@ -27,8 +27,9 @@ from pathlib import Path
 import httpx
 
 from sender_common.errors import UpstreamError
-from sender_common.hls.llparse import parse_ll_playlist
-from sender_common.hls.playlist import PlaylistError, is_master_playlist, parse_master_playlist
+from sender_common.hls.playlist.master import is_master_playlist, parse_master_playlist
+from sender_common.hls.playlist.parse import parse_media_playlist
+from sender_common.hls.playlist.syntax import PlaylistError
 from sender_common.hls.spoolcache import CachedFile, SpoolCache, content_type_for
 from sender_common.recent import RecentMisses
 from sender_common.tasks import SingleFlight
@@ -187,7 +188,7 @@ def validate_dvr_playlist(text: str, url: str, root: str) -> None:
         if not master.variants or not all(_VARIANT.match(v.uri) for v in master.variants):
             raise PlaylistError("a DVR master playlist names unexpected variants")
         return
-    pl = parse_ll_playlist(text, MAX_DVR_PLAYLIST_BYTES)
+    pl = parse_media_playlist(text, MAX_DVR_PLAYLIST_BYTES)
     for seg in pl.segments:
         segment_target(url, seg.uri, root)
         if seg.map_uri:

@@ -17,7 +17,7 @@ from sender_common.errors import (
     SenderError,
     UnavailableError,
 )
-from sender_common.hls.parts import PartStore
+from sender_common.hls.playlist.partstore import PartStore
 from sender_common.hls.serving import LATER, Blocking, LiveAnswer
 from sender_common.hls.spoolcache import CachedFile, SpoolCache
 from sender_common.recent import RecentMisses

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import httpx
 
-from sender_common.hls.parts import PartStore
+from sender_common.hls.playlist.partstore import PartStore
 from sender_common.hls.spoolcache import SpoolCache
 from sender_edge.metrics import EdgeMetrics
 from sender_edge.mirror.context import MirrorContext, Timing

@@ -7,14 +7,14 @@ from urllib.parse import urljoin
 
 import httpx
 
-from sender_common.hls.llparse import parse_ll_playlist
-from sender_common.hls.playlist import (
+from sender_common.hls.playlist.master import (
     MasterPlaylist,
-    PlaylistError,
     Variant,
     is_master_playlist,
     parse_master_playlist,
 )
+from sender_common.hls.playlist.parse import parse_media_playlist
+from sender_common.hls.playlist.syntax import PlaylistError
 from sender_edge.mirror.fetch import (
     MAX_PLAYLIST_BYTES,
     get_bytes,
@@ -32,7 +32,7 @@ async def discover(
     body = await get_bytes(client, live_url, limit=MAX_PLAYLIST_BYTES, attempts=2)
     text = body.decode("utf-8", "replace")
     if not is_master_playlist(text):
-        parse_ll_playlist(text)  # refuse garbage before following it
+        parse_media_playlist(text)  # refuse garbage before following it
         return {SINGLE: live_url}, None
     chosen = choose(parse_master_playlist(text), renditions)
     master = MasterPlaylist(

@@ -11,8 +11,8 @@ from datetime import datetime
 
 import httpx
 
-from sender_common.hls.lowlatency import LivePlaylist, LiveWait
-from sender_common.hls.playlist import MasterPlaylist
+from sender_common.hls.playlist.live import LivePlaylist, LiveWait
+from sender_common.hls.playlist.master import MasterPlaylist
 from sender_common.hls.serving import Blocking
 from sender_common.models import utcnow
 from sender_common.tasks import cancel_and_wait, wait_set

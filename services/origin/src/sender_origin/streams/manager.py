@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from sender_common.hls.parts import PartStore
+from sender_common.hls.playlist.partstore import PartStore
 from sender_common.hls.serving import LATER, Blocking, LiveAnswer
 from sender_common.hls.spoolcache import SpoolCache
 from sender_common.models import SessionState
