@@ -4,7 +4,9 @@ mock transport): long playlists, shared fetches, remembered misses."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import Counter
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -12,9 +14,9 @@ from prometheus_client import CollectorRegistry
 
 from sender_common.hls.playlist.dvr_playlist import DvrEntry, render_dvr
 from sender_common.hls.spoolcache import SpoolCache
-from sender_edge.metrics import EdgeMetrics
-from sender_edge.mirror.dvr import DvrPullThrough
-from sender_edge.mirror.fetch import MAX_PLAYLIST_BYTES, EndpointSource, hls_root
+from sender_edge.edge_metrics import EdgeMetrics
+from sender_edge.mirror.playlists.dvr_pull import DvrPullThrough
+from sender_edge.mirror.upstream.fetch import MAX_PLAYLIST_BYTES, EndpointSource, hls_root
 
 ROOT = hls_root("http://up.test", "cam")
 
@@ -54,6 +56,13 @@ def pull_through(tmp_path: Path) -> DvrPullThrough:
     )
 
 
+@contextlib.asynccontextmanager
+async def source_of(up: Upstream) -> AsyncIterator[EndpointSource]:
+    """`up` as a session's upstream (its client closed afterwards)."""
+    async with httpx.AsyncClient(transport=httpx.MockTransport(up.handle)) as client:
+        yield EndpointSource(client, ROOT)
+
+
 async def test_a_dvr_playlist_of_many_hours_is_served(tmp_path: Path) -> None:
     body = dvr_body(8 * 3600)  # 8 h of 2 s segments
     assert len(body) > MAX_PLAYLIST_BYTES
@@ -68,8 +77,7 @@ async def test_a_file_the_upstream_lacks_is_not_asked_for_again_at_once(tmp_path
     up = Upstream(dvr_body(60))
     up.files["1/src/seg3.m4s"] = b"media"
     dvr = pull_through(tmp_path)
-    async with httpx.AsyncClient(transport=httpx.MockTransport(up.handle)) as client:
-        source = EndpointSource(client, ROOT)
+    async with source_of(up) as source:
         for _ in range(3):
             assert await dvr.file(source, "cam", "1/src/seg999.m4s") is None
         assert up.asked["1/src/seg999.m4s"] == 1
@@ -83,8 +91,7 @@ async def test_concurrent_requests_of_a_file_share_one_fetch(tmp_path: Path) -> 
     up = Upstream(dvr_body(60))
     up.files["1/src/seg3.m4s"] = b"media"
     dvr = pull_through(tmp_path)
-    async with httpx.AsyncClient(transport=httpx.MockTransport(up.handle)) as client:
-        source = EndpointSource(client, ROOT)
+    async with source_of(up) as source:
         found = await asyncio.gather(
             *(dvr.file(source, "cam", "1/src/seg3.m4s") for _ in range(10))
         )

@@ -5,7 +5,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import Counter
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -17,10 +19,10 @@ from sender_common.hls.playlist.partstore import PartStore
 from sender_common.hls.playlist.segments import Part
 from sender_common.hls.serving import blocking_of
 from sender_common.hls.spoolcache import SpoolCache
-from sender_edge.metrics import EdgeMetrics
-from sender_edge.mirror.downloader import Downloader, Tally
-from sender_edge.mirror.fetch import UnsafeSegmentUri, hls_root
-from sender_edge.mirror.follower import Follower, Hooks
+from sender_edge.edge_metrics import EdgeMetrics
+from sender_edge.mirror.follow.follower import Follower, Hooks
+from sender_edge.mirror.upstream.downloader import Downloader, Tally
+from sender_edge.mirror.upstream.fetch import UnsafeSegmentUri, hls_root
 from tests.waiting import wait_for_async
 
 ROOT = hls_root("http://up.test", "cam")
@@ -94,6 +96,15 @@ async def upstream() -> Upstream:
     return up
 
 
+@contextlib.asynccontextmanager
+async def following(
+    up: Upstream, tmp_path: Path
+) -> AsyncIterator[tuple[httpx.AsyncClient, Follower]]:
+    """A follower of `up` and the client it fetches with (closed afterwards)."""
+    async with httpx.AsyncClient(transport=httpx.MockTransport(up.handle)) as client:
+        yield client, follower_for(up, tmp_path, client)
+
+
 def follower_for(up: Upstream, tmp_path: Path, client: httpx.AsyncClient) -> Follower:
     cache = SpoolCache(tmp_path)
     dl = Downloader(
@@ -124,8 +135,7 @@ def follower_for(up: Upstream, tmp_path: Path, client: httpx.AsyncClient) -> Fol
 async def test_follows_parts_with_blocking_reloads_and_the_hint(
     upstream: Upstream, tmp_path: Path
 ) -> None:
-    async with httpx.AsyncClient(transport=httpx.MockTransport(upstream.handle)) as client:
-        f = follower_for(upstream, tmp_path, client)
+    async with following(upstream, tmp_path) as (_client, f):
         assert await f.step()
         pl = f.playlist
         assert f.low_latency and [s.msn for s in pl.segments] == [100, 101, 102]
@@ -159,8 +169,7 @@ async def test_follows_parts_with_blocking_reloads_and_the_hint(
 async def test_an_upstream_restarted_lower_starts_the_window_afresh(
     upstream: Upstream, tmp_path: Path
 ) -> None:
-    async with httpx.AsyncClient(transport=httpx.MockTransport(upstream.handle)) as client:
-        f = follower_for(upstream, tmp_path, client)
+    async with following(upstream, tmp_path) as (client, f):
         await f.step()
         restarted = Upstream(first_msn=10)
         restarted.start(2)
@@ -174,8 +183,7 @@ async def test_an_upstream_restarted_lower_starts_the_window_afresh(
 
 async def test_uris_outside_the_endpoint_are_refused(upstream: Upstream, tmp_path: Path) -> None:
     upstream.pl.add_part(Part("../other/1/src/x.m4s", 0.5, False), b"x")
-    async with httpx.AsyncClient(transport=httpx.MockTransport(upstream.handle)) as client:
-        f = follower_for(upstream, tmp_path, client)
+    async with following(upstream, tmp_path) as (_client, f):
         with pytest.raises(UnsafeSegmentUri):
             await f.step()
         assert not f.started
@@ -184,8 +192,7 @@ async def test_uris_outside_the_endpoint_are_refused(upstream: Upstream, tmp_pat
 async def test_an_ended_playlist_is_reloaded_a_target_apart(
     upstream: Upstream, tmp_path: Path
 ) -> None:
-    async with httpx.AsyncClient(transport=httpx.MockTransport(upstream.handle)) as client:
-        f = follower_for(upstream, tmp_path, client)
+    async with following(upstream, tmp_path) as (_client, f):
         await f.step()
         assert f.low_latency and f.pause(True) == 0.0 and f.pause(False) == 0.5
         upstream.pl.end()

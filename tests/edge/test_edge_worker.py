@@ -11,11 +11,11 @@ import httpx
 from prometheus_client import CollectorRegistry
 
 from sender_common.hls.spoolcache import SpoolCache
-from sender_edge.metrics import EdgeMetrics
-from sender_edge.mirror.context import MirrorContext, Timing
-from sender_edge.mirror.dvrwindow import DvrWindows
-from sender_edge.mirror.models import SessionOptions
-from sender_edge.mirror.worker import REDISCOVER_SECONDS, MirrorWorker
+from sender_edge.edge_metrics import EdgeMetrics
+from sender_edge.mirror.follow.context import MirrorContext, Timing
+from sender_edge.mirror.follow.worker import REDISCOVER_SECONDS, MirrorWorker
+from sender_edge.mirror.playlists.dvr_window import DvrWindows
+from sender_edge.mirror.sessions.models import SessionOptions
 from sender_edge.settings import EdgeSettings
 
 MEDIA = (

@@ -19,7 +19,7 @@ from sender_common.hls.playlist.reload import (
 )
 from sender_common.hls.playlist.segments import RenditionReport
 from sender_common.hls.serving import Blocking
-from sender_edge.mirror.follower import Follower
+from sender_edge.mirror.follow.follower import Follower
 
 BLOCK_TARGETS = 3  # a blocking reload waits at most this many target durations
 

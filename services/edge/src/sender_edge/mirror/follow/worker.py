@@ -16,15 +16,20 @@ from sender_common.hls.playlist.master import MasterPlaylist
 from sender_common.hls.serving import Blocking
 from sender_common.models import utcnow
 from sender_common.tasks import cancel_and_wait, wait_set
-from sender_edge.mirror import render
-from sender_edge.mirror.context import MirrorContext
-from sender_edge.mirror.downloader import Downloader, Tally
-from sender_edge.mirror.failures import MAX_BACKOFF, Failures, MasterSeenError, classify
-from sender_edge.mirror.fetch import EndpointSource, hls_root
-from sender_edge.mirror.follower import Follower, Hooks
-from sender_edge.mirror.models import SessionOptions
-from sender_edge.mirror.spool import sweep_generations
-from sender_edge.mirror.upstream import SINGLE, VARIANT, discover
+from sender_edge.mirror.follow.context import MirrorContext
+from sender_edge.mirror.follow.follower import Follower, Hooks
+from sender_edge.mirror.follow.spool import sweep_generations
+from sender_edge.mirror.playlists import render
+from sender_edge.mirror.sessions.models import SessionOptions
+from sender_edge.mirror.upstream.discovery import SINGLE, VARIANT, discover
+from sender_edge.mirror.upstream.downloader import Downloader, Tally
+from sender_edge.mirror.upstream.failures import (
+    MAX_BACKOFF,
+    Failures,
+    MasterSeenError,
+    classify,
+)
+from sender_edge.mirror.upstream.fetch import EndpointSource, hls_root
 
 log = logging.getLogger(__name__)
 REDISCOVER_SECONDS = 10.0  # how often the upstream's variants are checked again

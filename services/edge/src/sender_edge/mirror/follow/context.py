@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sender_common.hls.playlist.partstore import PartStore
 from sender_common.hls.spoolcache import SpoolCache
-from sender_edge.metrics import EdgeMetrics
+from sender_edge.edge_metrics import EdgeMetrics
 from sender_edge.settings import EdgeSettings
 
 

@@ -24,11 +24,15 @@ from sender_common.hls.playlist.master import is_master_playlist
 from sender_common.hls.playlist.parse import MediaPlaylist, parse_media_playlist
 from sender_common.hls.playlist.segments import LiveSegment, Part
 from sender_common.hls.spoolcache import SpoolCache
-from sender_edge.mirror.downloader import Downloader
-from sender_edge.mirror.failures import MAX_BACKOFF, MasterSeenError
-from sender_edge.mirror.fetch import MAX_PLAYLIST_BYTES, UpstreamNotLive, segment_target
-from sender_edge.mirror.rendition import SpoolWindow
-from sender_edge.mirror.spool import older_files
+from sender_edge.mirror.follow.rendition import SpoolWindow
+from sender_edge.mirror.follow.spool import older_files
+from sender_edge.mirror.upstream.downloader import Downloader
+from sender_edge.mirror.upstream.failures import MAX_BACKOFF, MasterSeenError
+from sender_edge.mirror.upstream.fetch import (
+    MAX_PLAYLIST_BYTES,
+    UpstreamNotLive,
+    segment_target,
+)
 
 log = logging.getLogger(__name__)
 

@@ -10,12 +10,12 @@ import httpx
 
 from sender_common.hls.playlist.partstore import PartStore
 from sender_common.hls.spoolcache import SpoolCache
-from sender_edge.metrics import EdgeMetrics
-from sender_edge.mirror.context import MirrorContext, Timing
-from sender_edge.mirror.fetch import make_client
-from sender_edge.mirror.models import SessionOptions
-from sender_edge.mirror.upstreams import UpstreamPolicy
-from sender_edge.mirror.worker import MirrorWorker
+from sender_edge.edge_metrics import EdgeMetrics
+from sender_edge.mirror.follow.context import MirrorContext, Timing
+from sender_edge.mirror.follow.worker import MirrorWorker
+from sender_edge.mirror.sessions.models import SessionOptions
+from sender_edge.mirror.upstream.fetch import make_client
+from sender_edge.mirror.upstream.policy import UpstreamPolicy
 from sender_edge.settings import EdgeSettings
 
 log = logging.getLogger(__name__)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from urllib.parse import urljoin
 
 import httpx
 
+from sender_common.errors import SenderError
 from sender_common.hls.playlist.master import (
     MasterPlaylist,
     Variant,
@@ -15,12 +17,11 @@ from sender_common.hls.playlist.master import (
 )
 from sender_common.hls.playlist.parse import parse_media_playlist
 from sender_common.hls.playlist.syntax import PlaylistError
-from sender_edge.mirror.fetch import (
-    MAX_PLAYLIST_BYTES,
-    get_bytes,
-)
+from sender_edge.mirror.upstream.fetch import MAX_PLAYLIST_BYTES, get_bytes
 
+log = logging.getLogger(__name__)
 VARIANT = re.compile(r"^live/([a-z0-9][a-z0-9_-]{0,31})\.m3u8$")
+_CHECK_BYTES = 64 * 1024  # the playback API's answer for one endpoint
 SINGLE = ""  # the rendition key of an upstream serving one media playlist
 
 
@@ -57,3 +58,14 @@ def choose(master: MasterPlaylist, wanted: list[str] | None) -> list[tuple[str, 
     if not chosen:
         raise PlaylistError("none of the requested renditions is offered upstream")
     return chosen
+
+
+async def upstream_knows(client: httpx.AsyncClient, upstream_url: str, slug: str) -> bool:
+    """Ask the upstream's playback API first, so unknown names never create sessions."""
+    url = f"{upstream_url}/api/v1/playback/{slug}"
+    try:
+        await get_bytes(client, url, limit=_CHECK_BYTES, attempts=1)
+    except (SenderError, httpx.HTTPError) as exc:
+        log.info("%s: on-demand check failed: %s", slug, exc)
+        return False
+    return True

@@ -33,8 +33,9 @@ from sender_common.hls.playlist.syntax import PlaylistError
 from sender_common.hls.spoolcache import CachedFile, SpoolCache, content_type_for
 from sender_common.recent import RecentMisses
 from sender_common.tasks import SingleFlight
-from sender_edge.metrics import EdgeMetrics
-from sender_edge.mirror.fetch import (
+from sender_edge.edge_metrics import EdgeMetrics
+from sender_edge.mirror.follow.spool import write_atomic
+from sender_edge.mirror.upstream.fetch import (
     MAX_DVR_PLAYLIST_BYTES,
     MAX_SEGMENT_BYTES,
     EndpointSource,
@@ -43,7 +44,6 @@ from sender_edge.mirror.fetch import (
     get_bytes,
     segment_target,
 )
-from sender_edge.mirror.spool import write_atomic
 
 log = logging.getLogger(__name__)
 _NAME = re.compile(r"^dvr(?:/[A-Za-z0-9_][A-Za-z0-9_.-]{0,63})?\.m3u8$")

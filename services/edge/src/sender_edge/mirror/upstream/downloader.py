@@ -18,9 +18,9 @@ import httpx
 
 from sender_common.hls.spoolcache import SpoolCache
 from sender_common.tasks import cancel_and_wait
-from sender_edge.metrics import EdgeMetrics
-from sender_edge.mirror.fetch import MAX_SEGMENT_BYTES, FetchError, get_bytes
-from sender_edge.mirror.spool import write_atomic
+from sender_edge.edge_metrics import EdgeMetrics
+from sender_edge.mirror.follow.spool import write_atomic
+from sender_edge.mirror.upstream.fetch import MAX_SEGMENT_BYTES, FetchError, get_bytes
 
 log = logging.getLogger(__name__)
 MAX_PART_BYTES = 16 * 1024 * 1024
