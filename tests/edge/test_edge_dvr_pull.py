@@ -10,13 +10,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
-from prometheus_client import CollectorRegistry
 
 from sender_common.hls.playlist.dvr_playlist import DvrEntry, render_dvr
-from sender_common.hls.spoolcache import SpoolCache
-from sender_edge.edge_metrics import EdgeMetrics
 from sender_edge.mirror.playlists.dvr_pull import DvrPullThrough
 from sender_edge.mirror.upstream.fetch import MAX_PLAYLIST_BYTES, EndpointSource, hls_root
+from tests.edge.helpers import mirror_context
 
 ROOT = hls_root("http://up.test", "cam")
 
@@ -47,13 +45,7 @@ def dvr_body(seconds: int, segment: float = 2.0) -> bytes:
 
 
 def pull_through(tmp_path: Path) -> DvrPullThrough:
-    return DvrPullThrough(
-        cache=SpoolCache(tmp_path),
-        spool_dir=tmp_path,
-        metrics=EdgeMetrics(CollectorRegistry()),
-        retention_seconds=3600,
-        slots=asyncio.Semaphore(4),
-    )
+    return DvrPullThrough(mirror_context(tmp_path, spool_dir=tmp_path))
 
 
 @contextlib.asynccontextmanager

@@ -12,17 +12,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from prometheus_client import CollectorRegistry
 
 from sender_common.hls.playlist.live import LivePlaylist
 from sender_common.hls.playlist.partstore import PartStore
 from sender_common.hls.playlist.segments import Part
 from sender_common.hls.serving import blocking_of
-from sender_common.hls.spoolcache import SpoolCache
-from sender_edge.edge_metrics import EdgeMetrics
 from sender_edge.mirror.follow.follower import Follower, Hooks
 from sender_edge.mirror.upstream.downloader import Downloader, Tally
 from sender_edge.mirror.upstream.fetch import UnsafeSegmentUri, hls_root
+from tests.edge.helpers import mirror_context
 from tests.waiting import wait_for_async
 
 ROOT = hls_root("http://up.test", "cam")
@@ -106,17 +104,8 @@ async def following(
 
 
 def follower_for(up: Upstream, tmp_path: Path, client: httpx.AsyncClient) -> Follower:
-    cache = SpoolCache(tmp_path)
-    dl = Downloader(
-        "cam",
-        client=client,
-        cache=cache,
-        endpoint_dir=tmp_path / "cam",
-        metrics=EdgeMetrics(CollectorRegistry()),
-        slots=asyncio.Semaphore(4),
-        tally=Tally(),
-        timeout=5,
-    )
+    context = mirror_context(tmp_path, spool_dir=tmp_path)
+    dl = Downloader("cam", context, client=client, tally=Tally(), timeout=5)
     pl = LivePlaylist(window=6, segment_target=1, part_target=0.5, store=PartStore())
     hooks = Hooks(lambda: None, lambda: None, lambda exc: 0.0, lambda path: True)
     return Follower(
@@ -125,7 +114,7 @@ def follower_for(up: Upstream, tmp_path: Path, client: httpx.AsyncClient) -> Fol
         root=ROOT,
         playlist=pl,
         downloader=dl,
-        cache=cache,
+        cache=context.cache,
         endpoint_dir=tmp_path / "cam",
         window=6,
         hooks=hooks,

@@ -51,9 +51,9 @@ class RunningMirrors:
         self._workers: dict[str, MirrorWorker] = {}
 
     @property
-    def fetch_slots(self) -> asyncio.Semaphore:
-        """The edge's upstream fetch slots (its followers' and its DVR pulls')."""
-        return self._context.fetch_slots
+    def context(self) -> MirrorContext:
+        """What every worker of this edge shares (also the DVR pull-through)."""
+        return self._context
 
     def __contains__(self, slug: str) -> bool:
         return slug in self._workers

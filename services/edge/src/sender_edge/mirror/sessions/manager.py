@@ -72,14 +72,7 @@ class EdgeManager:
         self._unknown = RecentMisses(ttl=5.0)
         self._misses = SingleFlight("on-miss")
         self._lock = asyncio.Lock()
-        self.dvr = DvrPullThrough(
-            cache=cache,
-            spool_dir=settings.spool_dir,
-            metrics=metrics,
-            retention_seconds=settings.hls.retention_seconds,
-            slots=self.running.fetch_slots,
-            miss_ttl=settings.hls.segment_seconds,
-        )
+        self.dvr = DvrPullThrough(self.running.context, miss_ttl=settings.hls.segment_seconds)
         self.dvr_windows = DvrWindows()
         self.timing = self.running.timing
 
