@@ -9,6 +9,7 @@ import pytest
 from sender_common.hls.playlist.live import LivePlaylist
 from sender_common.hls.playlist.parse import MAX_PARTS, parse_media_playlist
 from sender_common.hls.playlist.partstore import PartStore
+from sender_common.hls.playlist.render import render_live
 from sender_common.hls.playlist.segments import Part, RenditionReport
 from sender_common.hls.playlist.syntax import PlaylistError
 
@@ -82,7 +83,7 @@ def test_reads_back_what_live_playlist_renders() -> None:
             if n % 2 == 1:
                 pl.close_segment(f"1/src/seg{pl.next_msn}.m4s", 1.0)
         pl.set_hint("1/src/part5.m4s")
-        return pl.render(reports=[RenditionReport("low.m3u8", 8, 1)])
+        return render_live(pl, reports=[RenditionReport("low.m3u8", 8, 1)])
 
     pl = parse_media_playlist(asyncio.run(build()))
     assert [s.uri for s in pl.segments] == ["1/src/seg7.m4s", "1/src/seg8.m4s"]

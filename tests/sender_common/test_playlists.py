@@ -5,6 +5,7 @@ import pytest
 from sender_common.hls.playlist.live import LivePlaylist
 from sender_common.hls.playlist.master import parse_master_playlist
 from sender_common.hls.playlist.parse import parse_media_playlist
+from sender_common.hls.playlist.render import render_live
 from sender_common.hls.playlist.syntax import PlaylistError
 
 
@@ -20,7 +21,7 @@ def media(first: int, n: int, *, endlist: bool = False) -> LivePlaylist:
 
 def test_round_trip() -> None:
     pl = media(5, 3, endlist=True)
-    again = parse_media_playlist(pl.render(low_latency=False))
+    again = parse_media_playlist(render_live(pl, low_latency=False))
     assert again.media_sequence == 5
     assert again.last_sequence == 7
     assert [s.uri for s in again.segments] == [s.uri for s in pl.segments]

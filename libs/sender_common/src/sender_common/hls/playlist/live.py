@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sender_common.hls.playlist.partstore import PartStore
-from sender_common.hls.playlist.render import render_live, render_live_bytes
+from sender_common.hls.playlist.render import render_live_bytes
 from sender_common.hls.playlist.segments import LiveSegment, Part, RenditionReport
 
 log = logging.getLogger(__name__)
@@ -284,15 +284,6 @@ class LivePlaylist:
         low_latency: bool = True,
         reports: list[RenditionReport] | None = None,
     ) -> bytes:
-        """`render` as bytes, made once per change (the same body for every viewer)."""
+        """The playlist text (`render_live`) as bytes, made once per change: the same body
+        for every viewer. URIs get `prefix` (where the playlist is served from)."""
         return render_live_bytes(self, prefix, low_latency=low_latency, reports=reports)
-
-    def render(
-        self,
-        prefix: str = "",
-        *,
-        low_latency: bool = True,
-        reports: list[RenditionReport] | None = None,
-    ) -> str:
-        """The playlist text; URIs get `prefix` (where the playlist is served from)."""
-        return render_live(self, prefix, low_latency=low_latency, reports=reports)

@@ -29,7 +29,11 @@ def render_live_bytes(
 
 
 def render_live(
-    pl: LivePlaylist, prefix: str, *, low_latency: bool, reports: list[RenditionReport] | None
+    pl: LivePlaylist,
+    prefix: str = "",
+    *,
+    low_latency: bool = True,
+    reports: list[RenditionReport] | None = None,
 ) -> str:
     """The playlist text; URIs get `prefix` (where the playlist is served from)."""
     segs = list(pl.segments)

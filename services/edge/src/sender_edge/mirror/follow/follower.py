@@ -15,7 +15,6 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 
@@ -23,7 +22,6 @@ from sender_common.hls.playlist.live import LivePlaylist
 from sender_common.hls.playlist.master import is_master_playlist
 from sender_common.hls.playlist.parse import MediaPlaylist, parse_media_playlist
 from sender_common.hls.playlist.segments import LiveSegment, Part
-from sender_common.hls.spoolcache import SpoolCache
 from sender_edge.mirror.follow.rendition import SpoolWindow
 from sender_edge.mirror.follow.spool import older_files
 from sender_edge.mirror.upstream.downloader import Downloader
@@ -58,8 +56,6 @@ class Follower:
         root: str,
         playlist: LivePlaylist,
         downloader: Downloader,
-        cache: SpoolCache,
-        endpoint_dir: Path,
         window: int,
         hooks: Hooks,
     ) -> None:
@@ -69,9 +65,9 @@ class Follower:
         self.low_latency = False  # the upstream blocks reloads and lists parts
         self.started = False
         self._root = root
-        self._dl = downloader
-        self._cache = cache
-        self._dir = endpoint_dir
+        self._dl = downloader  # and its endpoint's folder in the spool
+        self._cache = downloader.context.cache
+        self._dir = downloader.endpoint_dir
         self._disk = SpoolWindow(window)
         self._hooks = hooks
         self._bodies: list[bytes] = []  # of the open segment's parts, in order

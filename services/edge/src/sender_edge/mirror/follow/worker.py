@@ -178,8 +178,6 @@ class MirrorWorker:
             root=self._root,
             playlist=playlist,
             downloader=downloader,
-            cache=self._ctx.cache,
-            endpoint_dir=self._dir,
             window=t.window,
             hooks=Hooks(
                 self._progress,
