@@ -25,7 +25,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sender_common.ffmpeg import resolve_ffmpeg, resolve_ffprobe
-from sender_common.hls.dvr import DvrEntry, render_dvr
+from sender_common.hls.playlist.dvr_playlist import DvrEntry, render_dvr
 from tests import procs
 from tests.waiting import wait_for
 

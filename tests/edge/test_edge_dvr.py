@@ -9,7 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sender_common.hls.llparse import LLSegment, parse_ll_playlist
+from sender_common.hls.playlist.parse import parse_media_playlist
+from sender_common.hls.playlist.segments import LiveSegment
 from tests import scrape
 from tests.edge.helpers import sequences, start_edge, start_session
 from tests.procs import Proc, create_endpoint, publish, rtmp_url
@@ -56,10 +57,10 @@ def recorded(origin: Proc) -> str:
     return found
 
 
-def old_segments(edge: Proc, dvr_text_: str) -> list[LLSegment]:
+def old_segments(edge: Proc, dvr_text_: str) -> list[LiveSegment]:
     """The DVR window's segments that are not in the edge's live window."""
     live = wait_for(lambda: sequences(edge.url, SLUG), 20, "the edge's live window")
-    return [s for s in parse_ll_playlist(dvr_text_).segments if s.uri not in live]
+    return [s for s in parse_media_playlist(dvr_text_).segments if s.uri not in live]
 
 
 def test_edge_serves_dvr_by_pull_through(origin: Proc, edge: Proc, recorded: str) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from sender_common.hls.playlist import MediaPlaylist, parse_media_playlist
+from sender_common.hls.playlist.parse import MediaPlaylist, parse_media_playlist
 from tests import scrape
 from tests.procs import (
     create_endpoint,

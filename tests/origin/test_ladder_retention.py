@@ -6,7 +6,7 @@ from pathlib import Path
 
 import httpx
 
-from sender_common.hls.playlist import parse_media_playlist
+from sender_common.hls.playlist.parse import parse_media_playlist
 from tests import scrape
 from tests.origin.ladder import LADDER, wait_ladder_live
 from tests.procs import create_endpoint, publish, rtmp_url, start_origin, stop_publisher

@@ -12,7 +12,7 @@ import subprocess
 import httpx
 import pytest
 
-from sender_common.hls.playlist import parse_media_playlist
+from sender_common.hls.playlist.parse import parse_media_playlist
 from tests.origin.ingest.media import still_argv
 from tests.procs import (
     Proc,

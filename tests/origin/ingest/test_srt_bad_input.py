@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from sender_common.hls.playlist import parse_media_playlist
+from sender_common.hls.playlist.parse import parse_media_playlist
 from tests import scrape
 from tests.origin.ingest.srt_caller import free_udp_port, hang_up, srt_call
 from tests.procs import Proc, create_endpoint, publish, start_origin, stop_publisher

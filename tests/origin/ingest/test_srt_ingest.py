@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from sender_common.hls.playlist import parse_media_playlist
+from sender_common.hls.playlist.parse import parse_media_playlist
 from tests import scrape
 from tests.origin.ingest.srt_caller import (
     SRT_REJ_BADSECRET,

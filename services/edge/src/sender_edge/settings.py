@@ -8,7 +8,7 @@ from pydantic import Field, field_validator
 
 from sender_common.settings import CommaList, CommonSettings, role_model
 from sender_common.webrtc.config import WebrtcSettings
-from sender_edge.mirror.upstreams import parse_entry
+from sender_edge.mirror.upstream.policy import parse_entry
 
 
 def check_upstream_url(value: str) -> str:

@@ -13,9 +13,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from sender_common.hls.dvr import DvrEntry, DvrTrack, append_entry, read_entries
-from sender_common.hls.lowlatency import LiveSegment
-from sender_common.hls.playlist import MasterPlaylist, Variant, write_master_playlist
+from sender_common.hls.playlist.dvr_playlist import DvrEntry, DvrTrack, append_entry, read_entries
+from sender_common.hls.playlist.master import MasterPlaylist, Variant, write_master_playlist
+from sender_common.hls.playlist.segments import LiveSegment
 from sender_common.models import RenditionSpec
 from sender_origin.streams.live import bandwidth
 from sender_origin.streams.packager import SegmentHook

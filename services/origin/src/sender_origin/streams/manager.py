@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from sender_common.hls.parts import PartStore
+from sender_common.hls.playlist.partstore import PartStore
 from sender_common.hls.spoolcache import SpoolCache
 from sender_common.models import SessionState
 from sender_origin.database import endpoints, generations, in_session, media_sessions

@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from urllib.parse import urljoin
 
 import httpx
 
-from sender_common.hls.llparse import parse_ll_playlist
-from sender_common.hls.playlist import (
+from sender_common.errors import SenderError
+from sender_common.hls.playlist.master import (
     MasterPlaylist,
-    PlaylistError,
     Variant,
     is_master_playlist,
     parse_master_playlist,
 )
+from sender_common.hls.playlist.parse import parse_media_playlist
+from sender_common.hls.playlist.syntax import PlaylistError
 from sender_common.models import RENDITION_PATTERN
-from sender_edge.mirror.fetch import (
-    MAX_PLAYLIST_BYTES,
-    get_bytes,
-)
+from sender_edge.mirror.upstream.fetch import MAX_PLAYLIST_BYTES, get_bytes
 
+log = logging.getLogger(__name__)
 VARIANT = re.compile(rf"^live/({RENDITION_PATTERN[1:-1]})\.m3u8$")
+_CHECK_BYTES = 64 * 1024  # the playback API's answer for one endpoint
 SINGLE = ""  # the rendition key of an upstream serving one media playlist
 
 
@@ -33,7 +34,7 @@ async def discover(
     body = await get_bytes(client, live_url, limit=MAX_PLAYLIST_BYTES, attempts=2)
     text = body.decode("utf-8", "replace")
     if not is_master_playlist(text):
-        parse_ll_playlist(text)  # refuse garbage before following it
+        parse_media_playlist(text)  # refuse garbage before following it
         return {SINGLE: live_url}, None
     chosen = choose(parse_master_playlist(text), renditions)
     master = MasterPlaylist(
@@ -58,3 +59,14 @@ def choose(master: MasterPlaylist, wanted: list[str] | None) -> list[tuple[str, 
     if not chosen:
         raise PlaylistError("none of the requested renditions is offered upstream")
     return chosen
+
+
+async def upstream_knows(client: httpx.AsyncClient, upstream_url: str, slug: str) -> bool:
+    """Ask the upstream's playback API first, so unknown names never create sessions."""
+    url = f"{upstream_url}/api/v1/playback/{slug}"
+    try:
+        await get_bytes(client, url, limit=_CHECK_BYTES, attempts=1)
+    except (SenderError, httpx.HTTPError) as exc:
+        log.info("%s: on-demand check failed: %s", slug, exc)
+        return False
+    return True

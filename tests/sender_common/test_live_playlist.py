@@ -8,8 +8,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sender_common.hls.lowlatency import LivePlaylist, Part, RenditionReport
-from sender_common.hls.parts import PartStore
+from sender_common.hls.playlist.live import LivePlaylist
+from sender_common.hls.playlist.partstore import PartStore
+from sender_common.hls.playlist.render import render_live
+from sender_common.hls.playlist.segments import Part, RenditionReport
 from sender_common.hls.serving import (
     Blocking,
     BlockingRequestError,
@@ -60,7 +62,7 @@ def test_render_lists_parts_hint_map_and_server_control() -> None:
     _fill(pl, 2)
     pl.add_part(Part("1/src/part8.m4s", 0.5, True), b"p")
     pl.set_hint("1/src/part9.m4s")
-    text = pl.render("", reports=[RenditionReport("low.m3u8", 102, 0)])
+    text = render_live(pl, "", reports=[RenditionReport("low.m3u8", 102, 0)])
     lines = text.splitlines()
     assert "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1.5" in lines
     assert "#EXT-X-PART-INF:PART-TARGET=0.5" in lines
@@ -71,7 +73,7 @@ def test_render_lists_parts_hint_map_and_server_control() -> None:
     assert lines[-2] == '#EXT-X-PRELOAD-HINT:TYPE=PART,URI="1/src/part9.m4s"'
     assert lines[-1] == '#EXT-X-RENDITION-REPORT:URI="low.m3u8",LAST-MSN=102,LAST-PART=0'
     assert (pl.last_msn, pl.last_part) == (102, 0)
-    plain = pl.render("../", low_latency=False)
+    plain = render_live(pl, "../", low_latency=False)
     assert "#EXT-X-PART" not in plain and "PRELOAD-HINT" not in plain
     assert "SERVER-CONTROL" not in plain and '#EXT-X-MAP:URI="../1/src/init100.mp4"' in plain
 
@@ -83,7 +85,7 @@ def test_window_slides_parts_age_out_and_discontinuities_are_counted() -> None:
     _fill(pl, 1)
     pl.set_map("2/src/init101.mp4", discontinuity=True)  # a new generation or ffmpeg run
     _fill(pl, 4)
-    text = pl.render()
+    text = render_live(pl)
     assert "#EXT-X-MEDIA-SEQUENCE:101" in text
     # the break left the window with its first segment: counted, not listed
     assert "#EXT-X-DISCONTINUITY-SEQUENCE:1" in text and "#EXT-X-DISCONTINUITY\n" not in text
@@ -100,7 +102,7 @@ async def test_rendered_once_per_change_and_a_new_hint_is_a_change() -> None:
     pl.add_part(Part(f"1/src/part{pl.part_seq}.m4s", 0.5, True), b"x", pdt=1_700_000_002.0)
     first = pl.render_bytes("/p/")
     assert pl.render_bytes("/p/") is first  # the same change: the same body, not made again
-    assert pl.render_bytes("/p/") == pl.render("/p/").encode()
+    assert pl.render_bytes("/p/") == render_live(pl, "/p/").encode()
     pl.set_hint(f"1/src/part{pl.part_seq}.m4s")  # a producer names the next part after waking
     hinted = pl.render_bytes("/p/")
     assert f'PRELOAD-HINT:TYPE=PART,URI="/p/1/src/part{pl.part_seq}.m4s"' in hinted.decode()
@@ -114,7 +116,7 @@ def test_target_duration_covers_long_segments_and_never_shrinks() -> None:
     pl.add_part(Part("a.m4s", 0.5, True))
     pl.close_segment("s1.m4s", 4.4)
     _fill(pl, 1)
-    assert "#EXT-X-TARGETDURATION:4" in pl.render()
+    assert "#EXT-X-TARGETDURATION:4" in render_live(pl)
 
 
 def test_blocking_wait_is_one_wakeup_for_all() -> None:
@@ -222,7 +224,7 @@ def test_hls_app_blocks_reload_and_hinted_part(tmp_path: Path) -> None:
                     await pl.wait(block.msn, block.part, 5)
                 finally:
                     reloads_waiting -= 1
-            return pl.render().encode()
+            return render_live(pl).encode()
 
         app = HlsApp(SpoolCache(tmp_path), live=live, parts=store, part_wait=5)
         transport = httpx.ASGITransport(app=app)

@@ -6,8 +6,13 @@ from dataclasses import dataclass
 
 import httpx
 
-from sender_common.hls.playlist import PlaylistError
-from sender_edge.mirror.fetch import FetchError, UpstreamNotLive, UpstreamRefused, UpstreamTlsError
+from sender_common.hls.playlist.syntax import PlaylistError
+from sender_edge.mirror.upstream.fetch import (
+    FetchError,
+    UpstreamNotLive,
+    UpstreamRefused,
+    UpstreamTlsError,
+)
 
 MAX_BACKOFF = 10.0  # the longest pause between two requests of a failing session
 

@@ -11,20 +11,25 @@ from datetime import datetime
 
 import httpx
 
-from sender_common.hls.lowlatency import LivePlaylist, LiveWait
-from sender_common.hls.playlist import MasterPlaylist
+from sender_common.hls.playlist.live import LivePlaylist, LiveWait
+from sender_common.hls.playlist.master import MasterPlaylist
 from sender_common.hls.serving import Blocking
 from sender_common.models import utcnow
 from sender_common.tasks import cancel_and_wait, wait_set
-from sender_edge.mirror import render
-from sender_edge.mirror.context import MirrorContext
-from sender_edge.mirror.downloader import Downloader, Tally
-from sender_edge.mirror.failures import MAX_BACKOFF, Failures, MasterSeenError, classify
-from sender_edge.mirror.fetch import EndpointSource, hls_root
-from sender_edge.mirror.follower import Follower, Hooks
-from sender_edge.mirror.models import SessionOptions
-from sender_edge.mirror.spool import sweep_generations
-from sender_edge.mirror.upstream import SINGLE, VARIANT, discover
+from sender_edge.mirror.follow.context import MirrorContext
+from sender_edge.mirror.follow.follower import Follower, Hooks
+from sender_edge.mirror.follow.spool import sweep_generations
+from sender_edge.mirror.playlists import render
+from sender_edge.mirror.sessions.models import SessionOptions
+from sender_edge.mirror.upstream.discovery import SINGLE, VARIANT, discover
+from sender_edge.mirror.upstream.downloader import Downloader, Tally
+from sender_edge.mirror.upstream.failures import (
+    MAX_BACKOFF,
+    Failures,
+    MasterSeenError,
+    classify,
+)
+from sender_edge.mirror.upstream.fetch import EndpointSource, hls_root
 
 log = logging.getLogger(__name__)
 REDISCOVER_SECONDS = 10.0  # how often the upstream's variants are checked again
@@ -46,8 +51,6 @@ class MirrorWorker:
         self._client = client
         self._ctx = context
         self.timing = context.timing
-        self._cache = context.cache
-        self._metrics = context.metrics
         self._dir = context.spool_dir / slug
         self._root = hls_root(options.upstream_url, slug)
         self.followers: dict[str, Follower] = {}
@@ -120,7 +123,7 @@ class MirrorWorker:
         if failure.message != self.failures.last_error:
             log.warning("%s: %s", self.slug, failure.message)
         self.failures.record(rendition, failure)
-        self._metrics.upstream_errors.labels(kind=failure.kind).inc()
+        self._ctx.metrics.upstream_errors.labels(kind=failure.kind).inc()
         return failure.least
 
     def _ok(self, rendition: str | None) -> None:
@@ -144,7 +147,7 @@ class MirrorWorker:
 
     async def _discover(self) -> None:
         """Follow the upstream's media playlist or its chosen variants, and only those."""
-        self._metrics.upstream_requests.labels(kind="playlist").inc()
+        self._ctx.metrics.upstream_requests.labels(kind="playlist").inc()
         wanted, self.master = await discover(self._client, self._root, self.options.renditions)
         for name in [n for n, f in self.followers.items() if wanted.get(n) != f.url]:
             await self._drop(name)
@@ -164,11 +167,8 @@ class MirrorWorker:
         )
         downloader = Downloader(
             self.slug,
+            self._ctx,
             client=self._client,
-            cache=self._cache,
-            endpoint_dir=self._dir,
-            metrics=self._metrics,
-            slots=self._ctx.fetch_slots,
             tally=self.tally,
             timeout=self._client.timeout.read or 5.0,
         )
@@ -178,8 +178,6 @@ class MirrorWorker:
             root=self._root,
             playlist=playlist,
             downloader=downloader,
-            cache=self._cache,
-            endpoint_dir=self._dir,
             window=t.window,
             hooks=Hooks(
                 self._progress,
@@ -262,5 +260,5 @@ class MirrorWorker:
         """Remove generations other than the current one untouched for the retention period."""
         gone = sweep_generations(self._dir, self.generation, self.timing.retention_seconds)
         for number in gone:
-            self._cache.forget_prefix(f"{self.slug}/{number}/")
+            self._ctx.cache.forget_prefix(f"{self.slug}/{number}/")
         return len(gone)

@@ -9,27 +9,30 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sender_common.hls.lowlatency import LiveWait, RenditionReport
-from sender_common.hls.playlist import MasterPlaylist, Variant, write_master_playlist
-from sender_common.hls.serving import Blocking, BlockingRequestError
-from sender_edge.mirror.follower import Follower
+from sender_common.hls.playlist.live import LiveWait
+from sender_common.hls.playlist.master import Variant
+from sender_common.hls.playlist.reload import (
+    master_bytes,
+    media_reload,
+    playable,
+    rendition_report,
+)
+from sender_common.hls.playlist.segments import RenditionReport
+from sender_common.hls.serving import Blocking
+from sender_edge.mirror.follow.follower import Follower
 
 BLOCK_TARGETS = 3  # a blocking reload waits at most this many target durations
 
 
 def has_content(follower: Follower | None) -> bool:
-    if follower is None or not follower.started:
-        return False
-    pl = follower.playlist
-    return bool(pl.segments or pl.parts)
+    return follower is not None and follower.started and playable(follower.playlist)
 
 
 def report_of(name: str, follower: Follower) -> RenditionReport | None:
     """EXT-X-RENDITION-REPORT of another rendition (RFC 8216bis 4.4.5.4)."""
-    if not has_content(follower) or not follower.low_latency:
+    if not follower.started or not follower.low_latency:
         return None
-    pl = follower.playlist
-    return RenditionReport(f"{name}.m3u8", pl.last_msn, pl.last_part)
+    return rendition_report(name, follower.playlist)
 
 
 async def media(
@@ -60,16 +63,11 @@ def media_now(
     ll = low_latency and follower.low_latency
     others = list(others)
 
-    def render() -> bytes:
-        reports = [r for name, other in others if (r := report_of(name, other)) is not None]
-        return pl.render_bytes(prefix, low_latency=ll, reports=reports if ll else None)
+    def reports() -> list[RenditionReport]:
+        return [r for name, other in others if (r := report_of(name, other)) is not None]
 
-    if block is not None and ll:
-        if pl.too_far(block.msn):
-            raise BlockingRequestError("_HLS_msn is more than one segment ahead of live")
-        if not pl.satisfied(block.msn, block.part):
-            return pl.waiting(block.msn, block.part, BLOCK_TARGETS * pl.target, render)
-    return render()
+    timeout = BLOCK_TARGETS * pl.target
+    return media_reload(pl, prefix, block, low_latency=ll, reports=reports, timeout=timeout)
 
 
 def master(variants: list[Variant], followers: dict[str, Follower]) -> bytes | None:
@@ -77,7 +75,7 @@ def master(variants: list[Variant], followers: dict[str, Follower]) -> bytes | N
     ready = [v for v in variants if has_content(followers.get(rendition_of(v.uri) or ""))]
     if not ready:
         return None
-    return write_master_playlist(MasterPlaylist(ready, independent_segments=True)).encode()
+    return master_bytes(ready)
 
 
 def rendition_of(uri: str) -> str | None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
-from sender_common.hls.fmp4 import Fmp4Error, InitInfo, iter_boxes, track_spans
+from sender_common.cmaf.fmp4 import Fmp4Error, InitInfo, iter_boxes, track_spans
 
 __all__ = ["Splice"]
 

@@ -15,7 +15,7 @@ import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from sender_common.hls.tags import segment_head
+from sender_common.hls.playlist.tags import segment_head
 
 __all__ = ["INDEX_NAME", "DvrEntry", "DvrTrack", "append_entry", "read_entries", "render_dvr"]
 INDEX_NAME = "dvr.jsonl"

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from sender_common.models import SessionState
-from sender_edge.mirror import render, store
-from sender_edge.mirror.follower import Follower
-from sender_edge.mirror.models import EdgeSessionStatus
-from sender_edge.mirror.upstream import SINGLE
-from sender_edge.mirror.worker import MirrorWorker
+from sender_edge.mirror.follow.follower import Follower
+from sender_edge.mirror.follow.worker import MirrorWorker
+from sender_edge.mirror.playlists import render
+from sender_edge.mirror.sessions import store
+from sender_edge.mirror.sessions.models import EdgeSessionStatus
+from sender_edge.mirror.upstream.discovery import SINGLE
 
 
 def session_state(worker: MirrorWorker) -> SessionState:

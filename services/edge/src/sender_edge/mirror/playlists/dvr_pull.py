@@ -27,13 +27,15 @@ from pathlib import Path
 import httpx
 
 from sender_common.errors import UpstreamError
-from sender_common.hls.llparse import parse_ll_playlist
-from sender_common.hls.playlist import PlaylistError, is_master_playlist, parse_master_playlist
-from sender_common.hls.spoolcache import CachedFile, SpoolCache, content_type_for
+from sender_common.hls.playlist.master import is_master_playlist, parse_master_playlist
+from sender_common.hls.playlist.parse import parse_media_playlist
+from sender_common.hls.playlist.syntax import PlaylistError
+from sender_common.hls.spoolcache import CachedFile, content_type_for
 from sender_common.recent import RecentMisses
 from sender_common.tasks import SingleFlight
-from sender_edge.metrics import EdgeMetrics
-from sender_edge.mirror.fetch import (
+from sender_edge.mirror.follow.context import MirrorContext
+from sender_edge.mirror.follow.spool import write_atomic
+from sender_edge.mirror.upstream.fetch import (
     MAX_DVR_PLAYLIST_BYTES,
     MAX_SEGMENT_BYTES,
     EndpointSource,
@@ -42,7 +44,6 @@ from sender_edge.mirror.fetch import (
     get_bytes,
     segment_target,
 )
-from sender_edge.mirror.spool import write_atomic
 
 log = logging.getLogger(__name__)
 _NAME = re.compile(r"^dvr(?:/[A-Za-z0-9_][A-Za-z0-9_.-]{0,63})?\.m3u8$")
@@ -57,22 +58,10 @@ class DvrPullThrough:
     """The edge's DVR: upstream playlists (briefly cached) and media fetched on first request."""
 
     def __init__(
-        self,
-        *,
-        cache: SpoolCache,
-        spool_dir: Path,
-        metrics: EdgeMetrics,
-        retention_seconds: float,
-        slots: asyncio.Semaphore,
-        playlist_ttl: float = 1.0,
-        miss_ttl: float = 2.0,
+        self, context: MirrorContext, *, playlist_ttl: float = 1.0, miss_ttl: float = 2.0
     ) -> None:
-        self._cache = cache
-        self._spool = spool_dir
-        self._metrics = metrics
-        self._retention = retention_seconds
+        self._ctx = context  # the edge's spool, cache, metrics, retention and fetch slots
         self._ttl = playlist_ttl
-        self._slots = slots  # the edge's fetch slots, shared with its followers
         self._playlists: dict[str, tuple[float, bytes | None]] = {}  # slug/name -> (until, body)
         self._valid: dict[str, bytes] = {}  # slug/name -> digest of the body last validated
         self._flights = SingleFlight("dvr")  # concurrent requests of a name share a fetch
@@ -102,7 +91,7 @@ class DvrPullThrough:
         self, client: httpx.AsyncClient, url: str, kind: str, limit: int, attempts: int
     ) -> bytes | None:
         """GET `url` from the upstream; None when it has no such file (404)."""
-        self._metrics.upstream_requests.labels(kind=kind).inc()
+        self._ctx.metrics.upstream_requests.labels(kind=kind).inc()
         try:
             return await get_bytes(client, url, limit=limit, attempts=attempts)
         except UpstreamNotLive:
@@ -140,37 +129,39 @@ class DvrPullThrough:
     async def _pull(self, up: EndpointSource, key: str, rel: str) -> CachedFile | None:
         if key in self._missing:
             return None  # the upstream had none a moment ago
-        found = self._cache.lookup(key)  # the caller found no file: only what came meanwhile
+        found = self._ctx.cache.lookup(key)  # the caller found no file: only what came meanwhile
         if found is not None:  # written meanwhile (by the follower or an earlier pull)
             return found
         try:
             url, _ = segment_target(up.root, rel, up.root)
         except FetchError:
             return None
-        async with self._slots:
+        async with self._ctx.fetch_slots:
             body = await self._get(up.client, url, "dvr_file", MAX_SEGMENT_BYTES, 3)
         if body is None:
             self._missing.add(key)
             return None
         try:
-            mtime_ns = await asyncio.to_thread(write_atomic, self._spool / key, body)
+            mtime_ns = await asyncio.to_thread(write_atomic, self._ctx.spool_dir / key, body)
         except OSError as exc:  # e.g. a full disk: this viewer still gets the bytes
             log.warning("%s: pulled file not kept: %s", key, exc)
             return CachedFile(body, content_type_for(key) or "", "", 0, immutable=True)
         self._written[key] = time.monotonic()
-        self._cache.put_bytes(key, body, mtime_ns)
-        return self._cache.lookup(key) or self._cache.load(key)
+        self._ctx.cache.put_bytes(key, body, mtime_ns)
+        return self._ctx.cache.lookup(key) or self._ctx.cache.load(key)
 
     # -- retention, stop -------------------------------------------------
 
     async def sweep(self) -> int:
         """Delete pull-through files older than the retention period; returns the count."""
         now = time.monotonic()
-        old = [k for k, at in self._written.items() if at < now - self._retention]
+        old = [
+            k for k, at in self._written.items() if at < now - self._ctx.timing.retention_seconds
+        ]
         for key in old:
             del self._written[key]
-            self._cache.forget(key)
-        await asyncio.to_thread(_unlink, [self._spool / k for k in old])
+            self._ctx.cache.forget(key)
+        await asyncio.to_thread(_unlink, [self._ctx.spool_dir / k for k in old])
         for key in [k for k, (until, _) in self._playlists.items() if until < now]:
             del self._playlists[key]
             self._valid.pop(key, None)
@@ -187,7 +178,7 @@ def validate_dvr_playlist(text: str, url: str, root: str) -> None:
         if not master.variants or not all(_VARIANT.match(v.uri) for v in master.variants):
             raise PlaylistError("a DVR master playlist names unexpected variants")
         return
-    pl = parse_ll_playlist(text, MAX_DVR_PLAYLIST_BYTES)
+    pl = parse_media_playlist(text, MAX_DVR_PLAYLIST_BYTES)
     for seg in pl.segments:
         segment_target(url, seg.uri, root)
         if seg.map_uri:

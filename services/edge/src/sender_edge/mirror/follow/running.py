@@ -8,14 +8,14 @@ from collections.abc import Iterator
 
 import httpx
 
-from sender_common.hls.parts import PartStore
+from sender_common.hls.playlist.partstore import PartStore
 from sender_common.hls.spoolcache import SpoolCache
-from sender_edge.metrics import EdgeMetrics
-from sender_edge.mirror.context import MirrorContext, Timing
-from sender_edge.mirror.fetch import make_client
-from sender_edge.mirror.models import SessionOptions
-from sender_edge.mirror.upstreams import UpstreamPolicy
-from sender_edge.mirror.worker import MirrorWorker
+from sender_edge.edge_metrics import EdgeMetrics
+from sender_edge.mirror.follow.context import MirrorContext, Timing
+from sender_edge.mirror.follow.worker import MirrorWorker
+from sender_edge.mirror.sessions.models import SessionOptions
+from sender_edge.mirror.upstream.fetch import make_client
+from sender_edge.mirror.upstream.policy import UpstreamPolicy
 from sender_edge.settings import EdgeSettings
 
 log = logging.getLogger(__name__)
@@ -51,9 +51,9 @@ class RunningMirrors:
         self._workers: dict[str, MirrorWorker] = {}
 
     @property
-    def fetch_slots(self) -> asyncio.Semaphore:
-        """The edge's upstream fetch slots (its followers' and its DVR pulls')."""
-        return self._context.fetch_slots
+    def context(self) -> MirrorContext:
+        """What every worker of this edge shares (also the DVR pull-through)."""
+        return self._context
 
     def __contains__(self, slug: str) -> bool:
         return slug in self._workers

@@ -12,15 +12,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 
-from sender_common.hls.spoolcache import SpoolCache
 from sender_common.tasks import cancel_and_wait
-from sender_edge.metrics import EdgeMetrics
-from sender_edge.mirror.fetch import MAX_SEGMENT_BYTES, FetchError, get_bytes
-from sender_edge.mirror.spool import write_atomic
+from sender_edge.mirror.follow.context import MirrorContext
+from sender_edge.mirror.follow.spool import write_atomic
+from sender_edge.mirror.upstream.fetch import MAX_SEGMENT_BYTES, FetchError, get_bytes
 
 log = logging.getLogger(__name__)
 MAX_PART_BYTES = 16 * 1024 * 1024
@@ -41,51 +39,46 @@ class Downloader:
     def __init__(
         self,
         slug: str,
+        context: MirrorContext,
         *,
         client: httpx.AsyncClient,
-        cache: SpoolCache,
-        endpoint_dir: Path,
-        metrics: EdgeMetrics,
-        slots: asyncio.Semaphore,
         tally: Tally,
         timeout: float,
     ) -> None:
         self.slug = slug
+        self.context = context  # the edge's spool, cache, metrics and fetch slots
+        self.endpoint_dir = context.spool_dir / slug
         self._client = client
-        self._cache = cache
-        self._dir = endpoint_dir
-        self._metrics = metrics
-        self._slots = slots
         self._tally = tally
         self._timeout = timeout
         self._hinted: dict[str, asyncio.Task[bytes | None]] = {}
 
     async def playlist(self, url: str, *, hold: float = 0.0, limit: int) -> str:
         """A playlist; with `hold`, the upstream may keep the request that long (blocking)."""
-        self._metrics.upstream_requests.labels(kind="playlist").inc()
+        self.context.metrics.upstream_requests.labels(kind="playlist").inc()
         timeout = self._timeout + hold if hold else None
         body = await get_bytes(self._client, url, limit=limit, attempts=2, timeout=timeout)
         return body.decode("utf-8", "replace")
 
     async def file(self, url: str, path: str) -> None:
         """A segment or init section into the spool (skipped when already there)."""
-        if await asyncio.to_thread((self._dir / path).is_file):
+        if await asyncio.to_thread((self.endpoint_dir / path).is_file):
             return  # written by an earlier run; spool files are immutable
         kind = "init" if path.endswith(".mp4") else "segment"
-        async with self._slots:
-            self._metrics.upstream_requests.labels(kind=kind).inc()
+        async with self.context.fetch_slots:
+            self.context.metrics.upstream_requests.labels(kind=kind).inc()
             body = await get_bytes(self._client, url, limit=MAX_SEGMENT_BYTES)
         await self.store(path, body, count=kind == "segment")
 
     async def store(self, path: str, body: bytes, *, count: bool = True) -> None:
         """Write (temp then rename) and cache a spool file whose bytes we hold."""
-        mtime_ns = await asyncio.to_thread(write_atomic, self._dir / path, body)
-        self._cache.put_bytes(f"{self.slug}/{path}", body, mtime_ns)
+        mtime_ns = await asyncio.to_thread(write_atomic, self.endpoint_dir / path, body)
+        self.context.cache.put_bytes(f"{self.slug}/{path}", body, mtime_ns)
         if count:
             self._tally.segments += 1
             self._tally.bytes += len(body)
-            self._metrics.segments_mirrored.inc()
-            self._metrics.bytes_mirrored.inc(len(body))
+            self.context.metrics.segments_mirrored.inc()
+            self.context.metrics.bytes_mirrored.inc(len(body))
 
     async def part(self, url: str, path: str) -> bytes:
         """A listed part: from its hinted request when one is under way, else fetched now."""
@@ -94,7 +87,7 @@ class Downloader:
         if body is None:
             body = await self._get_part(url, None)
         self._tally.parts += 1
-        self._metrics.parts_mirrored.inc()
+        self.context.metrics.parts_mirrored.inc()
         return body
 
     def hint(self, url: str, path: str, hold: float) -> None:
@@ -112,7 +105,7 @@ class Downloader:
             return None  # withdrawn or failed: fetched again once listed
 
     async def _get_part(self, url: str, timeout: float | None) -> bytes:
-        self._metrics.upstream_requests.labels(kind="part").inc()
+        self.context.metrics.upstream_requests.labels(kind="part").inc()
         return await get_bytes(self._client, url, limit=MAX_PART_BYTES, attempts=2, timeout=timeout)
 
     async def close(self) -> None:

@@ -1,6 +1,7 @@
-"""Parsing of live media playlists with LL-HLS tags (RFC 8216bis), for following an upstream.
+"""The media-playlist parser (RFC 8216bis), for following an upstream and for checking
+what a role serves.
 
-Reads what `LivePlaylist.render` writes, and any conforming LL-HLS media playlist:
+Reads what `LivePlaylist.render` writes, and any conforming (LL-)HLS media playlist:
 EXT-X-MAP (4.4.4.5), EXT-X-PART (4.4.4.9), EXT-X-PRELOAD-HINT (4.4.5.3),
 EXT-X-SERVER-CONTROL (4.4.3.8), EXT-X-PART-INF (4.4.3.7), EXT-X-RENDITION-REPORT (4.4.5.4),
 EXT-X-PROGRAM-DATE-TIME (4.4.4.6), EXT-X-DISCONTINUITY (4.4.4.3) and EXT-X-ENDLIST
@@ -11,51 +12,42 @@ resolving and checking them is the caller's job.
 
 from __future__ import annotations
 
-import math
-import re
 from dataclasses import dataclass, field
-from datetime import datetime
 
-from sender_common.hls.lowlatency import LiveSegment as LLSegment
-from sender_common.hls.lowlatency import Part as LLPart
-from sender_common.hls.lowlatency import RenditionReport as Report
-from sender_common.hls.playlist import (
+from sender_common.hls.playlist.segments import LiveSegment, Part, RenditionReport
+from sender_common.hls.playlist.syntax import (
+    MAX_DURATION,
     MAX_PLAYLIST_BYTES,
     MAX_SEGMENTS,
     PlaylistError,
+    attributes,
+    duration,
+    pdt,
     playlist_lines,
+    uint,
+    uri,
 )
 
-__all__ = [
-    "LLPart",
-    "LLPlaylist",
-    "LLSegment",
-    "Report",
-    "parse_ll_playlist",
-]
+__all__ = ["MAX_PARTS", "MediaPlaylist", "parse_media_playlist"]
 MAX_PARTS = 2_000  # parts in one playlist (all segments together)
 MAX_REPORTS = 64
-MAX_URI = 2048
-MAX_DURATION = 3600.0
-MAX_NUMBER = 10**15
-_ATTR = re.compile(r'([A-Z0-9-]+)=("[^"]*"|[^,]*)')
 
 
 @dataclass(slots=True)
-class LLPlaylist:
+class MediaPlaylist:
     target_duration: int
     media_sequence: int = 0
     discontinuity_sequence: int = 0
-    segments: list[LLSegment] = field(default_factory=list)
+    segments: list[LiveSegment] = field(default_factory=list)
     # the open segment (MSN `next_msn`): its parts so far and what applies to it
-    parts: list[LLPart] = field(default_factory=list)
+    parts: list[Part] = field(default_factory=list)
     open_map: str | None = None
     open_discontinuity: bool = False
     open_pdt: float | None = None
     hint: str | None = None
     can_block_reload: bool = False
     part_target: float | None = None
-    reports: list[Report] = field(default_factory=list)
+    reports: list[RenditionReport] = field(default_factory=list)
     endlist: bool = False
     independent_segments: bool = False
 
@@ -65,48 +57,14 @@ class LLPlaylist:
         return self.media_sequence + len(self.segments)
 
     @property
+    def last_sequence(self) -> int:
+        """The MSN of the last complete segment."""
+        return self.next_msn - 1
+
+    @property
     def low_latency(self) -> bool:
         """Blocking reloads and parts: the upstream is an LL-HLS server."""
         return self.can_block_reload and self.part_target is not None
-
-
-def _attrs(text: str) -> dict[str, str]:
-    return {k: v.strip('"') for k, v in _ATTR.findall(text)}
-
-
-def _uint(value: str, name: str) -> int:
-    if not value.isdigit() or len(value) > 16:
-        raise PlaylistError(f"bad {name}")
-    number = int(value)
-    if number > MAX_NUMBER:
-        raise PlaylistError(f"{name} out of range")
-    return number
-
-
-def _duration(value: str, name: str) -> float:
-    try:
-        seconds = float(value)
-    except ValueError as exc:
-        raise PlaylistError(f"bad {name}") from exc
-    if not math.isfinite(seconds) or seconds < 0 or seconds > MAX_DURATION:
-        raise PlaylistError(f"{name} out of range")
-    return seconds
-
-
-def _uri(value: str | None, name: str) -> str:
-    if not value or len(value) > MAX_URI or any(ord(c) < 33 or c == '"' for c in value):
-        raise PlaylistError(f"bad URI in {name}")
-    return value
-
-
-def _pdt(value: str) -> float:
-    try:
-        when = datetime.fromisoformat(value.strip())
-    except ValueError as exc:
-        raise PlaylistError("bad EXT-X-PROGRAM-DATE-TIME") from exc
-    if when.tzinfo is None:
-        raise PlaylistError("EXT-X-PROGRAM-DATE-TIME without a time zone")
-    return when.timestamp()
 
 
 class _Builder:
@@ -114,11 +72,11 @@ class _Builder:
 
     def __init__(self, max_segments: int = MAX_SEGMENTS) -> None:
         self.max_segments = max_segments
-        self.pl = LLPlaylist(target_duration=-1)
+        self.pl = MediaPlaylist(target_duration=-1)
         self.map: str | None = None
         self.disc = False
         self.pdt: float | None = None
-        self.parts: list[LLPart] = []
+        self.parts: list[Part] = []
         self.extinf: float | None = None
         self.nparts = 0
 
@@ -126,11 +84,11 @@ class _Builder:
         name, _, value = line.partition(":")
         pl = self.pl
         if name == "#EXT-X-TARGETDURATION":
-            pl.target_duration = _uint(value, name)
+            pl.target_duration = uint(value, name)
         elif name == "#EXT-X-MEDIA-SEQUENCE":
-            pl.media_sequence = _uint(value, name)
+            pl.media_sequence = uint(value, name)
         elif name == "#EXT-X-DISCONTINUITY-SEQUENCE":
-            pl.discontinuity_sequence = _uint(value, name)
+            pl.discontinuity_sequence = uint(value, name)
         elif line == "#EXT-X-INDEPENDENT-SEGMENTS":
             pl.independent_segments = True
         elif line == "#EXT-X-DISCONTINUITY":
@@ -138,26 +96,26 @@ class _Builder:
         elif line == "#EXT-X-ENDLIST":
             pl.endlist = True
         elif name == "#EXT-X-PROGRAM-DATE-TIME":
-            self.pdt = _pdt(value)
+            self.pdt = pdt(value)
         elif name == "#EXT-X-MAP":
-            attrs = _attrs(value)
+            attrs = attributes(value)
             if "BYTERANGE" in attrs:
                 raise PlaylistError("EXT-X-MAP with BYTERANGE is not supported")
-            self.map = _uri(attrs.get("URI"), name)
+            self.map = uri(attrs.get("URI"), name)
         elif name == "#EXT-X-PART":
-            self.part(_attrs(value))
+            self.part(attributes(value))
         elif name == "#EXT-X-PRELOAD-HINT":
-            attrs = _attrs(value)
+            attrs = attributes(value)
             if attrs.get("TYPE") == "PART" and "BYTERANGE-START" not in attrs:
-                pl.hint = _uri(attrs.get("URI"), name)
+                pl.hint = uri(attrs.get("URI"), name)
         elif name == "#EXT-X-SERVER-CONTROL":
-            pl.can_block_reload = _attrs(value).get("CAN-BLOCK-RELOAD") == "YES"
+            pl.can_block_reload = attributes(value).get("CAN-BLOCK-RELOAD") == "YES"
         elif name == "#EXT-X-PART-INF":
-            pl.part_target = _duration(_attrs(value).get("PART-TARGET", ""), name)
+            pl.part_target = duration(attributes(value).get("PART-TARGET", ""), name)
         elif name == "#EXT-X-RENDITION-REPORT":
-            self.report(_attrs(value))
+            self.report(attributes(value))
         elif name == "#EXTINF":
-            self.extinf = _duration(value.partition(",")[0], name)
+            self.extinf = duration(value.partition(",")[0], name)
         elif name == "#EXT-X-STREAM-INF":
             raise PlaylistError("a master playlist where a media playlist was expected")
 
@@ -167,32 +125,33 @@ class _Builder:
         self.nparts += 1
         if self.nparts > MAX_PARTS:
             raise PlaylistError("too many parts")
-        uri = _uri(attrs.get("URI"), "EXT-X-PART")
-        duration = _duration(attrs.get("DURATION", ""), "EXT-X-PART DURATION")
-        self.parts.append(LLPart(uri, duration, attrs.get("INDEPENDENT") == "YES"))
+        where = uri(attrs.get("URI"), "EXT-X-PART")
+        seconds = duration(attrs.get("DURATION", ""), "EXT-X-PART DURATION")
+        self.parts.append(Part(where, seconds, attrs.get("INDEPENDENT") == "YES"))
 
     def report(self, attrs: dict[str, str]) -> None:
         if len(self.pl.reports) >= MAX_REPORTS:
             raise PlaylistError("too many rendition reports")
-        uri = _uri(attrs.get("URI"), "EXT-X-RENDITION-REPORT")
-        msn = _uint(attrs.get("LAST-MSN", ""), "LAST-MSN")
+        where = uri(attrs.get("URI"), "EXT-X-RENDITION-REPORT")
+        msn = uint(attrs.get("LAST-MSN", ""), "LAST-MSN")
         last = attrs.get("LAST-PART")
-        self.pl.reports.append(Report(uri, msn, None if last is None else _uint(last, "LAST-PART")))
+        part = None if last is None else uint(last, "LAST-PART")
+        self.pl.reports.append(RenditionReport(where, msn, part))
 
     def segment(self, line: str) -> None:
         if self.extinf is None:
             raise PlaylistError("segment URI without EXTINF")
         pl = self.pl
         msn = pl.media_sequence + len(pl.segments)
-        seg = LLSegment(
-            msn, _uri(line, "segment"), self.extinf, self.map, self.disc, self.pdt, self.parts
+        seg = LiveSegment(
+            msn, uri(line, "segment"), self.extinf, self.map, self.disc, self.pdt, self.parts
         )
         pl.segments.append(seg)
         if len(pl.segments) > self.max_segments:
             raise PlaylistError("too many segments")
         self.extinf, self.disc, self.pdt, self.parts = None, False, None, []
 
-    def finish(self) -> LLPlaylist:
+    def finish(self) -> MediaPlaylist:
         pl = self.pl
         if pl.target_duration < 0:
             raise PlaylistError("missing EXT-X-TARGETDURATION (RFC 8216 4.3.3.1)")
@@ -203,7 +162,7 @@ class _Builder:
         return pl
 
 
-def parse_ll_playlist(text: str, limit: int = MAX_PLAYLIST_BYTES) -> LLPlaylist:
+def parse_media_playlist(text: str, limit: int = MAX_PLAYLIST_BYTES) -> MediaPlaylist:
     """Parse a (possibly low-latency) media playlist of at most `limit` characters (a longer
     limit allows proportionally more segments); PlaylistError on anything malformed."""
     builder = _Builder(max(MAX_SEGMENTS, MAX_SEGMENTS * limit // MAX_PLAYLIST_BYTES))

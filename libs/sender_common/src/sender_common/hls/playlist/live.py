@@ -15,45 +15,18 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from sender_common.hls.parts import PartStore
-from sender_common.hls.tags import number, part_line, report_line, segment_head
+from sender_common.hls.playlist.partstore import PartStore
+from sender_common.hls.playlist.render import render_live_bytes
+from sender_common.hls.playlist.segments import LiveSegment, Part, RenditionReport
 
 log = logging.getLogger(__name__)
-__all__ = ["LivePlaylist", "LiveSegment", "LiveWait", "Part", "RenditionReport"]
-PART_HOLD_BACK_PARTS = 3.0  # the HLS authoring spec asks for at least three part targets
+__all__ = ["RELEASE_HOOKS", "LivePlaylist", "LiveWait"]
 # called after each change that released waiting requests, with the seconds from the change
 # to each listener's return (rising): the serving path answers one waiting request in each
 RELEASE_HOOKS: list[Callable[[list[float]], None]] = []
 PART_SEGMENTS = 3  # segments that keep their EXT-X-PART lines (about three target durations)
-
-
-@dataclass(slots=True)
-class Part:
-    uri: str
-    duration: float
-    independent: bool
-
-
-@dataclass(slots=True)
-class LiveSegment:
-    msn: int
-    uri: str
-    duration: float
-    map_uri: str | None = None
-    discontinuity: bool = False
-    pdt: float | None = None
-    parts: list[Part] = field(default_factory=list)
-
-
-@dataclass(frozen=True, slots=True)
-class RenditionReport:
-    uri: str
-    last_msn: int
-    last_part: int | None
-
-
 Render = Callable[[], bytes | None]
 
 
@@ -102,14 +75,14 @@ class LivePlaylist:
         self.independent = True
         self._first_msn = first_msn
         self._map: str | None = None
-        self._open_disc = False
-        self._open_pdt: float | None = None
+        self.open_discontinuity = False
+        self.open_pdt: float | None = None
         self._store = store
         self._prefix = store_prefix
         self._changed = asyncio.Event()
         self._listeners: list[Callable[[], None]] = []
         self.version = 0  # rises with every change: a rendered text stays valid until then
-        self._rendered: tuple[tuple[object, ...], bytes] | None = None
+        self.rendered: tuple[tuple[object, ...], bytes] | None = None
 
     # -- building -----------------------------------------------------------------------
 
@@ -122,17 +95,17 @@ class LivePlaylist:
         self._map = uri
         self.version += 1
         if discontinuity and self.next_msn != self._first_msn:
-            self._open_disc = True
+            self.open_discontinuity = True
 
     def mark_discontinuity(self) -> None:
         if self.next_msn != self._first_msn:
-            self._open_disc = True
+            self.open_discontinuity = True
             self.version += 1
 
     def add_part(self, part: Part, body: bytes | None = None, *, pdt: float | None = None) -> None:
         """A complete part of the open segment (with its bytes, kept in the part store)."""
         if not self.parts:
-            self._open_pdt = pdt
+            self.open_pdt = pdt
         self.parts.append(part)
         self.part_seq += 1
         if body is not None and self._store is not None:
@@ -143,7 +116,13 @@ class LivePlaylist:
     def close_segment(self, uri: str, duration: float) -> LiveSegment:
         """The open segment is complete (its parts, if any, stay listed for a while)."""
         seg = LiveSegment(
-            self.next_msn, uri, duration, self._map, self._open_disc, self._open_pdt, self.parts
+            self.next_msn,
+            uri,
+            duration,
+            self._map,
+            self.open_discontinuity,
+            self.open_pdt,
+            self.parts,
         )
         self._push(seg)
         return seg
@@ -154,8 +133,8 @@ class LivePlaylist:
         """A whole segment that had no parts (an offline slate, a plain upstream)."""
         if self.parts:
             raise ValueError("a segment is open")
-        self._open_pdt = pdt
-        seg = LiveSegment(self.next_msn, uri, duration, self._map, self._open_disc, pdt, [])
+        self.open_pdt = pdt
+        seg = LiveSegment(self.next_msn, uri, duration, self._map, self.open_discontinuity, pdt, [])
         self.independent = self.independent and independent
         self._push(seg)
         return seg
@@ -170,7 +149,7 @@ class LivePlaylist:
     def _push(self, seg: LiveSegment) -> None:
         self.segments.append(seg)
         self.next_msn += 1
-        self.parts, self._open_disc, self._open_pdt = [], False, None
+        self.parts, self.open_discontinuity, self.open_pdt = [], False, None
         self.target = max(self.target, round(seg.duration))
         self.ended = False
         while len(self.segments) > self.window:
@@ -224,7 +203,7 @@ class LivePlaylist:
         self.next_msn = self._first_msn = first_msn
         self.disc_seq = 0
         self.ended = False
-        self._map, self._open_disc, self._open_pdt = None, False, None
+        self._map, self.open_discontinuity, self.open_pdt = None, False, None
         self._notify()
 
     def _notify(self) -> None:
@@ -305,59 +284,6 @@ class LivePlaylist:
         low_latency: bool = True,
         reports: list[RenditionReport] | None = None,
     ) -> bytes:
-        """`render` as bytes, made once per change: every viewer woken by the same change (and
-        every poll until the next one) gets the same body."""
-        key = (
-            prefix,
-            low_latency,
-            self.version,
-            self.target,
-            self.part_target,
-            tuple(reports or ()),
-        )
-        if self._rendered is None or self._rendered[0] != key:
-            body = self.render(prefix, low_latency=low_latency, reports=reports).encode()
-            self._rendered = (key, body)
-        return self._rendered[1]
-
-    def render(
-        self,
-        prefix: str = "",
-        *,
-        low_latency: bool = True,
-        reports: list[RenditionReport] | None = None,
-    ) -> str:
-        """The playlist text; URIs get `prefix` (where the playlist is served from)."""
-        segs = list(self.segments)
-        disc_seq = self.disc_seq
-        first_msn = segs[0].msn if segs else self.next_msn
-        out = ["#EXTM3U", "#EXT-X-VERSION:6", f"#EXT-X-TARGETDURATION:{self.target}"]
-        if low_latency:
-            hold = number(PART_HOLD_BACK_PARTS * self.part_target)
-            out.append(f"#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK={hold}")
-            out.append(f"#EXT-X-PART-INF:PART-TARGET={number(self.part_target)}")
-        lead_disc = bool(segs) and segs[0].discontinuity
-        out.append(f"#EXT-X-MEDIA-SEQUENCE:{first_msn}")
-        if disc_seq + lead_disc:
-            out.append(f"#EXT-X-DISCONTINUITY-SEQUENCE:{disc_seq + lead_disc}")
-        if self.independent:
-            out.append("#EXT-X-INDEPENDENT-SEGMENTS")
-        current_map: str | None = None
-        for i, seg in enumerate(segs):
-            current_map = segment_head(
-                out, prefix, seg.map_uri, current_map, seg.discontinuity and i > 0, seg.pdt
-            )
-            if low_latency:
-                out.extend(part_line(prefix, p.uri, p.duration, p.independent) for p in seg.parts)
-            out.append(f"#EXTINF:{seg.duration:.5f},")
-            out.append(prefix + seg.uri)
-        if low_latency and not self.ended:
-            if self.parts:
-                segment_head(out, prefix, self._map, current_map, self._open_disc, self._open_pdt)
-                out.extend(part_line(prefix, p.uri, p.duration, p.independent) for p in self.parts)
-            if self.hint is not None:
-                out.append(f'#EXT-X-PRELOAD-HINT:TYPE=PART,URI="{prefix}{self.hint}"')
-            out.extend(report_line(r.uri, r.last_msn, r.last_part) for r in reports or [])
-        if self.ended:
-            out.append("#EXT-X-ENDLIST")
-        return "\n".join(out) + "\n"
+        """The playlist text (`render_live`) as bytes, made once per change: the same body
+        for every viewer. URIs get `prefix` (where the playlist is served from)."""
+        return render_live_bytes(self, prefix, low_latency=low_latency, reports=reports)

@@ -15,19 +15,22 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 
-from sender_common.hls.llparse import LLPart, LLPlaylist, LLSegment, parse_ll_playlist
-from sender_common.hls.lowlatency import LivePlaylist, Part
-from sender_common.hls.playlist import is_master_playlist
-from sender_common.hls.spoolcache import SpoolCache
-from sender_edge.mirror.downloader import Downloader
-from sender_edge.mirror.failures import MAX_BACKOFF, MasterSeenError
-from sender_edge.mirror.fetch import MAX_PLAYLIST_BYTES, UpstreamNotLive, segment_target
-from sender_edge.mirror.rendition import SpoolWindow
-from sender_edge.mirror.spool import older_files
+from sender_common.hls.playlist.live import LivePlaylist
+from sender_common.hls.playlist.master import is_master_playlist
+from sender_common.hls.playlist.parse import MediaPlaylist, parse_media_playlist
+from sender_common.hls.playlist.segments import LiveSegment, Part
+from sender_edge.mirror.follow.rendition import SpoolWindow
+from sender_edge.mirror.follow.spool import older_files
+from sender_edge.mirror.upstream.downloader import Downloader
+from sender_edge.mirror.upstream.failures import MAX_BACKOFF, MasterSeenError
+from sender_edge.mirror.upstream.fetch import (
+    MAX_PLAYLIST_BYTES,
+    UpstreamNotLive,
+    segment_target,
+)
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +56,6 @@ class Follower:
         root: str,
         playlist: LivePlaylist,
         downloader: Downloader,
-        cache: SpoolCache,
-        endpoint_dir: Path,
         window: int,
         hooks: Hooks,
     ) -> None:
@@ -64,9 +65,9 @@ class Follower:
         self.low_latency = False  # the upstream blocks reloads and lists parts
         self.started = False
         self._root = root
-        self._dl = downloader
-        self._cache = cache
-        self._dir = endpoint_dir
+        self._dl = downloader  # and its endpoint's folder in the spool
+        self._cache = downloader.context.cache
+        self._dir = downloader.endpoint_dir
         self._disk = SpoolWindow(window)
         self._hooks = hooks
         self._bodies: list[bytes] = []  # of the open segment's parts, in order
@@ -127,11 +128,11 @@ class Follower:
             text = await self._dl.playlist(self.url, limit=MAX_PLAYLIST_BYTES)
         if is_master_playlist(text):
             raise MasterSeenError("the upstream now serves a master playlist")
-        return await self.apply(parse_ll_playlist(text))
+        return await self.apply(parse_media_playlist(text))
 
     # -- applying one upstream playlist ------------------------------------------------------
 
-    async def apply(self, up: LLPlaylist) -> bool:
+    async def apply(self, up: MediaPlaylist) -> bool:
         """Bring the edge's playlist up to `up`; True when something new arrived."""
         self._localize(up)
         pl = self.playlist
@@ -169,13 +170,13 @@ class Follower:
             self._hooks.progress()
         return self._end(up) or progressed
 
-    def _end(self, up: LLPlaylist) -> bool:
+    def _end(self, up: MediaPlaylist) -> bool:
         if up.endlist and not self.playlist.ended:
             self.playlist.end()
             return True
         return False
 
-    def _localize(self, up: LLPlaylist) -> None:
+    def _localize(self, up: MediaPlaylist) -> None:
         """Check every URI and turn it into its path below the endpoint (`{gen}/{r}/{file}`)."""
         self._urls = {}
 
@@ -184,8 +185,8 @@ class Follower:
             self._urls[path] = url
             return path
 
-        def parts(items: list[LLPart]) -> list[LLPart]:
-            return [LLPart(local(p.uri), p.duration, p.independent) for p in items]
+        def parts(items: list[Part]) -> list[Part]:
+            return [Part(local(p.uri), p.duration, p.independent) for p in items]
 
         for seg in up.segments:
             seg.uri = local(seg.uri)
@@ -195,7 +196,7 @@ class Follower:
         up.open_map = local(up.open_map) if up.open_map else None
         up.hint = local(up.hint) if up.hint else None
 
-    def _lost(self, segs: list[LLSegment], up_next: int) -> bool:
+    def _lost(self, segs: list[LiveSegment], up_next: int) -> bool:
         """The upstream restarted or moved past segments we never got."""
         pl = self.playlist
         if up_next < pl.next_msn or (segs and segs[0].msn > pl.next_msn):
@@ -203,7 +204,7 @@ class Follower:
         mine = {s.msn: s.uri for s in pl.segments}
         return any(s.msn in mine and mine[s.msn] != s.uri for s in segs)
 
-    async def _restart(self, first_msn: int, segs: list[LLSegment]) -> None:
+    async def _restart(self, first_msn: int, segs: list[LiveSegment]) -> None:
         gone = self._disk.reset()
         if not self.started and segs:  # a restart of the edge: older files are not ours
             gone += await asyncio.to_thread(older_files, self._dir, segs[0].uri)
@@ -218,13 +219,13 @@ class Follower:
         if map_path is not None and map_path != pl.map_uri:
             await self._dl.file(self._urls[map_path], map_path)
             self._disk.add_map(map_path)
-            if discontinuity and pl.segments:  # as the origin writes it (see hls/splice.py)
+            if discontinuity and pl.segments:  # as the origin writes it (see cmaf/splice.py)
                 self._lead = await asyncio.to_thread((self._dir / map_path).read_bytes)
             pl.set_map(map_path, discontinuity=discontinuity)
         elif discontinuity:
             pl.mark_discontinuity()
 
-    def _keep_open(self, listed: list[LLPart]) -> int:
+    def _keep_open(self, listed: list[Part]) -> int:
         """How many of our open parts the upstream lists too (all, or we drop them)."""
         pl = self.playlist
         k = len(pl.parts)
@@ -234,7 +235,7 @@ class Follower:
             return 0
         return k
 
-    async def _add_parts(self, listed: list[LLPart], pdt: float | None) -> None:
+    async def _add_parts(self, listed: list[Part], pdt: float | None) -> None:
         bodies = await asyncio.gather(*(self._dl.part(self._urls[p.uri], p.uri) for p in listed))
         for p, body in zip(listed, bodies, strict=True):
             first = not self.playlist.parts
@@ -243,7 +244,7 @@ class Follower:
             )
             self._bodies.append(body)
 
-    async def _complete(self, seg: LLSegment, failed: Exception | None = None) -> None:
+    async def _complete(self, seg: LiveSegment, failed: Exception | None = None) -> None:
         """The upstream finished the segment we hold open (or that is next); `failed`: how
         fetching it already failed."""
         pl = self.playlist
@@ -271,7 +272,7 @@ class Follower:
         self._bodies, self._lead = [], b""
         await self._prune(self._disk.add(seg.uri, pl.map_uri))
 
-    async def _extend(self, listed: list[LLPart], up: LLPlaylist) -> bool:
+    async def _extend(self, listed: list[Part], up: MediaPlaylist) -> bool:
         """New parts of the open segment."""
         k = self._keep_open(listed)
         if k >= len(listed):

@@ -28,7 +28,11 @@ from tenacity import (
 
 from sender_common.errors import UpstreamError
 from sender_common.models import MAX_DVR_SECONDS
-from sender_edge.mirror.upstreams import GuardedBackend, PolicyRefusal, UpstreamPolicy
+from sender_edge.mirror.upstream.policy import (
+    GuardedBackend,
+    PolicyRefusal,
+    UpstreamPolicy,
+)
 
 MAX_PLAYLIST_BYTES = 1_000_000
 # a DVR playlist may list the longest window the origin keeps (a week) of 1 s segments,

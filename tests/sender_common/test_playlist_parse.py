@@ -6,10 +6,12 @@ import asyncio
 
 import pytest
 
-from sender_common.hls.llparse import MAX_PARTS, LLPart, Report, parse_ll_playlist
-from sender_common.hls.lowlatency import LivePlaylist, Part, RenditionReport
-from sender_common.hls.parts import PartStore
-from sender_common.hls.playlist import PlaylistError
+from sender_common.hls.playlist.live import LivePlaylist
+from sender_common.hls.playlist.parse import MAX_PARTS, parse_media_playlist
+from sender_common.hls.playlist.partstore import PartStore
+from sender_common.hls.playlist.render import render_live
+from sender_common.hls.playlist.segments import Part, RenditionReport
+from sender_common.hls.playlist.syntax import PlaylistError
 
 ORIGIN = """#EXTM3U
 #EXT-X-VERSION:6
@@ -38,7 +40,7 @@ ORIGIN = """#EXTM3U
 
 
 def test_origin_playlist() -> None:
-    pl = parse_ll_playlist(ORIGIN)
+    pl = parse_media_playlist(ORIGIN)
     assert pl.low_latency and pl.part_target == 0.5 and pl.target_duration == 1
     assert [s.msn for s in pl.segments] == [1000001, 1000002]
     assert pl.next_msn == 1000003
@@ -46,22 +48,25 @@ def test_origin_playlist() -> None:
     assert first.map_uri == second.map_uri == "1/src/init1000000.mp4"
     assert first.parts == [] and not first.discontinuity
     assert second.parts == [
-        LLPart("1/src/part12.m4s", 0.467, True),
-        LLPart("1/src/part13.m4s", 0.533, False),
+        Part("1/src/part12.m4s", 0.467, True),
+        Part("1/src/part13.m4s", 0.533, False),
     ]
     assert second.pdt is not None and first.pdt is not None
     assert second.pdt - first.pdt == pytest.approx(1.0)
-    assert pl.parts == [LLPart("2/src/part0.m4s", 0.467, True)]
+    assert pl.parts == [Part("2/src/part0.m4s", 0.467, True)]
     assert pl.open_map == "2/src/init1000003.mp4" and pl.open_discontinuity
     assert pl.open_pdt is not None and pl.open_pdt - second.pdt == pytest.approx(9.067)
     assert pl.hint == "2/src/part1.m4s"
-    assert pl.reports == [Report("low.m3u8", 1000003, 0), Report("mid.m3u8", 1000002, None)]
+    assert pl.reports == [
+        RenditionReport("low.m3u8", 1000003, 0),
+        RenditionReport("mid.m3u8", 1000002, None),
+    ]
     assert not pl.endlist and pl.independent_segments
 
 
 def test_plain_playlist_is_not_low_latency() -> None:
     text = "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.0,\n1/src/seg0.m4s\n#EXT-X-ENDLIST\n"
-    pl = parse_ll_playlist(text)
+    pl = parse_media_playlist(text)
     assert not pl.low_latency and pl.endlist and pl.hint is None
     assert pl.segments[0].uri == "1/src/seg0.m4s" and pl.segments[0].map_uri is None
 
@@ -78,15 +83,15 @@ def test_reads_back_what_live_playlist_renders() -> None:
             if n % 2 == 1:
                 pl.close_segment(f"1/src/seg{pl.next_msn}.m4s", 1.0)
         pl.set_hint("1/src/part5.m4s")
-        return pl.render(reports=[RenditionReport("low.m3u8", 8, 1)])
+        return render_live(pl, reports=[RenditionReport("low.m3u8", 8, 1)])
 
-    pl = parse_ll_playlist(asyncio.run(build()))
+    pl = parse_media_playlist(asyncio.run(build()))
     assert [s.uri for s in pl.segments] == ["1/src/seg7.m4s", "1/src/seg8.m4s"]
     assert [p.uri for p in pl.segments[1].parts] == ["1/src/part2.m4s", "1/src/part3.m4s"]
     assert [p.uri for p in pl.parts] == ["1/src/part4.m4s"]
     assert pl.parts[0].independent and pl.next_msn == 9
     assert pl.open_pdt == pytest.approx(1_700_000_004.0)
-    assert pl.hint == "1/src/part5.m4s" and pl.reports == [Report("low.m3u8", 8, 1)]
+    assert pl.hint == "1/src/part5.m4s" and pl.reports == [RenditionReport("low.m3u8", 8, 1)]
 
 
 @pytest.mark.parametrize(
@@ -111,14 +116,14 @@ def test_reads_back_what_live_playlist_renders() -> None:
 )
 def test_malformed_playlists_are_refused(text: str, message: str) -> None:
     with pytest.raises(PlaylistError, match=message):
-        parse_ll_playlist(text)
+        parse_media_playlist(text)
 
 
 def test_counts_are_bounded() -> None:
     head = "#EXTM3U\n#EXT-X-TARGETDURATION:1\n"
     parts = '#EXT-X-PART:DURATION=0.1,URI="p.m4s"\n' * (MAX_PARTS + 1)
     with pytest.raises(PlaylistError, match="too many parts"):
-        parse_ll_playlist(head + parts)
+        parse_media_playlist(head + parts)
     reports = '#EXT-X-RENDITION-REPORT:URI="a.m3u8",LAST-MSN=1\n' * 65
     with pytest.raises(PlaylistError, match="too many rendition reports"):
-        parse_ll_playlist(head + reports)
+        parse_media_playlist(head + reports)

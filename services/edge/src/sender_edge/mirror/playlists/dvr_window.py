@@ -16,8 +16,8 @@ from pydantic import ValidationError
 from sender_common.errors import SenderError
 from sender_common.playback import Playback
 from sender_common.tasks import SingleFlight
-from sender_edge.mirror.fetch import get_bytes
-from sender_edge.mirror.worker import MirrorWorker
+from sender_edge.mirror.follow.worker import MirrorWorker
+from sender_edge.mirror.upstream.fetch import get_bytes
 
 log = logging.getLogger(__name__)
 MAX_ANSWER_BYTES = 64 * 1024  # the playback API's answer for one endpoint

@@ -11,32 +11,31 @@ from pydantic import ValidationError
 
 from sender_common.database import DatabaseChild
 from sender_common.errors import (
-    ConflictError,
     InvalidInputError,
     NotFoundError,
     SenderError,
     UnavailableError,
 )
-from sender_common.hls.parts import PartStore
+from sender_common.hls.playlist.partstore import PartStore
 from sender_common.hls.serving import LATER, Blocking, LiveAnswer
 from sender_common.hls.spoolcache import CachedFile, SpoolCache
 from sender_common.recent import RecentMisses
 from sender_common.tasks import SingleFlight
-from sender_edge.metrics import EdgeMetrics
-from sender_edge.mirror import store
-from sender_edge.mirror.dvr import DvrPullThrough
-from sender_edge.mirror.dvrwindow import DvrWindows
-from sender_edge.mirror.fetch import get_bytes
-from sender_edge.mirror.models import EdgeSessionCreate, EdgeSessionStatus, SessionOptions
-from sender_edge.mirror.ondemand import ON_DEMAND_KEY, OnDemandSessions
-from sender_edge.mirror.running import RunningMirrors
-from sender_edge.mirror.status import session_status, stored_status
-from sender_edge.mirror.upstreams import Resolver, UpstreamPolicy
-from sender_edge.mirror.worker import MirrorWorker
+from sender_edge.edge_metrics import EdgeMetrics
+from sender_edge.mirror.follow.running import RunningMirrors
+from sender_edge.mirror.follow.worker import MirrorWorker
+from sender_edge.mirror.playlists.dvr_pull import DvrPullThrough
+from sender_edge.mirror.playlists.dvr_window import DvrWindows
+from sender_edge.mirror.sessions import store
+from sender_edge.mirror.sessions.limits import check_room
+from sender_edge.mirror.sessions.models import EdgeSessionCreate, EdgeSessionStatus, SessionOptions
+from sender_edge.mirror.sessions.ondemand import ON_DEMAND_KEY, OnDemandSessions
+from sender_edge.mirror.sessions.status import session_status, stored_status
+from sender_edge.mirror.upstream.discovery import upstream_knows
+from sender_edge.mirror.upstream.policy import Resolver, UpstreamPolicy
 from sender_edge.settings import EdgeSettings
 
 log = logging.getLogger(__name__)
-_CHECK_BYTES = 64 * 1024  # the playback API's answer for one endpoint
 
 
 class EdgeManager:
@@ -73,14 +72,7 @@ class EdgeManager:
         self._unknown = RecentMisses(ttl=5.0)
         self._misses = SingleFlight("on-miss")
         self._lock = asyncio.Lock()
-        self.dvr = DvrPullThrough(
-            cache=cache,
-            spool_dir=settings.spool_dir,
-            metrics=metrics,
-            retention_seconds=settings.hls.retention_seconds,
-            slots=self.running.fetch_slots,
-            miss_ttl=settings.hls.segment_seconds,
-        )
+        self.dvr = DvrPullThrough(self.running.context, miss_ttl=settings.hls.segment_seconds)
         self.dvr_windows = DvrWindows()
         self.timing = self.running.timing
 
@@ -153,20 +145,11 @@ class EdgeManager:
 
     # -- management ---------------------------------------------------------------------
 
-    def _count(self) -> int:
-        wanted = {slug for slug, row in self._stored.items() if row.desired}
-        return len(wanted | set(self.running))
-
     def _check_room(self, slug: str, *, on_demand: bool) -> None:
-        """At most SENDER_EDGE_MAX_SESSIONS sessions: viewers get 503, operators 409."""
-        row = self._stored.get(slug)
+        wanted = {s for s, row in self._stored.items() if row.desired}
+        retry = max(1, round(self.on_demand.idle_seconds))
         limit = self.settings.edge_max_sessions
-        if slug in self.running or (row is not None and row.desired) or self._count() < limit:
-            return
-        reason = f"this edge runs its maximum of {limit} sessions (SENDER_EDGE_MAX_SESSIONS)"
-        if on_demand:
-            raise UnavailableError(reason, retry_after=max(1, round(self.on_demand.idle_seconds)))
-        raise ConflictError(reason)
+        check_room(slug, wanted, set(self.running), limit, on_demand=on_demand, retry_after=retry)
 
     async def start_session(
         self, data: EdgeSessionCreate, *, on_demand: bool = False
@@ -276,7 +259,7 @@ class EdgeManager:
             return False  # stopped by an operator, or wanted and starting: not ours
         if not self.db.schema_ready.is_set() or slug in self._unknown:
             return False
-        if not await self._upstream_knows(slug):
+        if not await upstream_knows(self.running.client(), upstream, slug):
             self._unknown.add(slug)  # do not ask the upstream again on every request
             return False
         create = EdgeSessionCreate(endpoint=slug, upstream_url=upstream)
@@ -285,17 +268,6 @@ class EdgeManager:
         except UnavailableError:
             raise  # the viewer gets 503 with Retry-After
         except SenderError:
-            return False
-        return True
-
-    async def _upstream_knows(self, slug: str) -> bool:
-        """Ask the upstream's playback API first, so unknown names never create sessions."""
-        assert self.settings.upstream_url is not None
-        url = f"{self.settings.upstream_url}/api/v1/playback/{slug}"
-        try:
-            await get_bytes(self.running.client(), url, limit=_CHECK_BYTES, attempts=1)
-        except (SenderError, httpx.HTTPError) as exc:
-            log.info("%s: on-demand check failed: %s", slug, exc)
             return False
         return True
 
