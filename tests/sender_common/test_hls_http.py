@@ -9,8 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sender_common.hls.lowlatency import LivePlaylist, Part
-from sender_common.hls.parts import PartStore
+from sender_common.hls.playlist.live import LivePlaylist
+from sender_common.hls.playlist.partstore import PartStore
+from sender_common.hls.playlist.segments import Part
 from sender_common.hls.serving import Blocking, HlsApp, LiveAnswer
 from sender_common.hls.spoolcache import SpoolCache
 from tests.sender_common.hls_server import Raw, serving

@@ -32,7 +32,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from sender_common.errors import SenderError
 from sender_common.hls import wire
-from sender_common.hls.lowlatency import LiveWait
+from sender_common.hls.playlist.live import LiveWait
 from sender_common.hls.serving import (
     OPTIONS_HEADERS,
     BlockingRequestError,

@@ -22,8 +22,8 @@ from urllib.parse import parse_qs
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sender_common.errors import SenderError
-from sender_common.hls.lowlatency import LiveWait
-from sender_common.hls.parts import PartStore
+from sender_common.hls.playlist.live import LiveWait
+from sender_common.hls.playlist.partstore import PartStore
 from sender_common.hls.responses import respond, send_bytes, send_error
 from sender_common.hls.spoolcache import PLAYLIST_TYPE, CachedFile, SpoolCache
 from sender_common.models import SLUG_PATTERN

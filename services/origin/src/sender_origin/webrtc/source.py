@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from sender_common.webrtc import VIDEO_CLOCK, MediaFrame, MediaHub
-from sender_origin.ingest.flv import TAG_AUDIO, TAG_VIDEO
+from sender_origin.media.flv import TAG_AUDIO, TAG_VIDEO
 from sender_origin.webrtc.opus import AacToOpus
 
 log = logging.getLogger(__name__)
