@@ -11,7 +11,7 @@ import httpx
 from prometheus_client import CollectorRegistry
 
 from sender_common.hls.dvr import DvrEntry, render_dvr
-from sender_common.hls.spoolcache import SpoolCache
+from sender_common.hls.serve.spoolcache import SpoolCache
 from sender_edge.metrics import EdgeMetrics
 from sender_edge.mirror.dvr import DvrPullThrough
 from sender_edge.mirror.fetch import MAX_PLAYLIST_BYTES, EndpointSource, hls_root

@@ -14,8 +14,8 @@ from prometheus_client import CollectorRegistry
 
 from sender_common.hls.lowlatency import LivePlaylist, Part
 from sender_common.hls.parts import PartStore
-from sender_common.hls.serving import blocking_of
-from sender_common.hls.spoolcache import SpoolCache
+from sender_common.hls.serve.request import blocking_of
+from sender_common.hls.serve.spoolcache import SpoolCache
 from sender_edge.metrics import EdgeMetrics
 from sender_edge.mirror.downloader import Downloader, Tally
 from sender_edge.mirror.fetch import UnsafeSegmentUri, hls_root

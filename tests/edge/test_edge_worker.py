@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 from prometheus_client import CollectorRegistry
 
-from sender_common.hls.spoolcache import SpoolCache
+from sender_common.hls.serve.spoolcache import SpoolCache
 from sender_edge.metrics import EdgeMetrics
 from sender_edge.mirror.context import MirrorContext, Timing
 from sender_edge.mirror.dvrwindow import DvrWindows

@@ -1,4 +1,4 @@
-"""The HLS serving protocol (hls/http.py) over real sockets: answers, waits, pipelining,
+"""The HLS serving protocol (hls/serve/protocol.py) over real sockets: answers, waits, pipelining,
 bad and hostile clients, and the ASGI routes beside it on the same port."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import pytest
 
 from sender_common.hls.lowlatency import LivePlaylist, Part
 from sender_common.hls.parts import PartStore
-from sender_common.hls.serving import Blocking, HlsApp, LiveAnswer
-from sender_common.hls.spoolcache import SpoolCache
+from sender_common.hls.serve.app import Blocking, HlsApp, LiveAnswer
+from sender_common.hls.serve.spoolcache import SpoolCache
 from tests.sender_common.hls_server import Raw, serving
 from tests.waiting import wait_for_async
 
@@ -166,10 +166,11 @@ async def test_malformed_oversized_and_half_closed_clients(tmp_path: Path) -> No
 async def test_slowloris_and_idle_connections_are_closed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import sender_common.hls.http as http
+    import sender_common.hls.serve.protocol as http
+    import sender_common.hls.serve.timers as timers
 
     monkeypatch.setattr(http, "HEAD_SECONDS", 0.5)
-    monkeypatch.setattr(http.IdleSweep, "TICK", 0.1)
+    monkeypatch.setattr(timers.IdleSweep, "TICK", 0.1)
     app, _, _ = _live_app(tmp_path)
     async with serving(app, timeout_keep_alive=1) as port:
         slow = await Raw.open(port)

@@ -10,13 +10,9 @@ import pytest
 
 from sender_common.hls.lowlatency import LivePlaylist, Part, RenditionReport
 from sender_common.hls.parts import PartStore
-from sender_common.hls.serving import (
-    Blocking,
-    BlockingRequestError,
-    HlsApp,
-    blocking_of,
-)
-from sender_common.hls.spoolcache import CachedFile, SpoolCache
+from sender_common.hls.serve.app import HlsApp
+from sender_common.hls.serve.request import Blocking, BlockingRequestError, blocking_of
+from sender_common.hls.serve.spoolcache import CachedFile, SpoolCache
 from tests.waiting import wait_for_async
 
 

@@ -118,5 +118,6 @@ def install_error_handlers(
         return handler
 
     app.add_exception_handler(SenderError, _handle)
-    for exc_type, what in {OperationalError: "database", **(dependencies or {})}.items():
+    down: dict[type[Exception], str] = {OperationalError: "database", **(dependencies or {})}
+    for exc_type, what in down.items():
         app.add_exception_handler(exc_type, _down(what))

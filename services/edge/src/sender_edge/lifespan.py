@@ -8,8 +8,8 @@ from prometheus_client import CollectorRegistry
 
 from sender_common.children import Child, Periodic
 from sender_common.hls.parts import PartStore
-from sender_common.hls.serving import HlsApp
-from sender_common.hls.spoolcache import SpoolCache
+from sender_common.hls.serve.app import HlsApp
+from sender_common.hls.serve.spoolcache import SpoolCache
 from sender_common.roles import RoleRoutes, RoleRuntime, hls_manifest
 from sender_common.viewers import Viewers
 from sender_common.webrtc import WebrtcNode

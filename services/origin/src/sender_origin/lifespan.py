@@ -13,8 +13,8 @@ from prometheus_client import CollectorRegistry
 from sender_common.children import Child, Periodic
 from sender_common.errors import NotFoundError
 from sender_common.ffmpeg import resolve_ffmpeg
-from sender_common.hls.serving import HlsApp
-from sender_common.hls.spoolcache import SpoolCache
+from sender_common.hls.serve.app import HlsApp
+from sender_common.hls.serve.spoolcache import SpoolCache
 from sender_common.models import SessionState
 from sender_common.roles import RoleRoutes, RoleRuntime, hls_manifest
 from sender_common.tasks import cancel_and_wait

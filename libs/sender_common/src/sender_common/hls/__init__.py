@@ -12,8 +12,8 @@ from sender_common.hls.playlist import (
     write_media_playlist,
 )
 
-# uvicorn's `--http` for every role: the HLS URL space served without ASGI (hls/http.py)
-HTTP_PROTOCOL = "sender_common.hls.http:HlsHttpProtocol"
+# uvicorn's `--http` for every role: the HLS URL space served without ASGI (hls/serve/protocol.py)
+HTTP_PROTOCOL = "sender_common.hls.serve.protocol:HlsHttpProtocol"
 
 __all__ = [
     "HTTP_PROTOCOL",

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sender_common.hls.parts import PartStore
-from sender_common.hls.spoolcache import SpoolCache
+from sender_common.hls.serve.spoolcache import SpoolCache
 from sender_edge.metrics import EdgeMetrics
 from sender_edge.settings import EdgeSettings
 

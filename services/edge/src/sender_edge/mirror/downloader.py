@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from sender_common.hls.spoolcache import SpoolCache
+from sender_common.hls.serve.spoolcache import SpoolCache
 from sender_common.tasks import cancel_and_wait
 from sender_edge.metrics import EdgeMetrics
 from sender_edge.mirror.fetch import MAX_SEGMENT_BYTES, FetchError, get_bytes

@@ -29,7 +29,7 @@ import httpx
 from sender_common.errors import UpstreamError
 from sender_common.hls.llparse import parse_ll_playlist
 from sender_common.hls.playlist import PlaylistError, is_master_playlist, parse_master_playlist
-from sender_common.hls.spoolcache import CachedFile, SpoolCache, content_type_for
+from sender_common.hls.serve.spoolcache import CachedFile, SpoolCache, content_type_for
 from sender_common.recent import RecentMisses
 from sender_common.tasks import SingleFlight
 from sender_edge.metrics import EdgeMetrics

@@ -22,7 +22,7 @@ import httpx
 from sender_common.hls.llparse import LLPart, LLPlaylist, LLSegment, parse_ll_playlist
 from sender_common.hls.lowlatency import LivePlaylist, Part
 from sender_common.hls.playlist import is_master_playlist
-from sender_common.hls.spoolcache import SpoolCache
+from sender_common.hls.serve.spoolcache import SpoolCache
 from sender_edge.mirror.downloader import Downloader
 from sender_edge.mirror.failures import MAX_BACKOFF, MasterSeenError
 from sender_edge.mirror.fetch import MAX_PLAYLIST_BYTES, UpstreamNotLive, segment_target

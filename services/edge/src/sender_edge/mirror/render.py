@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from sender_common.hls.lowlatency import LiveWait, RenditionReport
 from sender_common.hls.playlist import MasterPlaylist, Variant, write_master_playlist
-from sender_common.hls.serving import Blocking, BlockingRequestError
+from sender_common.hls.serve.request import Blocking, BlockingRequestError
 from sender_edge.mirror.follower import Follower
 
 BLOCK_TARGETS = 3  # a blocking reload waits at most this many target durations

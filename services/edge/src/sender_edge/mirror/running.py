@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import httpx
 
 from sender_common.hls.parts import PartStore
-from sender_common.hls.spoolcache import SpoolCache
+from sender_common.hls.serve.spoolcache import SpoolCache
 from sender_edge.metrics import EdgeMetrics
 from sender_edge.mirror.context import MirrorContext, Timing
 from sender_edge.mirror.fetch import make_client

@@ -8,7 +8,7 @@ import logging
 from sender_common.hls.lowlatency import LivePlaylist, LiveWait, RenditionReport
 from sender_common.hls.parts import PartStore
 from sender_common.hls.playlist import MasterPlaylist, Variant, write_master_playlist
-from sender_common.hls.serving import Blocking, BlockingRequestError
+from sender_common.hls.serve.request import Blocking, BlockingRequestError
 from sender_common.hls.splice import Splice
 from sender_common.models import RenditionSpec
 from sender_common.settings import HlsConfig

@@ -12,8 +12,8 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from sender_common.hls.parts import PartStore
-from sender_common.hls.serving import LATER, Blocking, LiveAnswer
-from sender_common.hls.spoolcache import SpoolCache
+from sender_common.hls.serve.request import LATER, Blocking, LiveAnswer
+from sender_common.hls.serve.spoolcache import SpoolCache
 from sender_common.models import SessionState
 from sender_origin.database import endpoints, generations, in_session, media_sessions
 from sender_origin.ingest.base import Admission, PublishRefused

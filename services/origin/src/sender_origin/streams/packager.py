@@ -22,8 +22,8 @@ from pathlib import Path
 from sender_common.files import write_atomic
 from sender_common.hls.fmp4 import Fmp4Error, InitInfo, parse_fragment, parse_init
 from sender_common.hls.lowlatency import LivePlaylist, LiveSegment, Part
+from sender_common.hls.serve.spoolcache import SpoolCache
 from sender_common.hls.splice import Splice
-from sender_common.hls.spoolcache import SpoolCache
 from sender_common.settings import HlsConfig
 from sender_origin.streams.live import LivePlaylists
 
