@@ -21,7 +21,7 @@ from sender_common.hls.parts import PartStore
 from sender_common.hls.tags import number, part_line, report_line, segment_head
 
 log = logging.getLogger(__name__)
-__all__ = ["LivePlaylist", "LiveSegment", "LiveWait", "Part", "RenditionReport"]
+__all__ = ["LivePlaylist", "LiveSegment", "LiveWait", "Part", "RenditionReport", "live_changes"]
 PART_HOLD_BACK_PARTS = 3.0  # the HLS authoring spec asks for at least three part targets
 # called after each change that released waiting requests, with the seconds from the change
 # to each listener's return (rising): the serving path answers one waiting request in each
@@ -227,8 +227,11 @@ class LivePlaylist:
         self._map, self._open_disc, self._open_pdt = None, False, None
         self._notify()
 
+    changes = 0  # every live playlist's changes, for `live_changes`
+
     def _notify(self) -> None:
         self.version += 1
+        LivePlaylist.changes += 1
         self._changed.set()
         self._changed = asyncio.Event()
         if self._listeners:
@@ -361,3 +364,8 @@ class LivePlaylist:
         if self.ended:
             out.append("#EXT-X-ENDLIST")
         return "\n".join(out) + "\n"
+
+
+def live_changes() -> int:
+    """A number that moves whenever any live playlist changes (the serving path's reuse)."""
+    return LivePlaylist.changes

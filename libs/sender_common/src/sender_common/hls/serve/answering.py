@@ -19,18 +19,36 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from sender_common.errors import SenderError
 from sender_common.hls.lowlatency import LiveWait
 from sender_common.hls.serve import wire
-from sender_common.hls.serve.app import error_headers
+from sender_common.hls.serve.app import HlsApp, error_headers
 from sender_common.hls.serve.cycle import HlsCycle, find_hls
 from sender_common.hls.serve.request import (
     OPTIONS_HEADERS,
     BlockingRequestError,
     HintWait,
-    parse_request,
+    HlsRequest,
+    parsed_request,
 )
 from sender_common.hls.serve.spoolcache import PLAYLIST_TYPE, CachedFile
 from sender_common.hls.serve.timers import deadlines
 
 log = logging.getLogger(__name__)
+Observed = tuple[HlsRequest, bool, int, int, dict[str, Any]]
+_later: dict[asyncio.AbstractEventLoop, list[tuple[HlsApp, Observed]]] = {}
+
+
+def observe_later(loop: asyncio.AbstractEventLoop, hls: HlsApp, hit: Observed) -> None:
+    """Count an answered request after this loop turn's other callbacks (exactly once, in
+    order): a release writes every waiter's answer before counting any."""
+    pending = _later.get(loop)
+    if pending is None:
+        pending = _later[loop] = []
+        loop.call_soon(_observe_all, loop)
+    pending.append((hls, hit))
+
+
+def _observe_all(loop: asyncio.AbstractEventLoop) -> None:
+    for hls, (req, playlist, status, size, scope) in _later.pop(loop, ()):
+        hls.observe(req, playlist, status, size, scope)
 
 
 class Answering(HttpToolsProtocol):
@@ -49,7 +67,7 @@ class Answering(HttpToolsProtocol):
         if not cycle.path:
             self._send(cycle, wire.empty_response(204, OPTIONS_HEADERS, close=not cycle.keep_alive))
             return
-        req = cycle.req = parse_request(cycle.path, cycle.query)
+        req = cycle.req = parsed_request(cycle.path, cycle.query)
         if req is None:
             self._send(cycle, wire.error_response(400, "invalid path", close=self._closing(cycle)))
             return
@@ -72,7 +90,9 @@ class Answering(HttpToolsProtocol):
     def _closing(self, cycle: HlsCycle) -> bool:
         return not cycle.keep_alive
 
-    def _answer(self, cycle: HlsCycle, entry: CachedFile | None) -> None:
+    def _answer(self, cycle: HlsCycle, entry: CachedFile | None, *, later: bool = False) -> None:
+        """Write the answer to `cycle`; `later`: its counting after this loop turn (a release
+        writes every waiter's answer first)."""
         req = cycle.req
         assert req is not None
         assert self.hls is not None
@@ -93,7 +113,10 @@ class Answering(HttpToolsProtocol):
         )
         self._send(cycle, top, body)
         playlist = entry.content_type == PLAYLIST_TYPE
-        self.hls.observe(req, playlist, status, size, self._scope(cycle))
+        if later:
+            observe_later(self.loop, self.hls, (req, playlist, status, size, self._scope(cycle)))
+        else:
+            self.hls.observe(req, playlist, status, size, self._scope(cycle))
 
     def _error(self, cycle: HlsCycle, exc: Exception) -> None:
         req = cycle.req
@@ -152,11 +175,24 @@ class Answering(HttpToolsProtocol):
         assert req is not None
         assert self.hls is not None
         if isinstance(wait, LiveWait):
-            body = wait.render()
-            self._answer(cycle, None if body is None else self.hls.playlist(req.rel, body))
+            found = self._released(req) if wait.ready() else None
+            if found is None:  # timed out (or at shutdown): the playlist as it is
+                body = wait.render()
+                found = None if body is None else self.hls.playlist(req.rel, body)
+            self._answer(cycle, found, later=True)
         elif wait is not None:
             entry = wait.result() if wait.done() and not wait.cancelled() else None
-            self._answer(cycle, entry)
+            self._answer(cycle, entry, later=True)
+
+    def _released(self, req: HlsRequest) -> CachedFile | None:
+        """The playlist a released reload gets: resolved once per change for every waiter
+        asking the same (`HlsApp.find_now`'s reuse)."""
+        assert self.hls is not None
+        try:
+            found = self.hls.find_now(req)
+        except (BlockingRequestError, SenderError):
+            return None
+        return found if isinstance(found, CachedFile) else None
 
     def _wait_hint(self, cycle: HlsCycle, wait: HintWait) -> None:
         hls = self.hls

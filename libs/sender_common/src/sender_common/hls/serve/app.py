@@ -11,6 +11,7 @@ requests are checked by `serve/request.py`, and resolved files stay inside the s
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeAlias
@@ -29,7 +30,6 @@ from sender_common.hls.serve.request import (
     HlsRequest,
     Later,
     LiveAnswer,
-    blocking_from,
     parse_request,
 )
 from sender_common.hls.serve.responses import respond, send_bytes, send_error
@@ -85,6 +85,7 @@ class HlsApp:
         parts: PartStore | None = None,
         part_wait: float = 6.0,
         on_file_miss: FileMissHandler | None = None,
+        live_epoch: Callable[[], int] | None = None,
     ) -> None:
         self.cache = cache
         self.live = live
@@ -95,6 +96,10 @@ class HlsApp:
         self.part_wait = part_wait
         self.on_file_miss = on_file_miss  # (endpoint, path below it): e.g. an edge's DVR
         self._playlists: dict[str, CachedFile] = {}
+        # a live playlist as resolved, per (name, blocking directives), reused while
+        # `live_epoch()` (bumped by every live playlist change) stays the same, briefly
+        self.live_epoch = live_epoch
+        self._live: dict[tuple[str, Blocking | None], tuple[int, float, CachedFile]] = {}
 
     async def __call__(self, scope: Scope, _receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -132,9 +137,21 @@ class HlsApp:
         if req.live_name and self.live is not None:
             if self.live_now is None:
                 return LATER
-            found = self.live_now(req.endpoint, "/".join(req.parts[1:]), blocking_from(req.query))
+            block = req.block()
+            key = (req.rel, block)
+            epoch = self.live_epoch() if self.live_epoch is not None else None
+            cached = self._live.get(key)
+            now = time.monotonic()
+            if cached is not None and cached[0] == epoch and now < cached[1]:
+                return cached[2]
+            found = self.live_now(req.endpoint, req.rel[len(req.endpoint) + 1 :], block)
             if isinstance(found, bytes):
-                return self.playlist(req.rel, found)
+                entry = self.playlist(req.rel, found)
+                if epoch is not None:
+                    if len(self._live) > MAX_PLAYLISTS:
+                        self._live.clear()
+                    self._live[key] = (epoch, now + LIVE_REUSE_SECONDS, entry)
+                return entry
             if found is None and self.on_miss is not None:
                 return LATER
             return found
@@ -174,7 +191,7 @@ class HlsApp:
     async def _slow(self, req: HlsRequest) -> CachedFile | None:
         endpoint, parts = req.endpoint, req.parts
         if req.live_name and self.live is not None:
-            block = blocking_from(req.query)
+            block = req.block()
             name = "/".join(parts[1:])
             body = await self.live(endpoint, name, block)
             if body is None and self.on_miss is not None and await self.on_miss(endpoint):
@@ -193,6 +210,9 @@ class HlsApp:
 
 
 MAX_PLAYLISTS = 4096
+# a resolved live playlist serves for at most this long without a change (what is not a
+# playlist change, such as an upstream found frozen or a grace period's end, shows by then)
+LIVE_REUSE_SECONDS = 0.25
 
 
 def error_headers(exc: SenderError) -> list[tuple[bytes, bytes]] | None:

@@ -16,6 +16,7 @@ __all__ = [
     "blocking_from",
     "blocking_of",
     "parse_request",
+    "parsed_request",
 ]
 
 import enum
@@ -76,10 +77,15 @@ class HlsRequest:
     rel: str
     query: Query
     vsid: str | None
+    live_name: bool = False  # a live or DVR playlist name (`live*`, `dvr*`)
+    # its blocking-reload directives (live names only); an error: refused with 400
+    blocking: Blocking | BlockingRequestError | None = None
 
-    @property
-    def live_name(self) -> bool:
-        return len(self.parts) >= 2 and self.parts[1].startswith(("live", "dvr"))
+    def block(self) -> Blocking | None:
+        """The blocking-reload directives; raises BlockingRequestError when malformed."""
+        if isinstance(self.blocking, BlockingRequestError):
+            raise BlockingRequestError(str(self.blocking))
+        return self.blocking
 
 
 def parse_request(path: str, query_string: bytes) -> HlsRequest | None:
@@ -89,7 +95,32 @@ def parse_request(path: str, query_string: bytes) -> HlsRequest | None:
         return None
     parts = path.split("/")
     query = _query(query_string)
-    return HlsRequest(parts[0], tuple(parts), "/".join(parts), query, _vsid(query))
+    live = len(parts) >= 2 and parts[1].startswith(("live", "dvr"))
+    blocking: Blocking | BlockingRequestError | None = None
+    if live:
+        try:
+            blocking = blocking_from(query)
+        except BlockingRequestError as exc:
+            blocking = exc
+    return HlsRequest(parts[0], tuple(parts), "/".join(parts), query, _vsid(query), live, blocking)
+
+
+_parsed: dict[tuple[str, bytes], HlsRequest | None] = {}
+MAX_PARSED = 8192
+
+
+def parsed_request(path: str, query_string: bytes) -> HlsRequest | None:
+    """`parse_request`, remembered per (path, query): viewers of a stream ask the same URLs
+    (the serving path's requests; a request is immutable, so sharing one is safe)."""
+    key = (path, query_string)
+    try:
+        return _parsed[key]
+    except KeyError:
+        pass
+    if len(_parsed) >= MAX_PARSED:
+        _parsed.clear()
+    found = _parsed[key] = parse_request(path, query_string)
+    return found
 
 
 OPTIONS_HEADERS = [
