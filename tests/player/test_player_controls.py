@@ -56,14 +56,22 @@ def test_each_control_does_what_it_says(chromium_browser: Browser, origin: procs
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.goto(f"{origin.url}/sender/player/{SLUG}?transport=hls", wait_until="domcontentloaded")
+        # playing, not just positioned at the live edge (autoplay's play() may still be pending,
+        # and then the first click on the button would be a "Play")
         page.wait_for_function(
-            f"{P}?.state === 'live' && {P}.video.currentTime > 0", timeout=20_000
+            f"{P}?.state === 'live' && !{P}.video.paused && {P}.video.currentTime > 0"
+            " && document.querySelector('.sender-play').getAttribute('aria-label') === 'Pause'",
+            timeout=20_000,
         )
 
         # play/pause, by button and by the k and space keys
         page.click(".sender-play")
         page.wait_for_function(f"{P}.video.paused", timeout=5_000)
-        assert page.get_attribute(".sender-play", "aria-label") == "Play"
+        # the label follows the media element's "pause" event, dispatched after paused is set
+        page.wait_for_function(
+            "document.querySelector('.sender-play').getAttribute('aria-label') === 'Play'",
+            timeout=5_000,
+        )
         page.click(".sender-play")
         page.wait_for_function(f"!{P}.video.paused")
         page.evaluate("document.activeElement.blur()")

@@ -42,6 +42,8 @@ async def feed_stdin(
     assert proc.stdin is not None
     try:
         async with asyncio.timeout(timeout):
+            if proc.returncode is not None or proc.stdin.is_closing():
+                raise BrokenPipeError  # gone already: a write to a closed pipe is dropped
             proc.stdin.write(data)
             await proc.stdin.drain()
     except ConnectionError as exc:
