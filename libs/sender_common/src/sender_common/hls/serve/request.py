@@ -106,7 +106,7 @@ def parse_request(path: str, query_string: bytes) -> HlsRequest | None:
 
 
 _parsed: dict[tuple[str, bytes], HlsRequest | None] = {}
-MAX_PARSED = 8192
+MAX_PARSED = 4096
 
 
 def parsed_request(path: str, query_string: bytes) -> HlsRequest | None:
