@@ -25,7 +25,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sender_common.ffmpeg import resolve_ffmpeg, resolve_ffprobe
-from sender_common.hls.dvr import DvrEntry, render_dvr
+from sender_common.hls.playlist.dvr_playlist import DvrEntry, render_dvr
 from tests import procs
 from tests.waiting import wait_for
 
@@ -52,7 +52,7 @@ def export_bench(minutes: float) -> None:
         t0 = time.monotonic()
         make_source(ffmpeg, minutes, src)
         print(f"source: {minutes:g} min encoded in {time.monotonic() - t0:.1f} s")
-        origin = procs.start_origin(Path(tmp) / "o", env={"SENDER_RECONNECT_GRACE_SECONDS": "0"})
+        origin = procs.start_origin(Path(tmp) / "o", settings={"reconnect_grace_seconds": 0})
         try:
             key = procs.create_endpoint(origin.url, "hour", record=True)
             t0 = time.monotonic()

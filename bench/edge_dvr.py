@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from sender_common.hls.llparse import parse_ll_playlist
+from sender_common.hls.playlist.parse import parse_media_playlist
 from tests import procs, scrape
 from tests.edge.helpers import sequences, start_edge, start_session
 from tests.waiting import wait_for
@@ -80,7 +80,7 @@ def main() -> None:
             text = wait_for(ended, 30, "the DVR playlist to end")
             start_session(edge, SLUG, upstream_url=origin.url)
             live = wait_for(lambda: sequences(edge.url, SLUG), 20, "the edge live")
-            old = [s.uri for s in parse_ll_playlist(text).segments if s.uri not in live]
+            old = [s.uri for s in parse_media_playlist(text).segments if s.uri not in live]
             first: list[float] = []
             second: list[float] = []
             with httpx.Client(timeout=10) as client:

@@ -87,21 +87,21 @@ class Row:
 @contextmanager
 def sender_target(name: str, tmp: Path, part_seconds: float | None) -> Iterator[Target]:
     """An origin (and one or two edges) with the endpoint created, nothing published yet."""
-    env = {"SENDER_HLS_LOW_LATENCY": "off" if name == "origin" else "on"}
+    env: dict[str, object] = {"hls_low_latency": name != "origin"}
     if part_seconds is not None:
-        env["SENDER_HLS_PART_SECONDS"] = f"{part_seconds:g}"
+        env["hls_part_seconds"] = part_seconds
     with ExitStack() as stack:
-        origin = procs.start_origin(tmp / "origin", env=env)
+        origin = procs.start_origin(tmp / "origin", settings=env)
         stack.callback(origin.stop)
         key = procs.create_endpoint(origin.url, SLUG)
         base = origin.url
         if name in ("edge", "edge2", "edge-webrtc"):
-            edge1 = start_edge(tmp / "edge1", origin.url, env=env)
+            edge1 = start_edge(tmp / "edge1", origin.url, settings=env)
             stack.callback(edge1.stop)
             start_session(edge1, SLUG, upstream_url=origin.url)
             base = edge1.url
             if name == "edge2":
-                edge2 = start_edge(tmp / "edge2", edge1.url, env=env)
+                edge2 = start_edge(tmp / "edge2", edge1.url, settings=env)
                 stack.callback(edge2.stop)
                 start_session(edge2, SLUG, upstream_url=edge1.url)
                 base = edge2.url

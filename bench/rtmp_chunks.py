@@ -12,7 +12,7 @@ import argparse
 import asyncio
 import time
 
-from sender_origin.ingest.chunks import ChunkReader, Message, encode_message
+from sender_origin.ingest.rtmp.chunks import ChunkReader, Message, encode_message
 
 
 def stream_bytes(messages: int, video_bytes: int, chunk_size: int) -> bytes:

@@ -29,7 +29,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests import procs, scrape
-from tests.origin.srt_caller import free_udp_port
+from tests.origin.ingest.srt_caller import free_udp_port
 from tests.waiting import wait_for
 
 SEG = re.compile(r"seg(\d+)\.m4s")
@@ -93,7 +93,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         origin = procs.start_origin(
             Path(tmp) / "origin",
-            env={"SENDER_SRT_PORT": str(srt_port), "SENDER_RECONNECT_GRACE_SECONDS": "0"},
+            settings={"srt_port": srt_port, "reconnect_grace_seconds": 0},
         )
         try:
             keys = {}

@@ -14,8 +14,8 @@ from tests.edge.helpers import start_edge, start_live_endpoint
 def live_origin_and_edge(work: Path, slug: str) -> Iterator[tuple[procs.Proc, procs.Proc]]:
     """(origin, edge): a test pattern published into `slug` on the origin, and an edge
     (counting loopback viewers) with the origin as its upstream; all stopped on exit."""
-    origin = procs.start_origin(work / "origin", env={"SENDER_SRT_PORT": "0"})  # any free port
-    edge = start_edge(work / "edge", origin.url, env={"SENDER_COUNT_LOCALHOST": "1"})
+    origin = procs.start_origin(work / "origin", settings={"srt_port": 0})  # any free port
+    edge = start_edge(work / "edge", origin.url, settings={"count_localhost": True})
     pub = start_live_endpoint(origin, slug)
     try:
         yield origin, edge

@@ -37,7 +37,8 @@ from e2e.topology import (
     VM_HOST,
 )
 from e2e.vm import ScrapeTarget, VictoriaMetrics
-from sender_common.settings import role_env
+from sender_common.settings import role_settings
+from sender_common.settings_env import role_env, settings_from_env
 from tests.procs import (
     Proc,
     children_of,
@@ -155,7 +156,8 @@ class Cluster:
             self.root / name,
             host=host,
             port=port or free_port(host),
-            env={**self._common_env(role), **env},
+            # the variables the topology made from the role's model, read back as settings
+            settings=settings_from_env(role_settings(role), {**self._common_env(role), **env}),
             ready=False,
         )
         self._seen_pids.add(proc.pid)

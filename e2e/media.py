@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from sender_common.ffmpeg import resolve_ffmpeg
-from sender_common.hls.playlist import parse_media_playlist
+from sender_common.hls.playlist.parse import parse_media_playlist
 
 
 def decoded_seconds(url: str, *, seconds: float = 6.0, timeout: float = 60) -> float:

@@ -15,7 +15,8 @@ __all__ = [
     "VM_HOST",
 ]
 
-from sender_common.settings import CommonSettings, given, role_env, settings_env
+from sender_common.settings import CommonSettings
+from sender_common.settings_env import given, role_env, settings_env
 
 ORIGIN_HOST = "127.0.0.2"
 EDGE_HOSTS = ("127.0.0.3", "127.0.0.4")

@@ -33,9 +33,9 @@ def chromium_browser() -> Iterator[Browser]:
 def origin(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Proc]:
-    """An origin process for one test module, with the module's `ORIGIN_ENV` settings if any."""
-    env: dict[str, str] = getattr(request.module, "ORIGIN_ENV", {})
-    proc = start_origin(tmp_path_factory.mktemp("origin"), env=env)
+    """An origin process for one test module, with the module's `ORIGIN_SETTINGS` if any."""
+    settings: dict[str, object] = getattr(request.module, "ORIGIN_SETTINGS", {})
+    proc = start_origin(tmp_path_factory.mktemp("origin"), settings=settings)
     try:
         yield proc
     finally:

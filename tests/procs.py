@@ -16,10 +16,13 @@ import httpx
 
 from sender_common.ffmpeg import build_test_publisher_command, resolve_ffmpeg
 from sender_common.hls import HTTP_PROTOCOL
-from sender_common.settings import check_env_names, role_env, role_settings
+from sender_common.settings import CommonSettings
+from sender_common.settings_env import role_env
 from tests.waiting import wait_for
 
 SEGMENT_SECONDS = "1"
+# what a test sets of a role: field values of its settings model, or a settings object
+RoleValues = Mapping[str, object] | CommonSettings | None
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -36,6 +39,7 @@ class Proc:
     data_dir: Path
     env: dict[str, str]
     log_path: Path
+    settings: dict[str, object] = field(default_factory=dict)  # as `start_role` was given
     extra: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -76,22 +80,19 @@ def start_role(
     *,
     port: int | None = None,
     host: str = "127.0.0.1",
-    env: dict[str, str] | None = None,
-    settings: Mapping[str, object] | None = None,
+    settings: RoleValues = None,
     ready: bool = True,
     timeout: float = 30,
     ssl: tuple[Path, Path] | None = None,
 ) -> Proc:
     """Start `uvicorn --factory sender_<role>.main:create_app` and wait for /readyz.
 
-    Its environment: test defaults and `settings` (field values of the role's settings
-    model), then `env` (SENDER_* variables, each of which must name a field of the role)."""
+    Its environment is made here, from test defaults and then `settings`: field values of
+    the role's settings model (an unknown field is refused), or a settings object of it
+    (`given(OriginSettings, ...)`), whose explicitly set fields are taken."""
     port = port or free_port(host)
     data_dir.mkdir(parents=True, exist_ok=True)
     full_env = {**os.environ, **role_env_for_tests(role, data_dir, host, port, settings)}
-    if env:
-        check_env_names(role_settings(role), set(env) - set(os.environ))
-        full_env |= env
     argv = [
         sys.executable,
         "-m",
@@ -115,13 +116,21 @@ def start_role(
     with log_path.open("ab") as log:
         popen = subprocess.Popen(argv, env=full_env, stdout=log, stderr=subprocess.STDOUT)
     proc = Proc(role, f"{scheme}://{host}:{port}", popen, data_dir, full_env, log_path)
+    proc.settings = field_values(settings)
     if ready:
         wait_ready(proc, timeout)
     return proc
 
 
+def field_values(settings: RoleValues) -> dict[str, object]:
+    """`settings` as field values: a mapping as it is, a settings object's explicit fields."""
+    if isinstance(settings, CommonSettings):
+        return {name: getattr(settings, name) for name in settings.model_fields_set}
+    return dict(settings or {})
+
+
 def role_env_for_tests(
-    role: str, data_dir: Path, host: str, port: int, settings: Mapping[str, object] | None = None
+    role: str, data_dir: Path, host: str, port: int, settings: RoleValues = None
 ) -> dict[str, str]:
     """The SENDER_* variables of a role process in tests: fast HLS timing, then `settings`."""
     # upstreams in tests are on other loopback addresses and ports
@@ -135,7 +144,7 @@ def role_env_for_tests(
             "hls_segment_seconds": SEGMENT_SECONDS,
             "hls_window_segments": 6,
             **upstreams,
-            **(settings or {}),
+            **field_values(settings),
         },
     )
 
@@ -149,10 +158,11 @@ def wait_ready(proc: Proc, timeout: float = 30) -> None:
     wait_for(_ready, timeout, f"{proc.role} ready")
 
 
-def start_origin(data_dir: Path, *, env: dict[str, str] | None = None, **kw: Any) -> Proc:
+def start_origin(data_dir: Path, *, settings: RoleValues = None, **kw: Any) -> Proc:
+    """An origin process on a free RTMP port (`extra["rtmp_port"]`), reconnect grace 1 s."""
     rtmp_port = free_port()
-    settings = {"rtmp_port": rtmp_port, "reconnect_grace_seconds": 1}
-    proc = start_role("origin", data_dir, env=env, settings=settings, **kw)
+    values = {"rtmp_port": rtmp_port, "reconnect_grace_seconds": 1, **field_values(settings)}
+    proc = start_role("origin", data_dir, settings=values, **kw)
     proc.extra["rtmp_port"] = rtmp_port
     return proc
 

@@ -14,7 +14,8 @@ import pytest
 from e2e.containers.engine import Container, ContainerEngine, find_engine
 from e2e.topology import EDGE_ENV, ORIGIN_ENV, VIEWER_ENV
 from e2e.vm import ScrapeTarget, VictoriaMetrics
-from sender_common.settings import CommonSettings, given, role_env, settings_env
+from sender_common.settings import CommonSettings
+from sender_common.settings_env import given, role_env, settings_env
 from tests.procs import free_port, stop_publisher
 
 ROLES = ("origin", "edge", "metrics")

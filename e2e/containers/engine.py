@@ -17,7 +17,8 @@ from typing import Any
 
 import httpx
 
-from sender_common.settings import role_env, role_settings, settings_from_env
+from sender_common.settings import role_settings
+from sender_common.settings_env import role_env, settings_from_env
 from tests.waiting import wait_for
 
 DATA_DIR = "/var/lib/sender"

@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 
 from sender_cli.local.roles import UpSettings
-from sender_common.settings import env_name
-from tests.origin.srt_caller import free_udp_port
+from sender_common.settings_env import env_name
+from tests.origin.ingest.srt_caller import free_udp_port
 from tests.procs import free_port, pid_alive, signal_and_wait
 from tests.waiting import wait_for
 

@@ -9,13 +9,13 @@ from pathlib import Path
 import httpx
 
 from tests.cli.stack import sender_argv
-from tests.origin.srt_caller import free_udp_port
+from tests.origin.ingest.srt_caller import free_udp_port
 from tests.procs import start_origin
 from tests.waiting import wait_for
 
 
 def test_publish_test_over_srt_creates_the_endpoint_and_goes_live(tmp_path: Path) -> None:
-    origin = start_origin(tmp_path / "o", env={"SENDER_SRT_PORT": str(free_udp_port())})
+    origin = start_origin(tmp_path / "o", settings={"srt_port": free_udp_port()})
     cli = subprocess.Popen(
         sender_argv("publish-test", "srtcli", "--srt", "--origin", origin.url),
         stdout=subprocess.PIPE,

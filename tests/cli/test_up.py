@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.cli.stack import SenderUp, live_segments, sender_argv, start_sender_up
-from tests.origin.srt_caller import free_udp_port
+from tests.origin.ingest.srt_caller import free_udp_port
 from tests.procs import children_of, free_port, pid_alive
 from tests.waiting import wait_for
 

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from sender_cli.local.restarts import RestartBudget
 from sender_cli.local.roles import UpSettings
 from sender_cli.main import app
+from sender_common.settings import default_data_dir
 from tests.cli.stack import live_segments, start_sender_up
 from tests.waiting import wait_for
 
@@ -32,7 +33,7 @@ def test_restart_budget_backs_off_and_runs_out() -> None:
 def test_flags_over_environment_over_defaults(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    assert UpSettings.from_flags(data_dir=None).data_dir == Path("data")
+    assert UpSettings.from_flags(data_dir=None).data_dir == default_data_dir()
     monkeypatch.setenv("SENDER_DATA_DIR", str(tmp_path / "env"))
     monkeypatch.setenv("SENDER_HLS_SEGMENT_SECONDS", "1.5")
     monkeypatch.setenv("SENDER_RTMP_PORT", "2935")

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sender_cli.local.roles import UpConfig, UpSettings, role_specs
-from sender_common.settings import role_settings, settings_from_env
+from sender_cli.local.roles import RoleSpec, UpConfig, UpSettings, role_specs
+from sender_common.settings import role_settings
+from sender_common.settings_env import settings_from_env
+
+
+def read_back(spec: RoleSpec) -> dict[str, object]:
+    """The settings a role's child process reads from `spec.env`: the fields it sets."""
+    settings = settings_from_env(role_settings(spec.name), spec.env)
+    return {name: getattr(settings, name) for name in settings.model_fields_set}
 
 
 def test_each_role_gets_its_variables(tmp_path: Path) -> None:
@@ -16,34 +23,29 @@ def test_each_role_gets_its_variables(tmp_path: Path) -> None:
         ("origin", 8080, "--origin-port"),
         ("edge", 8081, "--edge-port"),
     ]
-    shared = {
-        "SENDER_HOST": "127.0.0.1",
-        "SENDER_COUNT_LOCALHOST": "true",
-        "SENDER_HLS_SEGMENT_SECONDS": "1.5",
-        "SENDER_HLS_WINDOW_SEGMENTS": "6",
-        "SENDER_METRICS_INGEST_TOKEN": "tok",
+    shared: dict[str, object] = {
+        "host": "127.0.0.1",
+        "count_localhost": True,
+        "hls_segment_seconds": 1.5,
+        "hls_window_segments": 6,
+        "metrics_ingest_token": "tok",
     }
-    report = {"SENDER_METRICS_URL": "http://127.0.0.1:8082"}
-    expected = {
-        "metrics": {"SENDER_HTTP_PORT": "8082"},
-        "origin": {"SENDER_HTTP_PORT": "8080", "SENDER_RTMP_PORT": "1935", "SENDER_SRT_PORT": "0"}
-        | report,
-        "edge": {"SENDER_HTTP_PORT": "8081", "SENDER_UPSTREAM_URL": "http://127.0.0.1:8080"}
-        | report,
+    report: dict[str, object] = {"metrics_url": "http://127.0.0.1:8082"}
+    expected: dict[str, dict[str, object]] = {
+        "metrics": {"http_port": 8082},
+        "origin": {"http_port": 8080, "rtmp_port": 1935, "srt_port": 0} | report,
+        "edge": {"http_port": 8081, "upstream_url": "http://127.0.0.1:8080"} | report,
     }
     for spec in specs:
-        data_dir = {"SENDER_DATA_DIR": str(tmp_path / spec.name)}
-        assert spec.env == shared | data_dir | expected[spec.name], spec.name
-        settings = settings_from_env(role_settings(spec.name), spec.env)  # what the child reads
-        assert settings.http_port == spec.port and settings.hls.segment_seconds == 1.5
+        data_dir = {"data_dir": tmp_path / spec.name}
+        assert read_back(spec) == shared | data_dir | expected[spec.name], spec.name
 
 
 def test_without_metrics_nodes_do_not_report(tmp_path: Path) -> None:
     specs = role_specs(UpConfig(data_dir=tmp_path), {"edge"})
     assert [s.name for s in specs] == ["origin", "edge"]
     for spec in specs:
-        assert "SENDER_METRICS_URL" not in spec.env
-        assert "SENDER_METRICS_INGEST_TOKEN" not in spec.env
+        assert not {"metrics_url", "metrics_ingest_token"} & set(read_back(spec))
 
 
 def test_up_settings_become_the_config(tmp_path: Path) -> None:

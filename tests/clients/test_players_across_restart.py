@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from sender_common.ffmpeg import build_test_publisher_command, resolve_ffmpeg
-from sender_common.hls.playlist import parse_media_playlist
+from sender_common.hls.playlist.parse import parse_media_playlist
 from tests.browser import chromium
 from tests.clients.browsers import media_time, open_player, open_shaka
 from tests.clients.readers import Reader, start_readers
@@ -44,7 +44,7 @@ SHAKA_VIDEO = "window.shakaVideo"
 
 @pytest.fixture
 def nodes(tmp_path: Path) -> Iterator[tuple[Proc, Proc]]:
-    origin = start_origin(tmp_path / "o", env={"SENDER_RECONNECT_GRACE_SECONDS": "10"})
+    origin = start_origin(tmp_path / "o", settings={"reconnect_grace_seconds": 10})
     edge = start_edge(tmp_path / "e", origin.url)
     try:
         yield origin, edge

@@ -11,10 +11,11 @@ import pytest
 from pydantic_settings import BaseSettings
 
 from sender_cli.local.roles import UpSettings
-from sender_common.settings import ROLE_SETTINGS, env_name, role_settings
+from sender_common.settings import ROLES, role_settings
+from sender_common.settings_env import env_name
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-MODELS: list[type[BaseSettings]] = [*(role_settings(r) for r in ROLE_SETTINGS), UpSettings]
+MODELS: list[type[BaseSettings]] = [*(role_settings(r) for r in ROLES), UpSettings]
 UNSTATED = object()  # a default the table describes in words
 
 
@@ -79,7 +80,7 @@ def test_the_table_states_the_models_defaults() -> None:
         per_role = cell.split(" / ")
         if len(per_role) > 1:  # one default per role: origin / edge / metrics
             (name,) = names
-            for role, text in zip(ROLE_SETTINGS, per_role, strict=True):
+            for role, text in zip(ROLES, per_role, strict=True):
                 info = role_settings(role).model_fields[name.removeprefix("SENDER_").lower()]
                 assert info.default == parse_default(text), (name, role)
                 checked += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import ipaddress
 import subprocess
@@ -9,24 +10,40 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from prometheus_client import CollectorRegistry
 
-from sender_common.hls.playlist import parse_media_playlist
-from tests.procs import Proc, publish, rtmp_url, start_role
+from sender_common.hls.playlist.parse import parse_media_playlist
+from sender_common.hls.serve.spoolcache import SpoolCache
+from sender_edge.edge_metrics import EdgeMetrics
+from sender_edge.mirror.follow.context import MirrorContext, Timing
+from sender_edge.settings import EdgeSettings
+from tests.procs import Proc, field_values, publish, rtmp_url, start_role
 from tests.waiting import wait_for
 
-EDGE_ENV = {
-    "SENDER_RECONCILE_SECONDS": "1",
-    "SENDER_UPSTREAM_TIMEOUT": "2",
-    "SENDER_STALE_AFTER_TARGETS": "3",
+EDGE_SETTINGS = {
+    "reconcile_seconds": 1,
+    "upstream_timeout": 2,
+    "stale_after_targets": 3,
 }
+
+
+def mirror_context(data_dir: Path, *, spool_dir: Path | None = None) -> MirrorContext:
+    """What an edge's mirror parts share, as an edge with `data_dir` has it (its spool at
+    `spool_dir` when given): for tests of those parts in this process."""
+    settings = EdgeSettings(data_dir=data_dir)
+    spool = settings.spool_dir if spool_dir is None else spool_dir
+    metrics = EdgeMetrics(CollectorRegistry())
+    return MirrorContext(
+        SpoolCache(spool), spool, Timing.of(settings), metrics, asyncio.Semaphore(4)
+    )
 
 
 def start_edge(data_dir: Path, upstream: str | None, **kw: Any) -> Proc:
     """An edge process (reconciling every second) mirroring `upstream` by default."""
-    env = {**EDGE_ENV, **kw.pop("env", {})}
+    values = {**EDGE_SETTINGS, **field_values(kw.pop("settings", None))}
     if upstream is not None:
-        env["SENDER_UPSTREAM_URL"] = upstream
-    return start_role("edge", data_dir, env=env, **kw)
+        values["upstream_url"] = upstream
+    return start_role("edge", data_dir, settings=values, **kw)
 
 
 def start_session(edge: Proc, endpoint: str, **body: Any) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from sender_edge.main import create_app
-from sender_edge.mirror.fetch import UnsafeSegmentUri, hls_root, segment_target
+from sender_edge.mirror.upstream.fetch import UnsafeSegmentUri, hls_root, segment_target
 from sender_edge.settings import EdgeSettings
 from tests import scrape
 from tests.waiting import wait_for
@@ -212,7 +212,7 @@ def test_restart_drops_segments_left_before_the_window(tmp_path: Path) -> None:
 
 
 def test_sweep_removes_old_generations(tmp_path: Path) -> None:
-    from sender_edge.mirror.spool import sweep_generations
+    from sender_edge.mirror.follow.spool import sweep_generations
 
     for gen in ("1", "2"):
         (tmp_path / gen / "src").mkdir(parents=True)

@@ -9,7 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sender_common.hls.llparse import LLSegment, parse_ll_playlist
+from sender_common.hls.playlist.parse import parse_media_playlist
+from sender_common.hls.playlist.segments import LiveSegment
 from tests import scrape
 from tests.edge.helpers import sequences, start_edge, start_session
 from tests.procs import Proc, create_endpoint, publish, rtmp_url
@@ -56,10 +57,10 @@ def recorded(origin: Proc) -> str:
     return found
 
 
-def old_segments(edge: Proc, dvr_text_: str) -> list[LLSegment]:
+def old_segments(edge: Proc, dvr_text_: str) -> list[LiveSegment]:
     """The DVR window's segments that are not in the edge's live window."""
     live = wait_for(lambda: sequences(edge.url, SLUG), 20, "the edge's live window")
-    return [s for s in parse_ll_playlist(dvr_text_).segments if s.uri not in live]
+    return [s for s in parse_media_playlist(dvr_text_).segments if s.uri not in live]
 
 
 def test_edge_serves_dvr_by_pull_through(origin: Proc, edge: Proc, recorded: str) -> None:
@@ -143,8 +144,8 @@ def test_edge_dvr_refuses_bad_paths_without_asking_upstream(origin: Proc, edge: 
 def test_pulled_files_leave_the_spool_after_retention(
     origin: Proc, recorded: str, tmp_path: Path
 ) -> None:
-    env = {"SENDER_HLS_RETENTION_SECONDS": "2", "SENDER_RETENTION_CHECK_SECONDS": "0.3"}
-    edge = start_edge(tmp_path / "edge", None, env=env)
+    env = {"hls_retention_seconds": 2, "retention_check_seconds": 0.3}
+    edge = start_edge(tmp_path / "edge", None, settings=env)
     try:
         start_session(edge, SLUG, upstream_url=origin.url)
         first = old_segments(edge, recorded)[0]

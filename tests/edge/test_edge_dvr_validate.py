@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from sender_common.hls.playlist import PlaylistError
-from sender_edge.mirror.dvr import validate_dvr_playlist
-from sender_edge.mirror.fetch import FetchError
+from sender_common.hls.playlist.syntax import PlaylistError
+from sender_edge.mirror.playlists.dvr_pull import validate_dvr_playlist
+from sender_edge.mirror.upstream.fetch import FetchError
 
 ROOT = "http://127.0.0.1:8080/sender/hls/cam/"
 HEAD = "#EXTM3U\n#EXT-X-VERSION:6\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:3\n"

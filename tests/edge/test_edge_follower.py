@@ -5,21 +5,23 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import Counter
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
-from prometheus_client import CollectorRegistry
 
-from sender_common.hls.lowlatency import LivePlaylist, Part
-from sender_common.hls.parts import PartStore
+from sender_common.hls.playlist.live import LivePlaylist
+from sender_common.hls.playlist.partstore import PartStore
+from sender_common.hls.playlist.render import render_live
+from sender_common.hls.playlist.segments import Part
 from sender_common.hls.serve.request import blocking_of
-from sender_common.hls.serve.spoolcache import SpoolCache
-from sender_edge.metrics import EdgeMetrics
-from sender_edge.mirror.downloader import Downloader, Tally
-from sender_edge.mirror.fetch import UnsafeSegmentUri, hls_root
-from sender_edge.mirror.follower import Follower, Hooks
+from sender_edge.mirror.follow.follower import Follower, Hooks
+from sender_edge.mirror.upstream.downloader import Downloader, Tally
+from sender_edge.mirror.upstream.fetch import UnsafeSegmentUri, hls_root
+from tests.edge.helpers import mirror_context
 from tests.waiting import wait_for_async
 
 ROOT = hls_root("http://up.test", "cam")
@@ -53,7 +55,7 @@ class Upstream:
                     await self.pl.wait(block.msn, block.part, 3)
                 finally:
                     self.blocked -= 1
-            return httpx.Response(200, text=self.pl.render())
+            return httpx.Response(200, text=render_live(self.pl))
         part = self.store.get(rel) or (
             await self.store.wait(rel, 3) if self.store.hinted(rel) else None
         )
@@ -93,18 +95,18 @@ async def upstream() -> Upstream:
     return up
 
 
+@contextlib.asynccontextmanager
+async def following(
+    up: Upstream, tmp_path: Path
+) -> AsyncIterator[tuple[httpx.AsyncClient, Follower]]:
+    """A follower of `up` and the client it fetches with (closed afterwards)."""
+    async with httpx.AsyncClient(transport=httpx.MockTransport(up.handle)) as client:
+        yield client, follower_for(up, tmp_path, client)
+
+
 def follower_for(up: Upstream, tmp_path: Path, client: httpx.AsyncClient) -> Follower:
-    cache = SpoolCache(tmp_path)
-    dl = Downloader(
-        "cam",
-        client=client,
-        cache=cache,
-        endpoint_dir=tmp_path / "cam",
-        metrics=EdgeMetrics(CollectorRegistry()),
-        slots=asyncio.Semaphore(4),
-        tally=Tally(),
-        timeout=5,
-    )
+    context = mirror_context(tmp_path, spool_dir=tmp_path)
+    dl = Downloader("cam", context, client=client, tally=Tally(), timeout=5)
     pl = LivePlaylist(window=6, segment_target=1, part_target=0.5, store=PartStore())
     hooks = Hooks(lambda: None, lambda: None, lambda exc: 0.0, lambda path: True)
     return Follower(
@@ -113,8 +115,6 @@ def follower_for(up: Upstream, tmp_path: Path, client: httpx.AsyncClient) -> Fol
         root=ROOT,
         playlist=pl,
         downloader=dl,
-        cache=cache,
-        endpoint_dir=tmp_path / "cam",
         window=6,
         hooks=hooks,
     )
@@ -123,8 +123,7 @@ def follower_for(up: Upstream, tmp_path: Path, client: httpx.AsyncClient) -> Fol
 async def test_follows_parts_with_blocking_reloads_and_the_hint(
     upstream: Upstream, tmp_path: Path
 ) -> None:
-    async with httpx.AsyncClient(transport=httpx.MockTransport(upstream.handle)) as client:
-        f = follower_for(upstream, tmp_path, client)
+    async with following(upstream, tmp_path) as (_client, f):
         assert await f.step()
         pl = f.playlist
         assert f.low_latency and [s.msn for s in pl.segments] == [100, 101, 102]
@@ -140,7 +139,9 @@ async def test_follows_parts_with_blocking_reloads_and_the_hint(
         assert await asyncio.wait_for(step, 2)
         assert [p.uri for p in pl.parts] == ["1/src/part6.m4s", "1/src/part7.m4s"]
         assert upstream.asked["1/src/part7.m4s"] == 1  # the hinted request, nothing more
-        assert f.playlist.render() == upstream.pl.render()  # the same playlist, line by line
+        assert render_live(f.playlist) == render_live(
+            upstream.pl
+        )  # the same playlist, line by line
 
         step = asyncio.create_task(f.step())
         await wait_for_async(lambda: upstream.blocked == 1, 2, "the next blocking reload")
@@ -158,8 +159,7 @@ async def test_follows_parts_with_blocking_reloads_and_the_hint(
 async def test_an_upstream_restarted_lower_starts_the_window_afresh(
     upstream: Upstream, tmp_path: Path
 ) -> None:
-    async with httpx.AsyncClient(transport=httpx.MockTransport(upstream.handle)) as client:
-        f = follower_for(upstream, tmp_path, client)
+    async with following(upstream, tmp_path) as (client, f):
         await f.step()
         restarted = Upstream(first_msn=10)
         restarted.start(2)
@@ -167,14 +167,13 @@ async def test_an_upstream_restarted_lower_starts_the_window_afresh(
         assert await f.step()  # 400 for our position, then a plain reload
         assert restarted.queries == ["_HLS_msn=103&_HLS_part=1", ""]
         assert [s.msn for s in f.playlist.segments] == [10, 11]
-        assert f.playlist.render() == restarted.pl.render()
+        assert render_live(f.playlist) == render_live(restarted.pl)
         await f.close()
 
 
 async def test_uris_outside_the_endpoint_are_refused(upstream: Upstream, tmp_path: Path) -> None:
     upstream.pl.add_part(Part("../other/1/src/x.m4s", 0.5, False), b"x")
-    async with httpx.AsyncClient(transport=httpx.MockTransport(upstream.handle)) as client:
-        f = follower_for(upstream, tmp_path, client)
+    async with following(upstream, tmp_path) as (_client, f):
         with pytest.raises(UnsafeSegmentUri):
             await f.step()
         assert not f.started
@@ -183,8 +182,7 @@ async def test_uris_outside_the_endpoint_are_refused(upstream: Upstream, tmp_pat
 async def test_an_ended_playlist_is_reloaded_a_target_apart(
     upstream: Upstream, tmp_path: Path
 ) -> None:
-    async with httpx.AsyncClient(transport=httpx.MockTransport(upstream.handle)) as client:
-        f = follower_for(upstream, tmp_path, client)
+    async with following(upstream, tmp_path) as (_client, f):
         await f.step()
         assert f.low_latency and f.pause(True) == 0.0 and f.pause(False) == 0.5
         upstream.pl.end()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
-from sender_edge.mirror import store
+from sender_edge.mirror.sessions import store
 from tests.edge.test_edge_api import LIVE, UP, make_client, media
 from tests.waiting import wait_for
 

@@ -8,8 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sender_common.hls.llparse import parse_ll_playlist
-from sender_common.hls.playlist import parse_media_playlist
+from sender_common.hls.playlist.parse import parse_media_playlist
 from tests import scrape
 from tests.edge.helpers import (
     follow_live,
@@ -58,7 +57,7 @@ def test_edge_mirrors_same_sequences_and_bytes(origin: Proc, edge: Proc) -> None
         assert down.status_code == 200
         assert down.content == up.content
         assert down.headers["content-type"] == "video/iso.segment"
-        init = parse_ll_playlist(httpx.get(f"{edge.url}/sender/hls/cam-a/live.m3u8").text)
+        init = parse_media_playlist(httpx.get(f"{edge.url}/sender/hls/cam-a/live.m3u8").text)
         map_uri = init.segments[0].map_uri
         assert map_uri is not None and map_uri.endswith(".mp4")  # the CMAF init section
         up_init = httpx.get(f"{origin.url}/sender/hls/cam-a/{map_uri}", timeout=5)
@@ -169,7 +168,7 @@ def test_a_frozen_upstream_is_not_served_as_live(tmp_path: Path) -> None:
     edge = start_edge(
         tmp_path / "edge",
         origin.url,
-        env={"SENDER_UPSTREAM_GRACE_SECONDS": "2", "SENDER_STALE_AFTER_TARGETS": "2"},
+        settings={"upstream_grace_seconds": 2, "stale_after_targets": 2},
     )
     pub = start_live_endpoint(origin, "frozen")
     try:
@@ -190,7 +189,7 @@ def test_a_frozen_upstream_is_not_served_as_live(tmp_path: Path) -> None:
 
 
 def test_edge_follows_a_reconnect_on_one_timeline(tmp_path: Path) -> None:
-    origin = start_origin(tmp_path / "origin", env={"SENDER_RECONNECT_GRACE_SECONDS": "8"})
+    origin = start_origin(tmp_path / "origin", settings={"reconnect_grace_seconds": 8})
     edge = start_edge(tmp_path / "edge", origin.url)
     key = create_endpoint(origin.url, "recon")
     pub = publish(rtmp_url(origin, key))

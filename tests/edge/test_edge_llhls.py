@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sender_common.hls.llparse import LLPlaylist, parse_ll_playlist
+from sender_common.hls.playlist.parse import MediaPlaylist, parse_media_playlist
 from tests import scrape
 from tests.edge.helpers import follow_live, start_edge, start_live_endpoint, start_session
 from tests.procs import Proc, start_origin, stop_publisher
@@ -31,12 +31,12 @@ class Chain:
     chained: Proc
 
 
-def playlist(base: str, query: str = "", timeout: float = 10) -> LLPlaylist | None:
+def playlist(base: str, query: str = "", timeout: float = 10) -> MediaPlaylist | None:
     r = httpx.get(f"{base}/sender/hls/{SLUG}/live.m3u8{query}", timeout=timeout)
-    return parse_ll_playlist(r.text) if r.status_code == 200 else None
+    return parse_media_playlist(r.text) if r.status_code == 200 else None
 
 
-def has_parts(base: str) -> LLPlaylist | None:
+def has_parts(base: str) -> MediaPlaylist | None:
     pl = playlist(base)
     return pl if pl is not None and pl.parts and pl.hint and pl.low_latency else None
 
@@ -50,7 +50,7 @@ def upstream_playlist_requests(edge: Proc) -> float:
 def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
     root = tmp_path_factory.mktemp("ll")
     origin = start_origin(root / "origin")
-    edge = start_edge(root / "edge", origin.url, env={"SENDER_COUNT_LOCALHOST": "true"})
+    edge = start_edge(root / "edge", origin.url, settings={"count_localhost": True})
     chained = start_edge(root / "chained", edge.url)
     pub = start_live_endpoint(origin, SLUG)
     try:
@@ -64,7 +64,7 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
 
 
 def test_edge_serves_the_origins_parts_segments_and_uris(chain: Chain) -> None:
-    def enough() -> LLPlaylist | None:
+    def enough() -> MediaPlaylist | None:
         pl = has_parts(chain.edge.url)
         return pl if pl is not None and len(pl.segments) >= 4 else None
 
@@ -89,13 +89,13 @@ def test_edge_serves_the_origins_parts_segments_and_uris(chain: Chain) -> None:
         assert mine.content == httpx.get(f"{chain.origin.url}/sender/hls/{SLUG}/{uri}").content
 
 
-async def _blocked(client: httpx.AsyncClient, url: str) -> tuple[float, LLPlaylist]:
+async def _blocked(client: httpx.AsyncClient, url: str) -> tuple[float, MediaPlaylist]:
     r = await client.get(url)
     assert r.status_code == 200, r.text
-    return time.monotonic(), parse_ll_playlist(r.text)
+    return time.monotonic(), parse_media_playlist(r.text)
 
 
-async def _race(chain: Chain, msn: int, part: int) -> tuple[float, LLPlaylist]:
+async def _race(chain: Chain, msn: int, part: int) -> tuple[float, MediaPlaylist]:
     query = f"?_HLS_msn={msn}&_HLS_part={part}"
     async with httpx.AsyncClient(timeout=10) as client:
         (t_up, _), (t_down, pl) = await asyncio.gather(
@@ -134,10 +134,10 @@ async def _viewer(client: httpx.AsyncClient, base: str, until: float, vsid: str)
     """An LL-HLS player's loop: blocking reload for the next part, then fetch that part."""
     done = 0
     url = f"{base}/sender/hls/{SLUG}/live.m3u8?vsid={vsid}"
-    pl = parse_ll_playlist((await client.get(url)).text)
+    pl = parse_media_playlist((await client.get(url)).text)
     while time.monotonic() < until:
         r = await client.get(f"{url}&_HLS_msn={pl.next_msn}&_HLS_part={len(pl.parts)}")
-        pl = parse_ll_playlist(r.text)
+        pl = parse_media_playlist(r.text)
         if pl.parts:  # (on a loaded machine it may have left the window: not checked here)
             await client.get(f"{base}/sender/hls/{SLUG}/{pl.parts[-1].uri}")
         done += 1
@@ -194,13 +194,13 @@ def test_a_chained_edge_serves_the_same_ll_hls_and_ffmpeg_plays_it(chain: Chain)
 
 
 def test_a_plain_upstream_is_mirrored_as_whole_segments(tmp_path: Path) -> None:
-    origin = start_origin(tmp_path / "origin", env={"SENDER_HLS_LOW_LATENCY": "off"})
+    origin = start_origin(tmp_path / "origin", settings={"hls_low_latency": False})
     edge = start_edge(tmp_path / "edge", origin.url)
     pub = start_live_endpoint(origin, SLUG)
     try:
         start_session(edge, SLUG)
 
-        def mirrored() -> LLPlaylist | None:
+        def mirrored() -> MediaPlaylist | None:
             pl = playlist(edge.url)
             return pl if pl is not None and len(pl.segments) >= 2 else None
 

@@ -12,8 +12,8 @@ from prometheus_client import CollectorRegistry
 
 from sender_common.database import DatabaseChild
 from sender_common.hls.serve.spoolcache import SpoolCache
-from sender_edge.metrics import EdgeMetrics
-from sender_edge.mirror.manager import EdgeManager
+from sender_edge.edge_metrics import EdgeMetrics
+from sender_edge.mirror.sessions.manager import EdgeManager
 from sender_edge.settings import EdgeSettings
 
 

@@ -8,32 +8,17 @@ import math
 from pathlib import Path
 
 import httpx
-from prometheus_client import CollectorRegistry
 
-from sender_common.hls.serve.spoolcache import SpoolCache
-from sender_edge.metrics import EdgeMetrics
-from sender_edge.mirror.context import MirrorContext, Timing
-from sender_edge.mirror.dvrwindow import DvrWindows
-from sender_edge.mirror.models import SessionOptions
-from sender_edge.mirror.worker import REDISCOVER_SECONDS, MirrorWorker
-from sender_edge.settings import EdgeSettings
+from sender_edge.mirror.follow.worker import REDISCOVER_SECONDS, MirrorWorker
+from sender_edge.mirror.playlists.dvr_window import DvrWindows
+from sender_edge.mirror.sessions.models import SessionOptions
+from tests.edge.helpers import mirror_context
 
 MEDIA = (
     "#EXTM3U\n#EXT-X-VERSION:6\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:0\n"
     '#EXT-X-MAP:URI="1/src/init0.mp4"\n#EXTINF:1.0,\n1/src/seg0.m4s\n'
 )
 MASTER = "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=100000\nlive/src.m3u8\n"
-
-
-def context_for(tmp_path: Path) -> MirrorContext:
-    settings = EdgeSettings(data_dir=tmp_path)
-    return MirrorContext(
-        SpoolCache(settings.spool_dir),
-        settings.spool_dir,
-        Timing.of(settings),
-        EdgeMetrics(CollectorRegistry()),
-        asyncio.Semaphore(4),
-    )
 
 
 async def rediscover_after(tmp_path: Path, live: str) -> float:
@@ -45,7 +30,7 @@ async def rediscover_after(tmp_path: Path, live: str) -> float:
             return httpx.Response(200, text=MEDIA.replace("1/src/", "../1/src/"))
         return httpx.Response(200, content=b"media")
 
-    context = context_for(tmp_path)
+    context = mirror_context(tmp_path)
     options = SessionOptions(upstream_url="http://127.0.0.1:9")
     async with httpx.AsyncClient(transport=httpx.MockTransport(handle)) as client:
         worker = MirrorWorker("cam", options, client=client, context=context)
@@ -85,7 +70,7 @@ async def test_the_dvr_window_is_the_upstreams_answer_asked_once(tmp_path: Path)
             return httpx.Response(200, json=answer)
         return httpx.Response(404, json={"detail": "no"})
 
-    context = context_for(tmp_path)
+    context = mirror_context(tmp_path)
     options = SessionOptions(upstream_url="http://127.0.0.1:9")
     windows = DvrWindows()
     async with httpx.AsyncClient(transport=httpx.MockTransport(handle)) as client:

@@ -15,9 +15,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from sender_edge.main import create_app
-from sender_edge.mirror.failures import classify
-from sender_edge.mirror.fetch import UpstreamRefused, get_bytes, make_client
-from sender_edge.mirror.upstreams import UpstreamNotAllowed, UpstreamPolicy, parse_entry
+from sender_edge.mirror.upstream.failures import classify
+from sender_edge.mirror.upstream.fetch import UpstreamRefused, get_bytes, make_client
+from sender_edge.mirror.upstream.policy import (
+    UpstreamNotAllowed,
+    UpstreamPolicy,
+    parse_entry,
+)
 from sender_edge.settings import EdgeSettings
 
 Addr = ipaddress.IPv4Address | ipaddress.IPv6Address

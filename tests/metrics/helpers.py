@@ -7,10 +7,13 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from sender_common.node import NodeIdentity
+from sender_common.settings import CommonSettings
+from sender_common.settings_env import given, settings_env
 from sender_common.viewers.batch import CONTROL_PATH, INGEST_PATH, NODE_HEADER, SIGNATURE_HEADER
 from tests.procs import Proc, free_port, wait_ready
 
@@ -99,15 +102,15 @@ def signed(
     return headers
 
 
-def start_node(data_dir: Path, *, env: dict[str, str], timeout: float = 30) -> Proc:
-    """A real process serving HLS and player events with `Viewers` (tests.metrics.node_app)."""
+def start_node(data_dir: Path, *, settings: Mapping[str, object], timeout: float = 30) -> Proc:
+    """A real process serving HLS and player events with `Viewers` (tests.metrics.node_app),
+    given these `CommonSettings` field values."""
     port = free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     full_env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
-        "SENDER_DATA_DIR": str(data_dir),
-        **env,
+        **settings_env(given(CommonSettings, data_dir=data_dir, **settings)),
     }
     argv = [
         sys.executable, "-m", "uvicorn", "--factory", "tests.metrics.node_app:create_app",

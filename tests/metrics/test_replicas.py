@@ -22,9 +22,9 @@ from sender_common.viewers.batch import StreamStateData
 from sender_metrics.main import create_app
 from sender_metrics.models import EndpointSnapshot
 from sender_metrics.replicas.connection import RedisConnection
-from sender_metrics.replicas.streams import RedisStreams
+from sender_metrics.replicas.stream_states import RedisStreams
 from sender_metrics.settings import MetricsSettings
-from sender_metrics.streams import StreamBook
+from sender_metrics.stream_states import StreamBook
 from tests import scrape
 from tests.metrics.helpers import CONTROL, INGEST, batch_body, control_body, signed
 from tests.procs import free_port

@@ -18,28 +18,28 @@ from tests.waiting import wait_for
 pytestmark = pytest.mark.slow
 
 TOKEN = "ingest-token-5678"
-NODE_ENV = {
-    "SENDER_METRICS_INGEST_TOKEN": TOKEN,
-    "SENDER_VIEWER_REPORT_SECONDS": "0.2",
-    "SENDER_VIEWER_RETRY_MAX_SECONDS": "0.3",
-    "SENDER_COUNT_LOCALHOST": "true",
+NODE_SETTINGS = {
+    "metrics_ingest_token": TOKEN,
+    "viewer_report_seconds": 0.2,
+    "viewer_retry_max_seconds": 0.3,
+    "count_localhost": True,
 }
 
 
-def metrics_env() -> dict[str, str]:
-    return {"SENDER_METRICS_INGEST_TOKEN": TOKEN, "SENDER_SNAPSHOT_SECONDS": "1"}
+def metrics_env() -> dict[str, object]:
+    return {"metrics_ingest_token": TOKEN, "snapshot_seconds": 1}
 
 
 @pytest.fixture
 def metrics(tmp_path: Path) -> Iterator[Proc]:
-    proc = start_role("metrics", tmp_path / "metrics", env=metrics_env())
+    proc = start_role("metrics", tmp_path / "metrics", settings=metrics_env())
     yield proc
     proc.stop()
 
 
 def nodes(tmp_path: Path, metrics_url: str, names: tuple[str, ...]) -> list[Proc]:
-    env = {**NODE_ENV, "SENDER_METRICS_URL": metrics_url}
-    return [start_node(tmp_path / name, env=env) for name in names]
+    env = {**NODE_SETTINGS, "metrics_url": metrics_url}
+    return [start_node(tmp_path / name, settings=env) for name in names]
 
 
 def viewers_now(metrics_url: str, endpoint: str = "ep") -> int:
@@ -83,7 +83,7 @@ def test_viewers_deduped_across_nodes_and_counted_by_address(tmp_path: Path, met
 
 def test_batches_buffered_while_metrics_down(tmp_path: Path) -> None:
     data = tmp_path / "metrics"
-    metrics = start_role("metrics", data, env=metrics_env())
+    metrics = start_role("metrics", data, settings=metrics_env())
     port = int(metrics.url.rsplit(":", 1)[1])
     (node,) = nodes(tmp_path, metrics.url, ("a",))
     try:
@@ -98,7 +98,7 @@ def test_batches_buffered_while_metrics_down(tmp_path: Path) -> None:
             return scrape.value(scrape.scrape(node.url), "sender_edge_bulk_pending") or 0.0
 
         wait_for(lambda: pending() >= 1, 10, "batches buffered on the node")
-        metrics = start_role("metrics", data, port=port, env=metrics_env())
+        metrics = start_role("metrics", data, port=port, settings=metrics_env())
         # the key pinned on first contact is still known, and the buffer drains
         wait_for(lambda: viewers_now(metrics.url, "ep2") == 2, 15, "buffered viewers delivered")
         wait_for(lambda: pending() == 0, 10, "buffer drained")
@@ -112,7 +112,7 @@ def test_replays_refused_after_a_metrics_restart(tmp_path: Path) -> None:
     identity = NodeIdentity.load_or_create(tmp_path / "node")
     batch, message = batch_body(identity, 7), control_body(identity, 3)
     captured = [(INGEST, batch), (CONTROL, message)]
-    metrics = start_role("metrics", data, env=metrics_env())
+    metrics = start_role("metrics", data, settings=metrics_env())
     try:
         for path, body in captured:
             r = httpx.post(
@@ -127,7 +127,7 @@ def test_replays_refused_after_a_metrics_restart(tmp_path: Path) -> None:
             )
     finally:
         metrics.stop()
-    metrics = start_role("metrics", data, env=metrics_env())
+    metrics = start_role("metrics", data, settings=metrics_env())
     try:
         for path, body in captured:  # the captured messages, sent again after the restart
             r = httpx.post(metrics.url + path, content=body, headers=signed(identity, body))

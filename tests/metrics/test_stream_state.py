@@ -22,15 +22,13 @@ def sample(url: str, name: str, endpoint: str) -> float | None:
 
 
 def test_origin_publish_sets_stream_live_then_clears_it(tmp_path: Path) -> None:
-    metrics = start_role(
-        "metrics", tmp_path / "metrics", env={"SENDER_METRICS_INGEST_TOKEN": TOKEN}
-    )
+    metrics = start_role("metrics", tmp_path / "metrics", settings={"metrics_ingest_token": TOKEN})
     origin = start_origin(
         tmp_path / "origin",
-        env={
-            "SENDER_METRICS_URL": metrics.url,
-            "SENDER_METRICS_INGEST_TOKEN": TOKEN,
-            "SENDER_RECONNECT_GRACE_SECONDS": "1",
+        settings={
+            "metrics_url": metrics.url,
+            "metrics_ingest_token": TOKEN,
+            "reconnect_grace_seconds": 1,
         },
     )
     live, generation = "sender_stream_live", "sender_stream_generation"
@@ -59,12 +57,10 @@ def test_origin_publish_sets_stream_live_then_clears_it(tmp_path: Path) -> None:
 
 
 def test_origin_stopping_mid_stream_reports_it(tmp_path: Path) -> None:
-    metrics = start_role(
-        "metrics", tmp_path / "metrics", env={"SENDER_METRICS_INGEST_TOKEN": TOKEN}
-    )
+    metrics = start_role("metrics", tmp_path / "metrics", settings={"metrics_ingest_token": TOKEN})
     origin = start_origin(
         tmp_path / "origin",
-        env={"SENDER_METRICS_URL": metrics.url, "SENDER_METRICS_INGEST_TOKEN": TOKEN},
+        settings={"metrics_url": metrics.url, "metrics_ingest_token": TOKEN},
     )
     live = "sender_stream_live"
     try:

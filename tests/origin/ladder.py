@@ -6,7 +6,8 @@ __all__ = ["LADDER", "wait_ladder_live"]
 
 import httpx
 
-from sender_common.hls.playlist import MasterPlaylist, parse_master_playlist, parse_media_playlist
+from sender_common.hls.playlist.master import MasterPlaylist, parse_master_playlist
+from sender_common.hls.playlist.parse import parse_media_playlist
 from tests.waiting import wait_for
 
 LADDER = [{"name": "src"}, {"name": "low", "height": 90, "video_bitrate_kbps": 100}]

@@ -8,13 +8,13 @@ from pathlib import Path
 import httpx
 
 from sender_common.ffmpeg import resolve_ffmpeg
-from sender_common.hls.playlist import MediaPlaylist, parse_media_playlist
+from sender_common.hls.playlist.parse import MediaPlaylist, parse_media_playlist
 from tests.procs import create_endpoint, publish, rtmp_url, start_origin, stop_publisher
 from tests.waiting import wait_for
 
 
 def test_reconnect_inside_grace_continues_the_generation(tmp_path: Path) -> None:
-    origin = start_origin(tmp_path / "o", env={"SENDER_RECONNECT_GRACE_SECONDS": "8"})
+    origin = start_origin(tmp_path / "o", settings={"reconnect_grace_seconds": 8})
     live_url = f"{origin.url}/sender/hls/cont/live.m3u8"
     key = create_endpoint(origin.url, "cont")
 
@@ -89,7 +89,7 @@ def test_reconnect_inside_grace_continues_the_generation(tmp_path: Path) -> None
 
 
 def test_kick_with_block_refuses_the_key_until_rotation(tmp_path: Path) -> None:
-    origin = start_origin(tmp_path / "o", env={"SENDER_RECONNECT_GRACE_SECONDS": "8"})
+    origin = start_origin(tmp_path / "o", settings={"reconnect_grace_seconds": 8})
     key = create_endpoint(origin.url, "kickme")
     pub = publish(rtmp_url(origin, key))
     try:

@@ -12,8 +12,8 @@ from tests.procs import Proc, create_endpoint, publish, rtmp_url, start_origin, 
 from tests.tools import ffprobe
 from tests.waiting import wait_for
 
-ENV = {"SENDER_RECONNECT_GRACE_SECONDS": "3", "SENDER_RETENTION_CHECK_SECONDS": "0.5"}
-ORIGIN_ENV = ENV
+ENV = {"reconnect_grace_seconds": 3, "retention_check_seconds": 0.5}
+ORIGIN_SETTINGS = ENV
 
 
 def _publish_for(origin: Proc, key: str, seconds: float) -> None:
@@ -108,7 +108,7 @@ def test_dvr_off_is_404_and_patch_turns_it_on(origin: Proc) -> None:
 
 
 def test_recordings_budget_removes_the_oldest_never_the_live(tmp_path: Path) -> None:
-    origin = start_origin(tmp_path / "budget", env={**ENV, "SENDER_RECONNECT_GRACE_SECONDS": "0"})
+    origin = start_origin(tmp_path / "budget", settings={**ENV, "reconnect_grace_seconds": 0})
     try:
         key = create_endpoint(origin.url, "kept", record=True)
         for _ in range(2):  # two short generations
@@ -123,10 +123,10 @@ def test_recordings_budget_removes_the_oldest_never_the_live(tmp_path: Path) -> 
         # restart with a budget that fits about one generation, then go live again
         origin = start_origin(
             tmp_path / "budget",
-            env={
+            settings={
                 **ENV,
-                "SENDER_RECONNECT_GRACE_SECONDS": "0",
-                "SENDER_RECORDINGS_MAX_BYTES": str(one + one // 2),
+                "reconnect_grace_seconds": 0,
+                "recordings_max_bytes": one + one // 2,
             },
         )
         pub = publish(rtmp_url(origin, key))

@@ -6,9 +6,9 @@ import asyncio
 import time
 from pathlib import Path
 
-from sender_common.hls.dvr import DvrEntry, append_entry
+from sender_common.hls.playlist.dvr_playlist import DvrEntry, append_entry
 from sender_common.models import RenditionSpec
-from sender_origin.streams.dvr import DvrBook
+from sender_origin.streams.dvr_book import DvrBook
 
 
 def _entry(gen: int, i: int, now: float) -> DvrEntry:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from sender_common.hls.playlist import MediaPlaylist, parse_media_playlist
+from sender_common.hls.playlist.parse import MediaPlaylist, parse_media_playlist
 from tests import scrape
 from tests.procs import (
     create_endpoint,
@@ -96,7 +96,7 @@ def _closed_by_server(s: socket.socket, timeout: float) -> bool:
 
 
 def test_hostile_rtmp_clients_do_not_disturb_a_publisher(tmp_path: Path) -> None:
-    origin = start_origin(tmp_path / "o", env={"SENDER_RTMP_HANDSHAKE_TIMEOUT": "2"})
+    origin = start_origin(tmp_path / "o", settings={"rtmp_handshake_timeout": 2})
     port = origin.extra["rtmp_port"]
     key = create_endpoint(origin.url, "steady")
     pub = publish(rtmp_url(origin, key))
@@ -146,7 +146,7 @@ def test_hostile_rtmp_clients_do_not_disturb_a_publisher(tmp_path: Path) -> None
 
 
 def test_keys_never_leak_and_token_guards_management(tmp_path: Path) -> None:
-    origin = start_origin(tmp_path / "o", env={"SENDER_API_TOKEN": "s3cret-token"})
+    origin = start_origin(tmp_path / "o", settings={"api_token": "s3cret-token"})
     auth = {"Authorization": "Bearer s3cret-token"}
     try:
         assert httpx.post(f"{origin.url}/api/v1/endpoints", json={"slug": "tok"}).status_code == 401
@@ -185,7 +185,7 @@ def test_keys_never_leak_and_token_guards_management(tmp_path: Path) -> None:
 def test_database_late_at_startup_means_not_ready_then_ready(tmp_path: Path) -> None:
     db_dir = tmp_path / "db-not-yet"
     origin = start_origin(
-        tmp_path / "o", env={"SENDER_DATABASE_URL": f"sqlite:///{db_dir}/sender.db"}, ready=False
+        tmp_path / "o", settings={"database_url": f"sqlite:///{db_dir}/sender.db"}, ready=False
     )
     try:
         r = wait_for(lambda: httpx.get(f"{origin.url}/readyz", timeout=2), 30, "up (not ready)")

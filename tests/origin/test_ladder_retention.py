@@ -6,7 +6,7 @@ from pathlib import Path
 
 import httpx
 
-from sender_common.hls.playlist import parse_media_playlist
+from sender_common.hls.playlist.parse import parse_media_playlist
 from tests import scrape
 from tests.origin.ladder import LADDER, wait_ladder_live
 from tests.procs import create_endpoint, publish, rtmp_url, start_origin, stop_publisher
@@ -42,7 +42,7 @@ def test_ladder_gives_a_master_playlist_of_renditions(tmp_path: Path) -> None:
 def test_ended_generations_spool_is_removed_after_retention(tmp_path: Path) -> None:
     origin = start_origin(
         tmp_path / "o",
-        env={"SENDER_HLS_RETENTION_SECONDS": "2", "SENDER_RETENTION_CHECK_SECONDS": "0.5"},
+        settings={"hls_retention_seconds": 2, "retention_check_seconds": 0.5},
     )
     key = create_endpoint(origin.url, "keep")
     gen_dir = tmp_path / "o" / "spool" / "keep" / "1"

@@ -22,7 +22,7 @@ from tests.procs import (
 from tests.tools import ffprobe
 from tests.waiting import wait_for
 
-ORIGIN_ENV = {"SENDER_HLS_PART_SECONDS": "0.4"}
+ORIGIN_SETTINGS = {"hls_part_seconds": 0.4}
 _PART = re.compile(r'^#EXT-X-PART:DURATION=([\d.]+),URI="([^"]+)"(,INDEPENDENT=YES)?$')
 
 
@@ -133,7 +133,7 @@ def test_unknown_part_is_404(stream: str) -> None:
 
 
 def test_low_latency_off_serves_the_same_cmaf_without_parts(tmp_path: Path) -> None:
-    origin = start_origin(tmp_path / "plain", env={"SENDER_HLS_LOW_LATENCY": "false"})
+    origin = start_origin(tmp_path / "plain", settings={"hls_low_latency": False})
     key = create_endpoint(origin.url, "plain")
     pub = publish(rtmp_url(origin, key))
     try:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 
-from sender_common.hls.playlist import parse_media_playlist
+from sender_common.hls.playlist.parse import parse_media_playlist
 from tests import scrape
 from tests.procs import (
     Proc,

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from sender_common.ffmpeg.command import CmafOutput
-from sender_common.hls.lowlatency import LiveSegment
-from sender_common.hls.parts import PartStore
+from sender_common.hls.playlist.partstore import PartStore
+from sender_common.hls.playlist.segments import LiveSegment
 from sender_common.hls.serve.spoolcache import SpoolCache
 from sender_common.settings import HlsConfig
 from sender_common.tasks import wait_set
-from sender_origin.ingest.flv import TAG_VIDEO
+from sender_origin.media.flv import TAG_VIDEO
 from sender_origin.streams import publish
 from sender_origin.streams.live import LivePlaylists
 from sender_origin.streams.packager import packagers_for

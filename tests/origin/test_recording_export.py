@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from sender_common.database.engine import create_db_engine, init_schema
 from sender_common.ffmpeg.command import SOURCE
-from sender_common.hls.dvr import DvrEntry, append_entry
+from sender_common.hls.playlist.dvr_playlist import DvrEntry, append_entry
 from sender_common.models import EndpointCreate
 from sender_common.settings import CommonSettings
 from sender_origin import recordings

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import httpx
 
-from sender_common.hls.playlist import MediaPlaylist, parse_media_playlist
+from sender_common.hls.playlist.parse import MediaPlaylist, parse_media_playlist
 from tests.procs import create_endpoint, publish, rtmp_url, start_origin, stop_publisher
 from tests.waiting import wait_for
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sender_common.hls.parts import PartStore
+from sender_common.hls.playlist.partstore import PartStore
 from sender_common.hls.serve.spoolcache import SpoolCache
 from sender_common.models import RenditionSpec
 from sender_common.settings import HlsConfig

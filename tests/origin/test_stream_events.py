@@ -21,7 +21,7 @@ from tests.procs import (
 from tests.waiting import wait_for
 
 SLUG = "events-cam"
-ORIGIN_ENV = {"SENDER_METRICS_URL": f"http://127.0.0.1:{free_port()}"}  # nothing listens
+ORIGIN_SETTINGS = {"metrics_url": f"http://127.0.0.1:{free_port()}"}  # nothing listens
 
 
 def get(origin: Proc, path: str) -> Any:

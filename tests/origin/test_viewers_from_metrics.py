@@ -18,11 +18,11 @@ def test_the_origin_reads_the_metrics_roles_series(tmp_path: Path) -> None:
     metrics = start_role(
         "metrics",
         tmp_path / "metrics",
-        env={"SENDER_METRICS_INGEST_TOKEN": TOKEN, "SENDER_SNAPSHOT_SECONDS": "0.5"},
+        settings={"metrics_ingest_token": TOKEN, "snapshot_seconds": 0.5},
     )
     try:
-        env = {"SENDER_METRICS_URL": metrics.url, "SENDER_METRICS_INGEST_TOKEN": TOKEN}
-        origin = start_role("origin", tmp_path / "origin", env=env)
+        env = {"metrics_url": metrics.url, "metrics_ingest_token": TOKEN}
+        origin = start_role("origin", tmp_path / "origin", settings=env)
         try:
             create_endpoint(origin.url, "quiet")
 

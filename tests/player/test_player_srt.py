@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from tests.origin.srt_caller import free_udp_port
+from tests.origin.ingest.srt_caller import free_udp_port
 from tests.player.playing import playback_advances
 from tests.procs import create_endpoint, publish, start_origin, stop_publisher
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 
 def test_player_plays_an_srt_publish(chromium_browser: Browser, tmp_path: Path) -> None:
     port = free_udp_port()
-    origin = start_origin(tmp_path / "o", env={"SENDER_SRT_PORT": str(port)})
+    origin = start_origin(tmp_path / "o", settings={"srt_port": port})
     key = create_endpoint(origin.url, "srtplay")
     pub = publish(f"srt://127.0.0.1:{port}?streamid=publish:live/{key}&latency=200000")
     try:

@@ -78,7 +78,7 @@ def _metric(origin: Proc, name: str) -> float:
 
 
 def test_full_spool_is_reported_and_recovers(small_spool: Path) -> None:
-    origin = start_origin(small_spool.parent, env={"SENDER_RECONNECT_GRACE_SECONDS": "0"})
+    origin = start_origin(small_spool.parent, settings={"reconnect_grace_seconds": 0})
     pub = publish(rtmp_url(origin, create_endpoint(origin.url, SLUG)))
     try:
         wait_for(lambda: len(_segments(small_spool)) >= 2, 30, "segments on the small spool")

@@ -57,7 +57,7 @@ def _one_cycle(origin: Proc, slug: str, key: str, generation: int) -> None:
 
 
 def test_publish_cycles_leave_no_children_and_no_fds(tmp_path: Path) -> None:
-    origin = start_origin(tmp_path / "o", env={"SENDER_RECONNECT_GRACE_SECONDS": "0"})
+    origin = start_origin(tmp_path / "o", settings={"reconnect_grace_seconds": 0})
     slug = "cycles"
     key = create_endpoint(origin.url, slug)
     fds: list[int] = []

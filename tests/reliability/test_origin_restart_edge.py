@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow
 def _restart(old: Proc) -> Proc:
     """A new origin process with the same data dir, HTTP port, RTMP port and settings."""
     port = int(old.url.rsplit(":", 1)[1])
-    new = start_role("origin", old.data_dir, port=port, env=old.env, timeout=40)
+    new = start_role("origin", old.data_dir, port=port, settings=old.settings, timeout=40)
     new.extra["rtmp_port"] = old.extra["rtmp_port"]
     return new
 
@@ -36,7 +36,7 @@ def _stream_key(origin: Proc, slug: str) -> str:
 
 
 def test_edge_serves_its_window_then_follows_the_restarted_origin(tmp_path: Path) -> None:
-    origin = start_origin(tmp_path / "origin", env={"SENDER_RECONNECT_GRACE_SECONDS": "0"})
+    origin = start_origin(tmp_path / "origin", settings={"reconnect_grace_seconds": 0})
     slug = "phoenix"
     pub = start_live_endpoint(origin, slug)
     edge = start_edge(tmp_path / "edge", origin.url)

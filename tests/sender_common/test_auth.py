@@ -62,7 +62,7 @@ def test_insecure_opt_out_warns(tmp_path: Path, caplog: pytest.LogCaptureFixture
 
 def test_a_role_bound_off_loopback_without_token_exits_with_one_line(tmp_path: Path) -> None:
     # uvicorn itself listens on 127.0.0.1; SENDER_HOST is what the role believes it binds
-    proc = start_role("metrics", tmp_path, env={"SENDER_HOST": "0.0.0.0"}, ready=False)
+    proc = start_role("metrics", tmp_path, settings={"host": "0.0.0.0"}, ready=False)
     try:
         wait_for(lambda: proc.popen.poll() is not None, 20, "the role to refuse to start")
         assert proc.popen.returncode != 0

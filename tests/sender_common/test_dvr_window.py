@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sender_common.hls.dvr import DvrEntry, DvrTrack
-from sender_common.hls.playlist import parse_media_playlist
+from sender_common.hls.playlist.dvr_playlist import DvrEntry, DvrTrack
+from sender_common.hls.playlist.parse import parse_media_playlist
 
 
 def _entries() -> list[DvrEntry]:

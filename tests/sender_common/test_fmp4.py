@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from sender_common.cmaf.fmp4 import Fmp4Error, parse_fragment, parse_init, split_file
 from sender_common.ffmpeg import resolve_ffmpeg
-from sender_common.hls.fmp4 import Fmp4Error, parse_fragment, parse_init, split_file
 
 
 @pytest.fixture(scope="module")

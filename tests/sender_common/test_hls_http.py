@@ -10,9 +10,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sender_common.hls.lowlatency import LivePlaylist, Part, live_changes
-from sender_common.hls.parts import PartStore
-from sender_common.hls.serve.app import Blocking, HlsApp, HlsHit, LiveAnswer
+from sender_common.hls.playlist.live import LivePlaylist, live_changes
+from sender_common.hls.playlist.partstore import PartStore
+from sender_common.hls.playlist.segments import Part
+from sender_common.hls.serve.app import HlsApp, HlsHit
+from sender_common.hls.serve.request import Blocking, LiveAnswer
 from sender_common.hls.serve.spoolcache import SpoolCache
 from tests.sender_common.hls_server import Raw, serving
 from tests.waiting import wait_for_async

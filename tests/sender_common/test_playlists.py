@@ -2,27 +2,28 @@ from __future__ import annotations
 
 import pytest
 
-from sender_common.hls.playlist import (
-    MediaPlaylist,
-    PlaylistError,
-    Segment,
-    parse_master_playlist,
-    parse_media_playlist,
-    write_media_playlist,
-)
+from sender_common.hls.playlist.live import LivePlaylist
+from sender_common.hls.playlist.master import parse_master_playlist
+from sender_common.hls.playlist.parse import parse_media_playlist
+from sender_common.hls.playlist.render import render_live
+from sender_common.hls.playlist.syntax import PlaylistError
 
 
-def media(
-    first: int, n: int, *, gen: str = "", endlist: bool = False, disc0: bool = False
-) -> MediaPlaylist:
-    segs = [Segment(f"{gen}seg_{first + i:05d}.ts", 2.0, disc0 and i == 0) for i in range(n)]
-    return MediaPlaylist(target_duration=2, media_sequence=first, segments=segs, endlist=endlist)
+def media(first: int, n: int, *, endlist: bool = False) -> LivePlaylist:
+    pl = LivePlaylist(window=n, segment_target=2.0, part_target=0.5, first_msn=first)
+    pl.set_map("init.mp4", discontinuity=False)
+    for i in range(n):
+        pl.add_segment(f"seg_{first + i:05d}.m4s", 2.0)
+    if endlist:
+        pl.end()
+    return pl
 
 
 def test_round_trip() -> None:
     pl = media(5, 3, endlist=True)
-    again = parse_media_playlist(write_media_playlist(pl))
+    again = parse_media_playlist(render_live(pl, low_latency=False))
     assert again.media_sequence == 5
+    assert again.last_sequence == 7
     assert [s.uri for s in again.segments] == [s.uri for s in pl.segments]
     assert again.endlist
 

@@ -8,15 +8,12 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from sender_common.settings import (
-    ROLE_SETTINGS,
-    CommonSettings,
-    HlsConfig,
+from sender_common.settings import ROLES, CommonSettings, HlsConfig, role_settings
+from sender_common.settings_env import (
     check_env_names,
     env_name,
     given,
     role_env,
-    role_settings,
     settings_env,
     settings_from_env,
 )
@@ -112,7 +109,7 @@ def test_hls_config_has_an_env_form() -> None:
     assert settings_from_env(role_settings("origin"), env).hls == hls
 
 
-@pytest.mark.parametrize("role", list(ROLE_SETTINGS))
+@pytest.mark.parametrize("role", list(ROLES))
 def test_every_field_of_every_role_survives_the_round_trip(role: str, tmp_path: Path) -> None:
     """Defaults of every field, given explicitly, come back unchanged through the env."""
     model = role_settings(role)
@@ -130,17 +127,17 @@ def test_viewer_settings_are_read_with_the_role(monkeypatch: pytest.MonkeyPatch)
     """One settings model: viewer knobs and the shared token come with the role's settings."""
     monkeypatch.setenv("SENDER_VIEWER_LABEL_LIMIT", "7")
     monkeypatch.setenv("SENDER_METRICS_INGEST_TOKEN", "shared")
-    for role in ROLE_SETTINGS:
+    for role in ROLES:
         settings = role_settings(role)()
         assert (settings.viewer_label_limit, settings.metrics_ingest_token) == (7, "shared")
     assert CommonSettings(hls_window_segments=2, hls_segment_seconds=1).idle_seconds == 15.0
     assert CommonSettings(viewer_idle_seconds=4).idle_seconds == 4.0
 
 
-def test_test_processes_refuse_a_misspelled_variable(tmp_path: Path) -> None:
+def test_test_processes_refuse_a_misspelled_setting(tmp_path: Path) -> None:
     """`tests.procs.start_role` fails before starting anything on a typo."""
-    with pytest.raises(ValueError, match="OriginSettings has no variable SENDER_RTMP_PROT"):
-        start_role("origin", tmp_path, env={"SENDER_RTMP_PROT": "1935"}, ready=False)
+    with pytest.raises(ValueError, match="OriginSettings has no field rtmp_prot"):
+        start_role("origin", tmp_path, settings={"rtmp_prot": 1935}, ready=False)
     with pytest.raises(ValueError, match="EdgeSettings has no field upstream_ur"):
         start_role("edge", tmp_path, settings={"upstream_ur": "http://127.0.0.2"}, ready=False)
     assert not list(tmp_path.glob("*.log"))  # no process was started

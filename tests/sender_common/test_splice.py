@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from sender_common.cmaf.fmp4 import iter_boxes, parse_init, split_file, track_spans
+from sender_common.cmaf.splice import Splice
 from sender_common.ffmpeg import resolve_ffmpeg
-from sender_common.hls.fmp4 import iter_boxes, parse_init, split_file, track_spans
-from sender_common.hls.splice import Splice
 
 
 def _run(out: Path, seconds: int) -> bytes:

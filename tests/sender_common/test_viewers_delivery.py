@@ -55,7 +55,7 @@ class StuckBulk(httpx.AsyncBaseTransport):
 
 @pytest.fixture
 def metrics_role(tmp_path: Path) -> Iterator[Proc]:
-    proc = start_role("metrics", tmp_path / "metrics", env={"SENDER_METRICS_INGEST_TOKEN": TOKEN})
+    proc = start_role("metrics", tmp_path / "metrics", settings={"metrics_ingest_token": TOKEN})
     yield proc
     proc.stop()
 

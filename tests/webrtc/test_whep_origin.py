@@ -28,11 +28,11 @@ from tests.webrtc.client import gathered_offer, offer_pc, run_async, watch
 
 pytestmark = pytest.mark.slow
 SLUG = "wrtc"
-ORIGIN_ENV = {
-    "SENDER_COUNT_LOCALHOST": "true",
-    "SENDER_WEBRTC_MAX_PER_CLIENT": "3",
-    "SENDER_WEBRTC_MAX_SESSIONS": "5",
-    "SENDER_WEBRTC_CONNECT_TIMEOUT": "3",
+ORIGIN_SETTINGS = {
+    "count_localhost": True,
+    "webrtc_max_per_client": 3,
+    "webrtc_max_sessions": 5,
+    "webrtc_connect_timeout": 3,
 }
 
 
@@ -49,7 +49,7 @@ class Live:
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    origin = start_origin(tmp_path_factory.mktemp("whep-origin"), env=ORIGIN_ENV)
+    origin = start_origin(tmp_path_factory.mktemp("whep-origin"), settings=ORIGIN_SETTINGS)
     try:
         key = create_endpoint(origin.url, SLUG)
         state = Live(origin, key, publish(rtmp_url(origin, key)))

@@ -7,6 +7,8 @@ SenderCliError
 
 from __future__ import annotations
 
+from sender_common.errors import SenderError
+
 __all__ = ["ApiClient", "ApiError", "SenderCliError", "ServiceUnreachable", "format_detail"]
 
 from types import TracebackType
@@ -17,7 +19,7 @@ import httpx
 TIMEOUT = httpx.Timeout(10.0, connect=3.0)
 
 
-class SenderCliError(Exception):
+class SenderCliError(SenderError):
     """An error the CLI reports as one line and an exit code."""
 
     exit_code = 1

@@ -6,7 +6,7 @@ import struct
 
 import pytest
 
-from sender_origin.ingest.amf0 import AmfError, AmfValue, decode_all, encode
+from sender_origin.ingest.rtmp.amf0 import AmfError, AmfValue, decode_all, encode
 
 
 def test_round_trip_of_a_connect_command() -> None:

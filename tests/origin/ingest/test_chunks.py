@@ -7,7 +7,7 @@ import struct
 
 import pytest
 
-from sender_origin.ingest.chunks import (
+from sender_origin.ingest.rtmp.chunks import (
     MAX_CHUNK_SIZE,
     ChunkError,
     ChunkReader,

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from sender_origin.ingest.keyframes import KeyframeMonitor
+from sender_origin.media.keyframes import KeyframeMonitor
 
 KEY = b"\x17\x01" + bytes(8)  # AVC keyframe NALU
 INTER = b"\x27\x01" + bytes(8)
@@ -35,7 +35,7 @@ def test_a_long_gop_warns_once_naming_the_interval_to_set(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     monitor = KeyframeMonitor(2.0, "cam")
-    with caplog.at_level(logging.WARNING, logger="sender_origin.ingest.keyframes"):
+    with caplog.at_level(logging.WARNING, logger="sender_origin.media.keyframes"):
         feed_gop(monitor, 4000, 6)
     assert monitor.interval_seconds == 4.0
     [warning] = monitor.warnings

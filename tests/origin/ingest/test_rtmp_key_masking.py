@@ -17,7 +17,7 @@ from tests.procs import Proc, create_endpoint
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow
-ORIGIN_ENV = {"SENDER_LOG_LEVEL": "DEBUG"}
+ORIGIN_SETTINGS = {"log_level": "DEBUG"}
 WRONG_KEY = "sk_NotAKeyButSecretLooking0123456789abcdefXYZ"
 
 

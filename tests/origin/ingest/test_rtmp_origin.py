@@ -12,7 +12,7 @@ import subprocess
 import httpx
 import pytest
 
-from sender_common.hls.playlist import parse_media_playlist
+from sender_common.hls.playlist.parse import parse_media_playlist
 from tests.origin.ingest.media import still_argv
 from tests.procs import (
     Proc,
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.slow
 FRAME = 1 / 30
 
 
-ORIGIN_ENV = {"SENDER_HLS_SEGMENT_SECONDS": "2", "SENDER_HLS_WINDOW_SEGMENTS": "6"}
+ORIGIN_SETTINGS = {"hls_segment_seconds": 2, "hls_window_segments": 6}
 
 
 def publish_still(origin: Proc, key: str, seconds: int, gop: int) -> subprocess.Popen[bytes]:

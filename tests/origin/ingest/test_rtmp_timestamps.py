@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from sender_origin.ingest import rtmp
-from sender_origin.ingest.base import PublishRefused
-from sender_origin.ingest.chunks import ChunkReader
-from sender_origin.ingest.rtmp import RtmpIngest
+from sender_origin.ingest.admission import PublishRefused
+from sender_origin.ingest.rtmp import server as rtmp
+from sender_origin.ingest.rtmp.chunks import ChunkReader
+from sender_origin.ingest.rtmp.server import RtmpIngest
 from tests.origin.ingest.media import flv_tags, still_argv
 
 pytestmark = pytest.mark.slow

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 import typer
@@ -17,10 +16,10 @@ from sender_cli.commands.common import (
     cli_errors,
 )
 from sender_cli.output import console, print_record, print_rows
+from sender_common.models import SLUG_RE
 
 app = typer.Typer(help="Manage endpoints (named streams) on an origin.", no_args_is_help=True)
 COLUMNS = ("slug", "type", "title", "renditions", "auto_start", "key_blocked")
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
 def parse_ladder(text: str) -> list[dict[str, Any]]:

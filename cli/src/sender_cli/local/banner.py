@@ -4,7 +4,7 @@ from __future__ import annotations
 
 __all__ = ["banner"]
 
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from rich.console import Group
 from rich.panel import Panel
@@ -12,14 +12,26 @@ from rich.table import Table
 from rich.text import Text
 
 from sender_cli.local.roles import UpConfig
-from sender_common.settings import given
-from sender_origin.settings import OriginSettings
+from sender_common.settings import role_settings
+from sender_common.settings_env import given
 
 
-def origin_ingest(config: UpConfig) -> OriginSettings:
+@runtime_checkable
+class IngestAddresses(Protocol):
+    """What the origin's settings say about where it takes a publish."""
+
+    def publish_base(self) -> str: ...
+
+    def srt_url(self, key: str, passphrase: str | None = None) -> str: ...
+
+
+def origin_ingest(config: UpConfig) -> IngestAddresses:
     """The origin's settings as `sender up` starts it: where it takes RTMP and SRT."""
     host = config.url(config.rtmp_port).removeprefix("http://").rsplit(":", 1)[0]
-    return given(OriginSettings, host=host, rtmp_port=config.rtmp_port, srt_port=config.srt_port)
+    origin = role_settings("origin")
+    ingest = given(origin, host=host, rtmp_port=config.rtmp_port, srt_port=config.srt_port)
+    assert isinstance(ingest, IngestAddresses)
+    return ingest
 
 
 def banner(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sender_cli.client import SenderCliError
+
 __all__ = ["RoleProcess", "RoleStartError", "wait_all_ready"]
 
 import asyncio
@@ -23,7 +25,7 @@ log = logging.getLogger(__name__)
 READY_TIMEOUT = httpx.Timeout(2.0)
 
 
-class RoleStartError(Exception):
+class RoleStartError(SenderCliError):
     """A role exited or never became ready; the message carries its last log lines."""
 
 

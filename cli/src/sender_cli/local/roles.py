@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sender_cli.client import SenderCliError
+
 __all__ = [
     "PortBusyError",
     "RoleSpec",
@@ -12,6 +14,7 @@ __all__ = [
     "role_specs",
 ]
 
+import copy
 import errno
 import importlib.util
 import secrets
@@ -25,11 +28,26 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sender_common.hls import HTTP_PROTOCOL
-from sender_common.settings import role_env
+from sender_common.settings import HLS_DEFAULTS, role_settings
+from sender_common.settings_env import role_env
+
+# the origin's model declares what `sender up` shares with it (names, defaults, bounds)
+_ORIGIN = role_settings("origin")
 
 
-class PortBusyError(Exception):
+def _origin_field(name: str) -> Any:
+    """A field of the origin's settings model, for `UpSettings` to read the same way."""
+    return copy.deepcopy(_ORIGIN.model_fields[name])
+
+
+def _origin_default(name: str) -> Any:
+    return _ORIGIN.model_fields[name].get_default(call_default_factory=True)
+
+
+class PortBusyError(SenderCliError):
     """A port `sender up` needs is taken; the message names the flag to change."""
+
+    exit_code = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,14 +56,14 @@ class UpConfig:
 
     data_dir: Path
     host: str = "127.0.0.1"
-    origin_port: int = 8080
-    rtmp_port: int = 1935
-    srt_port: int = 8890
+    origin_port: int = _origin_default("http_port")
+    rtmp_port: int = _origin_default("rtmp_port")
+    srt_port: int = _origin_default("srt_port")  # 0: any free port (tests)
     edge_port: int = 8081
     metrics_port: int = 8082
     demo: bool = False
-    segment_seconds: float = 2.0
-    window_segments: int = 6
+    segment_seconds: float = HLS_DEFAULTS.segment_seconds
+    window_segments: int = HLS_DEFAULTS.window_segments
     ready_timeout: float = 60.0
     stop_timeout: float = 10.0
     child_log_level: str = "warning"
@@ -62,16 +80,17 @@ class UpConfig:
 
 
 class UpSettings(BaseSettings):
-    """What `sender up` reads: its flags (passed in) over SENDER_* variables over defaults."""
+    """What `sender up` reads: its flags (passed in) over SENDER_* variables over defaults.
+    The settings it shares with the origin are the origin's fields; only its own are here."""
 
     model_config = SettingsConfigDict(env_prefix="SENDER_", extra="ignore")
 
-    data_dir: Path = Path("data")
-    host: str = "127.0.0.1"
-    rtmp_port: int = Field(default=1935, ge=1, le=65535)
-    srt_port: int = Field(default=8890, ge=0, le=65535)  # 0: any free port (tests)
-    hls_segment_seconds: float = Field(default=2.0, ge=0.5, le=30)
-    hls_window_segments: int = Field(default=6, ge=2, le=100)
+    data_dir: Path = _origin_field("data_dir")
+    host: str = _origin_field("host")
+    rtmp_port: int = _origin_field("rtmp_port")
+    srt_port: int = _origin_field("srt_port")
+    hls_segment_seconds: float = _origin_field("hls_segment_seconds")
+    hls_window_segments: int = _origin_field("hls_window_segments")
     up_restart_budget: int = Field(default=5, ge=0)  # restarts of one role within 120 s
 
     @classmethod

@@ -1,14 +1,48 @@
-"""Sender's exception hierarchy.
+"""Sender's one exception tree: every error Sender raises on purpose derives from SenderError.
 
-SenderError
+An HTTP-facing class carries its status (the JSON body is `{"detail": message}`); the others
+never reach a response (a failed publish, a peer breaking a wire protocol, a child process
+exiting) and keep the default 500 only as a guard.
+
+SenderError                         errors.py
 ├── NotFoundError        -> 404
 ├── ConflictError        -> 409
 ├── InvalidInputError    -> 422
-├── UnauthorizedError    -> 401
+│   └── UpstreamNotAllowed           sender_edge (an upstream outside the allow-list)
+├── BadOfferError        -> 400      webrtc/offer.py (an SDP offer that cannot be answered)
+├── UnsupportedMediaError -> 415     webrtc/offer.py (a body that is not application/sdp)
+├── UnauthorizedError    -> 401 with WWW-Authenticate
 ├── UpstreamError        -> 502
-├── TooManyRequestsError -> 429 with Retry-After
+│   └── FetchError                   sender_edge: UpstreamTlsError, UpstreamRefused,
+│                                    UpstreamNotLive, UnsafeSegmentUri, TooLargeError
 ├── UnavailableError     -> 503 with Retry-After (a capacity limit, a database not ready)
-└── ConfigurationError   (startup: names the offending variable)
+│   └── TooManyRequestsError -> 429 with Retry-After
+├── ConfigurationError   (startup: names the offending variable)
+├── ProtocolError        (a peer broke a wire protocol other than HTTP; the message is safe
+│   │                     to log and never holds a stream key)
+│   ├── ChunkError                   sender_origin.ingest.rtmp (the RTMP chunk stream)
+│   ├── AmfError                     sender_origin.ingest.rtmp (AMF0; also a ValueError)
+│   ├── BadStreamId                  sender_origin.ingest.srt (also a ValueError)
+│   ├── SrtError                     sender_origin.ingest.srt (a libsrt call; also an OSError)
+│   └── FeedError                    webrtc/frames.py (also a ValueError)
+├── PublishRefused                   sender_origin.ingest (a publish is refused)
+├── DeliveryError                    viewers/lanes.py (a message to metrics not delivered)
+│   ├── RetryableDelivery            retried with backoff
+│   └── RejectedDelivery             dropped
+├── ChildExit                        process/supervisor.py (a supervised child exited)
+│   ├── _Crashed                     restarted within the budget
+│   └── _RanHealthy                  restarted with a fresh budget
+├── RejectedMessage                  sender_metrics (a signed message refused, and why)
+└── SenderCliError                   sender_cli (one line on stderr and an exit code)
+    ├── ServiceUnreachable, ApiError
+    ├── PortBusyError                `sender up`: the message names the flag to change
+    └── RoleStartError               `sender up`: a role exited or never became ready
+
+Elsewhere, not yet in the tree: the HLS model's own parse errors (`hls/playlist.py`
+PlaylistError, `hls/fmp4.py` Fmp4Error, `hls/serve/request.py` BlockingRequestError, all
+ValueErrors, and the edge's MasterSeenError below PlaylistError), `hls/serve/protocol.py`'s private
+_HeadTooLarge, and the edge's PolicyRefusal (an httpcore.ConnectError, so that httpx reports a
+refused upstream address as a connect error).
 """
 
 from __future__ import annotations
@@ -18,6 +52,7 @@ __all__ = [
     "ConflictError",
     "InvalidInputError",
     "NotFoundError",
+    "ProtocolError",
     "SenderError",
     "TooManyRequestsError",
     "UnauthorizedError",
@@ -95,6 +130,10 @@ class TooManyRequestsError(UnavailableError):
 
 class ConfigurationError(SenderError):
     """A setting is wrong; the message names the environment variable."""
+
+
+class ProtocolError(SenderError):
+    """A peer broke a wire protocol other than HTTP (RTMP, AMF0, SRT, a media feed)."""
 
 
 def install_error_handlers(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 __all__ = [
+    "RENDITION_PATTERN",
     "SLUG_PATTERN",
     "SLUG_RE",
     "Endpoint",
@@ -34,8 +35,10 @@ from pydantic import Field as PField
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+# the one place the two names of the URL space are written (CONTRACTS.md: vocabulary)
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62})$"
 SLUG_RE = re.compile(SLUG_PATTERN)
+RENDITION_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,31}$"
 EndpointSlug = Annotated[str, Path(pattern=SLUG_PATTERN, description="the endpoint's slug")]
 """An endpoint slug in a route path: anything else is a 422 JSON answer before a handler runs."""
 
@@ -47,7 +50,7 @@ def utcnow() -> datetime:
 class RenditionSpec(BaseModel):
     """One rung of a rendition ladder; height None means the source passed through."""
 
-    name: str = PField(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
+    name: str = PField(pattern=RENDITION_PATTERN)
     height: int | None = PField(default=None, ge=64, le=4320)
     video_bitrate_kbps: int | None = PField(default=None, ge=64, le=100_000)
     audio_bitrate_kbps: int = PField(default=128, ge=16, le=512)

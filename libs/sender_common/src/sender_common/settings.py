@@ -2,55 +2,44 @@
 
 Each role has one settings model (`OriginSettings`, `EdgeSettings`, `MetricsSettings`, all
 `CommonSettings`, which includes `ViewerSettings`), read once when the role starts and passed
-down. Whoever starts a role process (`sender up`, tests, the e2e harness) builds its
-environment from that model, `role_env("edge", upstream_url=...)` or
-`settings_env(given(Model, ...))`, so a misspelled or renamed field fails there, not silently
-in the child. Names and defaults are the README's configuration table (tests/docs checks it).
+down. A role's package declares its model with `@role_model("<role>")` in its
+`sender_<role>.settings`; this module names no role's model, and `role_settings(role)` finds
+it there. HLS defaults are written once, in `HlsConfig` (`HLS_DEFAULTS`).
+
+Whoever starts a role process builds its environment from that model (`settings_env.py`).
+Names and defaults are the README's configuration table (tests/docs checks it).
 """
 
 from __future__ import annotations
 
 __all__ = [
-    "ROLE_SETTINGS",
+    "HLS_DEFAULTS",
+    "ROLES",
     "CommaList",
     "CommonSettings",
     "HlsConfig",
     "ViewerSettings",
-    "check_env_names",
     "default_data_dir",
-    "env_name",
-    "given",
-    "role_env",
+    "role_model",
     "role_settings",
-    "settings_env",
-    "settings_from_env",
 ]
 
 import dataclasses
 import importlib
 import ipaddress
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, Field, field_validator
-from pydantic_settings import (
-    BaseSettings,
-    EnvSettingsSource,
-    InitSettingsSource,
-    NoDecode,
-    SettingsConfigDict,
-)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 S = TypeVar("S", bound=BaseSettings)
 
-# the module and class of each role's settings model (a role package may not be installed)
-ROLE_SETTINGS = {
-    "origin": ("sender_origin.settings", "OriginSettings"),
-    "edge": ("sender_edge.settings", "EdgeSettings"),
-    "metrics": ("sender_metrics.settings", "MetricsSettings"),
-}
+# the roles, in the order the configuration table lists them (a role package may not be
+# installed); role `r` lives in the package `sender_r`
+ROLES = ("origin", "edge", "metrics")
 
 
 def default_data_dir() -> Path:
@@ -68,7 +57,7 @@ class HlsConfig:
     segment_seconds: float = 2.0
     window_segments: int = 6
     retention_seconds: float = 3600.0
-    part_seconds: float = 0.5
+    part_seconds: float = 0.5  # the LL-HLS part target: SENDER_HLS_PART_SECONDS, PART-TARGET
     low_latency: bool = True
 
     @property
@@ -89,6 +78,11 @@ class HlsConfig:
     def viewer_idle_seconds(self) -> float:
         """A viewer silent this long has gone: a few reloads, at least a heartbeat period."""
         return max(self.window_seconds, 15.0)
+
+
+# the one place HLS defaults are written: every role's `hls_*` setting, the edge's timing and
+# `sender up` take theirs from here
+HLS_DEFAULTS = HlsConfig()
 
 
 def split_commas(value: object) -> object:
@@ -141,11 +135,11 @@ class CommonSettings(BaseSettings, ViewerSettings):
     api_token: str | None = None
     metrics_url: str | None = None
     node_name: str | None = None
-    hls_segment_seconds: float = Field(default=2.0, gt=0.2, le=30)
-    hls_window_segments: int = Field(default=6, ge=2, le=100)
-    hls_retention_seconds: float = Field(default=3600.0, ge=0)
-    hls_part_seconds: float = Field(default=0.5, ge=0.2, le=1.0)
-    hls_low_latency: bool = True
+    hls_segment_seconds: float = Field(default=HLS_DEFAULTS.segment_seconds, gt=0.2, le=30)
+    hls_window_segments: int = Field(default=HLS_DEFAULTS.window_segments, ge=2, le=100)
+    hls_retention_seconds: float = Field(default=HLS_DEFAULTS.retention_seconds, ge=0)
+    hls_part_seconds: float = Field(default=HLS_DEFAULTS.part_seconds, ge=0.2, le=1.0)
+    hls_low_latency: bool = HLS_DEFAULTS.low_latency
     log_level: str = "INFO"
 
     # -- secure by default (management credentials off loopback) -------------------------
@@ -202,97 +196,27 @@ class CommonSettings(BaseSettings, ViewerSettings):
         return url
 
 
-# -- a child role's environment, from its settings model ---------------------------------------
+# -- each role's model, declared by the role ---------------------------------------------------
+
+
+C = TypeVar("C", bound=CommonSettings)
+_ROLE_MODELS: dict[str, type[CommonSettings]] = {}
+
+
+def role_model(role: str) -> Callable[[type[C]], type[C]]:
+    """Class decorator: the settings model of `role`, as `role_settings(role)` returns it."""
+
+    def register(model: type[C]) -> type[C]:
+        _ROLE_MODELS[role] = model
+        return model
+
+    return register
 
 
 def role_settings(role: str) -> type[CommonSettings]:
-    """The settings model of `role` ("origin", "edge", "metrics")."""
-    module, name = ROLE_SETTINGS[role]
-    model: type[CommonSettings] = getattr(importlib.import_module(module), name)
-    return model
-
-
-def env_name(model: type[BaseSettings], field: str) -> str:
-    """The variable that sets `field` of `model`: its alias, or env prefix and name."""
-    info = model.model_fields[field]
-    alias = info.validation_alias if isinstance(info.validation_alias, str) else info.alias
-    if alias:
-        return alias.upper()
-    return f"{model.model_config.get('env_prefix', '')}{field}".upper()
-
-
-def given(model: type[S], /, **values: Any) -> S:
-    """`model` validated from these field values and its defaults only (not the environment);
-    `hls=HlsConfig(...)` stands for the `hls_*` fields. An unknown field is refused."""
-    if (hls := values.pop("hls", None)) is not None:
-        values |= {f"hls_{name}": getattr(hls, name) for name in HLS_FIELDS}
-    unknown = sorted(set(values) - set(model.model_fields))
-    if unknown:
-        raise ValueError(f"{model.__name__} has no field {', '.join(unknown)}")
-    return model(_build_sources=((InitSettingsSource(model, values),), {}))
-
-
-class _GivenEnv(EnvSettingsSource):
-    """The env source reading a given mapping instead of `os.environ`."""
-
-    def __init__(self, model: type[BaseSettings], env: Mapping[str, str]) -> None:
-        self._given = dict(env)
-        super().__init__(model)
-
-    def _load_env_vars(self) -> Mapping[str, str | None]:
-        if self.case_sensitive:
-            return self._given
-        return {key.lower(): value for key, value in self._given.items()}
-
-
-def check_env_names(model: type[BaseSettings], names: Iterable[str]) -> None:
-    """Refuse a variable with the model's prefix (`SENDER_`) that sets none of its fields."""
-    prefix = str(model.model_config.get("env_prefix", "")).upper()
-    known = {env_name(model, field) for field in model.model_fields}
-    unknown = sorted(n for n in names if n.upper().startswith(prefix) and n.upper() not in known)
-    if unknown:
-        raise ValueError(f"{model.__name__} has no variable {', '.join(unknown)}")
-
-
-def settings_from_env(model: type[S], env: Mapping[str, str]) -> S:
-    """`model` as a child process given exactly `env` reads it (not `os.environ`); see
-    `check_env_names`."""
-    check_env_names(model, env)
-    return model(_build_sources=((_GivenEnv(model, env),), {}))
-
-
-def _env_value(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list | tuple):  # NoDecode lists, split on commas by their validators
-        return ",".join(_env_value(item) for item in value)
-    if isinstance(value, BaseModel):
-        return value.model_dump_json()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # "2", as people write it
-    return str(value)  # str() of a float is exact (its shortest round-tripping form)
-
-
-def settings_env(settings: BaseSettings) -> dict[str, str]:
-    """The variables that give a child process `settings`: each field set explicitly and not
-    None (an unset variable means the default). Checked by reading them back."""
-    model = type(settings)
-    env = {
-        env_name(model, name): _env_value(value)
-        for name in sorted(settings.model_fields_set)
-        if (value := getattr(settings, name)) is not None
-    }
-    back = settings_from_env(model, env)
-    lost = sorted(
-        name
-        for name in settings.model_fields_set
-        if getattr(settings, name) is not None and getattr(back, name) != getattr(settings, name)
-    )
-    if lost:
-        raise ValueError(f"{model.__name__}: the environment cannot carry {', '.join(lost)}")
-    return env
-
-
-def role_env(role: str, /, **values: Any) -> dict[str, str]:
-    """The variables giving a child `role` process these field values (see `given`)."""
-    return settings_env(given(role_settings(role), **values))
+    """The settings model of `role` (one of ROLES), declared in `sender_<role>.settings`."""
+    if role not in ROLES:
+        raise KeyError(role)
+    if role not in _ROLE_MODELS:
+        importlib.import_module(f"sender_{role}.settings")  # declaring its model registers it
+    return _ROLE_MODELS[role]

@@ -7,17 +7,17 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
 from sender_common.children import Child, Periodic
-from sender_common.hls.lowlatency import live_changes
-from sender_common.hls.parts import PartStore
+from sender_common.hls.playlist.live import live_changes
+from sender_common.hls.playlist.partstore import PartStore
 from sender_common.hls.serve.app import HlsApp
 from sender_common.hls.serve.spoolcache import SpoolCache
 from sender_common.roles import RoleRoutes, RoleRuntime, hls_manifest
 from sender_common.viewers import Viewers
 from sender_common.webrtc import WebrtcNode
 from sender_edge.api.main import GUARDED, public_routers
-from sender_edge.metrics import EdgeMetrics
-from sender_edge.mirror.manager import EdgeManager
-from sender_edge.mirror.upstreams import Resolver
+from sender_edge.edge_metrics import EdgeMetrics
+from sender_edge.mirror.sessions.manager import EdgeManager
+from sender_edge.mirror.upstream.policy import Resolver
 from sender_edge.settings import EdgeSettings
 from sender_edge.webrtc import UpstreamFeeds
 
@@ -105,8 +105,7 @@ class EdgeRuntime(RoleRuntime[EdgeSettings]):
 
     def install(self, app: FastAPI) -> None:
         super().install(app)
-        if self.settings.webrtc_enabled:
-            app.include_router(self.webrtc.router())
+        self.webrtc.install(app)
 
     def routes(self) -> RoleRoutes:
         return RoleRoutes(

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 
 from sender_common.roles import Role
 from sender_edge.lifespan import EdgeRuntime
-from sender_edge.mirror.upstreams import Resolver
+from sender_edge.mirror.upstream.policy import Resolver
 from sender_edge.settings import EdgeSettings
 
 EDGE = Role(

@@ -6,9 +6,9 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
-from sender_common.settings import CommaList, CommonSettings
+from sender_common.settings import CommaList, CommonSettings, role_model
 from sender_common.webrtc.config import WebrtcSettings
-from sender_edge.mirror.upstreams import parse_entry
+from sender_edge.mirror.upstream.policy import parse_entry
 
 
 def check_upstream_url(value: str) -> str:
@@ -21,6 +21,7 @@ def check_upstream_url(value: str) -> str:
     return value.rstrip("/")
 
 
+@role_model("edge")
 class EdgeSettings(CommonSettings, WebrtcSettings):
     http_port: int = Field(default=8081, ge=0, le=65535)
     upstream_url: str | None = None

@@ -18,7 +18,7 @@ import httpx
 from sender_common.children import Child, Periodic
 from sender_common.webrtc import FeedReader, MediaHub
 from sender_common.webrtc.frames import FeedError
-from sender_edge.mirror.manager import EdgeManager
+from sender_edge.mirror.sessions.manager import EdgeManager
 
 log = logging.getLogger(__name__)
 FEED_IDLE_SECONDS = 10.0

@@ -36,10 +36,10 @@ from sender_common.viewers.batch import (
     ViewerBatch,
     node_id_for,
 )
-from sender_metrics.metrics import ServiceMetrics
 from sender_metrics.nodes import REPLAY, NodeRegistry
+from sender_metrics.service_metrics import ServiceMetrics
 from sender_metrics.settings import MetricsSettings
-from sender_metrics.streams import StreamBook, StreamStore
+from sender_metrics.stream_states import StreamBook, StreamStore
 from sender_metrics.viewers import ViewerState
 
 KNOWN_ROLES = frozenset({"origin", "edge"})
@@ -95,20 +95,20 @@ class IngestService:
 
     def _parse(self, kind: type[M], body: bytes, headers: Mapping[str, str]) -> M:
         if len(body) > self.settings.max_batch_bytes:
-            raise _Rejected("too_large", InvalidInputError("message too large"))
+            raise RejectedMessage("too_large", InvalidInputError("message too large"))
         try:
             msg = kind.model_validate_json(body)
         except ValidationError as exc:
-            raise _Rejected("invalid", InvalidInputError(f"invalid message: {exc}")) from exc
+            raise RejectedMessage("invalid", InvalidInputError(f"invalid message: {exc}")) from exc
         try:
             implied = node_id_for(msg.public_key)
         except ValueError:
             implied = ""
         if implied != msg.node_id or headers.get(NODE_HEADER) != msg.node_id:
-            raise _Rejected("bad_key", UnauthorizedError("node id does not match its key"))
+            raise RejectedMessage("bad_key", UnauthorizedError("node id does not match its key"))
         signature = headers.get(SIGNATURE_HEADER, "")
         if not verify_signature(msg.public_key, signature, body):
-            raise _Rejected("bad_signature", UnauthorizedError("bad message signature"))
+            raise RejectedMessage("bad_signature", UnauthorizedError("bad message signature"))
         return msg
 
     async def _admit(self, msg: NodeMessage, headers: Mapping[str, str]) -> None:
@@ -119,21 +119,23 @@ class IngestService:
             given = headers.get("authorization", "").encode()
             token_ok = self._token is not None and hmac.compare_digest(given, self._token)
             if msg.public_key not in self.allowed and not token_ok:
-                raise _Rejected("unknown_node", UnauthorizedError("node not admitted"))
+                raise RejectedMessage("unknown_node", UnauthorizedError("node not admitted"))
             pinned = await self.nodes.pin(msg.node_id, msg.public_key, msg.role)
         self._pins[msg.node_id] = pinned
         if pinned != msg.public_key:
-            raise _Rejected("key_mismatch", UnauthorizedError("node key differs from the pinned"))
+            raise RejectedMessage(
+                "key_mismatch", UnauthorizedError("node key differs from the pinned")
+            )
 
     async def _sequence(self, msg: NodeMessage, channel: str) -> None:
         """Refuse stale messages and replays; store the new last sequence before applying."""
         if self.clock() - msg.sent_at > self.settings.max_batch_age_seconds:
-            raise _Rejected("stale", ConflictError("message too old"))
+            raise RejectedMessage("stale", ConflictError("message too old"))
         reason = await self.nodes.advance(msg, channel)
         if reason == REPLAY:
-            raise _Rejected(reason, ConflictError(f"seq {msg.seq} already seen"))
+            raise RejectedMessage(reason, ConflictError(f"seq {msg.seq} already seen"))
         if reason:
-            raise _Rejected(reason, ConflictError("message from an earlier node boot"))
+            raise RejectedMessage(reason, ConflictError("message from an earlier node boot"))
 
     async def _apply(self, batch: ViewerBatch) -> None:
         m, cap = self.metrics, self.metrics.cap
@@ -154,11 +156,13 @@ class IngestService:
 def _stream_state(msg: ControlMessage) -> StreamStateData:
     """The payload of a `stream_state` message, the one control resource applied here."""
     if msg.resource != "stream_state":
-        raise _Rejected("invalid", InvalidInputError(f"unknown control resource {msg.resource!r}"))
+        raise RejectedMessage(
+            "invalid", InvalidInputError(f"unknown control resource {msg.resource!r}")
+        )
     try:
         return StreamStateData.model_validate(msg.payload)
     except ValidationError as exc:
-        raise _Rejected("invalid", InvalidInputError(f"invalid stream_state: {exc}")) from exc
+        raise RejectedMessage("invalid", InvalidInputError(f"invalid stream_state: {exc}")) from exc
 
 
 @contextlib.contextmanager
@@ -166,12 +170,12 @@ def _refusals(counter: PromCounter) -> Iterator[None]:
     """Count a refusal by its reason and raise the error it maps to."""
     try:
         yield
-    except _Rejected as exc:
+    except RejectedMessage as exc:
         counter.labels(exc.reason).inc()
         raise exc.error from None
 
 
-class _Rejected(Exception):
+class RejectedMessage(SenderError):
     def __init__(self, reason: str, error: SenderError) -> None:
         super().__init__(reason)
         self.reason = reason

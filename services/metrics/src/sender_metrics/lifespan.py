@@ -14,12 +14,12 @@ from sender_common.roles import RoleRoutes, RoleRuntime
 from sender_common.viewers.labels import LabelCap
 from sender_metrics.api.main import GUARDED, PUBLIC
 from sender_metrics.ingest import IngestService
-from sender_metrics.metrics import ServiceMetrics
 from sender_metrics.nodes import DatabaseNodes, NodeRegistry
 from sender_metrics.replicas.shared import SharedState
+from sender_metrics.service_metrics import ServiceMetrics
 from sender_metrics.settings import MetricsSettings
 from sender_metrics.snapshots import SnapshotWorker
-from sender_metrics.streams import StreamBook, StreamStore
+from sender_metrics.stream_states import StreamBook, StreamStore
 from sender_metrics.viewers import ViewerBook, ViewerState
 
 

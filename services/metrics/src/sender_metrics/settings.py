@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator
 
-from sender_common.settings import CommaList, CommonSettings
+from sender_common.settings import CommaList, CommonSettings, role_model
 
 
+@role_model("metrics")
 class MetricsSettings(CommonSettings):
     http_port: int = Field(default=8082, ge=0, le=65535)
     # public keys (base64url ed25519) of nodes accepted without a token: SENDER_METRICS_NODE_KEYS

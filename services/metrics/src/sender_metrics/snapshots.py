@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete, select
 
-from sender_metrics.metrics import ServiceMetrics
 from sender_metrics.models import EndpointHistory, EndpointSnapshot, SeriesPoint
+from sender_metrics.service_metrics import ServiceMetrics
 from sender_metrics.viewers import EndpointInterval, ViewerState
 
 MAX_POINTS = 2000

@@ -13,7 +13,7 @@ from prometheus_client import CollectorRegistry
 from sender_common.children import Child, Periodic
 from sender_common.errors import NotFoundError
 from sender_common.ffmpeg import resolve_ffmpeg
-from sender_common.hls.lowlatency import live_changes
+from sender_common.hls.playlist.live import live_changes
 from sender_common.hls.serve.app import HlsApp
 from sender_common.hls.serve.spoolcache import SpoolCache
 from sender_common.models import SessionState
@@ -23,8 +23,8 @@ from sender_common.viewers import Viewers
 from sender_common.viewers.batch import StreamStateData
 from sender_common.webrtc import WebrtcNode
 from sender_origin.api.main import GUARDED, public_routers
-from sender_origin.ingest.rtmp import RtmpIngest
-from sender_origin.ingest.srt import SrtIngest
+from sender_origin.ingest.rtmp.server import RtmpIngest
+from sender_origin.ingest.srt.server import SrtIngest
 from sender_origin.metrics import OriginMetrics
 from sender_origin.settings import OriginSettings
 from sender_origin.spool import spool_free_bytes, spool_writable
@@ -76,8 +76,8 @@ class OriginRuntime(RoleRuntime[OriginSettings]):
         )
         self.hls = HlsApp(
             self.cache,
-            live=self.manager.live_playlist,
-            live_now=self.manager.live_now,
+            live=self.manager.playlists.live_playlist,
+            live_now=self.manager.playlists.live_now,
             observer=self.viewers.observe,
             parts=self.manager.live.parts,
             part_wait=settings.hls.block_seconds,
@@ -145,8 +145,7 @@ class OriginRuntime(RoleRuntime[OriginSettings]):
 
     def install(self, app: FastAPI) -> None:
         super().install(app)
-        if self.settings.webrtc_enabled:
-            app.include_router(self.webrtc.router())
+        self.webrtc.install(app)
 
     def routes(self) -> RoleRoutes:
         return RoleRoutes(

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from sender_common.errors import ConflictError, NotFoundError
-from sender_common.hls.dvr import DvrEntry, read_entries
+from sender_common.hls.playlist.dvr_playlist import DvrEntry, read_entries
 from sender_common.models import Generation, GenerationState
 from sender_common.process.pdeathsig import child_setup
 from sender_origin.database import endpoints, generations

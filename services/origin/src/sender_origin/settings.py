@@ -5,12 +5,13 @@ from __future__ import annotations
 from pydantic import Field
 
 from sender_common.models import MAX_DVR_SECONDS
-from sender_common.settings import CommonSettings
+from sender_common.settings import CommonSettings, role_model
 from sender_common.webrtc.config import WebrtcSettings
 
 SRT_LATENCY_US = 200_000
 
 
+@role_model("origin")
 class OriginSettings(CommonSettings, WebrtcSettings):
     http_port: int = Field(default=8080, ge=0, le=65535)
     rtmp_host: str | None = None

@@ -27,6 +27,7 @@ from tenacity import (
     wait_exponential,
 )
 
+from sender_common.errors import SenderError
 from sender_common.process.pdeathsig import child_setup
 from sender_common.stream_keys import mask_key
 from sender_common.tasks import cancel_and_wait, wait_set
@@ -46,14 +47,18 @@ class ProcessState(enum.StrEnum):
     exited = "exited"
 
 
-class _Crashed(Exception):
+class ChildExit(SenderError):
+    """A supervised child exited; what follows is a restart (or the end of the budget)."""
+
+
+class _Crashed(ChildExit):
     def __init__(self, returncode: int, ran_for: float) -> None:
         super().__init__(f"exited with {returncode} after {ran_for:.1f}s")
         self.returncode = returncode
         self.ran_for = ran_for
 
 
-class _RanHealthy(Exception):
+class _RanHealthy(ChildExit):
     """A crash after a long healthy run: restart with a fresh budget."""
 
 
@@ -243,7 +248,7 @@ class SupervisedProcess:
         log.warning("%s: exited with %s; last stderr: %s", self.name, code, self.tail(3))
         if ran_for >= self._healthy_seconds:
             self.restarts += 1
-            raise _RanHealthy
+            raise _RanHealthy(f"exited with {code} after a healthy {ran_for:.1f}s")
         raise _Crashed(code, ran_for)
 
     def take_pipes(self) -> list[int]:

@@ -39,7 +39,7 @@ from sender_common.viewers.lanes import (
     RetryableDelivery,
     http_deliver,
 )
-from sender_common.viewers.metrics import NodeViewerMetrics
+from sender_common.viewers.node_metrics import NodeViewerMetrics
 from sender_common.viewers.reporter import Reporter
 from sender_common.viewers.tracker import ViewerTracker, client_key, vsid_key
 

@@ -15,6 +15,8 @@ Delivery errors::
 
 from __future__ import annotations
 
+from sender_common.errors import SenderError
+
 __all__ = [
     "RESOURCE_LANES",
     "Deliver",
@@ -86,7 +88,7 @@ class LaneLimits:
     max_bytes: int = 16 * 1024 * 1024
 
 
-class DeliveryError(Exception):
+class DeliveryError(SenderError):
     """A message could not be delivered."""
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 
 from sender_common.children import Child
 from sender_common.viewers import Viewers
@@ -60,6 +60,11 @@ class WebrtcNode:
 
     def router(self) -> APIRouter:
         return whep_router(self.sessions, self.client_of, self.knows)
+
+    def install(self, app: FastAPI) -> None:
+        """Add the WHEP routes to a role's app, when WebRTC is enabled."""
+        if self.enabled:
+            app.include_router(self.router())
 
     def children(self) -> list[Child]:
         return self.sessions.children() if self.enabled else []

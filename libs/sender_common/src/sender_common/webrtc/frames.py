@@ -12,6 +12,8 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
+from sender_common.errors import ProtocolError
+
 __all__ = [
     "AUDIO_CLOCK",
     "VIDEO_CLOCK",
@@ -30,7 +32,7 @@ _KEY, _BREAK = 0x01, 0x02
 MAX_FRAME = 8 * 1024 * 1024
 
 
-class FeedError(ValueError):
+class FeedError(ProtocolError, ValueError):
     """Bytes that are not a feed."""
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from sender_edge.api.routes import playback, sessions
-from sender_edge.mirror.manager import EdgeManager
+from sender_edge.mirror.sessions.manager import EdgeManager
 
 GUARDED = (sessions.router,)
 

@@ -10,9 +10,9 @@ from sender_common.children import Child
 from sender_metrics.replicas.connection import RedisConnection
 from sender_metrics.replicas.lease import Lease
 from sender_metrics.replicas.nodes import RedisNodes
-from sender_metrics.replicas.streams import RedisStreams
+from sender_metrics.replicas.stream_states import RedisStreams
 from sender_metrics.replicas.viewers import RedisViewers
-from sender_metrics.streams import StreamBook
+from sender_metrics.stream_states import StreamBook
 
 # A killed exporting replica is replaced within this long (a stopped one at once).
 LEASE_SECONDS = 5.0

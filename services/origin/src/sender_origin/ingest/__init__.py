@@ -1,7 +1,3 @@
-"""RTMP and SRT ingest behind one small interface: authorize a publish, receive FLV tags
-(RTMP) or MPEG-TS bytes (SRT)."""
-
-from sender_origin.ingest.base import PublishRefused, PublishSink
-from sender_origin.ingest.flv import FLV_HEADER, flv_tag
-
-__all__ = ["FLV_HEADER", "PublishRefused", "PublishSink", "flv_tag"]
+"""RTMP (`rtmp/`) and SRT (`srt/`) ingest behind one small interface (`admission.py`):
+authorize a publish, then hand its media on, FLV tags (RTMP) or MPEG-TS bytes (SRT); the
+containers themselves are in `sender_origin.media`."""

@@ -5,11 +5,18 @@ from __future__ import annotations
 
 import logging
 
-from sender_common.hls.lowlatency import LivePlaylist, LiveWait, RenditionReport
-from sender_common.hls.parts import PartStore
-from sender_common.hls.playlist import MasterPlaylist, Variant, write_master_playlist
-from sender_common.hls.serve.request import Blocking, BlockingRequestError
-from sender_common.hls.splice import Splice
+from sender_common.cmaf.splice import Splice
+from sender_common.hls.playlist.live import LivePlaylist, LiveWait
+from sender_common.hls.playlist.master import Variant
+from sender_common.hls.playlist.partstore import PartStore
+from sender_common.hls.playlist.reload import (
+    master_bytes,
+    media_reload,
+    playable,
+    rendition_report,
+)
+from sender_common.hls.playlist.segments import RenditionReport
+from sender_common.hls.serve.request import Blocking
 from sender_common.models import RenditionSpec
 from sender_common.settings import HlsConfig
 
@@ -116,8 +123,8 @@ class LivePlaylists:
         return None
 
     def _master(self, slug: str, renditions: list[RenditionSpec]) -> bytes:
-        master = MasterPlaylist(
-            variants=[
+        return master_bytes(
+            [
                 Variant(
                     f"live/{r.name}.m3u8",
                     bandwidth(r),
@@ -126,10 +133,8 @@ class LivePlaylists:
                     name=r.name,
                 )
                 for r in renditions
-            ],
-            independent_segments=True,
+            ]
         )
-        return write_master_playlist(master).encode()
 
     def _media(
         self,
@@ -141,30 +146,28 @@ class LivePlaylists:
         names: list[str],
     ) -> bytes | LiveWait | None:
         pl = self._lists.get((slug, rendition))
-        if pl is None or not (pl.segments or pl.parts):
+        if pl is None or not playable(pl):
             return None
         if ended and not pl.ended:
             pl.end()
-        low_latency = self._hls.low_latency
 
-        def render() -> bytes:
-            reports = [self._report(slug, other) for other in names if other != rendition]
-            return pl.render_bytes(
-                prefix, low_latency=low_latency, reports=[r for r in reports if r is not None]
-            )
+        def reports() -> list[RenditionReport]:
+            found = [self._report(slug, other) for other in names if other != rendition]
+            return [r for r in found if r is not None]
 
-        if block is not None and low_latency:
-            if pl.too_far(block.msn):
-                raise BlockingRequestError("_HLS_msn is more than one segment ahead of live")
-            if not pl.satisfied(block.msn, block.part):
-                return pl.waiting(block.msn, block.part, self._hls.block_seconds, render)
-        return render()
+        hls = self._hls
+        return media_reload(
+            pl,
+            prefix,
+            block,
+            low_latency=hls.low_latency,
+            reports=reports,
+            timeout=hls.block_seconds,
+        )
 
     def _report(self, slug: str, rendition: str) -> RenditionReport | None:
         pl = self._lists.get((slug, rendition))
-        if pl is None or not (pl.segments or pl.parts):
-            return None
-        return RenditionReport(f"{rendition}.m3u8", pl.last_msn, pl.last_part)
+        return None if pl is None else rendition_report(rendition, pl)
 
     def add_slate(
         self, slug: str, rendition: str, uri: str, map_uri: str, seconds: float, generation: int

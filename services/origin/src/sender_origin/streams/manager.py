@@ -11,18 +11,18 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from sender_common.hls.parts import PartStore
-from sender_common.hls.serve.request import LATER, Blocking, LiveAnswer
+from sender_common.hls.playlist.partstore import PartStore
 from sender_common.hls.serve.spoolcache import SpoolCache
 from sender_common.models import SessionState
 from sender_origin.database import endpoints, generations, in_session, media_sessions
-from sender_origin.ingest.base import Admission, PublishRefused
+from sender_origin.ingest.admission import Admission, PublishRefused
 from sender_origin.metrics import OriginMetrics
 from sender_origin.settings import OriginSettings
-from sender_origin.streams.dvr import DvrBook
+from sender_origin.streams.dvr_book import DvrBook
 from sender_origin.streams.events import EventKind, StreamEvents
 from sender_origin.streams.live import LivePlaylists
 from sender_origin.streams.lookup import RuntimeLookup
+from sender_origin.streams.playlists import StreamPlaylists
 from sender_origin.streams.publish import LivePublish, PublishInfo
 from sender_origin.streams.publish_factory import PublishFactory
 from sender_origin.streams.runtime import (
@@ -66,6 +66,7 @@ class StreamManager:
         self.publishes = PublishFactory(
             settings, ffmpeg, (self.live, cache, self.dvr), metrics, self.events
         )
+        self.playlists = StreamPlaylists(self.runtimes, self.live, self.dvr, self.slate_loop)
         self._lock = asyncio.Lock()
 
     async def endpoint_updated(self, slug: str) -> None:
@@ -228,11 +229,6 @@ class StreamManager:
     async def statuses(self) -> list[StreamStatus]:
         return [self.status_of(rt) for rt in self.runtimes.all()]
 
-    def dvr_seconds(self, slug: str) -> float:
-        """The DVR window of a known endpoint (0: off, or not looked up yet)."""
-        rt = self.runtimes.get(slug)
-        return rt.dvr_seconds if rt is not None else 0.0
-
     def status_of(self, rt: EndpointRuntime) -> StreamStatus:
         status = status_of(rt.slug, session_state(rt), rt.generation, rt.renditions, rt.publish)
         status.reconnect_deadline = rt.grace_until if rt.in_grace else None
@@ -256,33 +252,6 @@ class StreamManager:
         self.cache.forget_prefix(f"{slug}/")
         await asyncio.to_thread(shutil.rmtree, self.settings.spool_dir / slug, True)
 
-    def live_now(self, slug: str, name: str, block: Blocking | None) -> LiveAnswer:
-        """`live_playlist` without waiting: LATER where it would load or tick (DVR, slate)."""
-        rt = self.runtimes.get(slug)
-        if rt is None:
-            return None if self.runtimes.known_unknown(slug) else LATER
-        offline = rt.publish is None and not rt.in_grace
-        if name.startswith("dvr") or (rt.slate and rt.desired and offline):
-            return LATER
-        if rt.generation is None:
-            return None
-        return self.live.render_now(slug, name, rt.renditions, ended=offline, block=block)
-
-    async def live_playlist(self, slug: str, name: str, block: Blocking | None) -> bytes | None:
-        rt = await self.runtimes.find(slug)
-        if rt is None:
-            return None  # unknown (a recent miss costs no database lookup)
-        offline = rt.publish is None and not rt.in_grace
-        if name.startswith("dvr"):
-            return await self.dvr.render(slug, name, rt.renditions, rt.dvr_seconds, ended=offline)
-        if rt.slate and rt.desired and offline:
-            if not self.live.has_list(slug, rt.renditions[0].name):
-                await self._slate_tick(rt)  # the first viewer need not wait for the ticker
-            return await self.live.render(slug, name, rt.renditions, block=block)
-        if rt.generation is None:
-            return None
-        return await self.live.render(slug, name, rt.renditions, ended=offline, block=block)
-
     # -- lifecycle ----------------------------------------------------------------------
 
     async def recover(self) -> None:
@@ -303,7 +272,4 @@ class StreamManager:
         for rt in self.runtimes.all():
             self._report(rt)
             if rt.publish is None and rt.slate and rt.desired and not rt.in_grace:
-                await self._slate_tick(rt)
-
-    async def _slate_tick(self, rt: EndpointRuntime) -> None:
-        await self.slate_loop.tick(rt)
+                await self.playlists.slate_tick(rt)

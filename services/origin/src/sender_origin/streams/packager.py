@@ -19,11 +19,12 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from sender_common.cmaf.fmp4 import Fmp4Error, InitInfo, parse_fragment, parse_init
+from sender_common.cmaf.splice import Splice
 from sender_common.files import write_atomic
-from sender_common.hls.fmp4 import Fmp4Error, InitInfo, parse_fragment, parse_init
-from sender_common.hls.lowlatency import LivePlaylist, LiveSegment, Part
+from sender_common.hls.playlist.live import LivePlaylist
+from sender_common.hls.playlist.segments import LiveSegment, Part
 from sender_common.hls.serve.spoolcache import SpoolCache
-from sender_common.hls.splice import Splice
 from sender_common.settings import HlsConfig
 from sender_origin.streams.live import LivePlaylists
 
@@ -168,7 +169,7 @@ class RenditionPackager:
             return
         name = f"seg{self.playlist.next_msn}.m4s"
         body, duration = b"".join(self._open), self._open_duration
-        if self._lead is not None:  # a break: see sender_common.hls.splice
+        if self._lead is not None:  # a break: see sender_common.cmaf.splice
             body, self._lead = self._lead + body, None
         self._open, self._open_duration = [], 0.0
         written = await self._store(name, body)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from sender_common.ffmpeg.command import CmafOutput, build_cmaf_command
 from sender_common.process import SupervisedProcess
-from sender_origin.ingest import keyframes
-from sender_origin.ingest.flv import (
+from sender_origin.media import keyframes
+from sender_origin.media.flv import (
     FLV_HEADER,
     TAG_SCRIPT,
     TAG_VIDEO,
@@ -23,7 +23,7 @@ from sender_origin.ingest.flv import (
     is_keyframe,
     is_sequence_header,
 )
-from sender_origin.ingest.mpegts import TsResume
+from sender_origin.media.mpegts import TsResume
 from sender_origin.streams.bitrate import BitrateMeter
 from sender_origin.streams.packager import RenditionPackager
 

@@ -9,7 +9,7 @@ from sender_common.ffmpeg.command import CmafOutput
 from sender_common.hls.serve.spoolcache import SpoolCache
 from sender_origin.metrics import OriginMetrics
 from sender_origin.settings import OriginSettings
-from sender_origin.streams.dvr import DvrBook
+from sender_origin.streams.dvr_book import DvrBook
 from sender_origin.streams.events import EventKind, StreamEvents
 from sender_origin.streams.live import LivePlaylists
 from sender_origin.streams.packager import packagers_for

@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 from typing import Protocol
 
+from sender_common.cmaf.fmp4 import Fmp4Error, split_file
 from sender_common.ffmpeg.command import SLATE_FONTS, build_slate_command
 from sender_common.files import write_atomic
-from sender_common.hls.fmp4 import Fmp4Error, split_file
 from sender_common.hls.serve.spoolcache import SpoolCache
 from sender_common.models import RenditionSpec
 from sender_origin.streams.live import LivePlaylists

@@ -12,7 +12,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from sender_common.webrtc import VIDEO_CLOCK, MediaFrame, MediaHub
-from sender_origin.ingest.flv import TAG_AUDIO, TAG_VIDEO
+from sender_origin.media.flv import TAG_AUDIO, TAG_VIDEO
 
 if TYPE_CHECKING:
     from sender_origin.webrtc.opus import AacToOpus

@@ -17,7 +17,7 @@ from typing import Any
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from sender_common.errors import SenderError
-from sender_common.hls.lowlatency import LiveWait
+from sender_common.hls.playlist.live import LiveWait
 from sender_common.hls.serve import wire
 from sender_common.hls.serve.app import HlsApp, error_headers
 from sender_common.hls.serve.cycle import HlsCycle, find_hls

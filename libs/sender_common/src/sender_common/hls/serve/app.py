@@ -19,8 +19,8 @@ from typing import TypeAlias
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sender_common.errors import SenderError
-from sender_common.hls.lowlatency import LiveWait
-from sender_common.hls.parts import PartStore
+from sender_common.hls.playlist.live import LiveWait
+from sender_common.hls.playlist.partstore import PartStore
 from sender_common.hls.serve.request import (
     LATER,
     OPTIONS_HEADERS,

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import TypeAlias
 from urllib.parse import parse_qs
 
-from sender_common.hls.lowlatency import LiveWait
+from sender_common.hls.playlist.live import LiveWait
 from sender_common.models import SLUG_PATTERN
 
 _PART = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"

@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from sender_common.playback import LiveStatus, playback_router
-from sender_edge.mirror.manager import EdgeManager
+from sender_edge.mirror.sessions.manager import EdgeManager
 
 
 def router(manager: EdgeManager) -> APIRouter:

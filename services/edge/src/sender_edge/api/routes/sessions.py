@@ -8,7 +8,11 @@ from fastapi import APIRouter, Path
 
 from sender_common.models import SLUG_PATTERN
 from sender_edge.deps import ManagerDep
-from sender_edge.mirror.models import EdgeSessionCreate, EdgeSessionsPublic, EdgeSessionStatus
+from sender_edge.mirror.sessions.models import (
+    EdgeSessionCreate,
+    EdgeSessionsPublic,
+    EdgeSessionStatus,
+)
 
 router = APIRouter(prefix="/edge/sessions", tags=["edge sessions"])
 Slug = Annotated[str, Path(pattern=SLUG_PATTERN, max_length=63)]

@@ -10,6 +10,6 @@ from sender_origin.streams.manager import StreamManager
 
 def router(manager: StreamManager) -> APIRouter:
     async def find(endpoint: str) -> tuple[LiveStatus, float]:
-        return await manager.status(endpoint), manager.dvr_seconds(endpoint)
+        return await manager.status(endpoint), manager.playlists.dvr_seconds(endpoint)
 
     return playback_router(find, manager.settings.hls)

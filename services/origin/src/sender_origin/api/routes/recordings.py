@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 from fastapi.responses import FileResponse
 
-from sender_common.models import EndpointSlug
+from sender_common.models import RENDITION_PATTERN, EndpointSlug
 from sender_origin import recordings
 from sender_origin.deps import ManagerDep
 from sender_origin.recordings import RecordingPublic
@@ -34,7 +34,7 @@ async def export_recording(
     manager: ManagerDep,
     slug: EndpointSlug,
     generation: Annotated[int, Path(ge=1, le=10**9)],
-    rendition: Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")] = None,
+    rendition: Annotated[str | None, Query(pattern=RENDITION_PATTERN)] = None,
 ) -> FileResponse:
     """One generation as a single MP4 (`-c copy`, no re-encode), with `Range` support;
     `409` while the generation is live."""

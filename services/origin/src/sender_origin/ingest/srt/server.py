@@ -1,0 +1,208 @@
+"""The SRT front end: one UDP port for every endpoint,
+`srt://HOST:PORT?streamid=publish:live/STREAM_KEY` (or `#!::r=live/STREAM_KEY,m=publish`).
+
+A caller is admitted during its handshake: the stream ID names the key, `admit` says whether
+that key may publish now and with which passphrase; a refusal is an SRT reject reason, so a
+refused caller never gets a connection. An admitted caller's MPEG-TS goes to the same
+`authorize` sink as an RTMP publish (generation, continuity, reconnect grace, ladders).
+"""
+
+from __future__ import annotations
+
+__all__ = ["SrtIngest"]
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from sender_origin.ingest.admission import Admission, PublishRefused, StreamSink
+from sender_origin.ingest.srt.libsrt import SRTO_PASSPHRASE, SrtLib, load_libsrt
+from sender_origin.ingest.srt.receive_loop import SrtListener
+from sender_origin.ingest.srt.streamid import REJECT_CODES, BadStreamId, parse_stream_id
+
+log = logging.getLogger(__name__)
+MAX_QUEUED_BYTES = 16 * 1024 * 1024  # a publisher this far ahead of ffmpeg is dropped
+
+
+Admit = Callable[[str], Admission]
+"""(stream key) -> Admission; synchronous, called on libsrt's thread during a handshake."""
+AuthorizeStream = Callable[[str, str, str], Awaitable[StreamSink]]
+"""(app, stream key, peer) -> sink taking MPEG-TS bytes, or raises PublishRefused."""
+Refused = Callable[[str], None]
+"""(reason) -> None: count a refusal that happened before `admit` was asked."""
+
+
+@dataclass(slots=True)
+class _Session:
+    sock: int
+    peer: str
+    queue: asyncio.Queue[bytes | None] = field(default_factory=asyncio.Queue)
+    queued: int = 0
+    task: asyncio.Task[None] | None = None
+
+
+class SrtIngest:
+    """Runs an `SrtListener` for the app's lifetime and one task per accepted publisher."""
+
+    def __init__(
+        self,
+        authorize: AuthorizeStream,
+        admit: Admit,
+        *,
+        refused: Refused,
+        host: str = "127.0.0.1",
+        port: int = 8890,
+        idle_timeout: float = 30.0,
+        lib: Callable[[], SrtLib] = load_libsrt,
+    ) -> None:
+        self._authorize = authorize
+        self._admit_key = admit
+        self._refused = refused
+        self._host, self._port = host, port
+        self._idle_timeout = idle_timeout
+        self._load = lib
+        self._lib: SrtLib | None = None
+        self._listener: SrtListener | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._sessions: dict[int, _Session] = {}
+
+    @property
+    def port(self) -> int:
+        return self._listener.port if self._listener is not None else self._port
+
+    @property
+    def connections(self) -> int:
+        return len(self._sessions)
+
+    @property
+    def running(self) -> bool:
+        """The receive loop is alive (readiness)."""
+        return self._listener is not None and self._listener.running
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._lib = self._load()
+        listener = SrtListener(
+            self._lib,
+            self._host,
+            self._port,
+            hook=self._hook,
+            events=self,
+            idle_timeout=self._idle_timeout,
+        )
+        listener.start()
+        self._listener = listener
+        log.info("SRT ingest listening on %s:%s/udp", self._host, self.port)
+
+    async def stop(self) -> None:
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            await asyncio.to_thread(listener.stop)
+        for session in list(self._sessions.values()):
+            session.queue.put_nowait(None)
+        tasks = [s.task for s in self._sessions.values() if s.task is not None]
+        if tasks:
+            await asyncio.wait(tasks, timeout=15)
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._sessions.clear()
+
+    # -- libsrt's thread: the handshake -----------------------------------------------------
+
+    def _hook(self, sock: int, peer: str, raw: bytes) -> int:
+        try:
+            key = parse_stream_id(raw).key
+            admission = self._admit_key(key)
+        except BadStreamId as exc:
+            self._refused(exc.reason)
+            log.info("SRT %s: refused at handshake: %s", peer, exc)
+            return self._reject(sock, exc.reason)
+        if admission.refusal is not None:
+            log.info("SRT %s: refused at handshake: %s", peer, admission.refusal)
+            return self._reject(sock, admission.refusal)
+        if admission.passphrase:
+            assert self._lib is not None
+            self._lib.set_bytes(sock, SRTO_PASSPHRASE, admission.passphrase.encode())
+        return 0
+
+    def _reject(self, sock: int, reason: str) -> int:
+        assert self._lib is not None
+        self._lib.reject(sock, REJECT_CODES.get(reason, 1400))
+        return -1
+
+    # -- the receive thread: hand over to the event loop ---------------------------------
+
+    def accepted(self, sock: int, stream_id: bytes, peer: str, latency_ms: int) -> None:
+        assert self._loop is not None
+        self._loop.call_soon_threadsafe(self._open, sock, stream_id, peer, latency_ms)
+
+    def data(self, sock: int, payload: bytes) -> None:
+        assert self._loop is not None
+        self._loop.call_soon_threadsafe(self._feed, sock, payload)
+
+    def closed(self, sock: int, why: str) -> None:
+        assert self._loop is not None
+        self._loop.call_soon_threadsafe(self._end, sock, why)
+
+    # -- the event loop ------------------------------------------------------------------
+
+    def _open(self, sock: int, stream_id: bytes, peer: str, latency_ms: int) -> None:
+        if self._listener is None:
+            return  # stopping: the listener has closed the socket already
+        session = _Session(sock, peer)
+        self._sessions[sock] = session
+        session.task = asyncio.create_task(
+            self._run(session, stream_id, latency_ms), name=f"srt:{peer}"
+        )
+
+    def _feed(self, sock: int, payload: bytes) -> None:
+        session = self._sessions.get(sock)
+        if session is None:
+            return
+        session.queued += len(payload)
+        if session.queued > MAX_QUEUED_BYTES:
+            log.warning("SRT %s: ffmpeg is not keeping up; dropping the publisher", session.peer)
+            self._close(sock)
+            return
+        session.queue.put_nowait(payload)
+
+    def _end(self, sock: int, why: str) -> None:
+        session = self._sessions.get(sock)
+        if session is not None:
+            log.info("SRT %s: %s", session.peer, why)
+            session.queue.put_nowait(None)
+
+    def _close(self, sock: int) -> None:
+        if self._listener is not None:
+            self._listener.close(sock)
+
+    async def _run(self, session: _Session, stream_id: bytes, latency_ms: int) -> None:
+        """One publisher's session; however it ends, it is forgotten and its socket closed."""
+        try:
+            await self._publish(session, stream_id, latency_ms)
+        except (BadStreamId, PublishRefused) as exc:
+            # a second caller with the same key can pass the handshake check in a race
+            log.warning("SRT %s: publish refused: %s", session.peer, exc)
+        except Exception as exc:  # the type only: a message may carry the stream key
+            log.error("SRT %s: publish failed (%s)", session.peer, type(exc).__name__)
+        finally:
+            if self._sessions.pop(session.sock, None) is not None:
+                self._close(session.sock)  # not closed by the publish itself
+
+    async def _publish(self, session: _Session, stream_id: bytes, latency_ms: int) -> None:
+        key = parse_stream_id(stream_id).key
+        sink = await self._authorize("live", key, session.peer)
+        log.info("SRT %s: publishing (latency %d ms)", session.peer, latency_ms)
+        sink.bind_kick(lambda: self._close(session.sock))
+        try:
+            while (payload := await session.queue.get()) is not None:
+                session.queued -= len(payload)
+                await sink.write_bytes(payload)
+        finally:
+            self._sessions.pop(session.sock, None)
+            self._close(session.sock)
+            await sink.close()
