@@ -13,7 +13,7 @@ import httpx
 from prometheus_client import CollectorRegistry
 
 from sender_common.hls.playlist.parse import parse_media_playlist
-from sender_common.hls.spoolcache import SpoolCache
+from sender_common.hls.serve.spoolcache import SpoolCache
 from sender_edge.edge_metrics import EdgeMetrics
 from sender_edge.mirror.follow.context import MirrorContext, Timing
 from sender_edge.settings import EdgeSettings

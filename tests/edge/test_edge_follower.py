@@ -17,7 +17,7 @@ from sender_common.hls.playlist.live import LivePlaylist
 from sender_common.hls.playlist.partstore import PartStore
 from sender_common.hls.playlist.render import render_live
 from sender_common.hls.playlist.segments import Part
-from sender_common.hls.serving import blocking_of
+from sender_common.hls.serve.request import blocking_of
 from sender_edge.mirror.follow.follower import Follower, Hooks
 from sender_edge.mirror.upstream.downloader import Downloader, Tally
 from sender_edge.mirror.upstream.fetch import UnsafeSegmentUri, hls_root

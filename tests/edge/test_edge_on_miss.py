@@ -11,7 +11,7 @@ import httpx
 from prometheus_client import CollectorRegistry
 
 from sender_common.database import DatabaseChild
-from sender_common.hls.spoolcache import SpoolCache
+from sender_common.hls.serve.spoolcache import SpoolCache
 from sender_edge.edge_metrics import EdgeMetrics
 from sender_edge.mirror.sessions.manager import EdgeManager
 from sender_edge.settings import EdgeSettings

@@ -9,8 +9,8 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
 from sender_common.children import run_children
-from sender_common.hls.serving import HlsApp
-from sender_common.hls.spoolcache import SpoolCache
+from sender_common.hls.serve.app import HlsApp
+from sender_common.hls.serve.spoolcache import SpoolCache
 from sender_common.node import NodeIdentity
 from sender_common.roles import health_router, instrument
 from sender_common.settings import CommonSettings

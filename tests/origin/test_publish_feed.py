@@ -12,7 +12,7 @@ import pytest
 from sender_common.ffmpeg.command import CmafOutput
 from sender_common.hls.playlist.partstore import PartStore
 from sender_common.hls.playlist.segments import LiveSegment
-from sender_common.hls.spoolcache import SpoolCache
+from sender_common.hls.serve.spoolcache import SpoolCache
 from sender_common.settings import HlsConfig
 from sender_common.tasks import wait_set
 from sender_origin.media.flv import TAG_VIDEO

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sender_common.hls.playlist.partstore import PartStore
-from sender_common.hls.spoolcache import SpoolCache
+from sender_common.hls.serve.spoolcache import SpoolCache
 from sender_common.models import RenditionSpec
 from sender_common.settings import HlsConfig
 from sender_origin.streams.live import LivePlaylists

@@ -12,8 +12,8 @@ from types import SimpleNamespace
 import uvicorn
 from fastapi import FastAPI
 
-from sender_common.hls.http import HlsHttpProtocol
-from sender_common.hls.serving import HlsApp
+from sender_common.hls.serve.app import HlsApp
+from sender_common.hls.serve.protocol import HlsHttpProtocol
 from tests.waiting import wait_for_async
 
 

@@ -1,24 +1,30 @@
-"""The HLS serving protocol (hls/http.py) over real sockets: answers, waits, pipelining,
+"""The HLS serving protocol (hls/serve/protocol.py) over real sockets: answers, waits, pipelining,
 bad and hostile clients, and the ASGI routes beside it on the same port."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 
-from sender_common.hls.playlist.live import LivePlaylist
+from sender_common.hls.playlist.live import LivePlaylist, live_changes
 from sender_common.hls.playlist.partstore import PartStore
 from sender_common.hls.playlist.segments import Part
-from sender_common.hls.serving import Blocking, HlsApp, LiveAnswer
-from sender_common.hls.spoolcache import SpoolCache
+from sender_common.hls.serve.app import HlsApp, HlsHit
+from sender_common.hls.serve.request import Blocking, LiveAnswer
+from sender_common.hls.serve.spoolcache import SpoolCache
 from tests.sender_common.hls_server import Raw, serving
 from tests.waiting import wait_for_async
 
 
-def _live_app(tmp_path: Path) -> tuple[HlsApp, LivePlaylist, PartStore]:
+def _live_app(
+    tmp_path: Path,
+    live_epoch: Callable[[], int] | None = None,
+    observer: Callable[[HlsHit], None] | None = None,
+) -> tuple[HlsApp, LivePlaylist, PartStore]:
     store = PartStore()
     pl = LivePlaylist(
         window=3, segment_target=2.0, part_target=0.5, store=store, store_prefix="ep/"
@@ -42,8 +48,42 @@ def _live_app(tmp_path: Path) -> tuple[HlsApp, LivePlaylist, PartStore]:
 
     (tmp_path / "ep" / "1" / "src").mkdir(parents=True)
     (tmp_path / "ep" / "1" / "src" / "seg0.m4s").write_bytes(bytes(range(256)) * 40)
-    app = HlsApp(SpoolCache(tmp_path), live=slow, live_now=now, parts=store, part_wait=5)
+    app = HlsApp(
+        SpoolCache(tmp_path),
+        live=slow,
+        live_now=now,
+        parts=store,
+        part_wait=5,
+        live_epoch=live_epoch,
+        observer=observer,
+    )
     return app, pl, store
+
+
+async def test_live_playlists_reused_until_a_change_and_every_release_counted(
+    tmp_path: Path,
+) -> None:
+    hits: list[HlsHit] = []
+    new_part = b'#EXT-X-PART:DURATION=0.50000,URI="1/src/part2.m4s"'
+    app, pl, _ = _live_app(tmp_path, live_changes, hits.append)
+    async with serving(app) as port, httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as c:
+        first = await c.get("/sender/hls/ep/live.m3u8")
+        again = await c.get("/sender/hls/ep/live.m3u8")
+        assert first.content == again.content and new_part not in first.content
+        waiting = [await Raw.open(port) for _ in range(20)]
+        for i, raw in enumerate(waiting):
+            query = f"_HLS_msn=0&_HLS_part=2&vsid=v{i:08d}"
+            await raw.send(f"GET /sender/hls/ep/live.m3u8?{query} HTTP/1.1\r\n\r\n".encode())
+        await wait_for_async(lambda: pl.listeners == 20, 5, "the reloads waiting")
+        pl.add_part(Part("1/src/part2.m4s", 0.5, False), b"new part")
+        for raw in waiting:
+            status, _, body = await raw.response()
+            assert status == 200 and new_part in body
+        after = await c.get("/sender/hls/ep/live.m3u8")  # the change ended the reuse
+        assert new_part in after.content
+        await wait_for_async(lambda: len(hits) == 23, 5, "every answer counted")
+        assert sorted(h.vsid for h in hits if h.vsid) == [f"v{i:08d}" for i in range(20)]
+        assert all(h.is_playlist and h.status == 200 for h in hits)
 
 
 async def test_hinted_part_and_blocking_reload_answered_on_arrival(tmp_path: Path) -> None:
@@ -167,10 +207,11 @@ async def test_malformed_oversized_and_half_closed_clients(tmp_path: Path) -> No
 async def test_slowloris_and_idle_connections_are_closed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import sender_common.hls.http as http
+    import sender_common.hls.serve.protocol as http
+    import sender_common.hls.serve.timers as timers
 
     monkeypatch.setattr(http, "HEAD_SECONDS", 0.5)
-    monkeypatch.setattr(http.IdleSweep, "TICK", 0.1)
+    monkeypatch.setattr(timers.IdleSweep, "TICK", 0.1)
     app, _, _ = _live_app(tmp_path)
     async with serving(app, timeout_keep_alive=1) as port:
         slow = await Raw.open(port)

@@ -9,8 +9,8 @@ import pytest
 from fastapi import FastAPI
 
 from sender_common.hls.playlist.partstore import PartStore
-from sender_common.hls.serving import HlsApp
-from sender_common.hls.spoolcache import CachedFile, SpoolCache
+from sender_common.hls.serve.app import HlsApp
+from sender_common.hls.serve.spoolcache import CachedFile, SpoolCache
 from tests.sender_common.bare_apps import TestClient, assert_json_refusal
 
 

@@ -12,13 +12,9 @@ from sender_common.hls.playlist.live import LivePlaylist
 from sender_common.hls.playlist.partstore import PartStore
 from sender_common.hls.playlist.render import render_live
 from sender_common.hls.playlist.segments import Part, RenditionReport
-from sender_common.hls.serving import (
-    Blocking,
-    BlockingRequestError,
-    HlsApp,
-    blocking_of,
-)
-from sender_common.hls.spoolcache import CachedFile, SpoolCache
+from sender_common.hls.serve.app import HlsApp
+from sender_common.hls.serve.request import Blocking, BlockingRequestError, blocking_of
+from sender_common.hls.serve.spoolcache import CachedFile, SpoolCache
 from tests.waiting import wait_for_async
 
 

@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from prometheus_client import CollectorRegistry, generate_latest
 
 from sender_common.errors import install_error_handlers
-from sender_common.hls.serving import HlsApp
-from sender_common.hls.spoolcache import SpoolCache
+from sender_common.hls.serve.app import HlsApp
+from sender_common.hls.serve.spoolcache import SpoolCache
 from sender_common.node import NodeIdentity
 from sender_common.settings import CommonSettings
 from sender_common.viewers import Viewers

@@ -39,8 +39,8 @@ SenderError                         errors.py
     └── RoleStartError               `sender up`: a role exited or never became ready
 
 Elsewhere, not yet in the tree: the HLS model's own parse errors (`hls/playlist.py`
-PlaylistError, `hls/fmp4.py` Fmp4Error, `hls/serving.py` BlockingRequestError, all
-ValueErrors, and the edge's MasterSeenError below PlaylistError), `hls/http.py`'s private
+PlaylistError, `hls/fmp4.py` Fmp4Error, `hls/serve/request.py` BlockingRequestError, all
+ValueErrors, and the edge's MasterSeenError below PlaylistError), `hls/serve/protocol.py`'s private
 _HeadTooLarge, and the edge's PolicyRefusal (an httpcore.ConnectError, so that httpx reports a
 refused upstream address as a connect error).
 """

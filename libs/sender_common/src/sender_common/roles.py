@@ -45,7 +45,7 @@ from sender_common.children import Child, run_children
 from sender_common.database import DatabaseChild
 from sender_common.errors import install_error_handlers
 from sender_common.hls.playlist.live import RELEASE_HOOKS
-from sender_common.hls.serving import HlsApp, HlsFastPath
+from sender_common.hls.serve.app import HlsApp, HlsFastPath
 from sender_common.logs import setup_logging
 from sender_common.node import VERSION, NodeIdentity, node_router
 from sender_common.player import console_router, player_router

@@ -7,9 +7,10 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
 from sender_common.children import Child, Periodic
+from sender_common.hls.playlist.live import live_changes
 from sender_common.hls.playlist.partstore import PartStore
-from sender_common.hls.serving import HlsApp
-from sender_common.hls.spoolcache import SpoolCache
+from sender_common.hls.serve.app import HlsApp
+from sender_common.hls.serve.spoolcache import SpoolCache
 from sender_common.roles import RoleRoutes, RoleRuntime, hls_manifest
 from sender_common.viewers import Viewers
 from sender_common.webrtc import WebrtcNode
@@ -54,6 +55,7 @@ class EdgeRuntime(RoleRuntime[EdgeSettings]):
             parts=self.parts,
             part_wait=settings.hls.block_seconds,
             on_file_miss=self.manager.dvr_file,
+            live_epoch=live_changes,
         )
         self.reconciler = Periodic("reconcile", settings.reconcile_seconds, self.manager.reconcile)
         self.retention = Periodic("retention", settings.retention_check_seconds, self.manager.sweep)

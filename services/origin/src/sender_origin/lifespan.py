@@ -13,8 +13,9 @@ from prometheus_client import CollectorRegistry
 from sender_common.children import Child, Periodic
 from sender_common.errors import NotFoundError
 from sender_common.ffmpeg import resolve_ffmpeg
-from sender_common.hls.serving import HlsApp
-from sender_common.hls.spoolcache import SpoolCache
+from sender_common.hls.playlist.live import live_changes
+from sender_common.hls.serve.app import HlsApp
+from sender_common.hls.serve.spoolcache import SpoolCache
 from sender_common.models import SessionState
 from sender_common.roles import RoleRoutes, RoleRuntime, hls_manifest
 from sender_common.tasks import cancel_and_wait
@@ -80,6 +81,7 @@ class OriginRuntime(RoleRuntime[OriginSettings]):
             observer=self.viewers.observe,
             parts=self.manager.live.parts,
             part_wait=settings.hls.block_seconds,
+            live_epoch=live_changes,
         )
         self.ticker = Periodic("stats", 0.5, self.manager.tick)
         self.retention = Periodic(

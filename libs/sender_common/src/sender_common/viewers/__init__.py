@@ -24,7 +24,7 @@ from prometheus_client import CollectorRegistry, Counter
 
 from sender_common.children import Child, Periodic
 from sender_common.errors import NotFoundError
-from sender_common.hls.serving import HlsHit
+from sender_common.hls.serve.app import HlsHit
 from sender_common.node import NodeIdentity
 from sender_common.settings import CommonSettings
 from sender_common.viewers.attribution import Attributor, RequestInfo

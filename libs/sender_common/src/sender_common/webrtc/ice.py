@@ -10,34 +10,20 @@ connection's ICE agents gather exactly that, before its answer is created.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 import socket
-from collections.abc import Iterable
 
 from aioice import Candidate, Connection
 from aioice.candidate import candidate_foundation, candidate_priority
 from aioice.ice import StunProtocol
 from aiortc import RTCPeerConnection
 
-__all__ = ["HostConnection", "PortPool", "use_hosts"]
+from sender_common.webrtc.ports import PortPool
+
+__all__ = ["HostConnection", "PortPool", "use_hosts"]  # PortPool: from ports.py
 
 log = logging.getLogger(__name__)
 RECV_BUFFER = 1024 * 1024
-
-
-class PortPool:
-    """Hands out ports of a range in turn (None: let the system pick)."""
-
-    def __init__(self, ports: tuple[int, int] | None) -> None:
-        self.ports = ports
-        self._next = itertools.cycle(range(ports[0], ports[1] + 1)) if ports else None
-
-    def candidates(self) -> Iterable[int]:
-        """Ports to try for one socket: each of the range once, from the next in turn."""
-        if self.ports is None or self._next is None:
-            return [0]
-        return [next(self._next) for _ in range(self.ports[1] - self.ports[0] + 1)]
 
 
 class HostConnection(Connection):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from aiortc.sdp import SessionDescription
+from typing import TYPE_CHECKING
 
 from sender_common.errors import InvalidInputError, SenderError
+
+if TYPE_CHECKING:
+    from aiortc.sdp import SessionDescription
 
 __all__ = ["BadOfferError", "UnsupportedMediaError", "check_offer"]
 
@@ -30,6 +33,8 @@ def check_offer(text: str) -> SessionDescription:
         raise BadOfferError(f"offer larger than {MAX_OFFER} bytes")
     if not text.startswith("v=0") or "\nm=" not in text:
         raise BadOfferError("not an SDP offer (RFC 8866): no v=0 or no media")
+    from aiortc.sdp import SessionDescription  # aiortc (and PyAV) load with the first offer
+
     try:
         parsed = SessionDescription.parse(text)
     except (ValueError, LookupError, TypeError, AttributeError, AssertionError) as exc:

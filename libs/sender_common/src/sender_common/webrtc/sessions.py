@@ -1,5 +1,7 @@
 """WHEP sessions (RFC 9725): one aiortc peer connection per viewer, sending the hub's frames.
 
+aiortc and PyAV are loaded with the first offer (`peer.py`), not when the role starts.
+
 `create` takes an offer and answers it with every candidate gathered (no trickle needed);
 `patch` adds the viewer's late candidates; `delete` ends a session. Limits: at most
 `SENDER_WEBRTC_MAX_SESSIONS` on the node (503) and `SENDER_WEBRTC_MAX_PER_CLIENT` per client
@@ -18,32 +20,24 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-
-from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
-from aiortc.exceptions import InternalError, InvalidAccessError, InvalidStateError, OperationError
-from aiortc.sdp import candidate_from_sdp
+from typing import TYPE_CHECKING
 
 from sender_common.children import Child, Periodic
 from sender_common.errors import NotFoundError, TooManyRequestsError, UnavailableError
 from sender_common.webrtc.config import WebrtcSettings, parse_port_range
 from sender_common.webrtc.hub import MediaHub
-from sender_common.webrtc.ice import PortPool, use_hosts
-from sender_common.webrtc.offer import BadOfferError, check_offer
-from sender_common.webrtc.tracks import EncodedTrack
+from sender_common.webrtc.offer import check_offer
+from sender_common.webrtc.ports import PortPool
+
+if TYPE_CHECKING:
+    from aiortc import RTCPeerConnection
+
+    from sender_common.webrtc.tracks import EncodedTrack
 
 __all__ = ["SessionHooks", "WhepSession", "WhepSessions"]
 
 log = logging.getLogger(__name__)
 REAP_SECONDS = 1.0
-REFUSED = (
-    ValueError,
-    LookupError,
-    AssertionError,
-    InvalidAccessError,
-    InvalidStateError,
-    OperationError,
-    InternalError,
-)
 DONE_STATES = ("failed", "closed")
 
 
@@ -115,17 +109,12 @@ class WhepSessions:
         try:
             if not await self.hooks.knows(endpoint):
                 raise NotFoundError(f"no stream {endpoint!r} on this node")
-            pc = RTCPeerConnection()
-            tracks = self._add_tracks(pc, endpoint, {m.kind for m in parsed.media})
-            try:
-                await pc.setRemoteDescription(RTCSessionDescription(offer, "offer"))
-                use_hosts(pc, self.hosts, self.pool)  # bundled: the transports that stay
-                await pc.setLocalDescription(await pc.createAnswer())
-            except REFUSED as exc:  # aiortc's errors for offers it cannot take
-                raise BadOfferError(f"cannot answer the offer: {exc}") from exc
-            answer = pc.localDescription.sdp
-            if "a=candidate:" not in answer:
-                raise UnavailableError("no ICE candidate could be bound", retry_after=5)
+            from sender_common.webrtc import peer  # aiortc, loaded with the first session
+
+            pc = peer.connection()
+            kinds = {m.kind for m in parsed.media}
+            tracks = peer.add_tracks(pc, self.hub, endpoint, kinds)
+            answer = await peer.answer(pc, offer, self.hosts, self.pool)
             session = WhepSession(secrets.token_hex(16), endpoint, client, pc, tracks)
         except BaseException:
             self._per_client[client] -= 1
@@ -140,23 +129,6 @@ class WhepSessions:
         log.info("webrtc: session %s for %s opened", session.id[:8], endpoint)
         return session, answer
 
-    def _add_tracks(
-        self, pc: RTCPeerConnection, endpoint: str, kinds: set[str]
-    ) -> list[EncodedTrack]:
-        tracks = []
-        for kind in ("video", "audio"):
-            if kind not in kinds:
-                continue
-            track = EncodedTrack(self.hub, endpoint, kind)
-            transceiver = pc.addTransceiver(track, direction="sendonly")
-            if kind == "video":  # the stream is H.264: never let VP8 be negotiated
-                caps = RTCRtpSender.getCapabilities("video").codecs
-                transceiver.setCodecPreferences(
-                    [c for c in caps if c.mimeType.lower() in ("video/h264", "video/rtx")]
-                )
-            tracks.append(track)
-        return tracks
-
     def get(self, endpoint: str, session_id: str) -> WhepSession:
         session = self.sessions.get(session_id)
         if session is None or session.endpoint != endpoint:
@@ -166,16 +138,9 @@ class WhepSessions:
     async def patch(self, endpoint: str, session_id: str, fragment: str) -> None:
         """Trickle ICE (RFC 8840): the viewer's candidates in an SDP fragment."""
         session = self.get(endpoint, session_id)
-        mids = [t.mid for t in session.pc.getTransceivers()]
-        for line in fragment.splitlines():
-            line = line.strip()
-            if line.startswith("a=candidate:"):
-                try:
-                    candidate = candidate_from_sdp(line[2:])
-                    candidate.sdpMid = mids[0] if mids else None
-                    await session.pc.addIceCandidate(candidate)
-                except REFUSED as exc:
-                    raise BadOfferError("malformed ICE candidate") from exc
+        from sender_common.webrtc import peer
+
+        await peer.add_candidates(session.pc, fragment)
 
     async def delete(self, endpoint: str, session_id: str) -> None:
         await self._close(self.get(endpoint, session_id), "ended by the viewer")

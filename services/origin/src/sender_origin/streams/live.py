@@ -16,7 +16,7 @@ from sender_common.hls.playlist.reload import (
     rendition_report,
 )
 from sender_common.hls.playlist.segments import RenditionReport
-from sender_common.hls.serving import Blocking
+from sender_common.hls.serve.request import Blocking
 from sender_common.models import RenditionSpec
 from sender_common.settings import HlsConfig
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from sender_common.hls.playlist.partstore import PartStore
-from sender_common.hls.spoolcache import SpoolCache
+from sender_common.hls.serve.spoolcache import SpoolCache
 from sender_common.models import SessionState
 from sender_origin.database import endpoints, generations, in_session, media_sessions
 from sender_origin.ingest.admission import Admission, PublishRefused

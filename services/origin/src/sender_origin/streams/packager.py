@@ -24,7 +24,7 @@ from sender_common.cmaf.splice import Splice
 from sender_common.files import write_atomic
 from sender_common.hls.playlist.live import LivePlaylist
 from sender_common.hls.playlist.segments import LiveSegment, Part
-from sender_common.hls.spoolcache import SpoolCache
+from sender_common.hls.serve.spoolcache import SpoolCache
 from sender_common.settings import HlsConfig
 from sender_origin.streams.live import LivePlaylists
 

@@ -4,7 +4,7 @@ lookup for a recent miss."""
 
 from __future__ import annotations
 
-from sender_common.hls.serving import LATER, Blocking, LiveAnswer
+from sender_common.hls.serve.request import LATER, Blocking, LiveAnswer
 from sender_origin.streams.dvr_book import DvrBook
 from sender_origin.streams.live import LivePlaylists
 from sender_origin.streams.lookup import RuntimeLookup

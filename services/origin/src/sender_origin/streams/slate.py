@@ -17,7 +17,7 @@ from typing import Protocol
 from sender_common.cmaf.fmp4 import Fmp4Error, split_file
 from sender_common.ffmpeg.command import SLATE_FONTS, build_slate_command
 from sender_common.files import write_atomic
-from sender_common.hls.spoolcache import SpoolCache
+from sender_common.hls.serve.spoolcache import SpoolCache
 from sender_common.models import RenditionSpec
 from sender_origin.streams.live import LivePlaylists
 

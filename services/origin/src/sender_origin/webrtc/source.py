@@ -9,10 +9,13 @@ it arrives, not when its LL-HLS part completes. Nothing is converted while nobod
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from sender_common.webrtc import VIDEO_CLOCK, MediaFrame, MediaHub
 from sender_origin.media.flv import TAG_AUDIO, TAG_VIDEO
-from sender_origin.webrtc.opus import AacToOpus
+
+if TYPE_CHECKING:
+    from sender_origin.webrtc.opus import AacToOpus
 
 log = logging.getLogger(__name__)
 START = b"\x00\x00\x00\x01"
@@ -104,6 +107,8 @@ class FlvSource:
             self._opus = None  # free the codecs while nobody listens
             return
         if self._opus is None:
+            from sender_origin.webrtc.opus import AacToOpus  # PyAV, once a viewer listens
+
             self._opus = AacToOpus(self._aac_config)
         for pts, packet in self._opus.push(payload[2:], timestamp):
             self._emit("audio", pts, packet, True)

@@ -22,7 +22,7 @@ from sender_common.hls.playlist.render import render_live_bytes
 from sender_common.hls.playlist.segments import LiveSegment, Part, RenditionReport
 
 log = logging.getLogger(__name__)
-__all__ = ["RELEASE_HOOKS", "LivePlaylist", "LiveWait"]
+__all__ = ["RELEASE_HOOKS", "LivePlaylist", "LiveWait", "live_changes"]
 # called after each change that released waiting requests, with the seconds from the change
 # to each listener's return (rising): the serving path answers one waiting request in each
 RELEASE_HOOKS: list[Callable[[list[float]], None]] = []
@@ -206,8 +206,11 @@ class LivePlaylist:
         self._map, self.open_discontinuity, self.open_pdt = None, False, None
         self._notify()
 
+    changes = 0  # every live playlist's changes, for `live_changes`
+
     def _notify(self) -> None:
         self.version += 1
+        LivePlaylist.changes += 1
         self._changed.set()
         self._changed = asyncio.Event()
         if self._listeners:
@@ -287,3 +290,8 @@ class LivePlaylist:
         """The playlist text (`render_live`) as bytes, made once per change: the same body
         for every viewer. URIs get `prefix` (where the playlist is served from)."""
         return render_live_bytes(self, prefix, low_latency=low_latency, reports=reports)
+
+
+def live_changes() -> int:
+    """A number that moves whenever any live playlist changes (the serving path's reuse)."""
+    return LivePlaylist.changes

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from sender_common.hls.spoolcache import CachedFile, SizedFiles, content_type_for
+from sender_common.hls.serve.spoolcache import CachedFile, SizedFiles, content_type_for
 
 
 class PartStore:

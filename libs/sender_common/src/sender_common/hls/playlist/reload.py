@@ -9,7 +9,7 @@ from collections.abc import Callable
 from sender_common.hls.playlist.live import LivePlaylist, LiveWait
 from sender_common.hls.playlist.master import MasterPlaylist, Variant, write_master_playlist
 from sender_common.hls.playlist.segments import RenditionReport
-from sender_common.hls.serving import Blocking, BlockingRequestError
+from sender_common.hls.serve.request import Blocking, BlockingRequestError
 
 __all__ = ["master_bytes", "media_reload", "playable", "rendition_report"]
 

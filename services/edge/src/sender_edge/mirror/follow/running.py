@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import httpx
 
 from sender_common.hls.playlist.partstore import PartStore
-from sender_common.hls.spoolcache import SpoolCache
+from sender_common.hls.serve.spoolcache import SpoolCache
 from sender_edge.edge_metrics import EdgeMetrics
 from sender_edge.mirror.follow.context import MirrorContext, Timing
 from sender_edge.mirror.follow.worker import MirrorWorker

@@ -13,7 +13,7 @@ import httpx
 
 from sender_common.hls.playlist.live import LivePlaylist, LiveWait
 from sender_common.hls.playlist.master import MasterPlaylist
-from sender_common.hls.serving import Blocking
+from sender_common.hls.serve.request import Blocking
 from sender_common.models import utcnow
 from sender_common.tasks import cancel_and_wait, wait_set
 from sender_edge.mirror.follow.context import MirrorContext

@@ -30,7 +30,7 @@ from sender_common.errors import UpstreamError
 from sender_common.hls.playlist.master import is_master_playlist, parse_master_playlist
 from sender_common.hls.playlist.parse import parse_media_playlist
 from sender_common.hls.playlist.syntax import PlaylistError
-from sender_common.hls.spoolcache import CachedFile, content_type_for
+from sender_common.hls.serve.spoolcache import CachedFile, content_type_for
 from sender_common.recent import RecentMisses
 from sender_common.tasks import SingleFlight
 from sender_edge.mirror.follow.context import MirrorContext

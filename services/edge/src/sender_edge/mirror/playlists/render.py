@@ -18,7 +18,7 @@ from sender_common.hls.playlist.reload import (
     rendition_report,
 )
 from sender_common.hls.playlist.segments import RenditionReport
-from sender_common.hls.serving import Blocking
+from sender_common.hls.serve.request import Blocking
 from sender_edge.mirror.follow.follower import Follower
 
 BLOCK_TARGETS = 3  # a blocking reload waits at most this many target durations

@@ -17,8 +17,8 @@ from sender_common.errors import (
     UnavailableError,
 )
 from sender_common.hls.playlist.partstore import PartStore
-from sender_common.hls.serving import LATER, Blocking, LiveAnswer
-from sender_common.hls.spoolcache import CachedFile, SpoolCache
+from sender_common.hls.serve.request import LATER, Blocking, LiveAnswer
+from sender_common.hls.serve.spoolcache import CachedFile, SpoolCache
 from sender_common.recent import RecentMisses
 from sender_common.tasks import SingleFlight
 from sender_edge.edge_metrics import EdgeMetrics

@@ -12,8 +12,8 @@ import time
 from email.utils import formatdate
 from http import HTTPStatus
 
-from sender_common.hls.responses import ERROR_HEADERS, error_body, plan
-from sender_common.hls.spoolcache import CachedFile
+from sender_common.hls.serve.responses import ERROR_HEADERS, error_body, plan
+from sender_common.hls.serve.spoolcache import CachedFile
 
 Headers = list[tuple[bytes, bytes]]
 CLOSE = b"connection: close\r\n"

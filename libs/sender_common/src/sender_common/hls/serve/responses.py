@@ -9,7 +9,7 @@ import re
 
 from starlette.types import Scope, Send
 
-from sender_common.hls.spoolcache import CachedFile
+from sender_common.hls.serve.spoolcache import CachedFile
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 

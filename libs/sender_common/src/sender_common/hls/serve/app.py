@@ -4,50 +4,49 @@
 memory, a playlist as it is); what must wait is returned as such (`LiveWait`: a blocking
 reload; `HintWait`: the preload-hinted part; `LATER`: a slow path such as a database
 lookup or an upstream fetch), for the front end to wait on its own way. Two front ends: the
-ASGI app (`HlsApp.__call__`, for mounts and tests) and the HTTP protocol of `hls/http.py`,
-which serves this URL space without ASGI. Files come from `SpoolCache`.
-Paths are checked component by component (a fixed character set, no `..`, no percent
-escapes) and resolved files must stay inside the spool, so nothing can escape it.
+ASGI app (`HlsApp.__call__`, for mounts and tests) and the HTTP protocol of
+`serve/protocol.py`, which serves this URL space without ASGI. Files come from `SpoolCache`;
+requests are checked by `serve/request.py`, and resolved files stay inside the spool.
 """
 
 from __future__ import annotations
 
-import enum
-import re
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeAlias
-from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sender_common.errors import SenderError
 from sender_common.hls.playlist.live import LiveWait
 from sender_common.hls.playlist.partstore import PartStore
-from sender_common.hls.responses import respond, send_bytes, send_error
-from sender_common.hls.spoolcache import PLAYLIST_TYPE, CachedFile, SpoolCache
-from sender_common.models import SLUG_PATTERN
+from sender_common.hls.serve.request import (
+    LATER,
+    OPTIONS_HEADERS,
+    Blocking,
+    BlockingRequestError,
+    HintWait,
+    HlsRequest,
+    Later,
+    LiveAnswer,
+    parse_request,
+)
+from sender_common.hls.serve.responses import respond, send_bytes, send_error
+from sender_common.hls.serve.spoolcache import PLAYLIST_TYPE, CachedFile, SpoolCache
 
-_PART = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
-# `{endpoint}/` and one to four components of a fixed character set (no `%`, `\\`, `//`)
-_PATH = re.compile(rf"{SLUG_PATTERN[:-1]}(?:/{_PART}){{1,4}}\Z")
-_VSID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-_UINT = re.compile(r"^\d{1,12}$")
-MAX_PART_INDEX = 10_000
-Query = dict[str, list[str]]
-
-
-@dataclass(frozen=True, slots=True)
-class Blocking:
-    """An LL-HLS blocking playlist reload (RFC 8216bis 6.2.5.2): `_HLS_msn`, `_HLS_part`."""
-
-    msn: int
-    part: int | None = None
-    skip: bool = False
-
-
-class BlockingRequestError(ValueError):
-    """A blocking reload the server refuses with 400 (malformed, or too far ahead)."""
+__all__ = [
+    "LATER",
+    "Blocking",
+    "BlockingRequestError",
+    "HintWait",
+    "HlsApp",
+    "HlsFastPath",
+    "HlsHit",
+    "HlsRequest",
+    "LiveAnswer",
+    "error_headers",
+]
 
 
 @dataclass(slots=True)
@@ -63,55 +62,13 @@ class HlsHit:
     scope: Scope
 
 
-class Later(enum.Enum):
-    """An answer that needs the async path (a database lookup, an on-demand start...)."""
-
-    LATER = "later"
-
-
-LATER = Later.LATER
-LiveAnswer: TypeAlias = "bytes | LiveWait | Later | None"
 LiveResolver = Callable[[str, str, Blocking | None], Awaitable[bytes | None]]
 NowResolver = Callable[[str, str, Blocking | None], LiveAnswer]
 MissHandler = Callable[[str], Awaitable[bool]]
 FileMissHandler = Callable[[str, str], Awaitable[CachedFile | None]]
 Observer = Callable[[HlsHit], None]
 
-
-@dataclass(frozen=True, slots=True)
-class HintWait:
-    """A request for the preload-hinted part: answered when the part is complete."""
-
-    rel: str
-    timeout: float
-
-
 Found: TypeAlias = "CachedFile | LiveWait | HintWait | Later | None"
-
-
-@dataclass(frozen=True, slots=True)
-class HlsRequest:
-    """One request below the HLS root: `{endpoint}/{rest}`, checked component by component."""
-
-    endpoint: str
-    parts: tuple[str, ...]
-    rel: str
-    query: Query
-    vsid: str | None
-
-    @property
-    def live_name(self) -> bool:
-        return len(self.parts) >= 2 and self.parts[1].startswith(("live", "dvr"))
-
-
-def parse_request(path: str, query_string: bytes) -> HlsRequest | None:
-    """The request for `path` (below the HLS root, percent escapes refused) or None (400)."""
-    path = path.strip("/")
-    if _PATH.match(path) is None or ".." in path:
-        return None
-    parts = path.split("/")
-    query = _query(query_string)
-    return HlsRequest(parts[0], tuple(parts), "/".join(parts), query, _vsid(query))
 
 
 class HlsApp:
@@ -128,6 +85,7 @@ class HlsApp:
         parts: PartStore | None = None,
         part_wait: float = 6.0,
         on_file_miss: FileMissHandler | None = None,
+        live_epoch: Callable[[], int] | None = None,
     ) -> None:
         self.cache = cache
         self.live = live
@@ -138,6 +96,10 @@ class HlsApp:
         self.part_wait = part_wait
         self.on_file_miss = on_file_miss  # (endpoint, path below it): e.g. an edge's DVR
         self._playlists: dict[str, CachedFile] = {}
+        # a live playlist as resolved, per (name, blocking directives), reused while
+        # `live_epoch()` (bumped by every live playlist change) stays the same, briefly
+        self.live_epoch = live_epoch
+        self._live: dict[tuple[str, Blocking | None], tuple[int, float, CachedFile]] = {}
 
     async def __call__(self, scope: Scope, _receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -175,9 +137,21 @@ class HlsApp:
         if req.live_name and self.live is not None:
             if self.live_now is None:
                 return LATER
-            found = self.live_now(req.endpoint, "/".join(req.parts[1:]), blocking_from(req.query))
+            block = req.block()
+            key = (req.rel, block)
+            epoch = self.live_epoch() if self.live_epoch is not None else None
+            cached = self._live.get(key)
+            now = time.monotonic()
+            if cached is not None and cached[0] == epoch and now < cached[1]:
+                return cached[2]
+            found = self.live_now(req.endpoint, req.rel[len(req.endpoint) + 1 :], block)
             if isinstance(found, bytes):
-                return self.playlist(req.rel, found)
+                entry = self.playlist(req.rel, found)
+                if epoch is not None:
+                    if len(self._live) > MAX_PLAYLISTS:
+                        self._live.clear()
+                    self._live[key] = (epoch, now + LIVE_REUSE_SECONDS, entry)
+                return entry
             if found is None and self.on_miss is not None:
                 return LATER
             return found
@@ -217,7 +191,7 @@ class HlsApp:
     async def _slow(self, req: HlsRequest) -> CachedFile | None:
         endpoint, parts = req.endpoint, req.parts
         if req.live_name and self.live is not None:
-            block = blocking_from(req.query)
+            block = req.block()
             name = "/".join(parts[1:])
             body = await self.live(endpoint, name, block)
             if body is None and self.on_miss is not None and await self.on_miss(endpoint):
@@ -235,12 +209,10 @@ class HlsApp:
             self.observer(hit)
 
 
-OPTIONS_HEADERS = [
-    (b"access-control-allow-methods", b"GET, HEAD, OPTIONS"),
-    (b"access-control-allow-headers", b"Range"),
-    (b"access-control-max-age", b"86400"),
-]
 MAX_PLAYLISTS = 4096
+# a resolved live playlist serves for at most this long without a change (what is not a
+# playlist change, such as an upstream found frozen or a grace period's end, shows by then)
+LIVE_REUSE_SECONDS = 0.25
 
 
 def error_headers(exc: SenderError) -> list[tuple[bytes, bytes]] | None:
@@ -257,45 +229,6 @@ def _request_of(scope: Scope) -> HlsRequest | None:
     if root and path.startswith(root):
         path = path[len(root) :]
     return parse_request(path, scope.get("query_string", b""))
-
-
-def _query(qs: bytes) -> Query:
-    """A request's query, parsed once, only when it holds something the HLS app reads."""
-    if not qs or (b"_HLS_" not in qs and b"vsid=" not in qs):
-        return {}
-    return parse_qs(qs.decode("latin-1"), keep_blank_values=True)
-
-
-def blocking_of(qs: bytes) -> Blocking | None:
-    """The LL-HLS directives of a playlist request; BlockingRequestError when malformed."""
-    if b"_HLS_" not in qs:
-        return None
-    return blocking_from(parse_qs(qs.decode("latin-1"), keep_blank_values=True))
-
-
-def blocking_from(query: Query) -> Blocking | None:
-    """`blocking_of` for a query already parsed (blank values kept)."""
-    msn, part = query.get("_HLS_msn"), query.get("_HLS_part")
-    skip = query.get("_HLS_skip", [""])[0] in ("YES", "v2")
-    if msn is None:
-        if part is not None:
-            raise BlockingRequestError("_HLS_part requires _HLS_msn")
-        return None
-    if len(msn) > 1 or not _UINT.match(msn[0]):
-        raise BlockingRequestError("_HLS_msn must be a non-negative integer")
-    index: int | None = None
-    if part is not None:
-        if len(part) > 1 or not _UINT.match(part[0]) or int(part[0]) > MAX_PART_INDEX:
-            raise BlockingRequestError("_HLS_part must be a non-negative integer")
-        index = int(part[0])
-    return Blocking(int(msn[0]), index, skip)
-
-
-def _vsid(query: Query) -> str | None:
-    values = [v for v in query.get("vsid", ()) if v]  # the first one given a value
-    if values and _VSID.match(values[0]):
-        return str(values[0])
-    return None
 
 
 class HlsFastPath:
