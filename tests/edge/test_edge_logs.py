@@ -48,8 +48,7 @@ def test_http_request_lines_only_at_debug(
     tmp_path: Path, upstream: _Upstream, level: str | None
 ) -> None:
     url = f"http://127.0.0.1:{upstream.server_address[1]}"
-    env = {"SENDER_LOG_LEVEL": level} if level else {}
-    edge = start_edge(tmp_path / "edge", url, env=env)
+    edge = start_edge(tmp_path / "edge", url, settings={"log_level": level} if level else None)
     try:
         start_session(edge, "cam")
         # a few polls answered (each one's log line written before the next poll is sent)

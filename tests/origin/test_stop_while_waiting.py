@@ -24,7 +24,7 @@ from tests.waiting import wait_for
 
 # Long segments: a reload for a late part of the next segment is due seconds from now...
 SEGMENT = 8
-ORIGIN_ENV = {"SENDER_HLS_SEGMENT_SECONDS": str(SEGMENT), "SENDER_HLS_PART_SECONDS": "0.5"}
+ORIGIN_SETTINGS = {"hls_segment_seconds": SEGMENT, "hls_part_seconds": 0.5}
 # ...well after this bound on the role's exit (a bound, so a hung stop fails the test).
 EXIT_BOUND = 5.0
 WAITERS = 4
@@ -56,7 +56,7 @@ def _answer(sock: socket.socket) -> bytes:
 
 
 def test_sigterm_with_blocking_reloads_waiting(tmp_path: Path) -> None:
-    origin = start_origin(tmp_path / "origin", env=ORIGIN_ENV)
+    origin = start_origin(tmp_path / "origin", settings=ORIGIN_SETTINGS)
     pub: subprocess.Popen[bytes] | None = None
     socks: list[socket.socket] = []
     try:

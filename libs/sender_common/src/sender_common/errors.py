@@ -33,16 +33,20 @@ SenderError                         errors.py
 │   ├── _Crashed                     restarted within the budget
 │   └── _RanHealthy                  restarted with a fresh budget
 ├── RejectedMessage                  sender_metrics (a signed message refused, and why)
+├── FormatError                      bytes or text not in the format expected (never a
+│   │                                stream key in the message)
+│   ├── PlaylistError                hls/playlist/syntax.py (also a ValueError)
+│   │   └── MasterSeenError          sender_edge (a master playlist where a media one was due)
+│   ├── Fmp4Error                    cmaf/fmp4.py (also a ValueError)
+│   ├── BlockingRequestError -> 400  hls/serve/request.py (a blocking reload's query; also a
+│   │                                ValueError)
+│   └── _HeadTooLarge        -> 431  hls/serve/protocol.py (a request head over the limit)
+├── PolicyRefusal                    sender_edge (an address the upstream policy refuses; also
+│                                    an httpcore.ConnectError, so httpx reports a connect error)
 └── SenderCliError                   sender_cli (one line on stderr and an exit code)
     ├── ServiceUnreachable, ApiError
     ├── PortBusyError                `sender up`: the message names the flag to change
     └── RoleStartError               `sender up`: a role exited or never became ready
-
-Elsewhere, not yet in the tree: the HLS model's own parse errors (`hls/playlist.py`
-PlaylistError, `hls/fmp4.py` Fmp4Error, `hls/serve/request.py` BlockingRequestError, all
-ValueErrors, and the edge's MasterSeenError below PlaylistError), `hls/serve/protocol.py`'s private
-_HeadTooLarge, and the edge's PolicyRefusal (an httpcore.ConnectError, so that httpx reports a
-refused upstream address as a connect error).
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ from __future__ import annotations
 __all__ = [
     "ConfigurationError",
     "ConflictError",
+    "FormatError",
     "InvalidInputError",
     "NotFoundError",
     "ProtocolError",
@@ -92,6 +97,10 @@ class NotFoundError(SenderError):
 
 class ConflictError(SenderError):
     status_code = 409
+
+
+class FormatError(SenderError):
+    """Bytes or text that are not in the format expected (a playlist, an fMP4 box...)."""
 
 
 class InvalidInputError(SenderError):

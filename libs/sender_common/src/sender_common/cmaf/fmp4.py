@@ -12,6 +12,8 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from sender_common.errors import FormatError
+
 __all__ = [
     "Fmp4Error",
     "FragmentInfo",
@@ -28,7 +30,7 @@ _CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"mvex", b"moof", b"
 NON_SYNC = 0x00010000  # sample_is_non_sync_sample in the sample flags
 
 
-class Fmp4Error(ValueError):
+class Fmp4Error(FormatError, ValueError):
     """Bytes that are not the fragmented MP4 we expect."""
 
 

@@ -8,6 +8,8 @@ import math
 import re
 from datetime import datetime
 
+from sender_common.errors import FormatError
+
 __all__ = [
     "MAX_PLAYLIST_BYTES",
     "MAX_SEGMENTS",
@@ -27,7 +29,7 @@ MAX_NUMBER = 10**15
 _ATTR = re.compile(r'([A-Z0-9-]+)=("[^"]*"|[^,]*)')
 
 
-class PlaylistError(ValueError):
+class PlaylistError(FormatError, ValueError):
     """The text is not a playlist Sender can use."""
 
 

@@ -26,6 +26,7 @@ from typing import Any
 
 import httptools
 
+from sender_common.errors import FormatError
 from sender_common.hls.serve import wire
 from sender_common.hls.serve.answering import Answering
 from sender_common.hls.serve.cycle import HlsCycle
@@ -36,8 +37,10 @@ MAX_HEAD_BYTES = 16 * 1024
 HEAD_SECONDS = 10.0
 
 
-class _HeadTooLarge(Exception):
-    pass
+class _HeadTooLarge(FormatError):
+    """A request head over MAX_HEAD_BYTES (answered 431, then closed)."""
+
+    status_code = 431
 
 
 class HlsHttpProtocol(Answering):
@@ -145,13 +148,13 @@ class HlsHttpProtocol(Answering):
     def on_url(self, url: bytes) -> None:
         self._head_bytes += len(url)
         if self._head_bytes > MAX_HEAD_BYTES:
-            raise _HeadTooLarge
+            raise _HeadTooLarge("request head too large")
         self.url += url
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self._head_bytes += len(name) + len(value) + 4
         if self._head_bytes > MAX_HEAD_BYTES:
-            raise _HeadTooLarge
+            raise _HeadTooLarge("request head too large")
         self.headers.append((name.lower(), value.rstrip(b" \t")))
 
     def on_headers_complete(self) -> None:

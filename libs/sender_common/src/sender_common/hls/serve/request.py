@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import TypeAlias
 from urllib.parse import parse_qs
 
+from sender_common.errors import FormatError
 from sender_common.hls.playlist.live import LiveWait
 from sender_common.models import SLUG_PATTERN
 
@@ -46,8 +47,10 @@ class Blocking:
     skip: bool = False
 
 
-class BlockingRequestError(ValueError):
+class BlockingRequestError(FormatError, ValueError):
     """A blocking reload the server refuses with 400 (malformed, or too far ahead)."""
+
+    status_code = 400
 
 
 class Later(enum.Enum):

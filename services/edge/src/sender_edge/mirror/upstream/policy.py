@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 
 import httpcore
 
-from sender_common.errors import InvalidInputError
+from sender_common.errors import InvalidInputError, SenderError
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -243,7 +243,7 @@ class UpstreamPolicy:
         await self.addresses(parts.hostname, parts.port or default_port(scheme), scheme)
 
 
-class PolicyRefusal(httpcore.ConnectError):
+class PolicyRefusal(httpcore.ConnectError, SenderError):
     """A connection the policy refused (no retry helps: the address is not allowed)."""
 
 
