@@ -7,6 +7,7 @@ __all__ = ["SnapshotWorker", "read_series", "viewer_series", "write_intervals"]
 import asyncio
 import time
 from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
@@ -82,30 +83,27 @@ def read_series(engine: Engine, *, endpoint: str, since: float) -> list[SeriesPo
         return viewer_series(session, endpoint=endpoint, since=since)
 
 
+def _always() -> bool:
+    return True
+
+
+@dataclass(eq=False)
 class SnapshotWorker:
     """Called every `snapshot_seconds`: closes the interval and writes it out."""
 
-    def __init__(
-        self,
-        engine: Engine,
-        book: ViewerState,
-        metrics: ServiceMetrics,
-        *,
-        retention_seconds: float,
-        history_days: int,
-        ready: Callable[[], bool] = lambda: True,
-        leading: Callable[[], bool] = lambda: True,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self.ready = ready
-        self.leading = leading
-        self.engine = engine
-        self.book = book
-        self.metrics = metrics
-        self.retention_seconds = retention_seconds
-        self.history_days = history_days
-        self.clock = clock
-        self.started = clock()
+    engine: Engine
+    book: ViewerState
+    metrics: ServiceMetrics
+    _: KW_ONLY
+    retention_seconds: float
+    history_days: int
+    ready: Callable[[], bool] = _always
+    leading: Callable[[], bool] = _always
+    clock: Callable[[], float] = time.time
+    started: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.started = self.clock()
 
     async def tick(self) -> None:
         if not self.leading():  # the lease holder writes the shared intervals

@@ -154,18 +154,16 @@ class LaneQueue:
         await self._empty.wait()
 
 
+@dataclass(eq=False)
 class _Sender:
     """The one task delivering a lane's queue in order."""
 
-    def __init__(
-        self, lane: Lane, queue: LaneQueue, deliver: Deliver, owner: Lanes, drain: float
-    ) -> None:
-        self.lane = lane
-        self.queue = queue
-        self.deliver = deliver
-        self.owner = owner
-        self.drain = drain
-        self._task: asyncio.Task[None] | None = None
+    lane: Lane
+    queue: LaneQueue
+    deliver: Deliver
+    owner: Lanes
+    drain: float
+    _task: asyncio.Task[None] | None = field(default=None, init=False)
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._loop(), name=f"lane-{self.lane}")

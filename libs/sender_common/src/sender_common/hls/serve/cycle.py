@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = ["HlsCycle", "find_hls"]
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sender_common.hls.serve.app import HlsApp
@@ -35,45 +36,22 @@ class _NoEvent:
         pass
 
 
+@dataclass(eq=False, slots=True)
 class HlsCycle:
     """One HLS request on a connection, in uvicorn's pipeline like its own cycles."""
 
-    __slots__ = (
-        "body",
-        "disconnected",
-        "head",
-        "headers",
-        "keep_alive",
-        "message_event",
-        "more_body",
-        "path",
-        "proto",
-        "query",
-        "req",
-        "response_complete",
-    )
-
-    def __init__(
-        self,
-        proto: Answering,
-        head: bool,
-        path: str,
-        query: bytes,
-        headers: list[tuple[bytes, bytes]],
-        keep_alive: bool,
-    ) -> None:
-        self.proto = proto
-        self.head = head
-        self.path = path
-        self.query = query
-        self.headers = headers
-        self.keep_alive = keep_alive
-        self.response_complete = False
-        self.disconnected = False
-        self.body = b""
-        self.more_body = True
-        self.message_event = _NoEvent()
-        self.req: HlsRequest | None = None
+    proto: Answering
+    head: bool
+    path: str
+    query: bytes
+    headers: list[tuple[bytes, bytes]]
+    keep_alive: bool
+    response_complete: bool = field(default=False, init=False)
+    disconnected: bool = field(default=False, init=False)
+    body: bytes = field(default=b"", init=False)
+    more_body: bool = field(default=True, init=False)
+    message_event: _NoEvent = field(default_factory=_NoEvent, init=False)
+    req: HlsRequest | None = field(default=None, init=False)
 
     def abandon(self) -> None:
         """The connection is gone: a waiting answer is dropped."""
