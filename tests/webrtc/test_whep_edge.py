@@ -41,8 +41,11 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
     origin = start_origin(root / "origin")
     edge = None
     try:
+        # at DEBUG the edge's HTTP client logs each upstream request (counted below)
         edge = start_role(
-            "edge", root / "edge", settings={"upstream_url": origin.url, "count_localhost": True}
+            "edge",
+            root / "edge",
+            settings={"upstream_url": origin.url, "count_localhost": True, "log_level": "DEBUG"},
         )
         publisher = publish(rtmp_url(origin, create_endpoint(origin.url, SLUG)))
         wait_for(lambda: stream_state(origin.url, SLUG) == "live", 30, "stream live")

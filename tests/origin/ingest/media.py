@@ -8,13 +8,15 @@ from pathlib import Path
 from sender_common.ffmpeg import resolve_ffmpeg
 
 
-def still_argv(seconds: int, *, gop: int = 60) -> list[str]:
-    """A gray 320x180 30 fps picture (equal-sized frames) and constant-size AAC silence, as FLV."""
+def still_argv(seconds: int, *, gop: int = 60, readrate: float | None = None) -> list[str]:
+    """A gray 320x180 30 fps picture (equal-sized frames) and constant-size AAC silence, as FLV;
+    as fast as ffmpeg goes, or `readrate` times real time."""
+    rate = ("-readrate", str(readrate)) if readrate is not None else ()
     return [
         resolve_ffmpeg(),
         *("-hide_banner", "-nostats", "-loglevel", "error"),
-        *("-f", "lavfi", "-i", "color=c=gray:s=320x180:r=30"),
-        *("-f", "lavfi", "-i", "anullsrc=r=44100:cl=stereo"),
+        *(*rate, "-f", "lavfi", "-i", "color=c=gray:s=320x180:r=30"),
+        *(*rate, "-f", "lavfi", "-i", "anullsrc=r=44100:cl=stereo"),
         *("-t", str(seconds), "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"),
         *("-g", str(gop), "-keyint_min", str(gop), "-sc_threshold", "0"),
         *("-c:a", "aac", "-b:a", "64k", "-f", "flv"),

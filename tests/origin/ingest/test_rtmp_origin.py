@@ -31,9 +31,13 @@ FRAME = 1 / 30
 ORIGIN_SETTINGS = {"hls_segment_seconds": 2, "hls_window_segments": 6}
 
 
-def publish_still(origin: Proc, key: str, seconds: int, gop: int) -> subprocess.Popen[bytes]:
-    """The still picture for `seconds`, a keyframe every `gop` frames, as fast as ffmpeg goes."""
-    return start_publisher([*still_argv(seconds, gop=gop), rtmp_url(origin, key)])
+def publish_still(
+    origin: Proc, key: str, seconds: int, gop: int, readrate: float | None = None
+) -> subprocess.Popen[bytes]:
+    """The still picture for `seconds`, a keyframe every `gop` frames, as fast as ffmpeg goes
+    (or `readrate` times real time)."""
+    argv = still_argv(seconds, gop=gop, readrate=readrate)
+    return start_publisher([*argv, rtmp_url(origin, key)])
 
 
 class PlaylistWatch:
@@ -60,7 +64,9 @@ def test_still_picture_segments_follow_the_gop(origin: Proc) -> None:
     key = create_endpoint(origin.url, "still")
     watch = PlaylistWatch(origin, "still")
     intervals: set[object] = set()
-    pub = publish_still(origin, key, 180, gop=60)
+    # 10x real time: each segment stays in the 6-segment window for over a second, so the
+    # poller sees every one of them even on a busy machine
+    pub = publish_still(origin, key, 60, gop=60, readrate=10)
 
     def done() -> bool:
         watch.poll()
@@ -71,7 +77,7 @@ def test_still_picture_segments_follow_the_gop(origin: Proc) -> None:
         return pub.poll() is not None and watch.ended
 
     try:
-        wait_for(done, 120, "the 180 s publish to be packaged", interval=0.05)
+        wait_for(done, 120, "the 60 s publish to be packaged", interval=0.05)
     finally:
         stop_publisher(pub)
     assert pub.returncode == 0
