@@ -29,6 +29,8 @@ export class ControlBar {
   readonly quality = control("select", "sender-quality");
   readonly fullscreen = control("button", "sender-fullscreen");
   private levelsKey = "";
+  /** The viewer's quality choice (-1: automatic), kept for every engine the player starts. */
+  private chosenLevel = -1;
   private seeking = false;
 
   private readonly keyHandler = (e: KeyboardEvent): void => this.onKey(e);
@@ -116,6 +118,7 @@ export class ControlBar {
 
   /** hls.js level `index` (-1: automatic). */
   setLevel(index: number): void {
+    this.chosenLevel = index;
     const hls = this.host.hls;
     if (hls !== null) {
       hls.currentLevel = index;
@@ -149,6 +152,10 @@ export class ControlBar {
     const levels = hls?.levels ?? [];
     this.quality.hidden = levels.length < 2;
     const key = levels.map((l) => `${l.height}:${l.bitrate}`).join(",");
+    if (hls !== null && hls.autoLevelEnabled && 0 <= this.chosenLevel && this.chosenLevel < levels.length) {
+      // a reload or a new engine (recovery, Go live) starts on automatic: the choice holds
+      hls.currentLevel = this.chosenLevel;
+    }
     if (key !== this.levelsKey) {
       this.levelsKey = key;
       this.quality.replaceChildren(option("-1", "Auto"));
