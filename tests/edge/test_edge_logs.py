@@ -3,14 +3,14 @@ DEBUG it does. A real edge polls a real upstream on 127.0.0.1 that counts its re
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from tests.edge.helpers import start_edge, start_session
+from tests.http_stub import QuietHandler, serving
 from tests.waiting import wait_for
 
 
@@ -18,7 +18,7 @@ class _Upstream(ThreadingHTTPServer):
     requests = 0
 
 
-class _NotYet(BaseHTTPRequestHandler):
+class _NotYet(QuietHandler):
     server: _Upstream
 
     def do_GET(self) -> None:
@@ -27,20 +27,11 @@ class _NotYet(BaseHTTPRequestHandler):
         self.send_header("content-length", "0")
         self.end_headers()
 
-    def log_message(self, format: str, *args: object) -> None:
-        del format, args
-
 
 @pytest.fixture
 def upstream() -> Iterator[_Upstream]:
-    server = _Upstream(("127.0.0.1", 0), _NotYet)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_Upstream(("127.0.0.1", 0), _NotYet)) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.mark.parametrize("level", [None, "DEBUG"])

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -23,6 +22,7 @@ from sender_edge.mirror.upstream.policy import (
     parse_entry,
 )
 from sender_edge.settings import EdgeSettings
+from tests.http_stub import QuietHandler, serving
 
 Addr = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -187,27 +187,18 @@ def test_api_refuses_with_422_and_persists_nothing(tmp_path: Path) -> None:
     assert calls == []
 
 
-class _Ok(BaseHTTPRequestHandler):
+class _Ok(QuietHandler):
     def do_GET(self) -> None:
         self.send_response(200)
         self.send_header("content-length", "2")
         self.end_headers()
         self.wfile.write(b"ok")
 
-    def log_message(self, format: str, *args: object) -> None:
-        del format, args
-
 
 @pytest.fixture
 def local_server() -> Iterator[int]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Ok)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), _Ok)) as server:
         yield int(server.server_address[1])
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_connect_time_check_catches_a_name_that_moves(local_server: int) -> None:
