@@ -31,6 +31,7 @@ from sender_common.hls.playlist.master import is_master_playlist, parse_master_p
 from sender_common.hls.playlist.parse import parse_media_playlist
 from sender_common.hls.playlist.syntax import PlaylistError
 from sender_common.hls.serve.spoolcache import CachedFile, content_type_for
+from sender_common.models import RENDITION_PATTERN
 from sender_common.recent import RecentMisses
 from sender_common.tasks import SingleFlight
 from sender_edge.mirror.follow.context import MirrorContext
@@ -46,8 +47,9 @@ from sender_edge.mirror.upstream.fetch import (
 )
 
 log = logging.getLogger(__name__)
-_NAME = re.compile(r"^dvr(?:/[A-Za-z0-9_][A-Za-z0-9_.-]{0,63})?\.m3u8$")
-_VARIANT = re.compile(r"^dvr/[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}\.m3u8$")
+_RENDITION = RENDITION_PATTERN[1:-1]
+_NAME = re.compile(rf"^dvr(?:/{_RENDITION})?\.m3u8$")  # dvr.m3u8, dvr/<rendition>.m3u8
+_VARIANT = re.compile(rf"^dvr/{_RENDITION}\.m3u8$")
 _TARGET = re.compile(rb"#EXT-X-TARGETDURATION:(\d{1,3})")
 _FILE = re.compile(
     r"^\d{1,12}/[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}/(?:seg\d{1,12}\.m4s|init\d{1,12}\.mp4)$"
