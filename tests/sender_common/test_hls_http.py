@@ -16,7 +16,7 @@ from sender_common.hls.playlist.segments import Part
 from sender_common.hls.serve.app import HlsApp, HlsHit
 from sender_common.hls.serve.request import Blocking, LiveAnswer
 from sender_common.hls.serve.spoolcache import SpoolCache
-from tests.sender_common.hls_server import Raw, serving
+from tests.sender_common.hls_server import Raw, app_with, serving
 from tests.waiting import wait_for_async
 
 
@@ -239,3 +239,30 @@ async def test_shutdown_answers_waiting_reloads(tmp_path: Path) -> None:
         assert not waiting.done()
     status, _, body = await waiting  # the server stopped: answered with what there was
     assert status == 200 and b"part1.m4s" in body
+
+
+UPGRADES = [
+    b"GET /api/ping HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+    b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+    b"POST /api/echo HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n"
+    b'Content-Type: application/json\r\nContent-Length: 10\r\n\r\n{"a": "b"}',
+    b"GET /sender/hls/ep/live.m3u8 HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
+]
+
+
+@pytest.mark.parametrize("ws", ["none", "auto"])
+async def test_upgrades_are_refused_and_never_reach_the_app(tmp_path: Path, ws: str) -> None:
+    """400 and closed, the same with or without uvicorn's WebSocket support loaded."""
+    hls = _live_app(tmp_path)[0]
+    app = app_with(hls)
+    async with serving(hls, app=app, ws=ws) as port:
+        for request in UPGRADES:
+            raw = await Raw.open(port)
+            await raw.send(request)
+            status, _, body = await raw.response()
+            assert status == 400 and b"upgrades are not supported" in body
+            assert await raw.closed()
+        raw = await Raw.open(port)  # the app's next request: the first it sees
+        await raw.send(b"GET /api/ping HTTP/1.1\r\n\r\n")
+        assert (await raw.response())[0] == 200
+    assert app.state.calls == ["ping"]
