@@ -25,11 +25,13 @@
    segment (edge: from its spool cache) and the live playlist (no blocking), against nginx
    serving the same bytes as files. Prints req/s and the ratio edge/nginx (goal >= 0.8).
    Needs Debian's nginx and wrk.
-6. Idle RSS of each role (goal <= 80 MB).
+6. Idle RSS of each role (goal <= 80 MB), on this interpreter and, with a wheelhouse
+   (`make images`), on a virtualenv holding only the images' packages (bench/image_venv.py);
+   `--idle-only` runs just this part.
 
     .venv/bin/python bench/edge.py [--segments 15] [--seconds 4] [--parts 20]
         [--ll-viewers 1,100,250,500] [--wrk-viewers 500,1000,2000,4000] [--probes 20]
-        [--ll-seconds 15] [--procs 2]
+        [--ll-seconds 15] [--procs 2] [--idle-only]
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import ll_load
+from bench.image_venv import WHEELS, image_like_python
 from bench.nginx_ref import nginx_serving, wrk_rate
 from bench.stack import live_origin_and_edge
 from tests import procs, scrape
@@ -227,16 +230,34 @@ def release_spread(edge: procs.Proc, before: Buckets) -> str:
     )
 
 
-def idle_rss(tmp: Path) -> None:
-    """RSS of each role started idle (nothing published, no viewer), once ready."""
+def idle_rss(tmp: Path, python: Path | None = None) -> None:
+    """RSS of each role started idle (nothing published, no viewer), once ready: VmRSS, and
+    of it what is anonymous memory and what mapped files (shared libraries). With `python`,
+    the roles run on that interpreter (`image_like_python`'s) instead of this one."""
     for role in ("origin", "edge", "metrics"):
-        proc = procs.start_role(role, tmp / f"idle-{role}")
+        extra = {"rtmp_port": procs.free_port(), "srt_port": 0} if role == "origin" else {}
+        proc = procs.start_role(role, tmp / f"idle-{role}", settings=extra, python=python)
         try:
             status = Path(f"/proc/{proc.pid}/status").read_text()
-            rss = next(int(ln.split()[1]) for ln in status.splitlines() if ln.startswith("VmRSS"))
-            print(f"  {role}: {rss / 1024:.0f} MB (goal <= 80 MB)")
+            kb = {ln.split(":")[0]: int(ln.split()[1]) for ln in status.splitlines() if " kB" in ln}
+            print(
+                f"  {role}: {kb['VmRSS'] / 1024:.0f} MB (goal <= 80 MB;"
+                f" anonymous {kb['RssAnon'] / 1024:.0f}, files {kb['RssFile'] / 1024:.0f})"
+            )
         finally:
             proc.stop()
+
+
+def idle_rss_both(tmp: Path) -> None:
+    """Idle RSS on this interpreter, then on one with only the images' packages."""
+    print(f"idle RSS ({sys.prefix}):")
+    idle_rss(tmp)
+    python = image_like_python(tmp / "image-venv")
+    if python is None:
+        print(f"idle RSS with the images' packages: no wheelhouse in {WHEELS} (make images)")
+        return
+    print(f"idle RSS with only the images' packages ({WHEELS}):")
+    idle_rss(tmp, python)
 
 
 def nginx_viewers(root: Path, args: argparse.Namespace, playlist: str, part: str) -> None:
@@ -293,7 +314,12 @@ def main() -> None:
     ap.add_argument("--probes", type=int, default=20)
     ap.add_argument("--ll-seconds", type=float, default=15)
     ap.add_argument("--procs", type=int, default=2)
+    ap.add_argument("--idle-only", action="store_true", help="only the idle RSS of each role")
     args = ap.parse_args()
+    if args.idle_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            idle_rss_both(Path(tmp))
+        return
     procs.SEGMENT_SECONDS = "2"
     args.part_seconds = 0.5
     have_nginx = shutil.which("nginx") is not None and shutil.which("wrk") is not None
@@ -322,18 +348,19 @@ def main() -> None:
             assert part is not None
             if not have_nginx:
                 print("nginx or wrk missing: reference runs skipped")
-                return
-            root = Path(tmp) / "ref"
-            dest = root / "sender" / "hls" / "bench"
-            (dest / part).parent.mkdir(parents=True, exist_ok=True)
-            (dest / part).write_bytes(httpx.get(f"{edge.url}/sender/hls/bench/{part}").content)
-            (dest / "live.m3u8").write_text(text)
-            print("nginx reference (playlist and part every part duration, no blocking):")
-            nginx_viewers(root, args, "/sender/hls/bench/live.m3u8", f"/sender/hls/bench/{part}")
-            print("throughput, wrk 32 connections (the stream still live):")
-            throughput(Path(tmp), edge, args.seconds)
-        print("idle RSS:")
-        idle_rss(Path(tmp))
+            else:
+                root = Path(tmp) / "ref"
+                dest = root / "sender" / "hls" / "bench"
+                (dest / part).parent.mkdir(parents=True, exist_ok=True)
+                (dest / part).write_bytes(httpx.get(f"{edge.url}/sender/hls/bench/{part}").content)
+                (dest / "live.m3u8").write_text(text)
+                print("nginx reference (playlist and part every part duration, no blocking):")
+                nginx_viewers(
+                    root, args, "/sender/hls/bench/live.m3u8", f"/sender/hls/bench/{part}"
+                )
+                print("throughput, wrk 32 connections (the stream still live):")
+                throughput(Path(tmp), edge, args.seconds)
+        idle_rss_both(Path(tmp))
 
 
 if __name__ == "__main__":
