@@ -17,7 +17,9 @@
    (nginx cannot block). Python players saturate the load generator at a few hundred, so:
 4. LL-HLS viewers as wrk connections: `--wrk-viewers` counts of wrk connections running
    `bench/ll_viewers.lua` (each a viewer alternating a blocking reload and the newest part),
-   with `--probes` Python players alongside whose part fetches give the p99.
+   with `--probes` Python players alongside whose part fetches give the p99. The nginx
+   reference gets the same bursts (`bench/paced_wrk.py`): each wrk connection fetches the
+   playlist and the part at every part-duration boundary, with the probes alongside.
    Also prints the edge's CPU per 1,000 viewers and, from its
    `sender_edge_hls_release_seconds` histogram, how long answering every blocking reload
    released by one part took (p50/p99 as bucket bounds; goal <= 20 ms at 2,000).
@@ -54,6 +56,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import ll_load
 from bench.image_venv import WHEELS, image_like_python
 from bench.nginx_ref import nginx_serving, wrk_rate
+from bench.paced_wrk import nginx_paced
 from bench.stack import live_origin_and_edge
 from tests import procs, scrape
 from tests.edge.helpers import start_session
@@ -355,9 +358,14 @@ def main() -> None:
                 (dest / part).write_bytes(httpx.get(f"{edge.url}/sender/hls/bench/{part}").content)
                 (dest / "live.m3u8").write_text(text)
                 print("nginx reference (playlist and part every part duration, no blocking):")
-                nginx_viewers(
-                    root, args, "/sender/hls/bench/live.m3u8", f"/sender/hls/bench/{part}"
+                paths = ("/sender/hls/bench/live.m3u8", f"/sender/hls/bench/{part}")
+                nginx_viewers(root, args, *paths)
+                print(
+                    "nginx reference, wrk viewers in the same bursts"
+                    " (playlist, part, at each part):"
                 )
+                seconds = int(args.ll_seconds)
+                nginx_paced(root, args.wrk_viewers, seconds, args.probes, args.part_seconds, paths)
                 print("throughput, wrk 32 connections (the stream still live):")
                 throughput(Path(tmp), edge, args.seconds)
         idle_rss_both(Path(tmp))

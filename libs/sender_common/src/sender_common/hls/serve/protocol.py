@@ -124,7 +124,7 @@ class HlsHttpProtocol(Answering):
         if isinstance(cycle, HlsCycle) and not cycle.response_complete:
             cycle.keep_alive = False
             if id(cycle) in self._waits:
-                self._finish_wait(cycle)  # a waiting reload is answered with what there is
+                self.finish_wait(cycle)  # a waiting reload is answered with what there is
             return
         super().shutdown()
 
