@@ -25,13 +25,14 @@
    released by one part took (p50/p99 as bucket bounds; goal <= 20 ms at 2,000).
 5. Throughput: wrk (32 connections, bounded run) on one part (edge: from memory), one
    segment (edge: from its spool cache) and the live playlist (no blocking), against nginx
-   serving the same bytes as files. Prints req/s and the ratio edge/nginx (goal >= 0.8).
+   serving the same bytes as files, `--rounds` times back to back (order alternating).
+   Prints the median ratio edge/nginx, its range and the median req/s (goal >= 0.8).
    Needs Debian's nginx and wrk.
 6. Idle RSS of each role (goal <= 80 MB), on this interpreter and, with a wheelhouse
    (`make images`), on a virtualenv holding only the images' packages (bench/image_venv.py);
    `--idle-only` runs just this part.
 
-    .venv/bin/python bench/edge.py [--segments 15] [--seconds 4] [--parts 20]
+    .venv/bin/python bench/edge.py [--segments 15] [--seconds 3] [--rounds 5] [--parts 20]
         [--ll-viewers 1,100,250,500] [--wrk-viewers 500,1000,2000,4000] [--probes 20]
         [--ll-seconds 15] [--procs 2] [--idle-only]
 """
@@ -274,35 +275,48 @@ def nginx_viewers(root: Path, args: argparse.Namespace, playlist: str, part: str
             )
 
 
-def throughput(tmp: Path, edge: procs.Proc, seconds: int) -> None:
-    """wrk on the newest part (a part lives about three segments) and segment, while live."""
+def throughput(tmp: Path, edge: procs.Proc, seconds: int, rounds: int) -> None:
+    """wrk on the newest part (from memory), the newest segment and the live playlist, against
+    nginx serving the same bytes as files: `rounds` rounds, each fetching the newest files
+    again (a part lives about three segments) and running edge and nginx back to back,
+    their order alternating (the rates of both drift with the shared machine's load)."""
     ref = tmp / "wrk" / "bench"
-    text = httpx.get(f"{edge.url}/sender/hls/bench/live.m3u8", timeout=5).text
-    part = ll_load.position(text)[2]
-    seg = [ln for ln in text.splitlines() if ln and not ln.startswith("#")][-1]
-    assert part is not None
-    (ref / "live.m3u8").parent.mkdir(parents=True, exist_ok=True)
-    (ref / "live.m3u8").write_text(text)  # nginx: the same text as a file
-    for rel in (part, seg):
-        r = httpx.get(f"{edge.url}/sender/hls/bench/{rel}", timeout=5)
-        r.raise_for_status()
-        (ref / rel).parent.mkdir(parents=True, exist_ok=True)
-        (ref / rel).write_bytes(r.content)
+    ref.mkdir(parents=True, exist_ok=True)
+    got: dict[str, list[tuple[float, float, int]]] = {"part": [], "segment": [], "playlist": []}
     with nginx_serving(tmp / "wrk") as ngx:
-        for rel in (part, seg, "live.m3u8"):
-            got = wrk_rate(f"{edge.url}/sender/hls/bench/{rel}", seconds)
-            nginx_rate = wrk_rate(f"{ngx}/bench/{rel}", seconds)
-            size = (ref / rel).stat().st_size
-            print(
-                f"  {rel} ({size} bytes): nginx {nginx_rate:.0f} req/s, edge {got:.0f} req/s,"
-                f" ratio edge/nginx {got / nginx_rate:.3f} (goal >= 0.8)"
-            )
+        for i in range(rounds):
+            text = httpx.get(f"{edge.url}/sender/hls/bench/live.m3u8", timeout=5).text
+            part = ll_load.position(text)[2]
+            seg = [ln for ln in text.splitlines() if ln and not ln.startswith("#")][-1]
+            assert part is not None
+            (ref / "live.m3u8").parent.mkdir(parents=True, exist_ok=True)
+            (ref / "live.m3u8").write_text(text)  # nginx: the same text as a file
+            for rel in (part, seg):
+                r = httpx.get(f"{edge.url}/sender/hls/bench/{rel}", timeout=5)
+                r.raise_for_status()
+                (ref / rel).parent.mkdir(parents=True, exist_ok=True)
+                (ref / rel).write_bytes(r.content)
+            for kind, rel in (("part", part), ("segment", seg), ("playlist", "live.m3u8")):
+                urls = [f"{edge.url}/sender/hls/bench/{rel}", f"{ngx}/bench/{rel}"]
+                order = urls if i % 2 == 0 else urls[::-1]
+                rates = {url: wrk_rate(url, seconds) for url in order}
+                got[kind].append((rates[urls[0]], rates[urls[1]], (ref / rel).stat().st_size))
+    for kind, runs in got.items():
+        ratios = sorted(e / n for e, n, _ in runs)
+        sizes = sorted(size for _, _, size in runs)
+        print(
+            f"  {kind} ({sizes[0]}-{sizes[-1]} bytes), {len(runs)} rounds: median ratio"
+            f" edge/nginx {statistics.median(ratios):.3f} (range {ratios[0]:.2f}-{ratios[-1]:.2f};"
+            f" goal >= 0.8), edge {statistics.median(e for e, _, _ in runs):.0f} req/s,"
+            f" nginx {statistics.median(n for _, n, _ in runs):.0f} req/s (medians)"
+        )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--segments", type=int, default=15)
-    ap.add_argument("--seconds", type=int, default=4)
+    ap.add_argument("--seconds", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--parts", type=int, default=20)
     ap.add_argument(
         "--ll-viewers",
@@ -367,7 +381,7 @@ def main() -> None:
                 seconds = int(args.ll_seconds)
                 nginx_paced(root, args.wrk_viewers, seconds, args.probes, args.part_seconds, paths)
                 print("throughput, wrk 32 connections (the stream still live):")
-                throughput(Path(tmp), edge, args.seconds)
+                throughput(Path(tmp), edge, args.seconds, args.rounds)
         idle_rss_both(Path(tmp))
 
 
