@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import re
 import shutil
 import statistics
 import subprocess
@@ -57,7 +56,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import ll_load
 from bench.image_venv import WHEELS, image_like_python
 from bench.nginx_ref import nginx_serving, wrk_rate
-from bench.paced_wrk import nginx_paced
+from bench.paced_wrk import nginx_paced, wrk_outcome
 from bench.stack import live_origin_and_edge
 from tests import procs, scrape
 from tests.edge.helpers import start_session
@@ -179,15 +178,11 @@ def ll_wrk(edge: procs.Proc, args: argparse.Namespace) -> None:
         took = time.monotonic() - began
         spread = release_spread(edge, before)
         up, cpu = upstream_requests(edge) - up0, procs.cpu_seconds(edge.pid) - cpu0
-        m = re.search(r"Requests/sec:\s+([\d.]+)", out)
-        rate = float(m.group(1)) if m else 0.0
-        bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-        errs = re.search(r"Socket errors: (.*)", out)
+        rate, outcome = wrk_outcome(out)
         print(
             f"  edge, {n:5d} wrk LL viewers + {args.probes} probes: {rate:.0f} req/s"
             f" ({rate / n:.2f} per viewer), probe parts p50 {probe.p(50):.1f} ms"
-            f" p99 {probe.p(99):.1f} ms, non-2xx {bad.group(1) if bad else 0}"
-            f"{', socket errors ' + errs.group(1) if errs else ''}, probe errors {probe.errors},"
+            f" p99 {probe.p(99):.1f} ms, {outcome}, probe errors {probe.errors},"
             f" edge CPU {cpu / took * 100:.0f}% of a core"
             f" ({cpu / took * 100 / n * 1000:.0f}% per 1,000 viewers), upstream {up / took:.1f}"
             f" req/s; {spread}"

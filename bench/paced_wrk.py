@@ -28,6 +28,17 @@ def wrk_percentile(out: str, pct: int) -> float:
     return float(m.group(1)) * _UNITS[m.group(2)] if m else float("nan")
 
 
+def wrk_outcome(out: str) -> tuple[float, str]:
+    """wrk's requests/s and its non-2xx and socket error counts, as printed by the benches."""
+    m = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errs = re.search(r"Socket errors: (.*)", out)
+    text = (
+        f"non-2xx {bad.group(1) if bad else 0}{', socket errors ' + errs.group(1) if errs else ''}"
+    )
+    return (float(m.group(1)) if m else 0.0), text
+
+
 def nginx_paced(
     root: Path, counts: list[int], seconds: int, probes: int, period: float, paths: tuple[str, str]
 ) -> None:
@@ -42,14 +53,10 @@ def nginx_paced(
             run_args = (ngx, playlist, part, str(period))
             probe = ll_load.run("static", run_args, probes, seconds - 2, 1)
             out, _ = wrk.communicate(timeout=seconds + 30)
-            m = re.search(r"Requests/sec:\s+([\d.]+)", out)
-            rate = float(m.group(1)) if m else 0.0
-            errs = re.search(r"Socket errors: (.*)", out)
-            bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+            rate, outcome = wrk_outcome(out)
             print(
                 f"  nginx, {n:5d} paced wrk viewers + {probes} probes: {rate:.0f} req/s"
                 f" ({rate / n:.2f} per viewer), probe parts p50 {probe.p(50):.1f} ms"
                 f" p99 {probe.p(99):.1f} ms, wrk requests p50 {wrk_percentile(out, 50):.1f} ms"
-                f" p99 {wrk_percentile(out, 99):.1f} ms, non-2xx {bad.group(1) if bad else 0}"
-                f"{', socket errors ' + errs.group(1) if errs else ''}, probe errors {probe.errors}"
+                f" p99 {wrk_percentile(out, 99):.1f} ms, {outcome}, probe errors {probe.errors}"
             )
