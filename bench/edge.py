@@ -17,26 +17,30 @@
    (nginx cannot block). Python players saturate the load generator at a few hundred, so:
 4. LL-HLS viewers as wrk connections: `--wrk-viewers` counts of wrk connections running
    `bench/ll_viewers.lua` (each a viewer alternating a blocking reload and the newest part),
-   with `--probes` Python players alongside whose part fetches give the p99.
+   with `--probes` Python players alongside whose part fetches give the p99. The nginx
+   reference gets the same bursts (`bench/paced_wrk.py`): each wrk connection fetches the
+   playlist and the part at every part-duration boundary, with the probes alongside.
    Also prints the edge's CPU per 1,000 viewers and, from its
    `sender_edge_hls_release_seconds` histogram, how long answering every blocking reload
    released by one part took (p50/p99 as bucket bounds; goal <= 20 ms at 2,000).
 5. Throughput: wrk (32 connections, bounded run) on one part (edge: from memory), one
    segment (edge: from its spool cache) and the live playlist (no blocking), against nginx
-   serving the same bytes as files. Prints req/s and the ratio edge/nginx (goal >= 0.8).
+   serving the same bytes as files, `--rounds` times back to back (order alternating).
+   Prints the median ratio edge/nginx, its range and the median req/s (goal >= 0.8).
    Needs Debian's nginx and wrk.
-6. Idle RSS of each role (goal <= 80 MB).
+6. Idle RSS of each role (goal <= 80 MB), on this interpreter and, with a wheelhouse
+   (`make images`), on a virtualenv holding only the images' packages (bench/image_venv.py);
+   `--idle-only` runs just this part.
 
-    .venv/bin/python bench/edge.py [--segments 15] [--seconds 4] [--parts 20]
+    .venv/bin/python bench/edge.py [--segments 15] [--seconds 3] [--rounds 5] [--parts 20]
         [--ll-viewers 1,100,250,500] [--wrk-viewers 500,1000,2000,4000] [--probes 20]
-        [--ll-seconds 15] [--procs 2]
+        [--ll-seconds 15] [--procs 2] [--idle-only]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import re
 import shutil
 import statistics
 import subprocess
@@ -50,7 +54,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import ll_load
+from bench.image_venv import WHEELS, image_like_python
 from bench.nginx_ref import nginx_serving, wrk_rate
+from bench.paced_wrk import nginx_paced, wrk_outcome
 from bench.stack import live_origin_and_edge
 from tests import procs, scrape
 from tests.edge.helpers import start_session
@@ -172,15 +178,11 @@ def ll_wrk(edge: procs.Proc, args: argparse.Namespace) -> None:
         took = time.monotonic() - began
         spread = release_spread(edge, before)
         up, cpu = upstream_requests(edge) - up0, procs.cpu_seconds(edge.pid) - cpu0
-        m = re.search(r"Requests/sec:\s+([\d.]+)", out)
-        rate = float(m.group(1)) if m else 0.0
-        bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-        errs = re.search(r"Socket errors: (.*)", out)
+        rate, outcome = wrk_outcome(out)
         print(
             f"  edge, {n:5d} wrk LL viewers + {args.probes} probes: {rate:.0f} req/s"
             f" ({rate / n:.2f} per viewer), probe parts p50 {probe.p(50):.1f} ms"
-            f" p99 {probe.p(99):.1f} ms, non-2xx {bad.group(1) if bad else 0}"
-            f"{', socket errors ' + errs.group(1) if errs else ''}, probe errors {probe.errors},"
+            f" p99 {probe.p(99):.1f} ms, {outcome}, probe errors {probe.errors},"
             f" edge CPU {cpu / took * 100:.0f}% of a core"
             f" ({cpu / took * 100 / n * 1000:.0f}% per 1,000 viewers), upstream {up / took:.1f}"
             f" req/s; {spread}"
@@ -227,16 +229,34 @@ def release_spread(edge: procs.Proc, before: Buckets) -> str:
     )
 
 
-def idle_rss(tmp: Path) -> None:
-    """RSS of each role started idle (nothing published, no viewer), once ready."""
+def idle_rss(tmp: Path, python: Path | None = None) -> None:
+    """RSS of each role started idle (nothing published, no viewer), once ready: VmRSS, and
+    of it what is anonymous memory and what mapped files (shared libraries). With `python`,
+    the roles run on that interpreter (`image_like_python`'s) instead of this one."""
     for role in ("origin", "edge", "metrics"):
-        proc = procs.start_role(role, tmp / f"idle-{role}")
+        extra = {"rtmp_port": procs.free_port(), "srt_port": 0} if role == "origin" else {}
+        proc = procs.start_role(role, tmp / f"idle-{role}", settings=extra, python=python)
         try:
             status = Path(f"/proc/{proc.pid}/status").read_text()
-            rss = next(int(ln.split()[1]) for ln in status.splitlines() if ln.startswith("VmRSS"))
-            print(f"  {role}: {rss / 1024:.0f} MB (goal <= 80 MB)")
+            kb = {ln.split(":")[0]: int(ln.split()[1]) for ln in status.splitlines() if " kB" in ln}
+            print(
+                f"  {role}: {kb['VmRSS'] / 1024:.0f} MB (goal <= 80 MB;"
+                f" anonymous {kb['RssAnon'] / 1024:.0f}, files {kb['RssFile'] / 1024:.0f})"
+            )
         finally:
             proc.stop()
+
+
+def idle_rss_both(tmp: Path) -> None:
+    """Idle RSS on this interpreter, then on one with only the images' packages."""
+    print(f"idle RSS ({sys.prefix}):")
+    idle_rss(tmp)
+    python = image_like_python(tmp / "image-venv")
+    if python is None:
+        print(f"idle RSS with the images' packages: no wheelhouse in {WHEELS} (make images)")
+        return
+    print(f"idle RSS with only the images' packages ({WHEELS}):")
+    idle_rss(tmp, python)
 
 
 def nginx_viewers(root: Path, args: argparse.Namespace, playlist: str, part: str) -> None:
@@ -250,35 +270,48 @@ def nginx_viewers(root: Path, args: argparse.Namespace, playlist: str, part: str
             )
 
 
-def throughput(tmp: Path, edge: procs.Proc, seconds: int) -> None:
-    """wrk on the newest part (a part lives about three segments) and segment, while live."""
+def throughput(tmp: Path, edge: procs.Proc, seconds: int, rounds: int) -> None:
+    """wrk on the newest part (from memory), the newest segment and the live playlist, against
+    nginx serving the same bytes as files: `rounds` rounds, each fetching the newest files
+    again (a part lives about three segments) and running edge and nginx back to back,
+    their order alternating (the rates of both drift with the shared machine's load)."""
     ref = tmp / "wrk" / "bench"
-    text = httpx.get(f"{edge.url}/sender/hls/bench/live.m3u8", timeout=5).text
-    part = ll_load.position(text)[2]
-    seg = [ln for ln in text.splitlines() if ln and not ln.startswith("#")][-1]
-    assert part is not None
-    (ref / "live.m3u8").parent.mkdir(parents=True, exist_ok=True)
-    (ref / "live.m3u8").write_text(text)  # nginx: the same text as a file
-    for rel in (part, seg):
-        r = httpx.get(f"{edge.url}/sender/hls/bench/{rel}", timeout=5)
-        r.raise_for_status()
-        (ref / rel).parent.mkdir(parents=True, exist_ok=True)
-        (ref / rel).write_bytes(r.content)
+    ref.mkdir(parents=True, exist_ok=True)
+    got: dict[str, list[tuple[float, float, int]]] = {"part": [], "segment": [], "playlist": []}
     with nginx_serving(tmp / "wrk") as ngx:
-        for rel in (part, seg, "live.m3u8"):
-            got = wrk_rate(f"{edge.url}/sender/hls/bench/{rel}", seconds)
-            nginx_rate = wrk_rate(f"{ngx}/bench/{rel}", seconds)
-            size = (ref / rel).stat().st_size
-            print(
-                f"  {rel} ({size} bytes): nginx {nginx_rate:.0f} req/s, edge {got:.0f} req/s,"
-                f" ratio edge/nginx {got / nginx_rate:.3f} (goal >= 0.8)"
-            )
+        for i in range(rounds):
+            text = httpx.get(f"{edge.url}/sender/hls/bench/live.m3u8", timeout=5).text
+            part = ll_load.position(text)[2]
+            seg = [ln for ln in text.splitlines() if ln and not ln.startswith("#")][-1]
+            assert part is not None
+            (ref / "live.m3u8").parent.mkdir(parents=True, exist_ok=True)
+            (ref / "live.m3u8").write_text(text)  # nginx: the same text as a file
+            for rel in (part, seg):
+                r = httpx.get(f"{edge.url}/sender/hls/bench/{rel}", timeout=5)
+                r.raise_for_status()
+                (ref / rel).parent.mkdir(parents=True, exist_ok=True)
+                (ref / rel).write_bytes(r.content)
+            for kind, rel in (("part", part), ("segment", seg), ("playlist", "live.m3u8")):
+                urls = [f"{edge.url}/sender/hls/bench/{rel}", f"{ngx}/bench/{rel}"]
+                order = urls if i % 2 == 0 else urls[::-1]
+                rates = {url: wrk_rate(url, seconds) for url in order}
+                got[kind].append((rates[urls[0]], rates[urls[1]], (ref / rel).stat().st_size))
+    for kind, runs in got.items():
+        ratios = sorted(e / n for e, n, _ in runs)
+        sizes = sorted(size for _, _, size in runs)
+        print(
+            f"  {kind} ({sizes[0]}-{sizes[-1]} bytes), {len(runs)} rounds: median ratio"
+            f" edge/nginx {statistics.median(ratios):.3f} (range {ratios[0]:.2f}-{ratios[-1]:.2f};"
+            f" goal >= 0.8), edge {statistics.median(e for e, _, _ in runs):.0f} req/s,"
+            f" nginx {statistics.median(n for _, n, _ in runs):.0f} req/s (medians)"
+        )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--segments", type=int, default=15)
-    ap.add_argument("--seconds", type=int, default=4)
+    ap.add_argument("--seconds", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--parts", type=int, default=20)
     ap.add_argument(
         "--ll-viewers",
@@ -293,7 +326,12 @@ def main() -> None:
     ap.add_argument("--probes", type=int, default=20)
     ap.add_argument("--ll-seconds", type=float, default=15)
     ap.add_argument("--procs", type=int, default=2)
+    ap.add_argument("--idle-only", action="store_true", help="only the idle RSS of each role")
     args = ap.parse_args()
+    if args.idle_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            idle_rss_both(Path(tmp))
+        return
     procs.SEGMENT_SECONDS = "2"
     args.part_seconds = 0.5
     have_nginx = shutil.which("nginx") is not None and shutil.which("wrk") is not None
@@ -322,18 +360,24 @@ def main() -> None:
             assert part is not None
             if not have_nginx:
                 print("nginx or wrk missing: reference runs skipped")
-                return
-            root = Path(tmp) / "ref"
-            dest = root / "sender" / "hls" / "bench"
-            (dest / part).parent.mkdir(parents=True, exist_ok=True)
-            (dest / part).write_bytes(httpx.get(f"{edge.url}/sender/hls/bench/{part}").content)
-            (dest / "live.m3u8").write_text(text)
-            print("nginx reference (playlist and part every part duration, no blocking):")
-            nginx_viewers(root, args, "/sender/hls/bench/live.m3u8", f"/sender/hls/bench/{part}")
-            print("throughput, wrk 32 connections (the stream still live):")
-            throughput(Path(tmp), edge, args.seconds)
-        print("idle RSS:")
-        idle_rss(Path(tmp))
+            else:
+                root = Path(tmp) / "ref"
+                dest = root / "sender" / "hls" / "bench"
+                (dest / part).parent.mkdir(parents=True, exist_ok=True)
+                (dest / part).write_bytes(httpx.get(f"{edge.url}/sender/hls/bench/{part}").content)
+                (dest / "live.m3u8").write_text(text)
+                print("nginx reference (playlist and part every part duration, no blocking):")
+                paths = ("/sender/hls/bench/live.m3u8", f"/sender/hls/bench/{part}")
+                nginx_viewers(root, args, *paths)
+                print(
+                    "nginx reference, wrk viewers in the same bursts"
+                    " (playlist, part, at each part):"
+                )
+                seconds = int(args.ll_seconds)
+                nginx_paced(root, args.wrk_viewers, seconds, args.probes, args.part_seconds, paths)
+                print("throughput, wrk 32 connections (the stream still live):")
+                throughput(Path(tmp), edge, args.seconds, args.rounds)
+        idle_rss_both(Path(tmp))
 
 
 if __name__ == "__main__":

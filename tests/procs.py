@@ -104,8 +104,10 @@ def start_role(
     ready: bool = True,
     timeout: float = 30,
     ssl: tuple[Path, Path] | None = None,
+    python: Path | None = None,
 ) -> Proc:
-    """Start `uvicorn --factory sender_<role>.main:create_app` and wait for /readyz.
+    """Start `uvicorn --factory sender_<role>.main:create_app` and wait for /readyz (with
+    `python`, another interpreter than this one: bench/image_venv.py's).
 
     Its environment is made here, from test defaults and then `settings`: field values of
     the role's settings model (an unknown field is refused), or a settings object of it
@@ -114,6 +116,8 @@ def start_role(
     data_dir.mkdir(parents=True, exist_ok=True)
     full_env = {**os.environ, **role_env_for_tests(role, data_dir, host, port, settings)}
     argv = uvicorn_argv(role, host, port, "warning")
+    if python is not None:
+        argv[0] = str(python)
     scheme = "http"
     if ssl is not None:
         argv += ["--ssl-certfile", str(ssl[0]), "--ssl-keyfile", str(ssl[1])]

@@ -2,7 +2,8 @@
 token is refused with a clear error; sign in, create an endpoint (a title with markup shown as
 text), publish to the shown URL and key with ffmpeg, see it live with one viewer once the
 player is open in a second page, read its events and keyframe interval, kick it with a block,
-rotate the key, see an API error's message, delete it; an edge's console lists its mirrors."""
+rotate the key, see the API's message for a bad slug and a taken one, delete it; an edge's
+console lists its mirrors."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser
 
+from sender_common.models import SLUG_PATTERN
 from tests import scrape
 from tests.cli.stack import SenderUp, start_sender_up
 from tests.procs import publish, stop_publisher
@@ -199,11 +201,16 @@ def test_api_error_message_and_delete(console: Console) -> None:
     page = console.page
     page.goto(f"{console.up.origin}/sender/console#/")
     page.wait_for_selector(f'tr[data-slug="{SLUG}"]')
+    alert = page.locator(".messages .error")
+    # the console has no slug rule of its own: the API's (SLUG_PATTERN) is the one shown
+    page.fill('input[name="slug"]', "Bad_Slug")
+    page.click('form.create button[type="submit"]')
+    want = f"Create Bad_Slug failed: slug: String should match pattern '{SLUG_PATTERN}'"
+    console.wait_text(lambda: alert.inner_text(), want, 10, "the slug error")
     page.fill('input[name="slug"]', SLUG)
     page.click('form.create button[type="submit"]')
-    alert = page.locator(".messages .error")
-    alert.wait_for()
-    assert alert.inner_text() == f"Create {SLUG} failed: endpoint {SLUG!r} already exists"
+    want = f"Create {SLUG} failed: endpoint {SLUG!r} already exists"
+    console.wait_text(lambda: alert.inner_text(), want, 10, "the duplicate error")
     series = "sender_origin_ingest_bytes_total"
     assert scrape.value(scrape.scrape(console.up.origin), series, endpoint=SLUG) is not None
     console.row().locator('[data-action="delete"]').click()

@@ -181,6 +181,7 @@ def test_dockerfile_cmd_starts_the_role_factory(role: str) -> None:
     assert command[command.index("--http") + 1] == HTTP_PROTOCOL
     graceful = command[command.index("--timeout-graceful-shutdown") + 1]
     assert int(graceful) == GRACEFUL_SHUTDOWN_SECONDS
+    assert command[command.index("--ws") + 1] == "none"  # as `sender up` and the tests
     target = next(w for w in command[1:] if not w.startswith("-") and ":" in w)
     assert target == f"sender_{role}.main:create_app"
     host = command[command.index("--host") + 1]

@@ -18,33 +18,40 @@ from tests.waiting import wait_for_async
 
 
 def app_with(hls: HlsApp) -> FastAPI:
-    """A FastAPI app whose runtime serves `hls`, plus one ASGI route."""
+    """A FastAPI app whose runtime serves `hls`, plus two ASGI routes (their calls are
+    counted in `app.state.calls`)."""
     app = FastAPI()
     app.state.runtime = SimpleNamespace(hls=hls)
+    app.state.calls = []
 
     @app.get("/api/ping")
     async def ping() -> dict[str, str]:
+        app.state.calls.append("ping")
         return {"pong": "yes"}
 
     @app.post("/api/echo")
     async def echo(body: dict[str, str]) -> dict[str, str]:
+        app.state.calls.append("echo")
         return body
 
     return app
 
 
 @asynccontextmanager
-async def serving(hls: HlsApp, **config: object) -> AsyncIterator[int]:
-    """uvicorn with `HlsHttpProtocol` serving `hls`; yields its port."""
+async def serving(
+    hls: HlsApp, *, app: FastAPI | None = None, **config: object
+) -> AsyncIterator[int]:
+    """uvicorn with `HlsHttpProtocol` serving `hls` (or `app`, made by `app_with`), with
+    the roles' `--ws none`; yields its port."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     cfg = uvicorn.Config(
-        app_with(hls),
+        app or app_with(hls),
         http=HlsHttpProtocol,
         log_level="warning",
         lifespan="off",
-        **config,  # type: ignore[arg-type]
+        **{"ws": "none", **config},  # type: ignore[arg-type]
     )
     server = uvicorn.Server(cfg)
     task = asyncio.create_task(server.serve(sockets=[sock]))

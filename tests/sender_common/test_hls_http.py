@@ -10,13 +10,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sender_common.hls.playlist.live import LivePlaylist, live_changes
+from sender_common.hls.playlist.live import LivePlaylist, LiveWait, live_changes
 from sender_common.hls.playlist.partstore import PartStore
 from sender_common.hls.playlist.segments import Part
 from sender_common.hls.serve.app import HlsApp, HlsHit
-from sender_common.hls.serve.request import Blocking, LiveAnswer
-from sender_common.hls.serve.spoolcache import SpoolCache
-from tests.sender_common.hls_server import Raw, serving
+from sender_common.hls.serve.request import Blocking, LiveAnswer, parsed_request
+from sender_common.hls.serve.spoolcache import CachedFile, SpoolCache
+from tests.sender_common.hls_server import Raw, app_with, serving
 from tests.waiting import wait_for_async
 
 
@@ -84,6 +84,30 @@ async def test_live_playlists_reused_until_a_change_and_every_release_counted(
         await wait_for_async(lambda: len(hits) == 23, 5, "every answer counted")
         assert sorted(h.vsid for h in hits if h.vsid) == [f"v{i:08d}" for i in range(20)]
         assert all(h.is_playlist and h.status == 200 for h in hits)
+
+
+async def test_a_waiting_reload_is_resolved_once_per_change(tmp_path: Path) -> None:
+    app, pl, _ = _live_app(tmp_path, live_changes)
+    assert app.live_now is not None
+    resolved = app.live_now
+    calls: list[str] = []
+
+    def counting(endpoint: str, name: str, block: Blocking | None) -> LiveAnswer:
+        calls.append(name)
+        return resolved(endpoint, name, block)
+
+    app.live_now = counting
+    req = parsed_request("ep/live.m3u8", b"_HLS_msn=0&_HLS_part=3")
+    assert req is not None
+    first = app.find_now(req)
+    assert isinstance(first, LiveWait) and not first.ready()
+    assert app.find_now(req) is first and len(calls) == 1  # every waiting viewer shares it
+    pl.add_part(Part("1/src/part2.m4s", 0.5, False), b"new part")
+    after = app.find_now(req)
+    assert isinstance(after, LiveWait) and after is not first and len(calls) == 2
+    pl.add_part(Part("1/src/part3.m4s", 0.5, False), b"newer part")
+    answered = app.find_now(req)
+    assert isinstance(answered, CachedFile) and b"part3.m4s" in answered.body
 
 
 async def test_hinted_part_and_blocking_reload_answered_on_arrival(tmp_path: Path) -> None:
@@ -239,3 +263,30 @@ async def test_shutdown_answers_waiting_reloads(tmp_path: Path) -> None:
         assert not waiting.done()
     status, _, body = await waiting  # the server stopped: answered with what there was
     assert status == 200 and b"part1.m4s" in body
+
+
+UPGRADES = [
+    b"GET /api/ping HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+    b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+    b"POST /api/echo HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n"
+    b'Content-Type: application/json\r\nContent-Length: 10\r\n\r\n{"a": "b"}',
+    b"GET /sender/hls/ep/live.m3u8 HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
+]
+
+
+@pytest.mark.parametrize("ws", ["none", "auto"])
+async def test_upgrades_are_refused_and_never_reach_the_app(tmp_path: Path, ws: str) -> None:
+    """400 and closed, the same with or without uvicorn's WebSocket support loaded."""
+    hls = _live_app(tmp_path)[0]
+    app = app_with(hls)
+    async with serving(hls, app=app, ws=ws) as port:
+        for request in UPGRADES:
+            raw = await Raw.open(port)
+            await raw.send(request)
+            status, _, body = await raw.response()
+            assert status == 400 and b"upgrades are not supported" in body
+            assert await raw.closed()
+        raw = await Raw.open(port)  # the app's next request: the first it sees
+        await raw.send(b"GET /api/ping HTTP/1.1\r\n\r\n")
+        assert (await raw.response())[0] == 200
+    assert app.state.calls == ["ping"]

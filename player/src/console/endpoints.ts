@@ -89,7 +89,8 @@ function row(ctx: Ctx, r: Row, showKey: (k: EndpointWithKey) => void, refresh: (
 export function endpointsPage(ctx: Ctx, root: HTMLElement): () => Promise<void> {
   const keyBox = h("div", { id: "key-box" });
   const tbody = h("tbody");
-  const slug = h("input", { name: "slug", required: true, placeholder: "my-stream", pattern: "[a-z0-9][a-z0-9\\-]{0,62}", "aria-label": "Slug" });
+  // no pattern of its own: the API judges the slug (SLUG_PATTERN) and its message is shown
+  const slug = h("input", { name: "slug", required: true, placeholder: "my-stream", "aria-label": "Slug" });
   const title = h("input", { name: "title", placeholder: "Title (optional)", "aria-label": "Title" });
   const showKey = (k: EndpointWithKey): void => replace(keyBox, keyPanel(k, () => replace(keyBox)));
   const refresh = async (): Promise<void> => {

@@ -12,7 +12,6 @@ __all__ = ["delete", "find", "set_desired", "upsert"]
 from typing import Any, cast
 
 from sqlalchemy import update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session, col, select
@@ -56,12 +55,17 @@ def upsert(
 def _upsert_statement(session: Session, values: dict[str, Any], changed: list[str]) -> Insert:
     """The dialect's own `ON CONFLICT DO UPDATE` (SQLite 3.24+ and PostgreSQL spell it alike)."""
     dialect = session.get_bind().dialect.name
+    # each dialect's module is loaded with its engine: imported here, not by every role
     if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
         pg = postgresql.insert(MediaSession).values(**values)
         return pg.on_conflict_do_update(
             index_elements=CONFLICT_KEY, set_={c: pg.excluded[c] for c in changed}
         )
     if dialect == "sqlite":
+        from sqlalchemy.dialects import sqlite
+
         lite = sqlite.insert(MediaSession).values(**values)
         return lite.on_conflict_do_update(
             index_elements=CONFLICT_KEY, set_={c: lite.excluded[c] for c in changed}

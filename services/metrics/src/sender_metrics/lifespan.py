@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 import sender_metrics.models  # noqa: F401  (registers the tables before the schema is made)
 from sender_common.children import Child, Periodic
@@ -15,12 +14,14 @@ from sender_common.viewers.labels import LabelCap
 from sender_metrics.api.main import GUARDED, PUBLIC
 from sender_metrics.ingest import IngestService
 from sender_metrics.nodes import DatabaseNodes, NodeRegistry
-from sender_metrics.replicas.shared import SharedState
 from sender_metrics.service_metrics import ServiceMetrics
 from sender_metrics.settings import MetricsSettings
 from sender_metrics.snapshots import SnapshotWorker
 from sender_metrics.stream_states import StreamBook, StreamStore
 from sender_metrics.viewers import ViewerBook, ViewerState
+
+if TYPE_CHECKING:
+    from sender_metrics.replicas.shared import SharedState
 
 
 class MetricsRuntime(RoleRuntime[MetricsSettings]):
@@ -37,6 +38,8 @@ class MetricsRuntime(RoleRuntime[MetricsSettings]):
         store: StreamStore
         exporting: Callable[[], bool]
         if settings.metrics_redis_url:  # replicas: everything shared lives in Redis
+            from sender_metrics.replicas.shared import SharedState  # redis-py: replicas only
+
             self.shared = SharedState(
                 settings.metrics_redis_url,
                 settings.idle_seconds,
@@ -84,10 +87,7 @@ class MetricsRuntime(RoleRuntime[MetricsSettings]):
             guarded=GUARDED,
             public=PUBLIC,
             state={"ingest": self.ingest, "viewers": self.book},
-            dependencies={
-                RedisConnectionError: "shared viewer state",
-                RedisTimeoutError: "shared viewer state",
-            },
+            dependencies=self.shared.dependencies if self.shared else {},
         )
 
     def describe(self) -> dict[str, object]:

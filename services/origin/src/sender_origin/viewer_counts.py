@@ -8,7 +8,6 @@ __all__ = ["ViewerCounts", "ViewersPublic"]
 import logging
 from typing import Literal
 
-import httpx
 from pydantic import BaseModel, ValidationError
 
 from sender_common.viewers import Viewers
@@ -37,6 +36,8 @@ class ViewerCounts:
         own = ViewersPublic(endpoint=slug, now=self.viewers.active(slug), source="node")
         if client is None:
             return own
+        import httpx  # loaded with the client (sender_common.viewers): a lookup
+
         try:
             r = await client.get(
                 f"/api/v1/endpoints/{slug}/viewers",

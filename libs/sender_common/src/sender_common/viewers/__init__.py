@@ -12,13 +12,13 @@ from __future__ import annotations
 
 __all__ = ["Attributor", "RequestInfo", "ViewerTracker", "Viewers"]
 
+import asyncio
 import ipaddress
 import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from fastapi import APIRouter
 from prometheus_client import CollectorRegistry, Counter
 
@@ -43,7 +43,10 @@ from sender_common.viewers.node_metrics import NodeViewerMetrics
 from sender_common.viewers.reporter import Reporter
 from sender_common.viewers.tracker import ViewerTracker, client_key, vsid_key
 
-HTTP_TIMEOUT = httpx.Timeout(10.0, connect=3.0)
+if TYPE_CHECKING:
+    import httpx
+
+HTTP_TIMEOUT_SECONDS, HTTP_CONNECT_SECONDS = 10.0, 3.0
 log = logging.getLogger(__name__)
 
 LABEL_CACHE = 1024  # (endpoint, kind) counter pairs kept looked up
@@ -243,9 +246,14 @@ class Viewers:
 
     async def _open_client(self) -> None:
         assert self.settings.metrics_url is not None
+        assert self.reporter is not None
+        # the key signs every batch: read now, off the event loop, not with the first batch
+        await asyncio.to_thread(self.reporter.identity.load)
+        import httpx  # with the client only: a node without a metrics URL runs without it
+
         self.client = httpx.AsyncClient(
             base_url=self.settings.metrics_url.rstrip("/"),
-            timeout=HTTP_TIMEOUT,
+            timeout=httpx.Timeout(HTTP_TIMEOUT_SECONDS, connect=HTTP_CONNECT_SECONDS),
             transport=self._transport,
         )
         self._post = http_deliver(self.client)

@@ -41,11 +41,14 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
-import httpx
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
 
 from sender_common.children import Child
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -258,6 +261,7 @@ class Lanes:
 
 def http_deliver(client: httpx.AsyncClient) -> Deliver:
     """POST each envelope to `client.base_url + path`; classify failures for the lane."""
+    import httpx  # loaded with the client: a node without a metrics URL runs without httpx
 
     async def _deliver(env: Envelope) -> None:
         try:

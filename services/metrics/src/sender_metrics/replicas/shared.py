@@ -6,6 +6,9 @@ __all__ = ["LEASE_SECONDS", "SharedState"]
 
 import uuid
 
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
 from sender_common.children import Child
 from sender_metrics.replicas.connection import RedisConnection
 from sender_metrics.replicas.lease import Lease
@@ -25,6 +28,11 @@ class SharedState:
         self.nodes = RedisNodes(self.conn)
         self.viewers = RedisViewers(self.conn, idle_seconds, leading=self.lease.holding)
         self.streams = RedisStreams(self.conn, local)
+        # Redis down: requests that need it are answered 503, naming what is down (errors.py)
+        self.dependencies: dict[type[Exception], str] = {
+            RedisConnectionError: "shared viewer state",
+            RedisTimeoutError: "shared viewer state",
+        }
 
     def children(self) -> list[Child]:
         """Started in this order, stopped in reverse: the lease is released first."""

@@ -4,20 +4,52 @@ preload hint (4.4.5.3), rendition reports (4.4.5.4), and ENDLIST once the stream
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Sequence
+from typing import Protocol
 
-from sender_common.hls.playlist.segments import RenditionReport
+from sender_common.hls.playlist.segments import LiveSegment, Part, RenditionReport
 from sender_common.hls.playlist.tags import number, part_line, report_line, segment_head
 
-if TYPE_CHECKING:
-    from sender_common.hls.playlist.live import LivePlaylist
-
-__all__ = ["PART_HOLD_BACK_PARTS", "render_live", "render_live_bytes"]
+__all__ = ["PART_HOLD_BACK_PARTS", "RenderedPlaylist", "render_live", "render_live_bytes"]
 PART_HOLD_BACK_PARTS = 3.0  # the HLS authoring spec asks for at least three part targets
 
 
+class RenderedPlaylist(Protocol):
+    """What the text is made of: a `LivePlaylist` (`live.py`), read as it is, with the
+    last rendered body kept on it (`rendered`, valid while `version` stays)."""
+
+    rendered: tuple[tuple[object, ...], bytes] | None
+
+    @property
+    def version(self) -> int: ...
+    @property
+    def target(self) -> int: ...
+    @property
+    def part_target(self) -> float: ...
+    @property
+    def segments(self) -> Iterable[LiveSegment]: ...
+    @property
+    def parts(self) -> Sequence[Part]: ...
+    @property
+    def next_msn(self) -> int: ...
+    @property
+    def disc_seq(self) -> int: ...
+    @property
+    def independent(self) -> bool: ...
+    @property
+    def ended(self) -> bool: ...
+    @property
+    def hint(self) -> str | None: ...
+    @property
+    def map_uri(self) -> str | None: ...
+    @property
+    def open_discontinuity(self) -> bool: ...
+    @property
+    def open_pdt(self) -> float | None: ...
+
+
 def render_live_bytes(
-    pl: LivePlaylist, prefix: str, *, low_latency: bool, reports: list[RenditionReport] | None
+    pl: RenderedPlaylist, prefix: str, *, low_latency: bool, reports: list[RenditionReport] | None
 ) -> bytes:
     """`render_live` as bytes, made once per change: every viewer woken by the same change
     (and every poll until the next one) gets the same body."""
@@ -29,7 +61,7 @@ def render_live_bytes(
 
 
 def render_live(
-    pl: LivePlaylist,
+    pl: RenderedPlaylist,
     prefix: str = "",
     *,
     low_latency: bool = True,

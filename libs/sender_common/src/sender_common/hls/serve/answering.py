@@ -159,7 +159,7 @@ class Answering(HttpToolsProtocol):
             if cycle.disconnected or cycle.response_complete:
                 return
             if wait.ready():
-                self._finish_wait(cycle)
+                self.finish_wait(cycle)
             else:
                 wait.playlist.listen(changed)
 
@@ -167,7 +167,7 @@ class Answering(HttpToolsProtocol):
         wait.playlist.listen(changed)
         self._waits[id(cycle)] = wait
 
-    def _finish_wait(self, cycle: HlsCycle) -> None:
+    def finish_wait(self, cycle: HlsCycle) -> None:
         wait = self._waits.pop(id(cycle), None)
         if cycle.disconnected or cycle.response_complete:
             return
@@ -204,7 +204,7 @@ class Answering(HttpToolsProtocol):
             return
         self._waits[id(cycle)] = fut
         deadlines(self.loop).add(wait.timeout, cycle)
-        fut.add_done_callback(lambda _: self._finish_wait(cycle))
+        fut.add_done_callback(lambda _: self.finish_wait(cycle))
 
     async def _slow(self, cycle: HlsCycle) -> None:
         req = cycle.req

@@ -99,7 +99,8 @@ class HlsApp:
         # a live playlist as resolved, per (name, blocking directives), reused while
         # `live_epoch()` (bumped by every live playlist change) stays the same, briefly
         self.live_epoch = live_epoch
-        self._live: dict[tuple[str, Blocking | None], tuple[int, float, CachedFile]] = {}
+        # (a blocking reload not satisfied yet reuses its `LiveWait` the same way)
+        self._live: dict[tuple[str, Blocking | None], tuple[int, float, CachedFile | LiveWait]] = {}
 
     async def __call__(self, scope: Scope, _receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -145,16 +146,20 @@ class HlsApp:
             if cached is not None and cached[0] == epoch and now < cached[1]:
                 return cached[2]
             found = self.live_now(req.endpoint, req.rel[len(req.endpoint) + 1 :], block)
+            answer: CachedFile | LiveWait
             if isinstance(found, bytes):
-                entry = self.playlist(req.rel, found)
-                if epoch is not None:
-                    if len(self._live) > MAX_PLAYLISTS:
-                        self._live.clear()
-                    self._live[key] = (epoch, now + LIVE_REUSE_SECONDS, entry)
-                return entry
-            if found is None and self.on_miss is not None:
+                answer = self.playlist(req.rel, found)
+            elif isinstance(found, LiveWait):
+                answer = found  # every viewer asking the same waits on the same playlist
+            elif found is None and self.on_miss is not None:
                 return LATER
-            return found
+            else:
+                return found
+            if epoch is not None:
+                if len(self._live) > MAX_PLAYLISTS:
+                    self._live.clear()
+                self._live[key] = (epoch, now + LIVE_REUSE_SECONDS, answer)
+            return answer
         if self.parts is not None:
             part = self.parts.get(req.rel)
             if part is not None:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-__all__ = ["HlsCycle", "find_hls"]
+__all__ = ["HlsCycle", "WaitingConnection", "find_hls"]
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sender_common.hls.serve.app import HlsApp
 from sender_common.hls.serve.request import HlsRequest
-
-if TYPE_CHECKING:
-    from sender_common.hls.serve.answering import Answering
 
 
 def find_hls(app: Any) -> HlsApp | None:
@@ -27,6 +24,13 @@ def find_hls(app: Any) -> HlsApp | None:
     return None
 
 
+class WaitingConnection(Protocol):
+    """The connection a cycle is answered on (`answering.Answering`), as the timers see it:
+    a waiting cycle whose deadline passed is finished there."""
+
+    def finish_wait(self, cycle: HlsCycle) -> None: ...
+
+
 class _NoEvent:
     """`message_event` of an HLS cycle: uvicorn sets it on body bytes, which HLS ignores."""
 
@@ -40,7 +44,7 @@ class _NoEvent:
 class HlsCycle:
     """One HLS request on a connection, in uvicorn's pipeline like its own cycles."""
 
-    proto: Answering
+    proto: WaitingConnection
     head: bool
     path: str
     query: bytes

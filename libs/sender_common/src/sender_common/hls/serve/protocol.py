@@ -124,7 +124,7 @@ class HlsHttpProtocol(Answering):
         if isinstance(cycle, HlsCycle) and not cycle.response_complete:
             cycle.keep_alive = False
             if id(cycle) in self._waits:
-                self._finish_wait(cycle)  # a waiting reload is answered with what there is
+                self.finish_wait(cycle)  # a waiting reload is answered with what there is
             return
         super().shutdown()
 
@@ -160,6 +160,10 @@ class HlsHttpProtocol(Answering):
     def on_headers_complete(self) -> None:
         self._in_head = False
         method = self.parser.get_method()
+        if self.parser.should_upgrade():
+            # refused (400) once the parser stops at the upgrade: never reaches the app, with
+            # or without a WebSocket library loaded (the roles run uvicorn with `--ws none`)
+            return
         if (
             self.hls is None
             or not self.url.startswith(PREFIX)
@@ -187,6 +191,14 @@ class HlsHttpProtocol(Answering):
         else:  # pipelined behind an unfinished response
             self.flow.pause_reading()
             self.pipeline.appendleft((cycle, None))  # type: ignore[arg-type]
+
+    def on_body(self, body: bytes) -> None:
+        if not self.parser.should_upgrade():  # an upgrade's body: refused with it
+            super().on_body(body)
+
+    def on_message_complete(self) -> None:
+        if not self.parser.should_upgrade():
+            super().on_message_complete()
 
     def _to_asgi(self) -> None:
         url, headers, expect = self.url, self.headers, self.expect_100_continue

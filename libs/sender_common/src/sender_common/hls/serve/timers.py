@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-__all__ = ["Deadlines", "IdleSweep", "deadlines", "idle_sweep"]
+__all__ = ["Deadlines", "IdleSweep", "SweptConnection", "deadlines", "idle_sweep"]
 
 import asyncio
 import weakref
 from collections import deque
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from sender_common.hls.serve.cycle import HlsCycle
-    from sender_common.hls.serve.protocol import HlsHttpProtocol
+from sender_common.hls.serve.cycle import HlsCycle
+
+
+class SweptConnection(Protocol):
+    """A connection the idle sweep checks (`protocol.HlsHttpProtocol`)."""
+
+    @property
+    def transport(self) -> asyncio.BaseTransport: ...
+
+    def idle_check(self, now: float) -> None: ...
 
 
 class Deadlines:
@@ -40,7 +47,7 @@ class Deadlines:
             while queue and (queue[0][0] <= now or queue[0][1].response_complete):
                 _, cycle = queue.popleft()
                 if not cycle.response_complete and not cycle.disconnected:
-                    cycle.proto._finish_wait(cycle)
+                    cycle.proto.finish_wait(cycle)
         if any(self._queues.values()):
             self._timer = self.loop.call_later(self.TICK, self._expire)
 
@@ -53,10 +60,10 @@ class IdleSweep:
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.connections: weakref.WeakSet[HlsHttpProtocol] = weakref.WeakSet()
+        self.connections: weakref.WeakSet[SweptConnection] = weakref.WeakSet()
         self._timer: asyncio.TimerHandle | None = None
 
-    def watch(self, proto: HlsHttpProtocol) -> None:
+    def watch(self, proto: SweptConnection) -> None:
         self.connections.add(proto)
         if self._timer is None:
             self._timer = self.loop.call_later(self.TICK, self._check)

@@ -33,6 +33,7 @@ from sender_edge.mirror.upstream.policy import (
     PolicyRefusal,
     UpstreamPolicy,
 )
+from sender_edge.mirror.upstream.tls import VerifyingContext
 
 MAX_PLAYLIST_BYTES = 1_000_000
 # a DVR playlist may list the longest window the origin keeps (a week) of 1 s segments,
@@ -79,15 +80,16 @@ def make_client(
 
     With a `policy`, every connection goes to addresses it allows (checked at connect)."""
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=16)
+    tls: ssl.SSLContext | bool = VerifyingContext.create() if verify else False
     if transport is None and (bind or policy is not None):
-        transport = httpx.AsyncHTTPTransport(verify=verify, local_address=bind, limits=limits)
+        transport = httpx.AsyncHTTPTransport(verify=tls, local_address=bind, limits=limits)
         if policy is not None:
             # httpx has no parameter for the pool's network backend; the pool has one.
             pool = transport._pool
             pool._network_backend = GuardedBackend(policy, pool._network_backend)
     return httpx.AsyncClient(
         trust_env=False,  # a proxy from the environment would connect unchecked
-        verify=verify,
+        verify=tls,
         timeout=httpx.Timeout(timeout, connect=timeout),
         limits=limits,
         transport=transport,

@@ -84,7 +84,10 @@ class RtmpIngest:
         self._conns.add(task)
         conn = _Connection(self, reader, writer)
         try:
-            await conn.run()
+            # `stop` cancels the connection: it ends quietly (a task of asyncio's stream
+            # server that ends cancelled is logged as an error with a traceback on 3.11)
+            with contextlib.suppress(asyncio.CancelledError):
+                await conn.run()
         finally:
             self._conns.discard(task)
             await conn.finish()
