@@ -9,12 +9,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sender_common.ffmpeg import build_test_publisher_command, resolve_ffmpeg
 from sender_common.hls.playlist.parse import parse_media_playlist
 from sender_common.hls.playlist.segments import LiveSegment
 from tests import scrape
 from tests.edge.helpers import sequences, start_edge, start_session
-from tests.procs import Proc, create_endpoint, rtmp_url, start_publisher
+from tests.procs import Proc, create_endpoint, publish, rtmp_url
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow
@@ -48,13 +47,7 @@ def recorded(origin: Proc) -> str:
     """12 s of `SLUG` published on the origin (DVR on), at 4x real time (the recording is the
     same 1 s segments, sooner); returns its ended DVR playlist."""
     key = create_endpoint(origin.url, SLUG, dvr_window_seconds=600)
-    argv = build_test_publisher_command(
-        resolve_ffmpeg(), rtmp_url(origin, key), gop_seconds=1.0, duration=12, realtime=False
-    )
-    at = [i for i, arg in enumerate(argv) if arg == "-f" and argv[i + 1] == "lavfi"]
-    for i in reversed(at):  # each input read at 4x real time
-        argv[i:i] = ["-readrate", "4"]
-    pub = start_publisher(argv)
+    pub = publish(rtmp_url(origin, key), duration=12, readrate=4)
     assert pub.wait(60) == 0
 
     def ended() -> str | None:

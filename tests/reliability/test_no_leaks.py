@@ -35,8 +35,9 @@ def _idle(origin: Proc, slug: str) -> bool:
 
 
 def _one_cycle(origin: Proc, slug: str, key: str, generation: int) -> None:
-    """Publish until ffmpeg writes segments of `generation`, then drop the publisher."""
-    pub = publish(rtmp_url(origin, key))
+    """Publish (at 4x real time: the first segment sooner) until ffmpeg writes segments of
+    `generation`, then drop the publisher."""
+    pub = publish(rtmp_url(origin, key), readrate=4)
     try:
         st = wait_for(
             lambda: (
