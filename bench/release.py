@@ -28,36 +28,14 @@ from pathlib import Path
 import uvloop
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from sender_common.hls.playlist.live import RELEASE_HOOKS, LivePlaylist, live_changes
-from sender_common.hls.playlist.partstore import PartStore
+from sender_common.hls.playlist.live import RELEASE_HOOKS, live_changes
 from sender_common.hls.playlist.segments import Part
-from sender_common.hls.serve.app import HlsApp
-from sender_common.hls.serve.request import Blocking, LiveAnswer
-from sender_common.hls.serve.spoolcache import SpoolCache
-from tests.sender_common.hls_server import Raw, serving
+from tests.sender_common.hls_server import Raw, live_app, serving
 from tests.waiting import wait_for_async
 
 
 async def serving_path(tmp: Path, waiters: int, rounds: int) -> None:
-    store = PartStore()
-    pl = LivePlaylist(
-        window=3, segment_target=2.0, part_target=0.5, store=store, store_prefix="ep/"
-    )
-    pl.set_map("1/src/init0.mp4", discontinuity=True)
-    for i in range(2):
-        pl.add_part(Part(f"1/src/part{pl.part_seq}.m4s", 0.5, i == 0), b"p" * 100)
-
-    def now(_endpoint: str, _name: str, block: Blocking | None) -> LiveAnswer:
-        if block is not None and not pl.satisfied(block.msn, block.part):
-            return pl.waiting(block.msn, block.part, 5, pl.render_bytes)
-        return pl.render_bytes()
-
-    async def slow(_endpoint: str, _name: str, _block: Blocking | None) -> bytes | None:
-        return None
-
-    app = HlsApp(
-        SpoolCache(tmp), live=slow, live_now=now, parts=store, part_wait=5, live_epoch=live_changes
-    )
+    app, pl, _ = live_app(tmp, live_changes)
     spreads: list[list[float]] = []
     RELEASE_HOOKS.append(spreads.append)
     try:

@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from types import SimpleNamespace
 
 import uvicorn
 from fastapi import FastAPI
 
-from sender_common.hls.serve.app import HlsApp
+from sender_common.hls.playlist.live import LivePlaylist
+from sender_common.hls.playlist.partstore import PartStore
+from sender_common.hls.playlist.segments import Part
+from sender_common.hls.serve.app import HlsApp, HlsHit
 from sender_common.hls.serve.protocol import HlsHttpProtocol
+from sender_common.hls.serve.request import Blocking, LiveAnswer
+from sender_common.hls.serve.spoolcache import SpoolCache
 from tests.waiting import wait_for_async
 
 
@@ -35,6 +41,49 @@ def app_with(hls: HlsApp) -> FastAPI:
         return body
 
     return app
+
+
+def live_app(
+    tmp_path: Path,
+    live_epoch: Callable[[], int] | None = None,
+    observer: Callable[[HlsHit], None] | None = None,
+) -> tuple[HlsApp, LivePlaylist, PartStore]:
+    """An HLS app over one live playlist `ep/live.m3u8` (two parts, the third hinted) and one
+    segment file, answering blocking reloads with `LiveWait`s; returns the app, the playlist
+    and its part store."""
+    store = PartStore()
+    pl = LivePlaylist(
+        window=3, segment_target=2.0, part_target=0.5, store=store, store_prefix="ep/"
+    )
+    pl.set_map("1/src/init0.mp4", discontinuity=True)
+    for i in range(2):
+        pl.add_part(Part(f"1/src/part{pl.part_seq}.m4s", 0.5, i == 0), b"p" * 100)
+    pl.set_hint(f"1/src/part{pl.part_seq}.m4s")
+
+    def now(endpoint: str, name: str, block: Blocking | None) -> LiveAnswer:
+        if endpoint != "ep" or name != "live.m3u8":
+            return None
+        if block is not None and not pl.satisfied(block.msn, block.part):
+            return pl.waiting(block.msn, block.part, 5, pl.render_bytes)
+        return pl.render_bytes()
+
+    async def slow(endpoint: str, name: str, block: Blocking | None) -> bytes | None:
+        found = now(endpoint, name, block)
+        assert not isinstance(found, bytes | None)
+        return None
+
+    (tmp_path / "ep" / "1" / "src").mkdir(parents=True)
+    (tmp_path / "ep" / "1" / "src" / "seg0.m4s").write_bytes(bytes(range(256)) * 40)
+    app = HlsApp(
+        SpoolCache(tmp_path),
+        live=slow,
+        live_now=now,
+        parts=store,
+        part_wait=5,
+        live_epoch=live_epoch,
+        observer=observer,
+    )
+    return app, pl, store
 
 
 @asynccontextmanager

@@ -4,60 +4,18 @@ bad and hostile clients, and the ASGI routes beside it on the same port."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 
-from sender_common.hls.playlist.live import LivePlaylist, LiveWait, live_changes
-from sender_common.hls.playlist.partstore import PartStore
+from sender_common.hls.playlist.live import LiveWait, live_changes
 from sender_common.hls.playlist.segments import Part
-from sender_common.hls.serve.app import HlsApp, HlsHit
+from sender_common.hls.serve.app import HlsHit
 from sender_common.hls.serve.request import Blocking, LiveAnswer, parsed_request
-from sender_common.hls.serve.spoolcache import CachedFile, SpoolCache
-from tests.sender_common.hls_server import Raw, app_with, serving
+from sender_common.hls.serve.spoolcache import CachedFile
+from tests.sender_common.hls_server import Raw, app_with, live_app, serving
 from tests.waiting import wait_for_async
-
-
-def _live_app(
-    tmp_path: Path,
-    live_epoch: Callable[[], int] | None = None,
-    observer: Callable[[HlsHit], None] | None = None,
-) -> tuple[HlsApp, LivePlaylist, PartStore]:
-    store = PartStore()
-    pl = LivePlaylist(
-        window=3, segment_target=2.0, part_target=0.5, store=store, store_prefix="ep/"
-    )
-    pl.set_map("1/src/init0.mp4", discontinuity=True)
-    for i in range(2):
-        pl.add_part(Part(f"1/src/part{pl.part_seq}.m4s", 0.5, i == 0), b"p" * 100)
-    pl.set_hint(f"1/src/part{pl.part_seq}.m4s")
-
-    def now(endpoint: str, name: str, block: Blocking | None) -> LiveAnswer:
-        if endpoint != "ep" or name != "live.m3u8":
-            return None
-        if block is not None and not pl.satisfied(block.msn, block.part):
-            return pl.waiting(block.msn, block.part, 5, pl.render_bytes)
-        return pl.render_bytes()
-
-    async def slow(endpoint: str, name: str, block: Blocking | None) -> bytes | None:
-        found = now(endpoint, name, block)
-        assert not isinstance(found, bytes | None)
-        return None
-
-    (tmp_path / "ep" / "1" / "src").mkdir(parents=True)
-    (tmp_path / "ep" / "1" / "src" / "seg0.m4s").write_bytes(bytes(range(256)) * 40)
-    app = HlsApp(
-        SpoolCache(tmp_path),
-        live=slow,
-        live_now=now,
-        parts=store,
-        part_wait=5,
-        live_epoch=live_epoch,
-        observer=observer,
-    )
-    return app, pl, store
 
 
 async def test_live_playlists_reused_until_a_change_and_every_release_counted(
@@ -65,7 +23,7 @@ async def test_live_playlists_reused_until_a_change_and_every_release_counted(
 ) -> None:
     hits: list[HlsHit] = []
     new_part = b'#EXT-X-PART:DURATION=0.50000,URI="1/src/part2.m4s"'
-    app, pl, _ = _live_app(tmp_path, live_changes, hits.append)
+    app, pl, _ = live_app(tmp_path, live_changes, hits.append)
     async with serving(app) as port, httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as c:
         first = await c.get("/sender/hls/ep/live.m3u8")
         again = await c.get("/sender/hls/ep/live.m3u8")
@@ -87,7 +45,7 @@ async def test_live_playlists_reused_until_a_change_and_every_release_counted(
 
 
 async def test_a_waiting_reload_is_resolved_once_per_change(tmp_path: Path) -> None:
-    app, pl, _ = _live_app(tmp_path, live_changes)
+    app, pl, _ = live_app(tmp_path, live_changes)
     assert app.live_now is not None
     resolved = app.live_now
     calls: list[str] = []
@@ -111,7 +69,7 @@ async def test_a_waiting_reload_is_resolved_once_per_change(tmp_path: Path) -> N
 
 
 async def test_hinted_part_and_blocking_reload_answered_on_arrival(tmp_path: Path) -> None:
-    app, pl, store = _live_app(tmp_path)
+    app, pl, store = live_app(tmp_path)
     async with serving(app) as port, httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as c:
         hinted = asyncio.create_task(c.get("/sender/hls/ep/1/src/part2.m4s"))
         reload = asyncio.create_task(c.get("/sender/hls/ep/live.m3u8?_HLS_msn=0&_HLS_part=2"))
@@ -130,7 +88,7 @@ async def test_hinted_part_and_blocking_reload_answered_on_arrival(tmp_path: Pat
 async def test_pipelined_requests_answered_in_order_behind_a_blocked_reload(
     tmp_path: Path,
 ) -> None:
-    app, pl, _ = _live_app(tmp_path)
+    app, pl, _ = live_app(tmp_path)
     async with serving(app) as port:
         raw = await Raw.open(port)
         await raw.send(
@@ -154,7 +112,7 @@ async def test_pipelined_requests_answered_in_order_behind_a_blocked_reload(
 
 
 async def test_asgi_routes_with_bodies_share_the_connection(tmp_path: Path) -> None:
-    app, _, _ = _live_app(tmp_path)
+    app, _, _ = live_app(tmp_path)
     async with serving(app) as port, httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as c:
         for _ in range(3):
             got = await c.post("/api/echo", json={"a": "b"})
@@ -164,7 +122,7 @@ async def test_asgi_routes_with_bodies_share_the_connection(tmp_path: Path) -> N
 
 
 async def test_ranges_conditionals_head_and_options(tmp_path: Path) -> None:
-    app, _, _ = _live_app(tmp_path)
+    app, _, _ = live_app(tmp_path)
     async with serving(app) as port, httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as c:
         url = "/sender/hls/ep/1/src/seg0.m4s"
         whole = await c.get(url)
@@ -184,7 +142,7 @@ async def test_ranges_conditionals_head_and_options(tmp_path: Path) -> None:
 
 
 async def test_paths_never_escape_and_errors_are_json(tmp_path: Path) -> None:
-    app, _, _ = _live_app(tmp_path)
+    app, _, _ = live_app(tmp_path)
     (tmp_path / "secret.txt").write_text("no")
     async with serving(app) as port:
         for path in (
@@ -204,7 +162,7 @@ async def test_paths_never_escape_and_errors_are_json(tmp_path: Path) -> None:
 
 
 async def test_malformed_oversized_and_half_closed_clients(tmp_path: Path) -> None:
-    app, pl, _ = _live_app(tmp_path)
+    app, pl, _ = live_app(tmp_path)
     async with serving(app) as port:
         raw = await Raw.open(port)
         await raw.send(b"GARBAGE\x01 / HTTP/9\r\n\r\n")
@@ -236,7 +194,7 @@ async def test_slowloris_and_idle_connections_are_closed(
 
     monkeypatch.setattr(http, "HEAD_SECONDS", 0.5)
     monkeypatch.setattr(timers.IdleSweep, "TICK", 0.1)
-    app, _, _ = _live_app(tmp_path)
+    app, _, _ = live_app(tmp_path)
     async with serving(app, timeout_keep_alive=1) as port:
         slow = await Raw.open(port)
         await slow.send(b"GET /sender/hls/ep/1/src/part0.m4s HTTP/1.1\r\nHo")
@@ -254,7 +212,7 @@ async def test_slowloris_and_idle_connections_are_closed(
 
 
 async def test_shutdown_answers_waiting_reloads(tmp_path: Path) -> None:
-    app, pl, _ = _live_app(tmp_path)
+    app, pl, _ = live_app(tmp_path)
     async with serving(app) as port:
         raw = await Raw.open(port)
         await raw.send(b"GET /sender/hls/ep/live.m3u8?_HLS_msn=0&_HLS_part=2 HTTP/1.1\r\n\r\n")
@@ -277,7 +235,7 @@ UPGRADES = [
 @pytest.mark.parametrize("ws", ["none", "auto"])
 async def test_upgrades_are_refused_and_never_reach_the_app(tmp_path: Path, ws: str) -> None:
     """400 and closed, the same with or without uvicorn's WebSocket support loaded."""
-    hls = _live_app(tmp_path)[0]
+    hls = live_app(tmp_path)[0]
     app = app_with(hls)
     async with serving(hls, app=app, ws=ws) as port:
         for request in UPGRADES:
