@@ -2,7 +2,8 @@
 does not hold, see the README's idle RSS). Each role's app runs its lifespan in a fresh
 interpreter, as uvicorn runs it, with nothing published and no viewer; then it answers a
 first live-playlist request (a 404 for an unknown endpoint) and `/api/v1/node` (the key
-is read then)."""
+is read then). The origin's SRT listener is on, and libsrt is not mapped until a first datagram
+arrives."""
 
 from __future__ import annotations
 
@@ -39,11 +40,12 @@ async def call(path):
 async def main():
     async with app.router.lifespan_context(app):
         idle = [m for m in watched if m in sys.modules]
+        libsrt = "libsrt" in open("/proc/self/maps").read()
         hls = await call("/sender/hls/nothing/live.m3u8")
         after_hls = [m for m in watched if m in sys.modules]
         node = await call("/api/v1/node")
-        print(json.dumps({"idle": idle, "hls": hls, "after_hls": after_hls, "node": node,
-                          "crypto": "cryptography" in sys.modules}))
+        print(json.dumps({"idle": idle, "libsrt": libsrt, "hls": hls, "after_hls": after_hls,
+                          "node": node, "crypto": "cryptography" in sys.modules}))
 
 uvloop.run(main())
 """
@@ -68,6 +70,7 @@ def test_an_idle_role_has_not_loaded_the_paths_it_has_not_taken(tmp_path: Path, 
     assert done.returncode == 0, done.stderr[-3000:]
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen["idle"] == [], seen
+    assert not seen["libsrt"], "libsrt (and GnuTLS, libstdc++) mapped before any SRT caller"
     assert seen["hls"] == 404
     assert seen["after_hls"] == [], seen
     assert seen["node"] == 200

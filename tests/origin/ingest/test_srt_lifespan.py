@@ -1,4 +1,5 @@
-"""The app lifespan owns the SRT listener: its thread starts with the app and is gone after."""
+"""The app lifespan owns the SRT listener: its thread starts with the first caller (libsrt is
+loaded then) and is gone after the app."""
 
 from __future__ import annotations
 
@@ -25,10 +26,10 @@ def test_listener_thread_and_sockets_end_with_the_app(tmp_path: Path) -> None:
     before_threads = python_threads()
     for i in range(2):  # a second run in the same process finds everything released
         with TestClient(create_app(settings)) as client:
-            fds_running = len(os.listdir("/proc/self/fd"))
-            assert "srt-receive" in {t.name for t in threading.enumerate()}
             key = client.post("/api/v1/endpoints", json={"slug": f"lf{i}"}).json()["stream_key"]
             assert srt_call(port, f"publish:live/{key}x").reason == 1401
+            fds_running = len(os.listdir("/proc/self/fd"))
+            assert "srt-receive" in {t.name for t in threading.enumerate()}
             manifest = client.get("/api/v1/node").json()["manifest"]
             assert manifest["srt_port"] == port
             assert "srt_ingest" in manifest["capabilities"]

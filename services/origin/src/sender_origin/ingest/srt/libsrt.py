@@ -16,6 +16,8 @@ __all__ = [
     "ListenHook",
     "SrtError",
     "SrtLib",
+    "libsrt_findable",
+    "libsrt_loaded",
     "load_libsrt",
 ]
 
@@ -101,6 +103,7 @@ class SrtLib:
             ("srt_setloglevel", None, (ctypes.c_int,)),
             ("srt_create_socket", ctypes.c_int, ()),
             ("srt_bind", ctypes.c_int, (ctypes.c_int, ctypes.c_char_p, ctypes.c_int)),
+            ("srt_bind_acquire", ctypes.c_int, (ctypes.c_int, ctypes.c_int)),
             ("srt_listen", ctypes.c_int, (ctypes.c_int, ctypes.c_int)),
             ("srt_getsockname", ctypes.c_int, (ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)),
             ("srt_listen_callback", ctypes.c_int, (ctypes.c_int, _HOOK, ctypes.c_void_p)),
@@ -195,6 +198,10 @@ class SrtLib:
         addr = _sockaddr_in(host, port)
         self._check("srt_bind", self._c.srt_bind(sock, addr, len(addr)))
 
+    def bind_acquire(self, sock: int, udp_fd: int) -> None:
+        """Bind to an already bound UDP socket; libsrt owns (and closes) it from then on."""
+        self._check("srt_bind_acquire", self._c.srt_bind_acquire(sock, udp_fd))
+
     def local_port(self, sock: int) -> int:
         buf, n = ctypes.create_string_buffer(16), ctypes.c_int(16)
         self._check("srt_getsockname", self._c.srt_getsockname(sock, buf, ctypes.byref(n)))
@@ -271,6 +278,16 @@ class SrtLib:
 
 _loaded: SrtLib | None = None
 _load_lock = threading.Lock()
+
+
+def libsrt_findable() -> bool:
+    """The system's library search finds libsrt by name (without loading it)."""
+    return any(ctypes.util.find_library(s) for s in ("srt-gnutls", "srt"))
+
+
+def libsrt_loaded() -> bool:
+    """This process has loaded libsrt already (`load_libsrt`)."""
+    return _loaded is not None
 
 
 def load_libsrt() -> SrtLib:

@@ -13,6 +13,7 @@ __all__ = ["SrtEvents", "SrtListener"]
 import ctypes
 import logging
 import queue
+import socket
 import threading
 import time
 from typing import Protocol
@@ -58,8 +59,10 @@ class SrtListener:
         events: SrtEvents,
         idle_timeout: float,
         min_latency_ms: int = 20,
+        udp: socket.socket | None = None,
     ) -> None:
         self._lib = lib
+        self._udp = udp  # bound already: the listener takes it over instead of binding
         self._host, self._port = host, port
         self._hook = hook
         self._events = events
@@ -96,7 +99,12 @@ class SrtListener:
             # caller's `latency` decide
             lib.set_int(sock, SRTO_RCVLATENCY, self._min_latency_ms)
             lib.set_int(sock, SRTO_PEERIDLETIMEO, 5000)
-            lib.bind(sock, self._host, self._port)
+            if self._udp is not None:
+                self._udp.setblocking(True)  # as a socket libsrt makes itself
+                lib.bind_acquire(sock, self._udp.fileno())
+                self._udp.detach()  # closed by libsrt with the listener
+            else:
+                lib.bind(sock, self._host, self._port)
             lib.listen(sock, BACKLOG, self._admit)
             self._eid = lib.epoll()
             lib.epoll_add(self._eid, sock, EPOLL_IN | EPOLL_ERR)

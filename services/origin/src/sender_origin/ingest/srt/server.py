@@ -5,6 +5,10 @@ A caller is admitted during its handshake: the stream ID names the key, `admit` 
 that key may publish now and with which passphrase; a refusal is an SRT reject reason, so a
 refused caller never gets a connection. An admitted caller's MPEG-TS goes to the same
 `authorize` sink as an RTMP publish (generation, continuity, reconnect grace, ladders).
+
+libsrt (with GnuTLS and libstdc++, ~4.5 MB resident) is loaded by the first datagram: until
+then the port is a plain bound UDP socket that the event loop watches, and libsrt takes that
+socket over (`srt_bind_acquire`) with the caller's first handshake packet still queued in it.
 """
 
 from __future__ import annotations
@@ -14,11 +18,19 @@ __all__ = ["SrtIngest"]
 import asyncio
 import contextlib
 import logging
+import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from sender_common.tasks import cancel_and_wait
 from sender_origin.ingest.admission import Admission, PublishRefused, StreamSink
-from sender_origin.ingest.srt.libsrt import SRTO_PASSPHRASE, SrtLib, load_libsrt
+from sender_origin.ingest.srt.libsrt import (
+    SRTO_PASSPHRASE,
+    SrtLib,
+    libsrt_findable,
+    libsrt_loaded,
+    load_libsrt,
+)
 from sender_origin.ingest.srt.receive_loop import SrtListener
 from sender_origin.ingest.srt.streamid import REJECT_CODES, BadStreamId, parse_stream_id
 
@@ -65,12 +77,18 @@ class SrtIngest:
         self._load = lib
         self._lib: SrtLib | None = None
         self._listener: SrtListener | None = None
+        self._udp: socket.socket | None = None  # the port until the first datagram
+        self._opening: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._sessions: dict[int, _Session] = {}
 
     @property
     def port(self) -> int:
-        return self._listener.port if self._listener is not None else self._port
+        if self._listener is not None:
+            return self._listener.port
+        if self._udp is not None:
+            return int(self._udp.getsockname()[1])
+        return self._port
 
     @property
     def connections(self) -> int:
@@ -78,25 +96,73 @@ class SrtIngest:
 
     @property
     def running(self) -> bool:
-        """The receive loop is alive (readiness)."""
-        return self._listener is not None and self._listener.running
+        """The port waits for a first datagram, or the receive loop is alive (readiness)."""
+        if self._listener is not None:
+            return self._listener.running
+        return self._udp is not None
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        self._lib = self._load()
+        if libsrt_loaded() or not await asyncio.to_thread(libsrt_findable):
+            # nothing to save (or not found by name: fail now, as a publisher would); libsrt
+            # binds the port itself, reusing its own socket from an earlier run here
+            self._lib = self._load()
+            self._listener = self._listen(self._lib, None)
+        else:
+            udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            try:
+                udp.bind((self._host, self._port))
+                udp.setblocking(False)
+                self._loop.add_reader(udp.fileno(), self._first_datagram)
+            except BaseException:
+                udp.close()
+                raise
+            self._udp = udp
+        log.info("SRT ingest listening on %s:%s/udp", self._host, self.port)
+
+    def _listen(self, lib: SrtLib, udp: socket.socket | None) -> SrtListener:
         listener = SrtListener(
-            self._lib,
+            lib,
             self._host,
             self._port,
             hook=self._hook,
             events=self,
             idle_timeout=self._idle_timeout,
+            udp=udp,
         )
         listener.start()
+        return listener
+
+    def _first_datagram(self) -> None:
+        """Left queued for libsrt, which is loaded now and takes the socket over."""
+        assert self._loop is not None
+        assert self._udp is not None
+        self._loop.remove_reader(self._udp.fileno())
+        self._opening = asyncio.create_task(self._open_listener(self._udp), name="srt:open")
+
+    async def _open_listener(self, udp: socket.socket) -> None:
+        try:
+            if self._lib is None:
+                self._lib = await asyncio.to_thread(self._load)
+            listener = self._listen(self._lib, udp)
+        except BaseException as exc:
+            self._udp = None
+            udp.close()  # nothing to do once libsrt has taken it over
+            if not isinstance(exc, Exception):
+                raise
+            log.error("SRT ingest stopped: libsrt did not start (%s)", exc)
+            return
+        self._udp = None
         self._listener = listener
-        log.info("SRT ingest listening on %s:%s/udp", self._host, self.port)
 
     async def stop(self) -> None:
+        opening, self._opening = self._opening, None
+        await cancel_and_wait(opening)
+        if self._udp is not None:
+            assert self._loop is not None
+            self._loop.remove_reader(self._udp.fileno())
+            self._udp.close()
+            self._udp = None
         listener, self._listener = self._listener, None
         if listener is not None:
             await asyncio.to_thread(listener.stop)
