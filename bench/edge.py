@@ -30,11 +30,11 @@
    Needs Debian's nginx and wrk.
 6. Idle RSS of each role (goal <= 80 MB), on this interpreter and, with a wheelhouse
    (`make images`), on a virtualenv holding only the images' packages (bench/image_venv.py);
-   `--idle-only` runs just this part.
+   `--idle-only` runs just this part (`--throughput-only`: just part 5).
 
     .venv/bin/python bench/edge.py [--segments 15] [--seconds 3] [--rounds 5] [--parts 20]
         [--ll-viewers 1,100,250,500] [--wrk-viewers 500,1000,2000,4000] [--probes 20]
-        [--ll-seconds 15] [--procs 2] [--idle-only]
+        [--ll-seconds 15] [--procs 2] [--idle-only | --throughput-only]
 """
 
 from __future__ import annotations
@@ -327,6 +327,9 @@ def main() -> None:
     ap.add_argument("--ll-seconds", type=float, default=15)
     ap.add_argument("--procs", type=int, default=2)
     ap.add_argument("--idle-only", action="store_true", help="only the idle RSS of each role")
+    ap.add_argument(
+        "--throughput-only", action="store_true", help="only the throughput against nginx"
+    )
     args = ap.parse_args()
     if args.idle_only:
         with tempfile.TemporaryDirectory() as tmp:
@@ -339,6 +342,12 @@ def main() -> None:
         with live_origin_and_edge(Path(tmp), "bench") as (origin, edge):
             start_session(edge, "bench", upstream_url=origin.url)
             wait_for(lambda: len(uris(edge.url, "bench")) >= 1, 30, "edge mirroring")
+            if args.throughput_only:
+                if not have_nginx:
+                    sys.exit("nginx or wrk missing: no reference to measure against")
+                print("throughput, wrk 32 connections (the stream still live):")
+                throughput(Path(tmp), edge, args.seconds, args.rounds)
+                return
             lags = sorted(measure_lag(origin, edge, "bench", args.segments))
             print(
                 f"edge lag over {len(lags)} segments: median {statistics.median(lags):.3f} s,"

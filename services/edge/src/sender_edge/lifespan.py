@@ -52,6 +52,7 @@ class EdgeRuntime(RoleRuntime[EdgeSettings]):
             live_now=self.manager.live_now,
             on_miss=self.manager.on_miss,
             observer=self.viewers.observe,
+            count_media=self.viewers.count_media,
             parts=self.parts,
             part_wait=settings.hls.block_seconds,
             on_file_miss=self.manager.dvr_file,

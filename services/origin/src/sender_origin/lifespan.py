@@ -79,6 +79,7 @@ class OriginRuntime(RoleRuntime[OriginSettings]):
             live=self.manager.playlists.live_playlist,
             live_now=self.manager.playlists.live_now,
             observer=self.viewers.observe,
+            count_media=self.viewers.count_media,
             parts=self.manager.live.parts,
             part_wait=settings.hls.block_seconds,
             live_epoch=live_changes,

@@ -16,11 +16,11 @@ import asyncio
 import ipaddress
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter
-from prometheus_client import CollectorRegistry, Counter
+from prometheus_client import CollectorRegistry
 
 from sender_common.children import Child, Periodic
 from sender_common.errors import NotFoundError
@@ -49,8 +49,6 @@ if TYPE_CHECKING:
 HTTP_TIMEOUT_SECONDS, HTTP_CONNECT_SECONDS = 10.0, 3.0
 log = logging.getLogger(__name__)
 
-LABEL_CACHE = 1024  # (endpoint, kind) counter pairs kept looked up
-
 
 class Viewers:
     """Counts this node's viewers and, with a metrics URL, reports them."""
@@ -77,8 +75,8 @@ class Viewers:
         self.known_endpoint = known_endpoint
         self.limiter = RateLimiter(settings.viewer_events_rate, settings.viewer_events_burst)
         self.cap = LabelCap(settings.viewer_label_limit)
-        self._counters: dict[tuple[str, str], tuple[Counter, Counter]] = {}
         self.metrics = NodeViewerMetrics(registry, role, self.tracker.counts, self.cap)
+        self.traffic = self.metrics.traffic
         self.sweeper = Periodic("viewers-sweep", 1.0, self.sweep)
         self._transport = transport
         self.client: httpx.AsyncClient | None = None
@@ -108,40 +106,37 @@ class Viewers:
     def observe(self, hit: HlsHit) -> None:
         """The HLS app's observer: count requests and keep playlist-fetching viewers alive."""
         if not hit.is_playlist and hit.status < 400:  # parts and segments: no viewer to touch
-            if not self.attributor.counts_scope(hit.scope):
-                return
-            requests, sent = self._series(hit.endpoint, "segment")
-            requests.inc()
-            sent.inc(hit.nbytes)
-            self.tracker.count_request(hit.endpoint, hit.nbytes)
+            self.count_media(
+                hit.endpoint, hit.scope.get("client"), hit.scope.get("headers", ()), hit.nbytes
+            )
             return
         info = self.attributor.from_scope(hit.scope, hit.vsid)
         if not self.attributor.counts(info):
             return
         kind = "error" if hit.status >= 400 else "playlist" if hit.is_playlist else "segment"
-        requests, sent = self._series(hit.endpoint, kind)
-        requests.inc()
+        tally = self.traffic.tally(hit.endpoint, kind)
+        tally.requests += 1
         if kind == "error":
             return
-        sent.inc(hit.nbytes)
+        tally.nbytes += hit.nbytes
         self.tracker.count_request(hit.endpoint, hit.nbytes)
         if hit.is_playlist:
             self._touch(hit.endpoint, info)
 
-    def _series(self, endpoint: str, kind: str) -> tuple[Counter, Counter]:
-        """The request and byte counters of (endpoint, kind), looked up once each."""
-        key = (endpoint, kind)
-        found = self._counters.get(key)
-        if found is None:
-            label = self.cap(endpoint)
-            found = (
-                self.metrics.hls_requests.labels(label, kind),
-                self.metrics.hls_bytes.labels(label),
-            )
-            if len(self._counters) > 4 * LABEL_CACHE:
-                self._counters.clear()
-            self._counters[key] = found
-        return found
+    def count_media(
+        self,
+        endpoint: str,
+        client: tuple[str, int] | None,
+        headers: Iterable[tuple[bytes, bytes]],
+        nbytes: int,
+    ) -> None:
+        """A part or segment answered to `client` (the HLS app's media counter, `observe`
+        without an `HlsHit`): counted, with no viewer to touch."""
+        if self.attributor.counts_peer(client, headers):
+            tally = self.traffic.tally(endpoint, "segment")
+            tally.requests += 1
+            tally.nbytes += nbytes
+            self.tracker.count_request(endpoint, nbytes)
 
     def router(self) -> APIRouter:
         """`POST /sender/api/v1/events`."""

@@ -132,16 +132,18 @@ class Attributor:
             user_agent=agents[0][:200] if agents else "",
         )
 
-    def counts_scope(self, scope: Scope) -> bool:
-        """`counts(from_scope(scope))`, remembered per peer address when the peer is not a
-        trusted proxy (then its headers cannot change the answer)."""
-        peer_pair = scope.get("client")
-        raw_peer = str(peer_pair[0]) if peer_pair else ""
+    def counts_peer(
+        self, client: tuple[str, int] | None, headers: Iterable[tuple[bytes, bytes]]
+    ) -> bool:
+        """`counts(from_scope(...))` of a request from `client` with `headers`, remembered per
+        peer address when the peer is not a trusted proxy (then its headers cannot change the
+        answer)."""
+        raw_peer = str(client[0]) if client else ""
         hit = self._counts_cache.get(raw_peer)
         if hit is None:
             peer = _normalize(raw_peer) or raw_peer
             if self.is_trusted(peer):
-                return self.counts(self.from_scope(scope))
+                return self.counts(self.from_scope({"client": client, "headers": headers}))
             hit = self.count_localhost or peer not in LOCALHOST
             if len(self._counts_cache) >= _IP_CACHE_LIMIT:
                 self._counts_cache.clear()

@@ -10,10 +10,12 @@ from prometheus_client import CollectorRegistry
 
 from sender_common.prometheus import MetricSet, ScrapedGauge, counter, gauge
 from sender_common.viewers.labels import LabelCap
+from sender_common.viewers.traffic import HlsTraffic
 
 
 class NodeViewerMetrics(MetricSet):
-    """Counters labelled by (capped) endpoint; no per-viewer labels."""
+    """Counters labelled by (capped) endpoint; no per-viewer labels. The HLS requests and
+    bytes are `traffic` (`viewers/traffic.py`), counted without a lock per request."""
 
     sessions_started = counter(
         "sender_{role}_viewer_sessions_started_total", "Viewer sessions started", "endpoint"
@@ -23,10 +25,6 @@ class NodeViewerMetrics(MetricSet):
     events_limited = counter(
         "sender_{role}_player_events_limited_total", "Player events refused (rate)"
     )
-    hls_requests = counter(
-        "sender_{role}_hls_requests_total", "HLS requests from viewers", "endpoint", "kind"
-    )
-    hls_bytes = counter("sender_{role}_hls_bytes_total", "HLS bytes sent to viewers", "endpoint")
     bulk_dropped = counter(
         "sender_{role}_bulk_dropped_total",
         "Bulk-lane messages dropped (queue full, oldest first, or refused)",
@@ -42,6 +40,8 @@ class NodeViewerMetrics(MetricSet):
         cap: LabelCap,
     ) -> None:
         self.cap = cap
+        self.traffic = HlsTraffic(role, cap)  # `sender_{role}_hls_requests_total`, `_bytes_`
+        registry.register(self.traffic)
         active = f"sender_{role}_active_viewers"
         registry.register(
             ScrapedGauge(active, "Viewer sessions active now", lambda: cap.zero_filled(counts()))

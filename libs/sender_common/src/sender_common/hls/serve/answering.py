@@ -100,7 +100,7 @@ class Answering(HttpToolsProtocol):
             return
         if entry is None:
             self._send(cycle, wire.error_response(404, "not found", close=self._closing(cycle)))
-            self.hls.observe(req, False, 404, 0, self._scope(cycle))
+            self._count(req, cycle.headers, False, 404, 0)
             return
         rng = inm = None
         for name, value in cycle.headers:
@@ -112,11 +112,28 @@ class Answering(HttpToolsProtocol):
             entry, rng, inm, cycle.head, self._closing(cycle)
         )
         self._send(cycle, top, body)
-        playlist = entry.content_type == PLAYLIST_TYPE
+        self._count(req, cycle.headers, entry.content_type == PLAYLIST_TYPE, status, size, later)
+
+    def _count(
+        self,
+        req: HlsRequest,
+        headers: list[tuple[bytes, bytes]],
+        playlist: bool,
+        status: int,
+        size: int,
+        later: bool = False,
+    ) -> None:
+        """Count an answered request (`later`: after this loop turn, see `observe_later`)."""
+        assert self.hls is not None
+        count = self.hls.count_media
+        if count is not None and not playlist and status < 400:
+            count(req.endpoint, self.client, headers, size)
+            return
+        scope = {"type": "http", "client": self.client, "headers": headers}
         if later:
-            observe_later(self.loop, self.hls, (req, playlist, status, size, self._scope(cycle)))
+            observe_later(self.loop, self.hls, (req, playlist, status, size, scope))
         else:
-            self.hls.observe(req, playlist, status, size, self._scope(cycle))
+            self.hls.observe(req, playlist, status, size, scope)
 
     def _error(self, cycle: HlsCycle, exc: Exception) -> None:
         req = cycle.req
@@ -129,24 +146,27 @@ class Answering(HttpToolsProtocol):
             status, detail = exc.status_code, exc.detail
             extra, playlist = error_headers(exc), False
         self._send(cycle, wire.error_response(status, detail, extra, close=self._closing(cycle)))
-        self.hls.observe(req, playlist, status, 0, self._scope(cycle))
-
-    def _scope(self, cycle: HlsCycle) -> dict[str, Any]:
-        """What the viewer counting reads of a request (an ASGI scope's `client`, `headers`)."""
-        return {"type": "http", "client": self.client, "headers": cycle.headers}
+        self._count(req, cycle.headers, playlist, status, 0)
 
     def _send(self, cycle: HlsCycle, top: bytes, body: bytes = b"") -> None:
         if cycle.disconnected or self.transport.is_closing():
             cycle.response_complete = True
             return
-        if body and len(body) > 16384:
-            self.transport.writelines((top, body))
-        else:
-            self.transport.write(top + body if body else top)
+        self._write(top, body)
         cycle.response_complete = True
         if not cycle.keep_alive:
             self.transport.close()
             return
+        self._written()
+
+    def _write(self, top: bytes, body: bytes) -> None:
+        if body and len(body) > 16384:
+            self.transport.writelines((top, body))
+        else:
+            self.transport.write(top + body if body else top)
+
+    def _written(self) -> None:
+        """A keep-alive response was written: on to the next request."""
         if self.flow.write_paused:
             self._after_drain = True  # the next request once the client has read this one
             return

@@ -67,6 +67,8 @@ NowResolver = Callable[[str, str, Blocking | None], LiveAnswer]
 MissHandler = Callable[[str], Awaitable[bool]]
 FileMissHandler = Callable[[str, str], Awaitable[CachedFile | None]]
 Observer = Callable[[HlsHit], None]
+# a part or segment answered: (endpoint, client address, request headers, body bytes sent)
+MediaCounter = Callable[[str, "tuple[str, int] | None", list[tuple[bytes, bytes]], int], None]
 
 Found: TypeAlias = "CachedFile | LiveWait | HintWait | Later | None"
 
@@ -86,12 +88,18 @@ class HlsApp:
         part_wait: float = 6.0,
         on_file_miss: FileMissHandler | None = None,
         live_epoch: Callable[[], int] | None = None,
+        count_media: MediaCounter | None = None,
     ) -> None:
         self.cache = cache
         self.live = live
         self.live_now = live_now  # `live` without waiting, for the serving path's fast answers
         self.on_miss = on_miss
         self.observer = observer
+        # the serving path's count of a part or segment answered (`observer` without an
+        # `HlsHit` per request); without it, `observer` sees those too
+        self.count_media = count_media
+        # request heads the serving path has parsed, by their bytes (`serve/protocol.py`)
+        self.seen: dict[bytes, tuple[HlsRequest, list[tuple[bytes, bytes]]]] = {}
         self.parts = parts
         self.part_wait = part_wait
         self.on_file_miss = on_file_miss  # (endpoint, path below it): e.g. an edge's DVR

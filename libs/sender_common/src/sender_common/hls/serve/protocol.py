@@ -26,15 +26,28 @@ from typing import Any
 
 import httptools
 
-from sender_common.errors import FormatError
+from sender_common.errors import FormatError, SenderError
 from sender_common.hls.serve import wire
 from sender_common.hls.serve.answering import Answering
 from sender_common.hls.serve.cycle import HlsCycle
+from sender_common.hls.serve.request import BlockingRequestError, HlsRequest
+from sender_common.hls.serve.spoolcache import PLAYLIST_TYPE, CachedFile
 from sender_common.hls.serve.timers import idle_sweep
 
 PREFIX = b"/sender/hls/"
 MAX_HEAD_BYTES = 16 * 1024
 HEAD_SECONDS = 10.0
+
+
+# a request head remembered: the chunk's bytes as read (at most SEEN_MAX_BYTES, SEEN_MAX
+# of them per app) and what parsing them gave
+Seen = tuple[HlsRequest, list[tuple[bytes, bytes]]]
+SEEN_MAX, SEEN_MAX_BYTES = 1024, 4096
+
+
+def _plain(headers: list[tuple[bytes, bytes]]) -> bool:
+    """No field that makes the answer depend on more than the file (a range, a validator)."""
+    return not any(name in (b"range", b"if-none-match") for name, _ in headers)
 
 
 class _HeadTooLarge(FormatError):
@@ -52,6 +65,10 @@ class HlsHttpProtocol(Answering):
         self._since = self.loop.time()  # when the connection went idle or a head began
         self._in_head = True  # a request head is being read (or none yet since connecting)
         self._eof = False
+        self._between = True  # llhttp is between two messages
+        self._begun = 0  # messages begun in the chunk being parsed
+        self._learn: HlsCycle | None = None  # the chunk's request, if it may be remembered
+        self._seen = None if self.hls is None else self.hls.seen
 
     # -- connection ---------------------------------------------------------------------
 
@@ -77,6 +94,12 @@ class HlsHttpProtocol(Answering):
         return None
 
     def data_received(self, data: bytes) -> None:
+        seen = self._seen
+        if seen is not None and self._between:
+            known = seen.get(data)
+            if known is not None and self._repeat(known):
+                return
+        self._begun, self._learn = 0, None
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
@@ -89,6 +112,36 @@ class HlsHttpProtocol(Answering):
                 raise
         except httptools.HttpParserError:
             self._refuse(400, "malformed HTTP request")
+        else:
+            learn = self._learn
+            if learn is not None and self._begun == 1 and self._between and learn.req is not None:
+                assert seen is not None
+                if len(data) <= SEEN_MAX_BYTES:
+                    if len(seen) >= SEEN_MAX:
+                        seen.clear()
+                    seen[data] = (learn.req, learn.headers)
+
+    def _repeat(self, known: Seen) -> bool:
+        """Answer a chunk that is a request head seen before, byte for byte, when its answer
+        is a file there now; False: it goes through the parser like any other."""
+        cycle = self.cycle
+        hls = self.hls
+        assert hls is not None
+        if cycle is not None and not cycle.response_complete:
+            return False  # behind an unfinished response: queued by the parser's path
+        req, headers = known
+        try:
+            found = hls.find_now(req)
+        except (BlockingRequestError, SenderError):
+            return False
+        if not isinstance(found, CachedFile) or self.transport.is_closing():
+            return False
+        self._in_head = False
+        status, top, body, size = wire.file_response(found, None, None, False, False)
+        self._write(top, body)
+        self._count(req, headers, found.content_type == PLAYLIST_TYPE, status, size)
+        self._written()
+        return True
 
     def _refuse(self, status: int, detail: str) -> None:
         if not self.transport.is_closing():
@@ -138,6 +191,8 @@ class HlsHttpProtocol(Answering):
 
     def on_message_begin(self) -> None:
         # uvicorn's ASGI scope is built only for requests that go to the ASGI app
+        self._between = False
+        self._begun += 1
         self.url = b""
         self.headers = []
         self.expect_100_continue = False
@@ -184,6 +239,8 @@ class HlsHttpProtocol(Answering):
             self.headers,
             keep_alive,
         )
+        if method == b"GET" and keep_alive and version == "1.1" and _plain(self.headers):
+            self._learn = cycle  # remembered once served at once, alone in its chunk
         existing = self.cycle
         self.cycle = cycle  # type: ignore[assignment]
         if existing is None or existing.response_complete:
@@ -197,6 +254,7 @@ class HlsHttpProtocol(Answering):
             super().on_body(body)
 
     def on_message_complete(self) -> None:
+        self._between = True
         if not self.parser.should_upgrade():
             super().on_message_complete()
 
