@@ -207,8 +207,13 @@ class SrtLib:
         self._check("srt_getsockname", self._c.srt_getsockname(sock, buf, ctypes.byref(n)))
         return int(struct.unpack("!H", buf.raw[2:4])[0])
 
-    def listen(self, sock: int, backlog: int, hook: ListenHook) -> None:
-        """Listen, calling `hook` for every handshake before a socket is accepted."""
+    def listen(self, sock: int, backlog: int) -> None:
+        """Listen (after `listen_hook` and binding)."""
+        self._check("srt_listen", self._c.srt_listen(sock, backlog))
+
+    def listen_hook(self, sock: int, hook: ListenHook) -> None:
+        """Call `hook` for every handshake before a socket is accepted (installed before
+        binding, so that a handshake already queued in an acquired socket finds it)."""
 
         def _hook(_opaque: int, ns: int, _hsv: int, peer: int | None, sid: bytes | None) -> int:
             try:
@@ -220,7 +225,6 @@ class SrtLib:
         cb = _HOOK(_hook)
         self._hooks[sock] = cb
         self._check("srt_listen_callback", self._c.srt_listen_callback(sock, cb, None))
-        self._check("srt_listen", self._c.srt_listen(sock, backlog))
 
     def reject(self, sock: int, reason: int) -> None:
         self._c.srt_setrejectreason(sock, reason)

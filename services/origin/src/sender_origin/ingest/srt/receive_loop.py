@@ -99,13 +99,14 @@ class SrtListener:
             # caller's `latency` decide
             lib.set_int(sock, SRTO_RCVLATENCY, self._min_latency_ms)
             lib.set_int(sock, SRTO_PEERIDLETIMEO, 5000)
+            lib.listen_hook(sock, self._admit)
             if self._udp is not None:
                 self._udp.setblocking(True)  # as a socket libsrt makes itself
                 lib.bind_acquire(sock, self._udp.fileno())
                 self._udp.detach()  # closed by libsrt with the listener
             else:
                 lib.bind(sock, self._host, self._port)
-            lib.listen(sock, BACKLOG, self._admit)
+            lib.listen(sock, BACKLOG)  # right after binding: the receive queue runs now
             self._eid = lib.epoll()
             lib.epoll_add(self._eid, sock, EPOLL_IN | EPOLL_ERR)
         except SrtError:
