@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PKGS := -e libs/sender_common -e services/origin -e services/edge -e services/metrics -e cli
+# `make test` runs the suite on JOBS pytest-xdist workers, one test module each at a time
+# (--dist loadfile: a module's fixtures start once); JOBS=1 runs it serially, as does plain
+# `pytest -q`. 2 matches CI's 2 cores; more workers than cores starve the real-time tests.
+JOBS ?= 2
 PLAYER_DIST := libs/sender_common/src/sender_common/player/static/dist/player.js
 CONSOLE_DIST := $(dir $(PLAYER_DIST))console.js
 
@@ -32,7 +36,11 @@ run: setup
 	$(BIN)/sender up --demo
 
 test: setup
+ifeq ($(JOBS),1)
 	$(BIN)/pytest -q
+else
+	$(BIN)/pytest -q -n $(JOBS) --dist loadfile
+endif
 
 fmt: venv
 	$(BIN)/ruff format .

@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _run(tmp_path: Path, ci: str | None) -> subprocess.CompletedProcess[str]:
+def _run(tmp_path: Path, ci: str | None, *args: str) -> subprocess.CompletedProcess[str]:
     shutil.copy(ROOT / "conftest.py", tmp_path / "conftest.py")
     (tmp_path / "test_demo.py").write_text(
         "import pytest\n\n"
@@ -22,7 +22,7 @@ def _run(tmp_path: Path, ci: str | None) -> subprocess.CompletedProcess[str]:
     if ci is not None:
         env["CI"] = ci
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args, str(tmp_path)],
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -41,3 +41,11 @@ def test_skip_fails_under_ci(tmp_path: Path) -> None:
 def test_skip_is_a_skip_elsewhere(tmp_path: Path) -> None:
     r = _run(tmp_path, None)
     assert r.returncode == 0 and "1 skipped" in r.stdout
+
+
+def test_skip_fails_under_ci_on_xdist_workers(tmp_path: Path) -> None:
+    """`make test` runs on pytest-xdist workers: each enforces it, and the run fails."""
+    r = _run(tmp_path, "true", "-n", "2", "--dist", "loadfile")
+    assert r.returncode == 1, r.stdout
+    assert "1 failed" in r.stdout and "1 xfailed" in r.stdout
+    assert "skipped under CI=true" in r.stdout and "tool missing" in r.stdout

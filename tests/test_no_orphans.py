@@ -33,6 +33,31 @@ sys.stdin.read()  # until killed
 """
 
 
+# the same family started by a test on a pytest-xdist worker (what `make test` runs): the pids
+# go to a file, since a worker's output reaches the controller only when the test ends
+XDIST_TEST = """
+import sys
+from pathlib import Path
+from tests.procs import children_of, create_endpoint, publish, rtmp_url, start_origin
+from tests.procs import stream_state
+from tests.waiting import wait_for
+
+def test_family(tmp_path):
+    origin = start_origin(tmp_path / "origin")
+    key = create_endpoint(origin.url, "orphans")
+    pub = publish(rtmp_url(origin, key))
+    wait_for(lambda: stream_state(origin.url, "orphans") == "live", 60, "live")
+    kids = wait_for(lambda: children_of(origin.pid), 30, "the origin's ffmpeg")
+    out = Path(PIDS)
+    out.with_suffix(".tmp").write_text(" ".join(map(str, [origin.pid, pub.pid, *kids])))
+    out.with_suffix(".tmp").rename(out)
+    sys.stdin.read()  # until killed
+"""
+
+
+PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "1"]
+
+
 def _name(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/comm").read_text().strip()
@@ -70,6 +95,40 @@ def test_sigkill_of_the_test_process_takes_its_roles_down(tmp_path: Path) -> Non
             parent.kill()
             parent.wait(30)
         for pid in pids:  # nothing should be left; if something is, do not leave it running
+            if pid_alive(pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+
+
+def test_sigkill_of_an_xdist_run_takes_its_workers_roles_down(tmp_path: Path) -> None:
+    pids_file = tmp_path / "pids.txt"
+    (tmp_path / "test_family.py").write_text(f"PIDS = {str(pids_file)!r}\n{XDIST_TEST}")
+    controller = spawn(
+        [*PYTEST, "--rootdir", str(tmp_path), str(tmp_path / "test_family.py")],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    pids: list[int] = []
+    try:
+        wait_for(lambda: pids_file.exists() or controller.poll() is not None, 120, "the pids")
+        assert pids_file.exists(), f"the run ended early ({controller.returncode})"
+        pids = [int(p) for p in pids_file.read_text().split()]
+        assert any(_name(p) == "ffmpeg" for p in pids[2:]), [_name(p) for p in pids]
+        controller.send_signal(signal.SIGKILL)
+        controller.wait(30)
+        wait_for(
+            lambda: not any(pid_alive(p) for p in pids),
+            30,
+            "the worker's origin, its ffmpeg and the publisher gone",
+        )
+    finally:
+        if controller.poll() is None:
+            controller.kill()
+            controller.wait(30)
+        for pid in pids:
             if pid_alive(pid):
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)

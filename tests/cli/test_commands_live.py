@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.cli.stack import SenderUp, sender_argv, start_sender_up
-from tests.procs import signal_and_wait, spawn
+from tests.procs import signal_and_wait, spawn, stream_state
 from tests.waiting import wait_for
 
 
@@ -28,6 +28,10 @@ def cli(*args: str) -> dict[str, object]:
     assert out.returncode == 0, out.stderr + out.stdout
     parsed: dict[str, object] = json.loads(out.stdout)
     return parsed
+
+
+def publisher_log(tmp_path: Path) -> str:
+    return (tmp_path / "publish-test.log").read_text(errors="replace")[-3000:]
 
 
 def test_endpoint_and_stream_commands(stack: SenderUp, tmp_path: Path) -> None:
@@ -52,7 +56,14 @@ def test_endpoint_and_stream_commands(stack: SenderUp, tmp_path: Path) -> None:
         start_new_session=True,
     )
     try:
-        wait_for(lambda: cli("streams", "status", "cmds", *o)["state"] == "live", 30, "live")
+        # polled over HTTP: each `sender` command is a fresh interpreter (seconds on a loaded
+        # machine), and the publisher is one too before its ffmpeg even starts
+        try:
+            wait_for(lambda: stream_state(stack.origin, "cmds") == "live", 60, "live")
+        except AssertionError as exc:
+            logs = f"publish-test:\n{publisher_log(tmp_path)}\nsender up:\n{stack.log()[-3000:]}"
+            raise AssertionError(f"{exc}\n{logs}") from None
+        assert cli("streams", "status", "cmds", *o)["state"] == "live"
         url = f"{stack.origin}/sender/hls/cmds/live.m3u8"
         wait_for(lambda: "#EXTINF" in httpx.get(url, timeout=5).text, 30, "segments")
     finally:

@@ -65,7 +65,8 @@ def test_killed_ffmpeg_restarts_fast_and_its_timeline_continues(tmp_path: Path) 
             pl = parse_media_playlist(httpx.get(live_url).text)
             return pl if pl.last_sequence >= at_restart + 3 else None
 
-        pl = wait_for(segments_after_restart, 20, "segments after the restart")
+        # deadline for a loaded machine (the new packager starts over): not a speed claim
+        pl = wait_for(segments_after_restart, 45, "segments after the restart")
         # the new run's init section is the same: its fragments join the timeline
         assert not any(s.discontinuity for s in pl.segments)
         metrics = scrape.scrape(origin.url)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sender_common.cmaf.fmp4 import Fmp4Error, parse_fragment, parse_init, split_file
+from sender_common.cmaf.fmp4 import Fmp4Error, NoMainTrack, parse_fragment, parse_init, split_file
 from sender_common.ffmpeg import resolve_ffmpeg
 
 
@@ -83,3 +83,19 @@ def test_garbage_is_refused() -> None:
         split_file(b"\x00\x00\x00\x10moof")
     with pytest.raises(Fmp4Error):
         parse_init(b"\x00\x00\x00\x08ftyp")
+
+
+def test_a_fragment_without_the_main_track_is_told_apart(fmp4: bytes) -> None:
+    """What a packager skips (a restarted run's audio before its first video) is not garbage."""
+    init, frags = split_file(fmp4)
+    info = parse_init(init)
+    assert info.main is not None
+    main_id = info.main.track_id.to_bytes(4, "big")
+    moof = bytearray(frags[0])
+    at = moof.find(b"tfhd")
+    while at != -1:  # renumber the main track's traf: its samples are then another track's
+        if moof[at + 8 : at + 12] == main_id:
+            moof[at + 8 : at + 12] = (99).to_bytes(4, "big")
+        at = moof.find(b"tfhd", at + 4)
+    with pytest.raises(NoMainTrack):
+        parse_fragment(bytes(moof), info)

@@ -18,6 +18,7 @@ __all__ = [
     "Fmp4Error",
     "FragmentInfo",
     "InitInfo",
+    "NoMainTrack",
     "TrackInfo",
     "iter_boxes",
     "parse_fragment",
@@ -32,6 +33,11 @@ NON_SYNC = 0x00010000  # sample_is_non_sync_sample in the sample flags
 
 class Fmp4Error(FormatError, ValueError):
     """Bytes that are not the fragmented MP4 we expect."""
+
+
+class NoMainTrack(Fmp4Error):
+    """A well-formed fragment with samples of other tracks only (e.g. audio before the first
+    video keyframe of an ffmpeg run restarted mid-stream): nothing to time a part by."""
 
 
 @dataclass(slots=True)
@@ -186,7 +192,7 @@ def parse_fragment(moof: bytes, init: InitInfo) -> FragmentInfo:
                 independent = main.kind != "vide" or not first_flags & NON_SYNC
                 return FragmentInfo(start / main.timescale, duration / main.timescale, independent)
         break
-    raise Fmp4Error("fragment without the main track")
+    raise NoMainTrack("fragment without the main track")
 
 
 def track_spans(moof: bytes, init: InitInfo) -> dict[int, tuple[int, int]]:

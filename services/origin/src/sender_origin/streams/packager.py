@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from sender_common.cmaf.fmp4 import Fmp4Error, InitInfo, parse_fragment, parse_init
+from sender_common.cmaf.fmp4 import Fmp4Error, InitInfo, NoMainTrack, parse_fragment, parse_init
 from sender_common.cmaf.splice import Splice
 from sender_common.files import write_atomic
 from sender_common.hls.playlist.live import LivePlaylist
@@ -148,7 +148,13 @@ class RenditionPackager:
     async def _fragment(self, moof: bytes, mdat: bytes) -> None:
         assert self.init is not None
         moof = self.splice.fragment(moof)
-        info = parse_fragment(moof, self.init)
+        try:
+            info = parse_fragment(moof, self.init)
+        except NoMainTrack:
+            # a run restarted mid-stream may open with audio alone: skip it rather than give
+            # up on the whole run (which left the stream without segments until the next one)
+            log.info("%s: a fragment without the main track skipped", self.base)
+            return
         now = time.time()
         if self._anchor is None:
             self._anchor = now - info.start - info.duration
